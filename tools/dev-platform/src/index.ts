@@ -1,0 +1,3 @@
+export * from './platform';
+export * from './databases';
+export * from './services';

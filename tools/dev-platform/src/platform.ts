@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  DatabaseProvider,
+  freePort,
+  pgliteProvider,
+  postgresProvider,
+  postgresReachable,
+} from './databases';
+import { PlatformEndpoints, RunningService, SERVICES, spawnService, stopService, waitUntilReady, WORKSPACE_ROOT } from './services';
+
+export const DEV_JWT_SECRET = 'dev-secret-change-me';
+
+export interface PlatformOptions {
+  /** Use these brokers instead of starting the dev broker (default: `KAFKA_BROKERS`). */
+  kafkaBrokers?: string;
+  /** `auto` uses PostgreSQL when reachable, else an embedded PGlite per service. */
+  database?: 'auto' | 'postgres' | 'pglite';
+  /** PostgreSQL database-name prefix (tests use their own). */
+  databasePrefix?: string;
+  /** Fixed ports (3001–3004, 3010, 9092, 2525/8025) or free ones (tests). */
+  ports?: 'default' | 'ephemeral';
+  /** Where the dev broker and PGlite keep data; undefined = memory only. */
+  dataDir?: string;
+  /** Wipe the data dir first. */
+  fresh?: boolean;
+  logLevel?: string;
+  /** Extra environment per service. */
+  serviceEnv?: Partial<Record<string, Record<string, string>>>;
+  onServiceOutput?: (service: string, line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningPlatform {
+  kafkaBrokers: string;
+  database: DatabaseProvider['kind'];
+  databases: Record<string, string>;
+  erpSimulatorUrl: string;
+  smtp: { host: string; port: number; inboxUrl: string };
+  services: Record<string, RunningService>;
+  jwtSecret: string;
+  /** Restarts one service process (same port, same database). */
+  restartService(name: string, signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+async function portFor(mode: PlatformOptions['ports'], fixed: number): Promise<number> {
+  return mode === 'ephemeral' ? freePort() : fixed;
+}
+
+/** Starts the whole platform: dev broker, databases, ERP simulator, SMTP sink and the four services. */
+export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const stoppables: Stoppable[] = [];
+  const services: Record<string, RunningService> = {};
+  const stopAll = async () => {
+    await Promise.all(Object.values(services).map((service) => stopService(service)));
+    for (const stoppable of stoppables.reverse()) await stoppable.stop().catch(() => undefined);
+  };
+  try {
+    const kafkaBrokers = options.kafkaBrokers ?? process.env.KAFKA_BROKERS;
+    let brokers = kafkaBrokers;
+    if (!brokers) {
+      const { startBroker } = await import('@budget-erp/kafka-dev-broker');
+      const broker = await startBroker({
+        port: await portFor(options.ports, 9092),
+        host: '127.0.0.1',
+        ...(options.dataDir ? { dataDir: join(options.dataDir, 'kafka') } : {}),
+      });
+      stoppables.push(broker);
+      brokers = broker.brokers;
+    }
+
+    const mode = options.database ?? 'auto';
+    const usePostgres = mode === 'postgres' || (mode === 'auto' && (await postgresReachable()));
+    const databases: DatabaseProvider = usePostgres
+      ? postgresProvider({ prefix: options.databasePrefix })
+      : pgliteProvider({ dataDir: options.dataDir ? join(options.dataDir, 'pglite') : undefined, fresh: options.fresh });
+    stoppables.push(databases);
+
+    const { startErpSimulator } = await import('@budget-erp/erp-simulator');
+    const simulator = await startErpSimulator({ port: await portFor(options.ports, 3010) });
+    stoppables.push(simulator);
+
+    const { startSmtpSink } = await import('@budget-erp/smtp-sink');
+    const sink = await startSmtpSink({ smtpPort: await portFor(options.ports, 2525), httpPort: await portFor(options.ports, 8025) });
+    stoppables.push(sink);
+
+    const endpoints: PlatformEndpoints = {
+      kafkaBrokers: brokers,
+      jwtSecret: process.env.JWT_SECRET ?? DEV_JWT_SECRET,
+      erpSimulatorUrl: simulator.url,
+      smtpHost: '127.0.0.1',
+      smtpPort: sink.smtpPort,
+      erpCredentialsKey: process.env.ERP_CREDENTIALS_KEY ?? randomBytes(32).toString('base64'),
+    };
+
+    const databaseUrls: Record<string, string> = {};
+    const launch: Record<string, () => RunningService> = {};
+    for (const definition of SERVICES) {
+      const database = await databases.databaseFor(definition.name);
+      databaseUrls[definition.name] = database.description;
+      const port = await portFor(options.ports, definition.defaultPort);
+      launch[definition.name] = () =>
+        spawnService(definition, {
+          port,
+          databaseUrl: database.url,
+          endpoints,
+          logLevel: options.logLevel ?? 'info',
+          env: options.serviceEnv?.[definition.name],
+          onOutput: (line) => options.onServiceOutput?.(definition.name, line),
+        });
+      services[definition.name] = launch[definition.name]();
+    }
+    const readyTimeoutMs = options.readyTimeoutMs ?? 90000;
+    await Promise.all(Object.values(services).map((service) => waitUntilReady(service, readyTimeoutMs)));
+
+    return {
+      kafkaBrokers: brokers,
+      database: databases.kind,
+      databases: databaseUrls,
+      erpSimulatorUrl: simulator.url,
+      smtp: { host: '127.0.0.1', port: sink.smtpPort, inboxUrl: sink.httpUrl },
+      services,
+      jwtSecret: endpoints.jwtSecret,
+      async restartService(name, signal = 'SIGKILL') {
+        const service = services[name];
+        if (!service) throw new Error(`unknown service ${name}`);
+        service.process.kill(signal);
+        await service.exited;
+        services[name] = launch[name]();
+        await waitUntilReady(services[name], readyTimeoutMs);
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export const DEFAULT_DATA_DIR = join(WORKSPACE_ROOT, '.dev-data');
