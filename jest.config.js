@@ -31,4 +31,5 @@ module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
   setupFiles: ['reflect-metadata'],
+  reporters: ['default', '<rootDir>/tools/ci/jest-summary-reporter.js'],
 };
