@@ -1,0 +1,202 @@
+import { fromCents, toCents } from '@budget-erp/money';
+import {
+  type BudgetReview,
+  type ErpLine,
+  type ErpStatus,
+  type ExportKind,
+  type SnapshotLine,
+  currentExport,
+  erpStatusOf,
+  lastSuccessfulImport,
+  lastSyncedExport,
+  originOf,
+} from './budget-review';
+
+export interface ReviewLine {
+  lineId: string;
+  costCode: string;
+  costType: string | null;
+  subJob: string | null;
+  description: string | null;
+  original: string;
+  changes: string;
+  revised: string;
+}
+
+export type DiffChange = 'added' | 'changed' | 'removed' | 'unchanged';
+
+export interface DiffLine {
+  change: DiffChange;
+  lineId: string | null;
+  costCode: string;
+  costType: string | null;
+  subJob: string | null;
+  description: string | null;
+  /** What the ERP holds; null when the line was never synced. */
+  syncedAmount: string | null;
+  /** What would be exported; null when the line was removed. */
+  amount: string | null;
+  difference: string;
+}
+
+export interface ReimportFigures {
+  erpTotal: string;
+  platformTotal: string;
+  platformTotalAfterReimport: string;
+}
+
+export interface ReviewView {
+  budgetId: string;
+  projectId: string;
+  name: string | null;
+  origin: 'platform' | 'erp';
+  erpStatus: ErpStatus;
+  erpSystem: string | null;
+  jobNumber: string | null;
+  exportId: string | null;
+  kind: ExportKind | null;
+  sentAt: string | null;
+  lines: ReviewLine[];
+  totals: { original: string; changes: string; revised: string };
+  failure: { reasonCode: string; message: string; failedAt: string } | null;
+  diff: DiffLine[];
+  reimport: ReimportFigures | null;
+}
+
+const ZERO = '0.00';
+const sum = (amounts: string[]) => fromCents(amounts.reduce((acc, a) => acc + toCents(a), 0n));
+
+/** Original, changes and revised amounts of a line: a revision shows what it moves from the ERP's figures. */
+export function reviewLine(line: SnapshotLine, kind: ExportKind): ReviewLine {
+  const original = kind === 'original' ? line.amount : (line.syncedAmount ?? ZERO);
+  return {
+    lineId: line.lineId,
+    costCode: line.costCode,
+    costType: line.costType,
+    subJob: line.subJob,
+    description: line.description,
+    original: fromCents(toCents(original)),
+    changes: fromCents(toCents(line.amount) - toCents(original)),
+    revised: fromCents(toCents(line.amount)),
+  };
+}
+
+/**
+ * Line by line, what the export changes in the ERP. Lines the ERP holds from the last synced export
+ * but the budget no longer has show as removed.
+ */
+export function diffAgainstSynced(lines: SnapshotLine[], lastSynced: SnapshotLine[] | null): DiffLine[] {
+  const current = new Set(lines.map((l) => l.lineId));
+  const diff: DiffLine[] = lines.map((line) => {
+    const amount = toCents(line.amount);
+    const synced = line.syncedAmount === null ? null : toCents(line.syncedAmount);
+    const change: DiffChange = synced === null ? 'added' : synced === amount ? 'unchanged' : 'changed';
+    return {
+      change,
+      lineId: line.lineId,
+      costCode: line.costCode,
+      costType: line.costType,
+      subJob: line.subJob,
+      description: line.description,
+      syncedAmount: synced === null ? null : fromCents(synced),
+      amount: fromCents(amount),
+      difference: fromCents(amount - (synced ?? 0n)),
+    };
+  });
+  for (const line of lastSynced ?? []) {
+    if (current.has(line.lineId)) continue;
+    diff.push({
+      change: 'removed',
+      lineId: line.lineId,
+      costCode: line.costCode,
+      costType: line.costType,
+      subJob: line.subJob,
+      description: line.description,
+      syncedAmount: fromCents(toCents(line.amount)),
+      amount: null,
+      difference: fromCents(-toCents(line.amount)),
+    });
+  }
+  return diff;
+}
+
+type LineKeyed = { costCode: string; costType: string | null; subJob: string | null; amount: string };
+const lineKey = (l: LineKeyed) => JSON.stringify([l.costCode, l.costType ?? null, l.subJob ?? null]);
+
+/**
+ * The platform total once the ERP's amounts replace the platform's: matching lines take the ERP
+ * amount, lines only the ERP has are added, lines only the platform has keep their amount.
+ */
+export function totalAfterReimport(platformLines: LineKeyed[], erpLines: ErpLine[]): string {
+  const erp = new Map<string, bigint>();
+  for (const line of erpLines) erp.set(lineKey(line), (erp.get(lineKey(line)) ?? 0n) + toCents(line.amount));
+  const seen = new Set<string>();
+  let total = 0n;
+  for (const line of platformLines) {
+    const key = lineKey(line);
+    if (erp.has(key)) {
+      if (!seen.has(key)) total += erp.get(key)!;
+      seen.add(key);
+    } else {
+      total += toCents(line.amount);
+    }
+  }
+  for (const [key, amount] of erp) if (!seen.has(key)) total += amount;
+  return fromCents(total);
+}
+
+/** Re-import figures, for ERP-origin budgets that are synced. */
+export function reimportFigures(state: BudgetReview): ReimportFigures | null {
+  const status = erpStatusOf(state);
+  if (originOf(state) !== 'erp' || (status !== 'synced' && status !== 'importing')) return null;
+  const imported = lastSuccessfulImport(state);
+  const synced = lastSyncedExport(state);
+  const current = currentExport(state);
+  const importIsNewer = imported && (!synced || Date.parse(imported.imported.at) > Date.parse(synced.posted!.at));
+  const erpLines: ErpLine[] = importIsNewer
+    ? imported.imported.lines
+    : (synced?.sent.snapshot.lines ?? []).map(({ costCode, costType, subJob, description, amount }) => ({
+        costCode,
+        costType,
+        subJob,
+        description,
+        amount,
+      }));
+  const platformIsNewer = current && (!imported || Date.parse(current.sent.at) > Date.parse(imported.imported.at));
+  const platformLines: LineKeyed[] = platformIsNewer ? current.sent.snapshot.lines : (imported?.imported.lines ?? []);
+  return {
+    erpTotal: sum(erpLines.map((l) => l.amount)),
+    platformTotal: sum(platformLines.map((l) => l.amount)),
+    platformTotalAfterReimport: totalAfterReimport(platformLines, erpLines),
+  };
+}
+
+export function reviewView(state: BudgetReview): ReviewView {
+  const current = currentExport(state);
+  const kind = current?.sent.snapshot.kind ?? null;
+  const lines = current ? current.sent.snapshot.lines.map((l) => reviewLine(l, current.sent.snapshot.kind)) : [];
+  const lastSynced = lastSyncedExport(state);
+  const previousSynced = lastSynced && lastSynced.exportId !== current?.exportId ? lastSynced.sent.snapshot.lines : null;
+  const failed = current?.failed && !current.succeeded ? current.failed : undefined;
+  return {
+    budgetId: state.budgetId,
+    projectId: state.projectId,
+    name: current?.sent.snapshot.name ?? null,
+    origin: originOf(state),
+    erpStatus: erpStatusOf(state),
+    erpSystem: current?.sent.snapshot.erpSystem ?? null,
+    jobNumber: current?.sent.snapshot.jobNumber ?? null,
+    exportId: current?.exportId ?? null,
+    kind,
+    sentAt: current?.sent.at ?? null,
+    lines,
+    totals: {
+      original: sum(lines.map((l) => l.original)),
+      changes: sum(lines.map((l) => l.changes)),
+      revised: sum(lines.map((l) => l.revised)),
+    },
+    failure: failed ? { reasonCode: failed.reasonCode, message: failed.message, failedAt: failed.at } : null,
+    diff: current ? diffAgainstSynced(current.sent.snapshot.lines, previousSynced) : [],
+    reimport: reimportFigures(state),
+  };
+}

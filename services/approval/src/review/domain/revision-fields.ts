@@ -1,0 +1,50 @@
+import type { ExportKind, RevisionFields } from './budget-review';
+
+export type RevisionInput = Partial<RevisionFields>;
+
+export interface RevisionDefaults {
+  /** Today in the company's time zone, `YYYY-MM-DD`. */
+  today: string;
+  /** The next revision number of the ERP job. */
+  nextNumber: number;
+  /** The accepting user's name. */
+  approverName: string;
+}
+
+/**
+ * The revision fields an accepted export carries: the approver's values, each missing one
+ * defaulted. Original budgets carry none, whatever was given.
+ */
+export function resolveRevisionFields(
+  kind: ExportKind,
+  input: RevisionInput | undefined,
+  defaults: RevisionDefaults,
+): RevisionFields | null {
+  if (kind === 'original') return null;
+  return {
+    type: input?.type ?? 'scope_change',
+    date: input?.date ?? defaults.today,
+    number: input?.number ?? defaults.nextNumber,
+    status: input?.status ?? 'pending',
+    approvedBy: input?.approvedBy?.trim() || defaults.approverName,
+  };
+}
+
+/** The calendar date of an instant in an IANA time zone; UTC when none or unknown. */
+export function todayIn(timeZone: string | null | undefined, now: Date): string {
+  const format = (zone: string) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  if (timeZone) {
+    try {
+      return format(timeZone);
+    } catch {
+      // An unknown zone name falls back to UTC rather than blocking the approver.
+    }
+  }
+  return format('UTC');
+}
+
+/** The number after the highest one the job has used. */
+export function nextRevisionNumber(lastUsed: number | null): number {
+  return (lastUsed ?? 0) + 1;
+}
