@@ -1,0 +1,35 @@
+import type { ErpSystem, Person } from './person';
+
+interface FactBase {
+  /** Id of the event that reported the fact; with the recipient it identifies a notification. */
+  eventId: string;
+  companyId: string;
+  budgetId: string;
+  /** Budget name when known, else null (the templates then say "your budget"). */
+  budgetName: string | null;
+  occurredAt: string;
+}
+
+/** What happened that someone must be told about. */
+export type NotifiableFact =
+  | (FactBase & { type: 'budget_rejected'; reason: string; rejectedBy: Person; createdBy: Person })
+  | (FactBase & {
+      type: 'export_failed';
+      erpSystem: ErpSystem;
+      jobNumber: string;
+      reasonCode: string;
+      message: string;
+      sentBy: Person;
+      acceptedBy: Person;
+    })
+  | (FactBase & { type: 'erp_posted'; erpSystem: ErpSystem; jobNumber: string; total: string; createdBy: Person })
+  | (FactBase & {
+      type: 'budget_accepted';
+      erpSystem: ErpSystem;
+      jobNumber: string;
+      total: string;
+      acceptedBy: Person;
+      createdBy: Person;
+    });
+
+export type NotificationKind = NotifiableFact['type'] | 'daily_summary';

@@ -1,0 +1,82 @@
+import { type SafeHtml, html } from './html';
+import type { NotifiableFact } from './notifiable-fact';
+import { type Person, assertNever, erpDisplayName } from './person';
+
+/** An email (and feed entry) ready to store: the same words in plain text and HTML. */
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** `"1250.00"` → `"1,250.00"`; amounts stay strings, never floats. */
+export function formatAmount(amount: string): string {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? amount.slice(1) : amount).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}${grouped}.${fraction.padEnd(2, '0')}`;
+}
+
+const budgetLabel = (fact: { budgetName: string | null }): string =>
+  fact.budgetName ? `budget "${fact.budgetName}"` : 'your budget';
+
+function layout(title: string, paragraphs: Array<string | SafeHtml>): string {
+  return html`<!doctype html>
+<html><body style="font-family:Arial,sans-serif;color:#222">
+<h2 style="font-size:18px">${title}</h2>
+${paragraphs.map((p) => html`<p>${p}</p>\n`)}<p style="color:#777;font-size:12px">Budget ERP notifications</p>
+</body></html>`.value;
+}
+
+function message(subject: string, greeting: Person, paragraphs: Array<{ text: string; html?: SafeHtml }>): RenderedMessage {
+  const hello = `Hello ${greeting.name},`;
+  return {
+    subject,
+    text: [hello, ...paragraphs.map((p) => p.text)].join('\n\n') + '\n',
+    html: layout(subject, [hello, ...paragraphs.map((p) => p.html ?? p.text)]),
+  };
+}
+
+/** The message one recipient of a fact receives. */
+export function renderFactMessage(fact: NotifiableFact, recipient: Person): RenderedMessage {
+  const label = budgetLabel(fact);
+  switch (fact.type) {
+    case 'budget_rejected':
+      return message(`Budget ${fact.budgetName ? `"${fact.budgetName}" ` : ''}was rejected`, recipient, [
+        { text: `${fact.rejectedBy.name} rejected ${label} in ERP Integrations.` },
+        { text: `Reason: ${fact.reason}`, html: html`<strong>Reason:</strong> ${fact.reason}` },
+        { text: 'The budget is unlocked again: correct it, lock it and send it to ERP again.' },
+      ]);
+    case 'export_failed': {
+      const erp = erpDisplayName(fact.erpSystem);
+      return message(`Export of ${label} to ${erp} failed`, recipient, [
+        { text: `The export of ${label} to ${erp} (job ${fact.jobNumber}) failed.` },
+        {
+          text: `Reason (${fact.reasonCode}): ${fact.message}`,
+          html: html`<strong>Reason (${fact.reasonCode}):</strong> ${fact.message}`,
+        },
+        {
+          text: 'It is listed under Failed to Export in ERP Integrations, where it can be rejected so that the project manager can correct it and send it again.',
+        },
+      ]);
+    }
+    case 'erp_posted': {
+      const erp = erpDisplayName(fact.erpSystem);
+      return message(`Budget ${fact.budgetName ? `"${fact.budgetName}" ` : ''}is posted in ${erp}: you may unlock it`, recipient, [
+        { text: `The exported entries of ${label} (job ${fact.jobNumber}, total ${formatAmount(fact.total)}) are posted in ${erp}.` },
+        { text: 'The export hold is released: you may unlock the budget and change it again.' },
+      ]);
+    }
+    case 'budget_accepted': {
+      const erp = erpDisplayName(fact.erpSystem);
+      return message(`Budget ${fact.budgetName ? `"${fact.budgetName}" ` : ''}was accepted for export to ${erp}`, recipient, [
+        {
+          text: `${fact.acceptedBy.name} accepted ${label} (job ${fact.jobNumber}, total ${formatAmount(fact.total)}); it is being exported to ${erp}.`,
+        },
+        { text: `You will be told when the entries are posted in ${erp} and the budget may be unlocked.` },
+      ]);
+    }
+    default:
+      return assertNever(fact);
+  }
+}
