@@ -1,0 +1,220 @@
+import { sumAmounts, toCents, fromCents } from '@budget-erp/money';
+
+export type SimSystem = 'cmic' | 'sage300cre' | 'quickbooks';
+export const SIM_SYSTEMS: readonly SimSystem[] = ['cmic', 'sage300cre', 'quickbooks'];
+
+export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply';
+export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply'];
+
+export interface SimCostCode {
+  code: string;
+  description: string;
+}
+
+export interface SimLine {
+  costCode: string;
+  costType: string | null;
+  subJob: string | null;
+  description: string | null;
+  amount: string;
+}
+
+export interface SimRevision {
+  type: string;
+  date: string;
+  number: number;
+  status: string;
+  approvedBy: string;
+}
+
+/** One export as the ERP keeps it: a CMiC budget batch, a Sage 300 CRE entry, a QuickBooks estimate. */
+export interface SimEntry {
+  reference: string;
+  idempotencyKey: string;
+  kind: 'original' | 'revision';
+  description: string | null;
+  lines: SimLine[];
+  total: string;
+  revision: SimRevision | null;
+  posted: boolean;
+  createdAt: string;
+  postedAt: string | null;
+}
+
+export interface SimJob {
+  system: SimSystem;
+  companyId: string;
+  jobNumber: string;
+  name: string;
+  costCodes: SimCostCode[];
+  subJobs: string[];
+  /** The job's budget as the ERP reports it: posted entries plus changes made inside the ERP. */
+  budget: SimLine[];
+  entries: SimEntry[];
+}
+
+export interface SimFault {
+  mode: FaultMode;
+  /** Requests still affected; null means until changed. */
+  remaining: number | null;
+}
+
+export interface SimCompany {
+  estimatesEnabled: boolean;
+}
+
+const lineKey = (line: Pick<SimLine, 'costCode' | 'costType' | 'subJob'>): string =>
+  `${line.costCode}|${line.costType ?? ''}|${line.subJob ?? ''}`;
+
+export class SimulatorState {
+  private readonly jobs = new Map<string, SimJob>();
+  private readonly faults = new Map<SimSystem, SimFault>();
+  private readonly companies = new Map<string, SimCompany>();
+  private sequence = 0;
+  /** Authorization headers the ERP APIs received, per system (tests check credentials reach the ERP). */
+  readonly credentialsSeen = new Map<SimSystem, string[]>();
+
+  private key(system: SimSystem, companyId: string, jobNumber: string): string {
+    return `${system}/${companyId}/${jobNumber}`;
+  }
+
+  createJob(input: {
+    system: SimSystem;
+    companyId: string;
+    jobNumber: string;
+    name?: string;
+    costCodes: SimCostCode[];
+    subJobs?: string[];
+  }): SimJob {
+    const job: SimJob = {
+      system: input.system,
+      companyId: input.companyId,
+      jobNumber: input.jobNumber,
+      name: input.name ?? `Job ${input.jobNumber}`,
+      costCodes: input.costCodes.map((c) => ({ ...c })),
+      subJobs: [...(input.subJobs ?? [])],
+      budget: [],
+      entries: [],
+    };
+    this.jobs.set(this.key(input.system, input.companyId, input.jobNumber), job);
+    return job;
+  }
+
+  /** A job by company, or — when no company is named — the only job with that number. */
+  findJob(system: SimSystem, jobNumber: string, companyId?: string): SimJob | undefined {
+    if (companyId !== undefined) return this.jobs.get(this.key(system, companyId, jobNumber));
+    return [...this.jobs.values()].find((j) => j.system === system && j.jobNumber === jobNumber);
+  }
+
+  company(system: SimSystem, companyId: string): SimCompany {
+    const key = `${system}/${companyId}`;
+    let company = this.companies.get(key);
+    if (!company) {
+      company = { estimatesEnabled: true };
+      this.companies.set(key, company);
+    }
+    return company;
+  }
+
+  findEntry(system: SimSystem, companyId: string, reference: { idempotencyKey?: string; reference?: string }): { job: SimJob; entry: SimEntry } | undefined {
+    for (const job of this.jobs.values()) {
+      if (job.system !== system || job.companyId !== companyId) continue;
+      const entry = job.entries.find(
+        (e) =>
+          (reference.idempotencyKey !== undefined && e.idempotencyKey === reference.idempotencyKey) ||
+          (reference.reference !== undefined && e.reference === reference.reference),
+      );
+      if (entry) return { job, entry };
+    }
+    return undefined;
+  }
+
+  /** Records an export once per idempotency key; a repeated key returns the first entry. */
+  addEntry(
+    job: SimJob,
+    input: { idempotencyKey: string; kind: 'original' | 'revision'; description: string | null; lines: SimLine[]; revision: SimRevision | null },
+    referencePrefix: string,
+  ): { entry: SimEntry; created: boolean } {
+    const existing = this.findEntry(job.system, job.companyId, { idempotencyKey: input.idempotencyKey });
+    if (existing) return { entry: existing.entry, created: false };
+    this.sequence += 1;
+    const entry: SimEntry = {
+      reference: `${referencePrefix}${String(this.sequence).padStart(6, '0')}`,
+      idempotencyKey: input.idempotencyKey,
+      kind: input.kind,
+      description: input.description,
+      lines: input.lines.map((l) => ({ ...l })),
+      total: sumAmounts(input.lines.map((l) => l.amount)),
+      revision: input.revision,
+      posted: false,
+      createdAt: new Date().toISOString(),
+      postedAt: null,
+    };
+    job.entries.push(entry);
+    return { entry, created: true };
+  }
+
+  /** The accountant posts every unposted entry of the job; posted amounts join the job's budget. */
+  postEntries(job: SimJob): SimEntry[] {
+    const posted: SimEntry[] = [];
+    const now = new Date().toISOString();
+    for (const entry of job.entries) {
+      if (entry.posted) continue;
+      entry.posted = true;
+      entry.postedAt = now;
+      posted.push(entry);
+      for (const line of entry.lines) this.addToBudget(job, line, entry.kind === 'original');
+    }
+    return posted;
+  }
+
+  private addToBudget(job: SimJob, line: SimLine, replace: boolean): void {
+    const existing = job.budget.find((b) => lineKey(b) === lineKey(line));
+    if (!existing) {
+      job.budget.push({ ...line });
+      return;
+    }
+    existing.amount = replace ? line.amount : fromCents(toCents(existing.amount) + toCents(line.amount));
+    if (line.description) existing.description = line.description;
+  }
+
+  setBudget(job: SimJob, lines: SimLine[]): void {
+    job.budget = lines.map((l) => ({ ...l }));
+  }
+
+  fault(system: SimSystem): SimFault {
+    return this.faults.get(system) ?? { mode: 'ok', remaining: null };
+  }
+
+  setFault(system: SimSystem, mode: FaultMode, count?: number): SimFault {
+    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null) };
+    this.faults.set(system, fault);
+    return fault;
+  }
+
+  /** Takes one request's worth of the current fault, if it applies to this kind of request. */
+  consumeFault(system: SimSystem, isWrite: boolean): FaultMode {
+    const fault = this.fault(system);
+    if (fault.mode === 'ok') return 'ok';
+    if ((fault.mode === 'reject' || fault.mode === 'lost_reply') && !isWrite) return 'ok';
+    if (fault.remaining !== null) {
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) this.faults.set(system, { mode: 'ok', remaining: null });
+    }
+    return fault.mode;
+  }
+
+  noteCredential(system: SimSystem, value: string | undefined): void {
+    if (!value) return;
+    const seen = this.credentialsSeen.get(system) ?? [];
+    if (!seen.includes(value)) seen.push(value);
+    this.credentialsSeen.set(system, seen);
+  }
+
+  reset(): void {
+    this.jobs.clear();
+    this.faults.clear();
+    this.companies.clear();
+    this.credentialsSeen.clear();
+  }
+}
