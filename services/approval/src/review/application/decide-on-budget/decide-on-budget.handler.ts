@@ -1,0 +1,147 @@
+import type { EntityManager } from 'typeorm';
+import { Topics } from '@budget-erp/contracts';
+import { type Person, currentExport, evolve } from '../../domain/budget-review';
+import { type ReviewCommand, decide } from '../../domain/decide';
+import { type RevisionInput, nextRevisionNumber, todayIn } from '../../domain/revision-fields';
+import { companyTimeZone, lockLastRevisionNumber, recordRevisionNumber } from '../../infrastructure/project-link.repository';
+import { StaleReviewError, loadReview, saveReview } from '../../infrastructure/review.repository';
+import { type Clock, type EventPublisher, ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
+
+export interface DecisionRequest {
+  budgetId: string;
+  companyId: string;
+  by: Person;
+}
+
+export interface AcceptRequest extends DecisionRequest {
+  description: string | null;
+  revision: RevisionInput | undefined;
+}
+
+export interface RejectRequest extends DecisionRequest {
+  reason: string;
+}
+
+export interface DecisionOutcome {
+  budgetId: string;
+  exportId: string;
+  erpStatus: 'exporting' | 'not_sent';
+}
+
+/**
+ * Accepting and rejecting: the decision, the read model and the published event commit together.
+ * When another approver decided first, the refusal says what they did.
+ */
+export class DecideOnBudget {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly events: EventPublisher,
+    private readonly clock: Clock,
+  ) {}
+
+  accept(request: AcceptRequest): Promise<DecisionOutcome> {
+    return this.decideNamingTheWinner(request, (manager) => this.acceptIn(manager, request));
+  }
+
+  reject(request: RejectRequest): Promise<DecisionOutcome> {
+    return this.decideNamingTheWinner(request, (manager) => this.rejectIn(manager, request));
+  }
+
+  private async decideNamingTheWinner(
+    request: DecisionRequest,
+    work: (manager: EntityManager) => Promise<DecisionOutcome>,
+  ): Promise<DecisionOutcome> {
+    try {
+      return await this.tx.run(work);
+    } catch (error) {
+      if (!(error instanceof StaleReviewError)) throw error;
+      // Someone else changed the budget meanwhile: judge again against what they did.
+      const fresh = await this.tx.run((manager) => loadReview(manager, request.budgetId));
+      const refusal = fresh && decide(fresh.state, { type: 'reject', by: request.by, at: this.clock.now().toISOString(), reason: 'x' });
+      const message =
+        refusal && !refusal.ok ? refusal.error.message : 'the budget was changed by someone else at the same time; reload it and try again';
+      throw new ReviewUseCaseError('conflict', refusal && !refusal.ok ? refusal.error.code : 'APPROVAL.CONCURRENT_CHANGE', message);
+    }
+  }
+
+  private async acceptIn(manager: EntityManager, request: AcceptRequest): Promise<DecisionOutcome> {
+    const loaded = await this.load(manager, request);
+    const now = this.clock.now();
+    const send = currentExport(loaded.state);
+    const job = send && {
+      companyId: request.companyId,
+      erpSystem: send.sent.snapshot.erpSystem,
+      jobNumber: send.sent.snapshot.jobNumber,
+    };
+    const isRevision = send?.sent.snapshot.kind === 'revision';
+    const needsNumber = isRevision && request.revision?.number === undefined;
+    const lastNumber = job && needsNumber ? await lockLastRevisionNumber(manager, job) : null;
+    const command: ReviewCommand = {
+      type: 'accept',
+      by: request.by,
+      at: now.toISOString(),
+      description: request.description,
+      revision: request.revision,
+      defaults: { today: todayIn(await companyTimeZone(manager, request.companyId), now), nextNumber: nextRevisionNumber(lastNumber) },
+    };
+    const decision = decide(loaded.state, command);
+    if (!decision.ok) throw new ReviewUseCaseError('conflict', decision.error.code, decision.error.message);
+    const [accepted] = decision.events;
+    if (accepted.type !== 'accepted' || !send || !job) throw new Error('accept decided something else');
+    await saveReview(manager, evolve(loaded.state, accepted), loaded.version);
+    if (accepted.revision) await recordRevisionNumber(manager, job, accepted.revision.number);
+    await this.events.publish(manager, {
+      topic: Topics.BudgetAccepted,
+      subject: request.budgetId,
+      companyId: request.companyId,
+      payload: {
+        budgetId: request.budgetId,
+        projectId: loaded.state.projectId,
+        companyId: request.companyId,
+        exportId: accepted.exportId,
+        description: accepted.description,
+        revision: accepted.revision,
+        acceptedBy: accepted.by,
+        acceptedAt: accepted.at,
+        sentBy: send.sent.sentBy,
+        createdBy: send.sent.createdBy,
+        snapshot: send.sent.snapshot as never,
+      },
+    });
+    return { budgetId: request.budgetId, exportId: accepted.exportId, erpStatus: 'exporting' };
+  }
+
+  private async rejectIn(manager: EntityManager, request: RejectRequest): Promise<DecisionOutcome> {
+    const loaded = await this.load(manager, request);
+    const decision = decide(loaded.state, { type: 'reject', by: request.by, at: this.clock.now().toISOString(), reason: request.reason });
+    if (!decision.ok) throw new ReviewUseCaseError('conflict', decision.error.code, decision.error.message);
+    const [rejected] = decision.events;
+    const send = currentExport(loaded.state);
+    if (rejected.type !== 'rejected' || !send) throw new Error('reject decided something else');
+    await saveReview(manager, evolve(loaded.state, rejected), loaded.version);
+    await this.events.publish(manager, {
+      topic: Topics.BudgetRejected,
+      subject: request.budgetId,
+      companyId: request.companyId,
+      payload: {
+        budgetId: request.budgetId,
+        projectId: loaded.state.projectId,
+        companyId: request.companyId,
+        exportId: rejected.exportId,
+        reason: rejected.reason,
+        rejectedBy: rejected.by,
+        rejectedAt: rejected.at,
+        sentBy: send.sent.sentBy,
+        createdBy: send.sent.createdBy,
+        afterFailedExport: Boolean(send.failed),
+      },
+    });
+    return { budgetId: request.budgetId, exportId: rejected.exportId, erpStatus: 'not_sent' };
+  }
+
+  private async load(manager: EntityManager, request: DecisionRequest) {
+    const loaded = await loadReview(manager, request.budgetId);
+    if (!loaded || loaded.state.companyId !== request.companyId) throw budgetNotFound(request.budgetId);
+    return loaded;
+  }
+}
