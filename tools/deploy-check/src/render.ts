@@ -1,0 +1,79 @@
+import { stringify } from 'yaml';
+import { TopicPlan, TopicSpec } from './topic-plan';
+
+export const GENERATED_NOTE = 'Generated from deploy/kafka/topics.yaml by tools/deploy-check/src/generate.ts: edit that file, then regenerate.';
+
+/** The Strimzi cluster the KafkaTopic and KafkaUser resources belong to. */
+export const STRIMZI_CLUSTER = 'platform-kafka';
+
+/** Kafka topic configs of a topic, as `kafka-topics.sh --config` and Strimzi `spec.config` take them. */
+export function topicConfig(topic: TopicSpec, minInsyncReplicas?: number): Record<string, string> {
+  const config: Record<string, string> = { 'cleanup.policy': topic.cleanup };
+  if (topic.cleanup === 'delete') config['retention.ms'] = String(topic.retentionMs);
+  if (minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(minInsyncReplicas);
+  return config;
+}
+
+/** The one-shot script docker-compose's kafka-topics job runs with the apache/kafka image. */
+export function renderCreateTopicsScript(plan: TopicPlan): string {
+  const rows = plan.topics.map((topic) => {
+    const configs = Object.entries(topicConfig(topic)).map(([key, value]) => `${key}=${value}`);
+    return `${topic.name} ${topic.partitions} ${configs.join(',')}`;
+  });
+  return `#!/usr/bin/env bash
+# ${GENERATED_NOTE}
+# Creates every topic (and its dead-letter topic) with its partitions and configs; an existing
+# topic with fewer partitions is grown. Safe to run again.
+set -euo pipefail
+BOOTSTRAP="\${KAFKA_BOOTSTRAP:-kafka:9092}"
+REPLICATION="\${TOPIC_REPLICATION_FACTOR:-1}"
+KAFKA_TOPICS=/opt/kafka/bin/kafka-topics.sh
+PARALLEL=4
+
+ensure_topic() {
+  local topic=$1 partitions=$2 configs=$3 args=()
+  IFS=',' read -ra pairs <<< "$configs"
+  for pair in "\${pairs[@]}"; do args+=(--config "$pair"); done
+  "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$topic" \\
+    --partitions "$partitions" --replication-factor "$REPLICATION" "\${args[@]}" >/dev/null
+  local current
+  current=$("$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --describe --topic "$topic" | sed -n 's/.*PartitionCount: *\\([0-9]*\\).*/\\1/p' | head -n 1)
+  if [ "\${current:-0}" -lt "$partitions" ]; then
+    "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --alter --topic "$topic" --partitions "$partitions"
+  fi
+  echo "topic $topic: $partitions partitions, $configs"
+}
+
+while read -r topic partitions configs; do
+  [ -n "$topic" ] || continue
+  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n; done
+  ensure_topic "$topic" "$partitions" "$configs" &
+done <<'TOPICS'
+${rows.join('\n')}
+TOPICS
+
+for job in $(jobs -p); do wait "$job"; done
+echo "all ${plan.topics.length} topics ready"
+`;
+}
+
+/** Strimzi KafkaTopic resources, one per topic. */
+export function renderStrimziTopics(plan: TopicPlan): string {
+  const docs = plan.topics.map((topic) =>
+    stringify({
+      apiVersion: 'kafka.strimzi.io/v1beta2',
+      kind: 'KafkaTopic',
+      metadata: {
+        name: topic.name.replace(/[._]/g, '-'),
+        labels: { 'strimzi.io/cluster': STRIMZI_CLUSTER, 'app.kubernetes.io/part-of': 'budget-erp' },
+      },
+      spec: {
+        topicName: topic.name,
+        partitions: topic.partitions,
+        replicas: plan.replicationFactor,
+        config: topicConfig(topic, plan.minInsyncReplicas),
+      },
+    }),
+  );
+  return `# ${GENERATED_NOTE}\n${docs.map((doc) => `---\n${doc}`).join('')}`;
+}
