@@ -1,0 +1,63 @@
+import { startBroker } from './broker';
+import { isLogLevel, LogLevel } from './server/logger';
+
+interface CliArgs {
+  port: number;
+  host: string;
+  dataDir?: string;
+  partitions: number;
+  logLevel: LogLevel;
+}
+
+function parseArgs(argv: string[]): CliArgs | string {
+  const args: CliArgs = { port: 9092, host: '127.0.0.1', partitions: 3, logLevel: 'info' };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = inline ?? argv[++i];
+    if (value === undefined) return `missing value for ${flag}`;
+    switch (flag) {
+      case '--port':
+        args.port = Number(value);
+        if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) return `invalid --port ${value}`;
+        break;
+      case '--host':
+        args.host = value;
+        break;
+      case '--data-dir':
+        args.dataDir = value;
+        break;
+      case '--partitions':
+        args.partitions = Number(value);
+        if (!Number.isInteger(args.partitions) || args.partitions < 1) return `invalid --partitions ${value}`;
+        break;
+      case '--log-level':
+        if (!isLogLevel(value)) return `invalid --log-level ${value} (debug, info, warn, error, silent)`;
+        args.logLevel = value;
+        break;
+      default:
+        return `unknown option ${flag}`;
+    }
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    process.stderr.write(`kafka-dev-broker: ${args}\nusage: kafka-dev-broker [--port 9092] [--host 127.0.0.1] [--data-dir DIR] [--partitions 3] [--log-level info]\n`);
+    process.exit(2);
+  }
+  const broker = await startBroker({ ...args, logLevel: args.logLevel });
+  process.stdout.write(`kafka-dev-broker listening on ${broker.brokers}\n`);
+  const shutdown = (signal: string) => {
+    process.stderr.write(`kafka-dev-broker stopping on ${signal}\n`);
+    void broker.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`kafka-dev-broker: ${(e as Error).message}\n`);
+  process.exit(1);
+});

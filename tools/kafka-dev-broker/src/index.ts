@@ -1,0 +1,3 @@
+export { startBroker } from './broker';
+export type { BrokerOptions, RunningBroker } from './broker';
+export type { LogLevel } from './server/logger';

@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PartitionLog } from './partition-log';
+
+export interface Topic {
+  name: string;
+  partitions: PartitionLog[];
+  configs: Map<string, string | null>;
+}
+
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export function isValidTopicName(name: string): boolean {
+  return LEGAL_TOPIC.test(name) && name !== '.' && name !== '..';
+}
+
+/** All topics and their partition logs; with a data dir, one folder per topic and one file per partition. */
+export class TopicStore {
+  private readonly topics = new Map<string, Topic>();
+  private readonly topicsDir: string | null;
+
+  constructor(
+    dataDir: string | null,
+    readonly defaultPartitions: number,
+  ) {
+    this.topicsDir = dataDir === null ? null : path.join(dataDir, 'topics');
+    if (this.topicsDir !== null) {
+      fs.mkdirSync(this.topicsDir, { recursive: true });
+      this.loadAll(this.topicsDir);
+    }
+  }
+
+  private loadAll(dir: string): void {
+    for (const name of fs.readdirSync(dir)) {
+      if (!isValidTopicName(name)) continue;
+      const topicDir = path.join(dir, name);
+      const counts = fs
+        .readdirSync(topicDir)
+        .map((f) => /^(\d+)\.log$/.exec(f))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => Number(m[1]));
+      const count = counts.length === 0 ? 0 : Math.max(...counts) + 1;
+      const topic: Topic = { name, partitions: [], configs: readConfigs(topicDir) };
+      for (let i = 0; i < count; i++) topic.partitions.push(new PartitionLog(name, i, path.join(topicDir, `${i}.log`)));
+      this.topics.set(name, topic);
+    }
+  }
+
+  get(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  partition(topic: string, index: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.partitions[index];
+  }
+
+  names(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  all(): Topic[] {
+    return [...this.topics.values()];
+  }
+
+  create(name: string, partitions = this.defaultPartitions, configs: Map<string, string | null> = new Map()): Topic {
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    const topicDir = this.topicDir(name);
+    if (topicDir !== null) {
+      fs.mkdirSync(topicDir, { recursive: true });
+      if (configs.size > 0) fs.writeFileSync(path.join(topicDir, 'configs.json'), JSON.stringify(Object.fromEntries(configs)));
+    }
+    const topic: Topic = { name, partitions: [], configs };
+    this.topics.set(name, topic);
+    this.addPartitions(topic, partitions);
+    return topic;
+  }
+
+  addPartitions(topic: Topic, totalCount: number): void {
+    const topicDir = this.topicDir(topic.name);
+    for (let i = topic.partitions.length; i < totalCount; i++) {
+      const file = topicDir === null ? null : path.join(topicDir, `${i}.log`);
+      if (file !== null) fs.closeSync(fs.openSync(file, 'a'));
+      topic.partitions.push(new PartitionLog(topic.name, i, file));
+    }
+  }
+
+  delete(name: string): boolean {
+    const topic = this.topics.get(name);
+    if (!topic) return false;
+    for (const p of topic.partitions) p.close();
+    this.topics.delete(name);
+    const topicDir = this.topicDir(name);
+    if (topicDir !== null) fs.rmSync(topicDir, { recursive: true, force: true });
+    return true;
+  }
+
+  maxProducerId(): bigint {
+    let max = -1n;
+    for (const t of this.topics.values()) for (const p of t.partitions) {
+      const id = p.producers.maxProducerId();
+      if (id > max) max = id;
+    }
+    return max;
+  }
+
+  close(): void {
+    for (const t of this.topics.values()) for (const p of t.partitions) p.close();
+  }
+
+  private topicDir(name: string): string | null {
+    return this.topicsDir === null ? null : path.join(this.topicsDir, name);
+  }
+}
+
+function readConfigs(topicDir: string): Map<string, string | null> {
+  const file = path.join(topicDir, 'configs.json');
+  if (!fs.existsSync(file)) return new Map();
+  try {
+    return new Map(Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string | null>));
+  } catch {
+    return new Map();
+  }
+}

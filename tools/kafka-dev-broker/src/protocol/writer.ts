@@ -1,0 +1,96 @@
+/** Growable big-endian writer for response bodies. */
+export class Writer {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initial = 256) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  int8(v: number): this {
+    this.ensure(1);
+    this.buf.writeInt8(v, this.pos);
+    this.pos += 1;
+    return this;
+  }
+
+  bool(v: boolean): this {
+    return this.int8(v ? 1 : 0);
+  }
+
+  int16(v: number): this {
+    this.ensure(2);
+    this.buf.writeInt16BE(v, this.pos);
+    this.pos += 2;
+    return this;
+  }
+
+  int32(v: number): this {
+    this.ensure(4);
+    this.buf.writeInt32BE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  int64(v: number | bigint): this {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(BigInt(v), this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  nullableString(s: string | null): this {
+    if (s === null) return this.int16(-1);
+    const len = Buffer.byteLength(s);
+    this.int16(len);
+    this.ensure(len);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += len;
+    return this;
+  }
+
+  string(s: string): this {
+    return this.nullableString(s);
+  }
+
+  nullableBytes(b: Buffer | null): this {
+    if (b === null) return this.int32(-1);
+    this.int32(b.length);
+    return this.raw(b);
+  }
+
+  bytes(b: Buffer): this {
+    return this.nullableBytes(b);
+  }
+
+  raw(b: Buffer): this {
+    this.ensure(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+
+  array<T>(items: readonly T[], write: (w: this, item: T) => void): this {
+    this.int32(items.length);
+    for (const item of items) write(this, item);
+    return this;
+  }
+
+  /** The frame: size prefix, correlation id and the body written so far after `reserveHeader`. */
+  static frame(correlationId: number, build: (w: Writer) => void, sizeHint = 256): Buffer {
+    const w = new Writer(sizeHint);
+    w.int32(0).int32(correlationId);
+    build(w);
+    w.buf.writeInt32BE(w.pos - 4, 0);
+    return w.buf.subarray(0, w.pos);
+  }
+}
