@@ -1,0 +1,96 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { CurrentPrincipal, type Principal, Requires } from '@budget-erp/auth';
+import { ApplicationError, ZodBody, ZodQuery } from '@budget-erp/service-kit';
+import type { ListFilter } from '../domain/budget-review';
+import { DecideOnBudget } from '../application/decide-on-budget/decide-on-budget.handler';
+import { ReviewUseCaseError } from '../application/ports';
+import { ReviewQueries } from '../application/review-queries/review-queries';
+import {
+  type AcceptBody,
+  AcceptBodySchema,
+  type ListQuery,
+  ListQuerySchema,
+  type RejectBody,
+  RejectBodySchema,
+} from './review.http-schemas';
+
+const person = (p: Principal) => ({ userId: p.userId, name: p.name, email: p.email });
+
+async function mapped<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!(error instanceof ReviewUseCaseError)) throw error;
+    switch (error.kind) {
+      case 'not_found':
+        throw ApplicationError.notFound(error.code, error.message);
+      case 'conflict':
+        throw ApplicationError.conflict(error.code, error.message);
+      case 'bad_request':
+        throw ApplicationError.badRequest(error.code, error.message);
+    }
+  }
+}
+
+/**
+ * The ERP Integrations tool. Lists are newest first and paged by cursor: pass `limit` (1–100,
+ * default 50) and, for the next page, the previous answer's `nextCursor` as `cursor`.
+ */
+@Controller('erp-integrations/budgets')
+export class ReviewHttpController {
+  constructor(
+    @Inject(ReviewQueries) private readonly queries: ReviewQueries,
+    @Inject(DecideOnBudget) private readonly decisions: DecideOnBudget,
+  ) {}
+
+  @Get()
+  @Requires('erp.read')
+  list(@CurrentPrincipal() principal: Principal, @Query(new ZodQuery(ListQuerySchema)) query: ListQuery) {
+    return mapped(
+      this.queries.list({
+        companyId: principal.companyId,
+        filter: query.filter as ListFilter,
+        limit: query.limit,
+        cursor: query.cursor,
+      }),
+    );
+  }
+
+  @Get(':budgetId')
+  @Requires('erp.read')
+  review(@CurrentPrincipal() principal: Principal, @Param('budgetId') budgetId: string) {
+    return mapped(this.queries.review(principal.companyId, budgetId));
+  }
+
+  @Post(':budgetId/accept')
+  @HttpCode(202)
+  @Requires('erp.approve')
+  accept(
+    @CurrentPrincipal() principal: Principal,
+    @Param('budgetId') budgetId: string,
+    @Body(new ZodBody(AcceptBodySchema)) body: AcceptBody,
+  ) {
+    return mapped(
+      this.decisions.accept({
+        budgetId,
+        companyId: principal.companyId,
+        by: person(principal),
+        description: body.description ?? null,
+        revision: body.revision,
+      }),
+    );
+  }
+
+  @Post(':budgetId/reject')
+  @HttpCode(200)
+  @Requires('erp.approve')
+  reject(
+    @CurrentPrincipal() principal: Principal,
+    @Param('budgetId') budgetId: string,
+    @Body(new ZodBody(RejectBodySchema)) body: RejectBody,
+  ) {
+    return mapped(
+      this.decisions.reject({ budgetId, companyId: principal.companyId, by: person(principal), reason: body.reason }),
+    );
+  }
+}

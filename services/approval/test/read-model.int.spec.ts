@@ -1,0 +1,94 @@
+import { DataSource } from 'typeorm';
+import { type TestDatabase, createTestDatabase } from '@budget-erp/testing';
+import { type UpstreamEvent, recordUpstreamEvent } from '../src/review/application/record-upstream-event/record-upstream-event.handler';
+import { listBudgets } from '../src/review/infrastructure/budget-list.query';
+import { approvalEntities, approvalMigrations } from '../src/review/infrastructure/approval-persistence';
+import { StaleReviewError, loadReview, saveReview } from '../src/review/infrastructure/review.repository';
+import { evolve } from '../src/review/domain/budget-review';
+import {
+  budgetRetrieved,
+  budgetSent,
+  erpPosted,
+  exportFailed,
+  exportSucceeded,
+  newBudget,
+  projectLinked,
+} from './upstream-events.builders';
+
+describe('approval read model in PostgreSQL', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('approval_read_model');
+    ds = new DataSource({ type: 'postgres', url: db.url, entities: approvalEntities, migrations: approvalMigrations, poolSize: 4 });
+    await ds.initialize();
+    await ds.runMigrations();
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
+  const list = (companyId: string, filter: 'ready_to_export' | 'failed_to_export' | 'synced' | 'ready_to_import', limit = 50, cursor: { at: string; id: string } | null = null) =>
+    ds.transaction((m) => listBudgets(m, { companyId, filter, limit, cursor }));
+
+  it('when a budget moves from sent to failed to synced, it shows under the matching list each time', async () => {
+    const ids = newBudget('company-lists');
+    await record({ topic: 'erp.project.linked', payload: projectLinked(ids, 0) });
+    expect((await list(ids.companyId, 'ready_to_import')).items.map((i) => i.projectId)).toEqual([ids.projectId]);
+    await record({ topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) });
+    expect((await list(ids.companyId, 'ready_to_export')).items).toEqual([
+      expect.objectContaining({ budgetId: ids.budgetId, projectId: ids.projectId, erpSystem: 'cmic', erpStatus: 'awaiting_acceptance', total: '1250.50' }),
+    ]);
+    expect((await list(ids.companyId, 'ready_to_import')).items).toEqual([]);
+    await record({ topic: 'export.failed', payload: exportFailed(ids, 'e1', 3) });
+    expect((await list(ids.companyId, 'failed_to_export')).items.map((i) => i.budgetId)).toEqual([ids.budgetId]);
+    expect((await list(ids.companyId, 'ready_to_export')).items).toEqual([]);
+    await record({ topic: 'export.succeeded', payload: exportSucceeded(ids, 'e1', 4) });
+    expect((await list(ids.companyId, 'failed_to_export')).items).toEqual([]);
+    await record({ topic: 'erp.posted', payload: erpPosted(ids, 'e1', 5) });
+    expect((await list(ids.companyId, 'synced')).items.map((i) => [i.budgetId, i.erpStatus])).toEqual([[ids.budgetId, 'synced']]);
+    expect((await list('company-other', 'synced')).items).toEqual([]);
+  });
+
+  it('when events are redelivered, the stored review does not change', async () => {
+    const ids = newBudget('company-replay');
+    const events: UpstreamEvent[] = [
+      { topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) },
+      { topic: 'budget.retrieved', payload: budgetRetrieved(ids, 'e1', 2) },
+    ];
+    for (const e of events) await record(e);
+    const before = await ds.transaction((m) => loadReview(m, ids.budgetId));
+    for (const e of [...events].reverse()) await record(e);
+    expect(await ds.transaction((m) => loadReview(m, ids.budgetId))).toEqual(before);
+  });
+
+  it('when two writers save the same loaded version, the second fails as stale', async () => {
+    const ids = newBudget('company-stale');
+    await record({ topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) });
+    const loaded = (await ds.transaction((m) => loadReview(m, ids.budgetId)))!;
+    const next = evolve(loaded.state, { type: 'retrieved', exportId: 'e1', at: new Date().toISOString(), by: { userId: 'u', name: 'U', email: '' } });
+    await ds.transaction((m) => saveReview(m, next, loaded.version));
+    await expect(ds.transaction((m) => saveReview(m, next, loaded.version))).rejects.toBeInstanceOf(StaleReviewError);
+  });
+
+  it('pages a list newest first by cursor without repeating or skipping', async () => {
+    const companyId = 'company-paging';
+    const all = Array.from({ length: 5 }, () => newBudget(companyId));
+    for (const [i, ids] of all.entries()) await record({ topic: 'budget.sent', payload: budgetSent(ids, `e-${i}`, 10 + (i % 3)) });
+    const seen: string[] = [];
+    let cursor = null;
+    for (;;) {
+      const page = await list(companyId, 'ready_to_export', 2, cursor);
+      seen.push(...page.items.map((i) => i.budgetId!));
+      if (!page.nextCursor) break;
+      cursor = JSON.parse(Buffer.from(page.nextCursor, 'base64url').toString()) as [string, string];
+      cursor = { at: cursor[0], id: cursor[1] };
+    }
+    expect([...seen].sort()).toEqual(all.map((b) => b.budgetId).sort());
+    expect(seen).toHaveLength(5);
+  });
+});
