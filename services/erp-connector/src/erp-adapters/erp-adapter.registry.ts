@@ -1,0 +1,14 @@
+import type { ErpSystem } from '@budget-erp/contracts';
+import { cmicAdapter } from './cmic/cmic.adapter';
+import type { ErpAdapter } from './erp-adapter';
+import { quickbooksAdapter } from './quickbooks/quickbooks.adapter';
+import { sage300creAdapter } from './sage300cre/sage300cre.adapter';
+
+/** Every ERP the connector speaks to. A new ERP is one new folder and one line here. */
+export const erpAdapters: Record<ErpSystem, ErpAdapter> = {
+  cmic: cmicAdapter,
+  sage300cre: sage300creAdapter,
+  quickbooks: quickbooksAdapter,
+};
+
+export const adapterFor = (system: ErpSystem): ErpAdapter => erpAdapters[system];

@@ -1,0 +1,82 @@
+import type { ErpFailureCode, ErpSystem, RevisionFields } from '@budget-erp/contracts';
+
+/** What differs between ERPs, as data: the rest of the connector reads these, never the system name. */
+export interface ErpCapabilities {
+  /** Whether budget lines may carry a sub job. */
+  subJobs: boolean;
+  /** Whether revision fields (type, date, number, status, approved by) are sent with a revision. */
+  revisionFields: boolean;
+  /** How the connector learns that the accountant posted the exported entries. */
+  postingDetection: 'batch_status' | 'entry_status' | 'job_cost_report';
+  /** Whether the company's estimates feature must be on to export. */
+  estimatesFeatureRequired: boolean;
+}
+
+/** Where and as whom to call a company's ERP. Credentials are decrypted only for the call. */
+export interface ErpConnection {
+  companyId: string;
+  baseUrl: string;
+  /** The ERP's own company id (CMiC company code, Sage company, QuickBooks realm); defaults to the platform company id. */
+  erpCompanyId: string;
+  credentials: Record<string, string> | null;
+  timeoutMs: number;
+}
+
+export interface ErpJob {
+  jobNumber: string;
+  name: string;
+  costCodes: { code: string; description: string }[];
+  subJobs: string[];
+}
+
+export interface ErpLine {
+  costCode: string;
+  costType: string | null;
+  subJob: string | null;
+  description: string | null;
+  amount: string;
+}
+
+export interface ExportRequest {
+  idempotencyKey: string;
+  jobNumber: string;
+  kind: 'original' | 'revision';
+  description: string | null;
+  lines: ErpLine[];
+  revision: RevisionFields | null;
+}
+
+/** What the ERP created for an export, enough to look its posting up later. */
+export interface ErpExportRef {
+  erpReference: string;
+  posted: boolean;
+}
+
+/** A failure the connector can act on: transient ones are retried, permanent ones end the export. */
+export interface ErpError {
+  kind: 'transient' | 'permanent';
+  code: ErpFailureCode;
+  message: string;
+}
+
+export type ErpResult<T> = { ok: true; value: T } | { ok: false; error: ErpError };
+
+export const ok = <T>(value: T): ErpResult<T> => ({ ok: true, value });
+export const fail = <T = never>(kind: ErpError['kind'], code: ErpFailureCode, message: string): ErpResult<T> => ({
+  ok: false,
+  error: { kind, code, message },
+});
+
+export interface ErpAdapter {
+  readonly system: ErpSystem;
+  /** The ERP's name as accountants know it. */
+  readonly displayName: string;
+  readonly capabilities: ErpCapabilities;
+  fetchJob(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpJob>>;
+  /** Did the export with this key land? Asked before any retry. */
+  findExport(connection: ErpConnection, jobNumber: string, idempotencyKey: string): Promise<ErpResult<ErpExportRef | null>>;
+  exportBudget(connection: ErpConnection, request: ExportRequest): Promise<ErpResult<ErpExportRef>>;
+  checkPosted(connection: ErpConnection, jobNumber: string, ref: { erpReference: string; idempotencyKey: string }): Promise<ErpResult<boolean>>;
+  /** The job's budget as the ERP now holds it. */
+  readBudget(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpLine[]>>;
+}

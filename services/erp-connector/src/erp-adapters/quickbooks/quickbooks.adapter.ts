@@ -1,0 +1,96 @@
+import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
+import { bearerAuth, erpFetch, list, record, text, type ErpHttpResponse } from '../erp-http';
+
+const displayName = 'QuickBooks Online';
+
+const base = (c: ErpConnection) => `/quickbooks/v3/company/${encodeURIComponent(c.erpCompanyId)}`;
+const call = (c: ErpConnection, method: 'GET' | 'POST', path: string, body?: unknown) =>
+  erpFetch(c, displayName, method, `${base(c)}${path}`, bearerAuth(c.credentials), body);
+
+function rejected(response: ErpHttpResponse, what: string): ErpResult<never> {
+  if (response.status === 404) return fail('permanent', 'job_not_found', `${what} was not found in ${displayName}`);
+  const messages = list(record(record(response.body).Fault).Error).map((e) => String(record(e).Message));
+  if (messages.some((m) => /estimates are turned off/i.test(m))) {
+    return fail('permanent', 'estimates_disabled', `Estimates are turned off in ${displayName}; turn them on under Account and Settings → Sales`);
+  }
+  return fail('permanent', 'validation_rejected', `${displayName} rejected the estimate: ${messages.join('; ') || `HTTP ${response.status}`}`);
+}
+
+const estimateRef = (e: unknown): ErpExportRef => ({ erpReference: String(record(e).Id), posted: record(e).TxnStatus === 'Closed' });
+
+/**
+ * QuickBooks Online: no sub jobs; an export is an estimate (its `requestid` is QuickBooks' own
+ * idempotency key); posting shows as the estimate's amount on the job costing report.
+ */
+export const quickbooksAdapter: ErpAdapter = {
+  system: 'quickbooks',
+  displayName,
+  capabilities: { subJobs: false, revisionFields: false, postingDetection: 'job_cost_report', estimatesFeatureRequired: true },
+
+  async fetchJob(c, jobNumber) {
+    const project = `/projects/${encodeURIComponent(jobNumber)}`;
+    const head = await call(c, 'GET', project);
+    if (!head.ok) return head;
+    if (head.value.status !== 200) return rejected(head.value, `Project ${jobNumber}`);
+    const items = await call(c, 'GET', `${project}/items`);
+    if (!items.ok) return items;
+    if (items.value.status !== 200) return rejected(items.value, `Project ${jobNumber}`);
+    return ok({
+      jobNumber,
+      name: String(record(record(head.value.body).Customer).DisplayName ?? jobNumber),
+      costCodes: list(record(record(items.value.body).QueryResponse).Item).map((i) => ({
+        code: String(record(i).Name),
+        description: String(record(i).Description ?? ''),
+      })),
+      subJobs: [],
+    });
+  },
+
+  async findExport(c, _jobNumber, key) {
+    const res = await call(c, 'GET', `/estimates?requestid=${encodeURIComponent(key)}`);
+    if (!res.ok) return res;
+    if (res.value.status !== 200) return rejected(res.value, 'Estimate');
+    const found = list(record(record(res.value.body).QueryResponse).Estimate)[0];
+    return ok(found ? estimateRef(found) : null);
+  },
+
+  async exportBudget(c, request) {
+    const prefs = await call(c, 'GET', '/preferences');
+    if (!prefs.ok) return prefs;
+    if (prefs.value.status === 200 && record(record(record(prefs.value.body).Preferences).SalesFormsPrefs).AllowEstimates === false) {
+      return fail('permanent', 'estimates_disabled', `Estimates are turned off in ${displayName}; turn them on under Account and Settings → Sales`);
+    }
+    const res = await call(c, 'POST', `/estimate?requestid=${encodeURIComponent(request.idempotencyKey)}`, {
+      CustomerRef: { value: request.jobNumber },
+      PrivateNote: [request.kind === 'revision' ? 'Revision' : 'Original budget', request.description].filter(Boolean).join(': '),
+      Line: request.lines.map((l) => ({
+        Amount: l.amount,
+        Description: l.description,
+        DetailType: 'SalesItemLineDetail',
+        SalesItemLineDetail: { ItemRef: { value: l.costCode }, ...(l.costType ? { ClassRef: { value: l.costType } } : {}) },
+      })),
+    });
+    if (!res.ok) return res;
+    if (res.value.status !== 200 && res.value.status !== 201) return rejected(res.value, `Project ${request.jobNumber}`);
+    return ok(estimateRef(record(res.value.body).Estimate));
+  },
+
+  async checkPosted(c, jobNumber, ref) {
+    const res = await call(c, 'GET', `/reports/JobCosting?customer=${encodeURIComponent(jobNumber)}`);
+    if (!res.ok) return res;
+    if (res.value.status !== 200) return rejected(res.value, `Project ${jobNumber}`);
+    return ok(list(record(res.value.body).Estimates).some((e) => record(e).Id === ref.erpReference));
+  },
+
+  async readBudget(c, jobNumber) {
+    const res = await call(c, 'GET', `/reports/JobCosting?customer=${encodeURIComponent(jobNumber)}`);
+    if (!res.ok) return res;
+    if (res.value.status !== 200) return rejected(res.value, `Project ${jobNumber}`);
+    return ok(
+      list(record(record(res.value.body).Rows).Row).map((raw): ErpLine => {
+        const i = record(raw);
+        return { costCode: String(i.ItemRef), costType: text(i.ClassRef), subJob: null, description: text(i.Description), amount: String(i.EstimatedCost) };
+      }),
+    );
+  },
+};

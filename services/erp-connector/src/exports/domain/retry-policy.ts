@@ -1,0 +1,10 @@
+/** Exponential backoff with jitter: attempt n waits between half and all of base·2^(n-1), capped. */
+export function retryDelayMs(attempt: number, options: { baseMs: number; maxMs: number }, random: number): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/** Posting checks start quick (the accountant may post at once) and slow down to a cap. */
+export function postingCheckDelayMs(checks: number, options: { firstMs: number; maxMs: number }): number {
+  return Math.min(options.maxMs, Math.round(options.firstMs * 1.5 ** checks));
+}
