@@ -1,0 +1,92 @@
+import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
+import type { ErpConnection, ExportRequest } from '../src/erp-adapters/erp-adapter';
+import { erpAdapters } from '../src/erp-adapters/erp-adapter.registry';
+
+let sim: ErpSimulator;
+const connection = (): ErpConnection => ({ companyId: 'c1', erpCompanyId: 'c1', baseUrl: sim.url, credentials: { username: 'u', password: 'p', accessToken: 't' }, timeoutMs: 400 });
+const control = (method: string, path: string, body?: unknown) =>
+  fetch(`${sim.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) }).then((r) => r.json());
+
+const request = (key: string, over: Partial<ExportRequest> = {}): ExportRequest => ({
+  idempotencyKey: key,
+  jobNumber: 'J-1',
+  kind: 'original',
+  description: 'Original budget',
+  lines: [{ costCode: '01-100', costType: 'L', subJob: null, description: 'Concrete', amount: '1250.00' }],
+  revision: null,
+  ...over,
+});
+
+beforeAll(async () => {
+  sim = await startErpSimulator({ port: 0 });
+});
+afterAll(async () => {
+  await sim.stop();
+});
+beforeEach(async () => {
+  sim.state.reset();
+  for (const system of ['cmic', 'sage300cre', 'quickbooks']) {
+    await control('POST', '/_sim/jobs', { system, companyId: 'c1', jobNumber: 'J-1', name: 'Main St', costCodes: [{ code: '01-100', description: 'Concrete' }], subJobs: system === 'quickbooks' ? [] : ['S1'] });
+  }
+});
+
+describe.each(Object.values(erpAdapters).map((a) => [a.system, a] as const))('%s adapter against the simulator', (system, adapter) => {
+  it('reads the job, its cost codes and whether it has sub jobs', async () => {
+    const job = await adapter.fetchJob(connection(), 'J-1');
+    expect(job).toEqual({
+      ok: true,
+      value: { jobNumber: 'J-1', name: 'Main St', costCodes: [{ code: '01-100', description: 'Concrete' }], subJobs: adapter.capabilities.subJobs ? ['S1'] : [] },
+    });
+  });
+
+  it('answers job_not_found for an unknown job', async () => {
+    expect(await adapter.fetchJob(connection(), 'NOPE')).toMatchObject({ ok: false, error: { kind: 'permanent', code: 'job_not_found' } });
+  });
+
+  it('exports once per key, finds the export by its key, and sees it posted after the accountant posts', async () => {
+    const first = await adapter.exportBudget(connection(), request('k-1'));
+    expect(first).toMatchObject({ ok: true, value: { posted: false } });
+    expect(await adapter.findExport(connection(), 'J-1', 'k-1')).toEqual(first);
+    expect(await adapter.findExport(connection(), 'J-1', 'k-2')).toEqual({ ok: true, value: null });
+    const ref = { erpReference: first.ok ? first.value.erpReference : '', idempotencyKey: 'k-1' };
+    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toEqual({ ok: true, value: false });
+
+    await control('POST', `/_sim/${system}/jobs/J-1/post-entries`);
+
+    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toEqual({ ok: true, value: true });
+    expect(await adapter.readBudget(connection(), 'J-1')).toEqual({
+      ok: true,
+      value: [{ costCode: '01-100', costType: 'L', subJob: null, description: 'Concrete', amount: '1250.00' }],
+    });
+  });
+
+  it.each([
+    ['error500', 'transient', 'erp_unavailable'],
+    ['timeout', 'transient', 'timeout'],
+    ['down', 'transient', 'erp_unavailable'],
+    ['reject', 'permanent', 'validation_rejected'],
+  ])('classifies the %s fault as %s %s', async (mode, kind, code) => {
+    await control('PUT', `/_sim/${system}/faults`, { mode, count: 1 });
+    expect(await adapter.exportBudget(connection(), request('k-f'))).toMatchObject({ ok: false, error: { kind, code } });
+  });
+
+  it('sends the connection credentials to the ERP', async () => {
+    await adapter.fetchJob(connection(), 'J-1');
+    expect(sim.state.credentialsSeen.get(system)?.[0]).toMatch(/^(Basic|Bearer) /);
+  });
+});
+
+it('CMiC keeps the revision fields of a revision batch', async () => {
+  const revision = { type: 'budget_transfer' as const, date: '2026-11-20', number: 3, status: 'approved' as const, approvedBy: 'Ann Lee' };
+  await erpAdapters.cmic.exportBudget(connection(), request('r-1', { kind: 'revision', revision, lines: [{ costCode: '01-100', costType: null, subJob: 'S1', description: null, amount: '-25.00' }] }));
+  const job = await control('GET', '/_sim/cmic/jobs/J-1');
+  expect(job.revisions).toEqual([expect.objectContaining({ type: 'budget_transfer', date: '2026-11-20', number: 3, status: 'approved', approvedBy: 'Ann Lee' })]);
+});
+
+it('QuickBooks refuses to export while the estimates feature is off, naming the setting', async () => {
+  await control('PUT', '/_sim/quickbooks/companies/c1/preferences', { estimatesEnabled: false });
+  expect(await erpAdapters.quickbooks.exportBudget(connection(), request('q-1'))).toMatchObject({
+    ok: false,
+    error: { kind: 'permanent', code: 'estimates_disabled', message: expect.stringContaining('Account and Settings') },
+  });
+});
