@@ -1,0 +1,82 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { ApplicationError, ErrorDetail } from './application-error';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  /** Stable machine-readable code of an expected failure, e.g. BUDGET.NOT_LOCKED. */
+  code?: string;
+  details?: ErrorDetail[];
+}
+
+const reasonPhrases: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function reasonPhrase(status: number): string {
+  return reasonPhrases[status] ?? HttpStatus[status]?.toString().replace(/_/g, ' ').toLowerCase().replace(/\b\w/g, (c) => c.toUpperCase()) ?? 'Error';
+}
+
+function isOptimisticLockError(error: unknown): error is Error {
+  return error instanceof Error && (error.name === 'OptimisticLockVersionMismatchError' || error.name === 'OptimisticLockCanNotBeUsedError');
+}
+
+function isBodyParseError(error: unknown): error is Error & { status: number; type: string } {
+  return error instanceof Error && (error as { type?: unknown }).type === 'entity.parse.failed';
+}
+
+/** Maps any thrown value to the platform's error body; `expected: false` means it is a bug (log the stack). */
+export function toErrorBody(error: unknown): { body: ErrorBody; expected: boolean } {
+  if (error instanceof ApplicationError) {
+    return {
+      expected: true,
+      body: {
+        statusCode: error.statusCode,
+        error: reasonPhrase(error.statusCode),
+        message: error.message,
+        code: error.code,
+        ...(error.details ? { details: error.details } : {}),
+      },
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const fields = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+    const rawMessage = typeof response === 'string' ? response : fields.message ?? error.message;
+    const message = Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage);
+    const details = Array.isArray(fields.details) ? (fields.details as ErrorDetail[]) : undefined;
+    return {
+      expected: status < 500,
+      body: {
+        statusCode: status,
+        error: reasonPhrase(status),
+        message,
+        ...(typeof fields.code === 'string' ? { code: fields.code } : {}),
+        ...(details ? { details } : {}),
+      },
+    };
+  }
+  if (isBodyParseError(error)) {
+    return { expected: true, body: { statusCode: 400, error: 'Bad Request', message: `Malformed JSON body: ${error.message}` } };
+  }
+  if (isOptimisticLockError(error)) {
+    return {
+      expected: true,
+      body: { statusCode: 409, error: 'Conflict', code: 'STALE_AGGREGATE', message: 'The resource was changed by another request; reload and retry' },
+    };
+  }
+  return { expected: false, body: { statusCode: 500, error: 'Internal Server Error', message: 'An unexpected error occurred' } };
+}
