@@ -1,7 +1,9 @@
 import { stringify } from 'yaml';
+import { KafkaUserAcl } from './acl-plan';
 import { TopicPlan, TopicSpec } from './topic-plan';
 
-export const GENERATED_NOTE = 'Generated from deploy/kafka/topics.yaml by tools/deploy-check/src/generate.ts: edit that file, then regenerate.';
+export const generatedNote = (source: string): string =>
+  `Generated from ${source} by tools/deploy-check/src/generate.ts: edit that file, then regenerate.`;
 
 /** The Strimzi cluster the KafkaTopic and KafkaUser resources belong to. */
 export const STRIMZI_CLUSTER = 'platform-kafka';
@@ -21,7 +23,7 @@ export function renderCreateTopicsScript(plan: TopicPlan): string {
     return `${topic.name} ${topic.partitions} ${configs.join(',')}`;
   });
   return `#!/usr/bin/env bash
-# ${GENERATED_NOTE}
+# ${generatedNote('deploy/kafka/topics.yaml')}
 # Creates every topic (and its dead-letter topic) with its partitions and configs; an existing
 # topic with fewer partitions is grown. Safe to run again.
 set -euo pipefail
@@ -75,5 +77,32 @@ export function renderStrimziTopics(plan: TopicPlan): string {
       },
     }),
   );
-  return `# ${GENERATED_NOTE}\n${docs.map((doc) => `---\n${doc}`).join('')}`;
+  return `# ${generatedNote('deploy/kafka/topics.yaml')}\n${docs.map((doc) => `---\n${doc}`).join('')}`;
+}
+
+/** Strimzi KafkaUser resources (SASL/SCRAM-SHA-512, simple authorization) from the ACL plan. */
+export function renderStrimziUsers(users: KafkaUserAcl[]): string {
+  const literal = (type: 'topic' | 'group', name: string) => ({ type, name, patternType: 'literal' });
+  const docs = users.map((user) =>
+    stringify({
+      apiVersion: 'kafka.strimzi.io/v1beta2',
+      kind: 'KafkaUser',
+      metadata: {
+        name: user.name,
+        labels: { 'strimzi.io/cluster': STRIMZI_CLUSTER, 'app.kubernetes.io/part-of': 'budget-erp' },
+      },
+      spec: {
+        authentication: { type: 'scram-sha-512' },
+        authorization: {
+          type: 'simple',
+          acls: [
+            ...user.groups.map((group) => ({ resource: literal('group', group), operations: ['Read'] })),
+            ...user.read.map((topic) => ({ resource: literal('topic', topic), operations: ['Read', 'Describe'] })),
+            ...user.write.map((topic) => ({ resource: literal('topic', topic), operations: ['Write', 'Describe'] })),
+          ],
+        },
+      },
+    }),
+  );
+  return `# ${generatedNote('deploy/kafka/acls.yaml')}\n${docs.map((doc) => `---\n${doc}`).join('')}`;
 }
