@@ -85,7 +85,12 @@ export class Writer {
     return this;
   }
 
-  /** The frame: size prefix, correlation id and the body written so far after `reserveHeader`. */
+  /** A copy of the bytes written so far. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /** A response frame: size prefix, correlation id, then the body written by `build`. */
   static frame(correlationId: number, build: (w: Writer) => void, sizeHint = 256): Buffer {
     const w = new Writer(sizeHint);
     w.int32(0).int32(correlationId);

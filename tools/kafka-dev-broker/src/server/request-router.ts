@@ -166,6 +166,7 @@ export class RequestRouter {
           break;
         case 'duplicate':
           offset = check.baseOffset;
+          this.log.debug(`produce to ${log.topic}-${log.index}: duplicate batch of producer ${batch.producerId} sequence ${batch.baseSequence}, answered with offset ${offset}`);
           break;
         case 'outOfOrder':
           return { error: ErrorCode.OutOfOrderSequenceNumber, baseOffset: -1 };
