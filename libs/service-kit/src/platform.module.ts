@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Injectable, Module, ModuleMetadata, OnModuleInit
 import { APP_FILTER } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AuthModule, DEV_JWT_SECRET } from '@budget-erp/auth';
+import { MessagingModule, MessagingModuleOptions, messagingEntities, messagingMigrations } from '@budget-erp/messaging';
 import type { BaseServiceConfig } from './config/load-config';
 import { DatabaseModule, DatabaseOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
@@ -19,11 +20,18 @@ export interface PlatformOptions {
   serviceName: string;
   /** The result of `loadConfig(...)` on a schema built with `serviceConfigSchema(...)`. */
   config: BaseServiceConfig;
+  /** The service's own entities and migrations; the messaging tables are added for it. */
   entities: DatabaseOptions['entities'];
   migrations: DatabaseOptions['migrations'];
   poolSize?: number;
+  /** Outbox relay tuning; `false` leaves the messaging module out (a service that neither publishes nor consumes). */
+  messaging?: Pick<MessagingModuleOptions, 'relay'> | false;
   /** Extra modules that need the platform's providers (e.g. the messaging module). */
   imports?: ModuleMetadata['imports'];
+}
+
+function asArray<T>(list: T[] | Record<string, T>): T[] {
+  return Array.isArray(list) ? list : Object.values(list);
 }
 
 @Injectable()
@@ -55,8 +63,8 @@ export class PlatformModule {
       imports: [
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
-          entities: options.entities,
-          migrations: options.migrations,
+          entities: options.messaging === false ? options.entities : [...messagingEntities, ...asArray(options.entities)],
+          migrations: options.messaging === false ? options.migrations : [...messagingMigrations, ...asArray(options.migrations)],
           applicationName: serviceName,
           ...(options.poolSize ? { poolSize: options.poolSize } : {}),
         }),
@@ -65,6 +73,9 @@ export class PlatformModule {
           ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
           ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
         }),
+        ...(options.messaging === false
+          ? []
+          : [MessagingModule.forRoot({ serviceName, brokers: config.KAFKA_BROKERS, ...(options.messaging ?? {}) })]),
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

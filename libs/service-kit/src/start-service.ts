@@ -2,21 +2,18 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CustomStrategy } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { createInboxTransport, InboxTransportOptions } from '@budget-erp/messaging';
 import { correlationAndRequestLog, jsonBodyParser } from './http/http-middleware';
 import { logLevels, LogLevel } from './config/load-config';
 import { JsonLogger } from './logging/json-logger';
 import { MetricsService } from './metrics/metrics.service';
+import type { BaseServiceConfig } from './config/load-config';
+import { SERVICE_CONFIG } from './platform.module';
 
-export interface InboxEntry {
-  /** Consumer group, e.g. `budget` or `erp-connector.cmic`. */
-  groupId: string;
-  /** Topics to consume; default: every @EventPattern the app declares. */
-  topics?: string[];
-  /** Name in logs and metrics. */
-  label?: string;
-}
+/** One Kafka consumer group of the service; brokers, client id and data source come from the platform. */
+export type InboxEntry = Omit<InboxTransportOptions, 'brokers' | 'clientId' | 'dataSource'> & { clientId?: string };
 
 export interface StartServiceOptions {
   name: string;
@@ -35,16 +32,6 @@ export interface RunningService {
   /** Base URL reachable from this machine, e.g. http://127.0.0.1:3001 (actual port when started on 0). */
   url: string;
   close(): Promise<void>;
-}
-
-/** Factory of the inbox transport; the messaging library provides it. */
-export type InboxTransportFactory = (app: INestApplication, entry: InboxEntry) => CustomStrategy['strategy'];
-
-let inboxTransportFactory: InboxTransportFactory | undefined;
-
-/** Called by the messaging library (or a test) to supply the inbox transport used for `inbox` entries. */
-export function useInboxTransport(factory: InboxTransportFactory): void {
-  inboxTransportFactory = factory;
 }
 
 function envLogLevel(): LogLevel {
@@ -75,9 +62,18 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
   app.use(jsonBodyParser());
   mountDocs(app, options.name, options.description);
 
-  for (const entry of options.inbox ?? []) {
-    if (!inboxTransportFactory) throw new Error('An inbox was requested but no inbox transport is registered (import @budget-erp/messaging)');
-    app.connectMicroservice({ strategy: inboxTransportFactory(app, entry) }, { inheritAppConfig: true });
+  if (options.inbox?.length) {
+    const config = app.get<BaseServiceConfig>(SERVICE_CONFIG);
+    const dataSource = app.get(DataSource);
+    for (const entry of options.inbox) {
+      const strategy = createInboxTransport({
+        ...entry,
+        brokers: config.KAFKA_BROKERS,
+        clientId: entry.clientId ?? `${options.name}-${entry.label ?? entry.groupId}`,
+        dataSource,
+      });
+      app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+    }
   }
   await app.startAllMicroservices();
   await app.listen(options.port, options.host ?? '0.0.0.0');
