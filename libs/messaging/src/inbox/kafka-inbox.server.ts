@@ -1,0 +1,324 @@
+import { contractForType, DLQ_HEADERS, dlqTopic, fromKafkaHeaders, Topic } from '@budget-erp/contracts';
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { Admin, Consumer, IHeaders, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { correlationContext } from '../correlation/correlation-context';
+import { createKafka, ensureTopics } from '../kafka/kafka-client';
+import { messagingMetrics } from '../metrics';
+import { defaultRetryPolicy, RetryPolicy, retryDelayMs } from './backoff';
+import { keepOriginalHandlerErrors, withinDelivery } from './handler-errors';
+import { InboxContext, ReceivedEvent } from './received-event';
+
+export interface InboxTransportOptions {
+  brokers: string[];
+  clientId: string;
+  /** Consumer group: the service name, or `erp-connector.<system>` for a per-ERP worker. */
+  groupId: string;
+  /** The service's data source: the inbox row and the handler's effects share one transaction on it. */
+  dataSource: DataSource;
+  /** Topics to consume (default: every registered `@EventPattern`). */
+  topics?: string[];
+  /** Exposed to handlers as `ctx.label` (e.g. the ERP system of a per-ERP worker). */
+  label?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Where a new consumer group starts (default true: the beginning of each topic). */
+  fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  /** Partitions handled at the same time (default 1); order within a partition is always kept. */
+  partitionsConsumedConcurrently?: number;
+  kafkaLogLevel?: logLevel;
+}
+
+type Outcome = 'applied' | 'duplicate' | 'dead-lettered';
+
+class InboxClosing extends Error {
+  constructor() {
+    super('inbox transport is closing; the message stays uncommitted');
+  }
+}
+
+const reasonOf = (error: unknown): string => {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  if (typeof error === 'object' && error !== null) return JSON.stringify(error);
+  return String(error);
+};
+
+/**
+ * NestJS transport that consumes Kafka topics through the inbox: every message is validated against
+ * its contract, applied at most once per consumer group (in one transaction with the inbox row),
+ * retried with backoff when its handler throws, and dead-lettered with the reason when it cannot be
+ * applied. The offset is committed only after the message was applied, skipped or dead-lettered.
+ */
+export class KafkaInboxServer extends Server implements CustomTransportStrategy {
+  // Nest then hands handler failures to this transport instead of only logging them.
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(KafkaInboxServer.name);
+  private readonly retry: RetryPolicy;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private admin?: Admin;
+  private closing = false;
+  private connected = false;
+  private starting?: Promise<void>;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(private readonly options: InboxTransportOptions) {
+    super();
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    keepOriginalHandlerErrors();
+  }
+
+  /** Consumer group of this transport. */
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  /** For readiness: the consumer is connected and in its group. */
+  isHealthy(): boolean {
+    return this.connected && !this.closing;
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => void): Promise<void> {
+    this.closing = false;
+    try {
+      await this.start();
+    } catch (error) {
+      this.logger.error(`inbox ${this.options.groupId} could not start, retrying in the background: ${reasonOf(error)}`);
+      this.starting = this.keepStarting();
+    }
+    callback();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const wake of [...this.sleepers]) wake();
+    await this.starting?.catch(() => undefined);
+    await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
+    this.consumer = undefined;
+    this.producer = undefined;
+    this.admin = undefined;
+    this.connected = false;
+  }
+
+  on(): never {
+    throw new Error('KafkaInboxServer does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return { consumer: this.consumer, producer: this.producer } as T;
+  }
+
+  private topics(): string[] {
+    if (this.options.topics) return this.options.topics;
+    return [...this.messageHandlers.keys()].filter((pattern) => typeof pattern === 'string');
+  }
+
+  private async keepStarting(): Promise<void> {
+    for (let failures = 1; !this.closing; failures++) {
+      await this.sleep(Math.min(10_000, 500 * 2 ** failures));
+      if (this.closing) return;
+      try {
+        await this.start();
+        this.logger.log(`inbox ${this.options.groupId} started`);
+        return;
+      } catch (error) {
+        this.logger.error(`inbox ${this.options.groupId} could not start: ${reasonOf(error)}`);
+      }
+    }
+  }
+
+  private async start(): Promise<void> {
+    const topics = this.topics();
+    if (topics.length === 0) {
+      this.connected = true;
+      return;
+    }
+    await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
+    const kafka = createKafka(this.options.brokers, this.options.clientId, this.options.kafkaLogLevel ?? logLevel.ERROR);
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    await ensureTopics(this.admin, [...topics, ...topics.map(dlqTopic)]);
+    await this.admin.disconnect();
+    this.admin = undefined;
+
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await this.producer.connect();
+
+    const consumer = kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: false,
+      ...(this.options.sessionTimeoutMs
+        ? { sessionTimeout: this.options.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10)) }
+        : {}),
+      maxWaitTimeInMs: 500,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.connected = true;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.connected = false;
+      this.logger.error(`inbox ${this.options.groupId} consumer crashed: ${reasonOf(event.payload.error)}`);
+    });
+    consumer.on(consumer.events.DISCONNECT, () => {
+      this.connected = false;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        const outcome = await this.process(topic, partition, message, heartbeat);
+        messagingMetrics.consumed.inc({ topic, group: this.options.groupId, outcome });
+      },
+    });
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {
+    const deadLetter = (reason: string, attempts: number) => this.deadLetter(topic, partition, message, reason, attempts, heartbeat);
+    const decoded = fromKafkaHeaders(message.headers);
+    if (!decoded.ok) return deadLetter(decoded.problem, 0);
+    const envelope = decoded.envelope;
+    const contract = contractForType(envelope.type);
+    if (!contract) return deadLetter(`unknown event type ${envelope.type}`, 0);
+    if (contract.topic !== topic) return deadLetter(`event type ${envelope.type} does not belong on topic ${topic}`, 0);
+    let json: unknown;
+    try {
+      json = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      return deadLetter('payload is not valid JSON', 0);
+    }
+    const parsed = contract.schema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
+      return deadLetter(`payload breaks the ${envelope.type} contract: ${problems.join('; ')}`, 0);
+    }
+    const handler = this.getHandlerByPattern(topic);
+    if (!handler) return deadLetter(`consumer group ${this.options.groupId} has no handler for ${topic}`, 0);
+
+    const event: ReceivedEvent = {
+      id: envelope.id,
+      type: envelope.type,
+      topic: topic as Topic,
+      subject: envelope.subject,
+      companyId: envelope.companyid,
+      correlationId: envelope.correlationid,
+      ...(envelope.causationid ? { causationId: envelope.causationid } : {}),
+      time: envelope.time,
+      payload: parsed.data as ReceivedEvent['payload'],
+      partition,
+      offset: message.offset,
+    };
+    for (let attempt = 1; ; attempt++) {
+      if (this.closing) throw new InboxClosing();
+      try {
+        return await this.apply(handler, event);
+      } catch (error) {
+        const reason = reasonOf(error);
+        if (attempt >= this.retry.attempts) {
+          this.logger.error(`${event.type} ${event.id} failed ${attempt} times in ${this.options.groupId}, dead-lettering: ${reason}`);
+          return deadLetter(reason, attempt);
+        }
+        const delay = retryDelayMs(this.retry, attempt);
+        this.logger.warn(`${event.type} ${event.id} failed in ${this.options.groupId} (attempt ${attempt}), retrying in ${delay} ms: ${reason}`);
+        await this.pause(delay, heartbeat);
+      }
+    }
+  }
+
+  private apply(handler: MessageHandler, event: ReceivedEvent): Promise<Outcome> {
+    return this.options.dataSource.transaction(async (manager) => {
+      const inserted = (await manager.query(
+        `INSERT INTO inbox_messages (consumer_group, message_id, topic) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING message_id`,
+        [this.options.groupId, event.id, event.topic],
+      )) as unknown[];
+      if (inserted.length === 0) return 'duplicate' as const;
+      const context: InboxContext = {
+        manager,
+        event,
+        consumerGroup: this.options.groupId,
+        ...(this.options.label !== undefined ? { label: this.options.label } : {}),
+      };
+      await correlationContext.run({ correlationId: event.correlationId, causationId: event.id }, () =>
+        withinDelivery(async () => {
+          const result: unknown = await handler(event, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        }),
+      );
+      return 'applied' as const;
+    });
+  }
+
+  /** Produces the message to `<topic>.dlq` and only returns once Kafka has it, so the offset can be committed. */
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: string,
+    attempts: number,
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
+    const headers: IHeaders = {
+      ...message.headers,
+      [DLQ_HEADERS.reason]: reason.slice(0, 4_000),
+      [DLQ_HEADERS.consumerGroup]: this.options.groupId,
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+      [DLQ_HEADERS.attempts]: String(attempts),
+      [DLQ_HEADERS.originalTopic]: topic,
+      [DLQ_HEADERS.originalPartition]: String(partition),
+      [DLQ_HEADERS.originalOffset]: message.offset,
+    };
+    for (let failures = 1; ; failures++) {
+      if (this.closing) throw new InboxClosing();
+      try {
+        if (!this.producer) throw new Error('dead-letter producer is not connected');
+        await this.producer.send({ topic: dlqTopic(topic), acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
+        break;
+      } catch (error) {
+        const delay = Math.min(5_000, 200 * 2 ** failures);
+        this.logger.error(`could not dead-letter ${topic}@${partition}:${message.offset}, retrying in ${delay} ms: ${reasonOf(error)}`);
+        await this.pause(delay, heartbeat);
+      }
+    }
+    this.logger.warn(`dead-lettered ${topic}@${partition}:${message.offset} for ${this.options.groupId}: ${reason}`);
+    messagingMetrics.deadLettered.inc({ topic, group: this.options.groupId });
+    return 'dead-lettered';
+  }
+
+  /** Waits between attempts while keeping the group membership alive. */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.closing && Date.now() < until) {
+      await this.sleep(Math.min(1_000, until - Date.now()));
+      await heartbeat();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+/** The inbox transport to pass to `app.connectMicroservice({ strategy })`. */
+export function createInboxTransport(options: InboxTransportOptions): KafkaInboxServer {
+  return new KafkaInboxServer(options);
+}

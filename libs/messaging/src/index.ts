@@ -1,0 +1,11 @@
+export * from './correlation/correlation-context';
+export * from './errors';
+export * from './persistence';
+export * from './outbox/outbox-writer';
+export * from './outbox/outbox-relay';
+export * from './outbox/unit-of-work';
+export * from './inbox/received-event';
+export * from './inbox/backoff';
+export * from './inbox/kafka-inbox.server';
+export * from './messaging.module';
+export { messagingMetrics } from './metrics';

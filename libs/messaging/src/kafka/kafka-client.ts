@@ -1,0 +1,44 @@
+import { Logger } from '@nestjs/common';
+import { Admin, Kafka, logLevel, LogEntry } from 'kafkajs';
+
+const levels: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'log',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose logs go through the Nest logger (and so the service's JSON logs). */
+export function createKafka(brokers: string[], clientId: string, level: logLevel = logLevel.ERROR): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: level,
+    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
+    logCreator: () => {
+      const logger = new Logger('kafkajs');
+      return ({ level: entryLevel, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        const method = levels[entryLevel] ?? 'log';
+        logger[method](`${message} ${JSON.stringify(extra)}`);
+      };
+    },
+  });
+}
+
+/**
+ * Creates the topics that do not exist yet, with the broker's default partition count.
+ * Consumers must not subscribe to a missing topic, and producers should not rely on auto-creation.
+ */
+export async function ensureTopics(admin: Admin, topics: string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
+  } catch (error) {
+    // Another instance may have created some of them in the meantime.
+    const nowExisting = new Set(await admin.listTopics());
+    if (missing.some((topic) => !nowExisting.has(topic))) throw error;
+  }
+}

@@ -1,0 +1,293 @@
+import { Logger } from '@nestjs/common';
+import { Admin, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { DataSource, QueryRunner } from 'typeorm';
+import { createKafka, ensureTopics } from '../kafka/kafka-client';
+import { messagingMetrics } from '../metrics';
+
+export interface RelayedEvent {
+  seq: string;
+  id: string;
+  topic: string;
+  key: string;
+  createdAt: Date;
+}
+
+export interface OutboxRelayOptions {
+  brokers: string[];
+  clientId: string;
+  /** How often the relay looks for events when nobody nudges it (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Events per Kafka request (default 500). */
+  batchSize?: number;
+  /** Longest pause after a failure (default 5 s). */
+  maxBackoffMs?: number;
+  kafkaLogLevel?: logLevel;
+  /** Called after Kafka acknowledged a batch, before it is marked published (metrics, fault injection). */
+  onBatchPublished?: (events: RelayedEvent[]) => void | Promise<void>;
+}
+
+export interface OutboxRelayStatus {
+  running: boolean;
+  /** Holds the relay lock of this database (only the leader publishes). */
+  leader: boolean;
+  consecutiveFailures: number;
+  lastError?: string;
+  lastPublishedAt?: Date;
+}
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  payload: string;
+  created_at: Date;
+}
+
+// One relay per database publishes, the one holding this session-level advisory lock: a single
+// publisher keeps per-key order simple, and no transaction stays open while Kafka is awaited.
+const RELAY_LOCK = "hashtext('budget-erp.outbox-relay')";
+
+class DatabaseStepFailed extends Error {}
+
+/**
+ * Publishes committed outbox rows to Kafka in `seq` order, then marks them published.
+ * At least once: a crash between publishing and marking publishes the batch again.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBackoffMs: number;
+  private readonly kafka: Kafka;
+  private producer?: Producer;
+  private admin?: Admin;
+  private healthAdmin?: Admin;
+  private readonly knownTopics = new Set<string>();
+  private runner?: QueryRunner;
+  private running = false;
+  private loop?: Promise<void>;
+  private nudged = false;
+  private wake?: () => void;
+  private wakeOnNudge = false;
+  private consecutiveFailures = 0;
+  private lastError?: string;
+  private lastPublishedAt?: Date;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.batchSize = options.batchSize ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.kafka = createKafka(options.brokers, options.clientId, options.kafkaLogLevel ?? logLevel.ERROR);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.resign();
+    await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect(), this.healthAdmin?.disconnect()]);
+    this.producer = undefined;
+    this.admin = undefined;
+    this.healthAdmin = undefined;
+  }
+
+  /** A commit just stored events: look now instead of at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    if (this.wakeOnNudge) this.wake?.();
+  }
+
+  /** For readiness: running, and the last attempt to reach the database and broker worked. */
+  isHealthy(): boolean {
+    return this.running && this.consecutiveFailures === 0;
+  }
+
+  status(): OutboxRelayStatus {
+    return {
+      running: this.running,
+      leader: this.runner !== undefined,
+      consecutiveFailures: this.consecutiveFailures,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.lastPublishedAt ? { lastPublishedAt: this.lastPublishedAt } : {}),
+    };
+  }
+
+  /** Whether the broker answers a metadata request within the timeout. */
+  async checkBroker(timeoutMs = 2_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.healthAdmin ??= this.kafka.admin();
+      const admin = this.healthAdmin;
+      await Promise.race([
+        (async () => {
+          await admin.connect();
+          await admin.describeCluster();
+        })(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('broker check timed out')), timeoutMs);
+        }),
+      ]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.nudged = false;
+      let published = 0;
+      try {
+        if (!this.runner) await this.tryToLead();
+        if (this.runner) published = await this.relayBatch(this.runner);
+        this.consecutiveFailures = 0;
+        this.lastError = undefined;
+      } catch (error) {
+        this.consecutiveFailures += 1;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        messagingMetrics.publishFailures.inc();
+        if (error instanceof DatabaseStepFailed) await this.resign();
+        const backoff = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.consecutiveFailures, 10));
+        this.logger.warn(`outbox relay failed (${this.consecutiveFailures} in a row), retrying in ${backoff} ms: ${this.lastError}`);
+        await this.sleep(backoff, false);
+        continue;
+      }
+      if (published >= this.batchSize || this.nudged) continue;
+      await this.sleep(this.pollIntervalMs, true);
+    }
+  }
+
+  private async tryToLead(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      const [row] = (await runner.query(`SELECT pg_try_advisory_lock(${RELAY_LOCK}) AS locked`)) as { locked: boolean }[];
+      if (row?.locked) {
+        this.runner = runner;
+        return;
+      }
+    } catch (error) {
+      await runner.release().catch(() => undefined);
+      throw new DatabaseStepFailed(`outbox relay could not reach the database: ${(error as Error).message}`);
+    }
+    await runner.release();
+  }
+
+  private async resign(): Promise<void> {
+    const runner = this.runner;
+    if (!runner) return;
+    this.runner = undefined;
+    await runner.query(`SELECT pg_advisory_unlock(${RELAY_LOCK})`).catch(() => undefined);
+    await runner.release().catch(() => undefined);
+  }
+
+  private async relayBatch(runner: QueryRunner): Promise<number> {
+    const rows = await this.database(
+      () =>
+        runner.query(
+          `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
+             FROM outbox_messages WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+          [this.batchSize],
+        ) as Promise<OutboxRow[]>,
+    );
+    if (rows.length === 0) return 0;
+    const seqs = rows.map((row) => row.seq);
+    try {
+      await this.send(rows);
+    } catch (error) {
+      // A fresh idempotent producer (new producer id) avoids sequence errors after a broken session.
+      const broken = this.producer;
+      this.producer = undefined;
+      await broken?.disconnect().catch(() => undefined);
+      await this.database(() =>
+        runner.query('UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])', [
+          seqs,
+          (error as Error).message,
+        ]),
+      );
+      throw error;
+    }
+    const events = rows.map((row) => ({ seq: row.seq, id: row.id, topic: row.topic, key: row.message_key, createdAt: row.created_at }));
+    await this.options.onBatchPublished?.(events);
+    await this.database(() => runner.query('UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]));
+    this.lastPublishedAt = new Date();
+    messagingMetrics.relayLagMs.set(Date.now() - new Date(rows[0].created_at).getTime());
+    for (const row of rows) messagingMetrics.published.inc({ topic: row.topic });
+    return rows.length;
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
+    const producer = await this.connectedProducer();
+    const unknown = [...new Set(rows.map((row) => row.topic))].filter((topic) => !this.knownTopics.has(topic));
+    if (unknown.length > 0) {
+      this.admin ??= this.kafka.admin();
+      await this.admin.connect();
+      await ensureTopics(this.admin, unknown);
+      unknown.forEach((topic) => this.knownTopics.add(topic));
+    }
+    // Rows keep their seq order inside each topic, so each key's events keep theirs in a partition.
+    const byTopic = new Map<string, TopicMessages>();
+    for (const row of rows) {
+      let entry = byTopic.get(row.topic);
+      if (!entry) {
+        entry = { topic: row.topic, messages: [] };
+        byTopic.set(row.topic, entry);
+      }
+      entry.messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
+    }
+    await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+  private async database<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw new DatabaseStepFailed(`outbox relay database step failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Sleeps until the delay ends or stop() is called (or, when asked, a nudge comes). */
+  private sleep(ms: number, wakeOnNudge: boolean): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    this.wakeOnNudge = wakeOnNudge;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}

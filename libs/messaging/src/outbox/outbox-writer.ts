@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { CloudEventEnvelope, contractFor, PayloadOf, Topic, toKafkaHeaders } from '@budget-erp/contracts';
+import { EntityManager } from 'typeorm';
+import { correlationContext } from '../correlation/correlation-context';
+import { MessagingBugError } from '../errors';
+
+export interface PublishRequest<T extends Topic> {
+  topic: T;
+  /** The aggregate the event is about (the budget id); also the Kafka key. */
+  subject: string;
+  companyId: string;
+  payload: PayloadOf<T>;
+  /** Default: the correlation context's, else a new id (a new flow starts here). */
+  correlationId?: string;
+  /** Default: the correlation context's (the event or request being handled). */
+  causationId?: string;
+  /** The event id (`ce_id`, a uuid). Default: a new one. */
+  id?: string;
+}
+
+export interface OutboxWriterOptions {
+  /** The producing service; the CloudEvents source is `/<serviceName>`. */
+  serviceName: string;
+}
+
+/** Stores events in the outbox, inside the caller's transaction. */
+export class OutboxWriter {
+  constructor(private readonly options: OutboxWriterOptions) {}
+
+  /**
+   * Validates the payload with the topic's contract and inserts the event with `manager`, so it
+   * commits (or rolls back) together with the state change. Returns the stored envelope.
+   */
+  async publish<T extends Topic>(manager: EntityManager, request: PublishRequest<T>): Promise<CloudEventEnvelope> {
+    const contract = contractFor(request.topic);
+    const parsed = contract.schema.safeParse(request.payload);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
+      throw new MessagingBugError('MESSAGING.PAYLOAD_BREAKS_CONTRACT', `${contract.type} payload breaks its contract: ${problems.join('; ')}`);
+    }
+    const context = correlationContext.current();
+    const envelope: CloudEventEnvelope = {
+      id: request.id ?? randomUUID(),
+      source: `/${this.options.serviceName}`,
+      type: contract.type,
+      specversion: '1.0',
+      time: new Date().toISOString(),
+      subject: request.subject,
+      companyid: request.companyId,
+      correlationid: request.correlationId ?? context?.correlationId ?? randomUUID(),
+      causationid: request.causationId ?? context?.causationId,
+    };
+    if (envelope.causationid === undefined) delete envelope.causationid;
+    await manager.query(
+      'INSERT INTO outbox_messages (id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)',
+      [envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(parsed.data)],
+    );
+    return envelope;
+  }
+}
