@@ -1,0 +1,105 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { messagingEntities, messagingMigrations, MessagingModule, OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import { PlatformModule } from '@budget-erp/service-kit';
+import { type NotificationConfig, messageIdDomain } from './config';
+import { PreferencesHandler } from './daily-summary/application/preferences/preferences.handler';
+import { SendDailySummariesHandler } from './daily-summary/application/send-daily-summaries/send-daily-summaries.handler';
+import { TrackExportHandler } from './daily-summary/application/track-export/track-export.handler';
+import { CreateDailySummary1732390000100 } from './daily-summary/infrastructure/migrations/1732390000100-create-daily-summary';
+import { EmailDispatcher } from './notifications/application/dispatch-emails/email-dispatcher';
+import { FeedQueries } from './notifications/application/feed/feed.queries';
+import { NotifyHandler } from './notifications/application/notify/notify.handler';
+import {
+  CLOCK,
+  type Clock,
+  EVENT_PUBLISHER,
+  MAILER,
+  type Mailer,
+  NOTIFICATION_SETTINGS,
+  TRANSACTION_RUNNER,
+  systemClock,
+} from './notifications/application/ports';
+import { ReactToEventHandler } from './notifications/application/react-to-event/react-to-event.handler';
+import type { NotificationSettings } from './notifications/application/settings';
+import { CreateNotifications1732390000000 } from './notifications/infrastructure/migrations/1732390000000-create-notifications';
+import { SmtpMailer } from './notifications/infrastructure/smtp.mailer';
+import { NotificationEventsKafkaController } from './notifications/transport/notification-events.kafka-controller';
+import { NotificationHttpController } from './notifications/transport/notification.http-controller';
+
+export const SERVICE_NAME = 'notification';
+
+export function notificationSettings(config: NotificationConfig): NotificationSettings {
+  return {
+    messageIdDomain: messageIdDomain(config),
+    dispatcher: {
+      enabled: config.MAIL_DISPATCHER_ENABLED,
+      pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
+      batchSize: config.MAIL_BATCH_SIZE,
+      // A send is bounded by three SMTP timeouts; the lease must outlive it.
+      claimLeaseMs: config.SMTP_TIMEOUT_MS * 4,
+      retry: {
+        baseDelayMs: config.MAIL_RETRY_BASE_MS,
+        maxDelayMs: config.MAIL_RETRY_MAX_MS,
+        maxPermanentFailures: config.MAIL_MAX_REFUSALS,
+      },
+    },
+    dailySummary: {
+      enabled: config.DAILY_SUMMARY_ENABLED,
+      sendHour: config.DAILY_SUMMARY_HOUR,
+      timeZone: config.DAILY_SUMMARY_TIME_ZONE,
+      checkIntervalMs: config.DAILY_SUMMARY_CHECK_INTERVAL_MS,
+    },
+  };
+}
+
+export interface NotificationModuleOverrides {
+  /** Tests drive the daily summary with their own clock. */
+  clock?: Clock;
+  mailer?: Mailer;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: NotificationConfig, overrides: NotificationModuleOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: SERVICE_NAME,
+          config,
+          entities: [...messagingEntities],
+          migrations: [...messagingMigrations, CreateNotifications1732390000000, CreateDailySummary1732390000100],
+          imports: [MessagingModule.forRoot({ serviceName: SERVICE_NAME, brokers: config.KAFKA_BROKERS })],
+        }),
+      ],
+      controllers: [NotificationHttpController, NotificationEventsKafkaController],
+      providers: [
+        { provide: NOTIFICATION_SETTINGS, useValue: notificationSettings(config) },
+        { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        { provide: TRANSACTION_RUNNER, useExisting: UnitOfWork },
+        { provide: EVENT_PUBLISHER, useExisting: OutboxWriter },
+        {
+          provide: MAILER,
+          useFactory: () =>
+            overrides.mailer ??
+            new SmtpMailer({
+              host: config.SMTP_HOST,
+              port: config.SMTP_PORT,
+              secure: config.SMTP_SECURE,
+              user: config.SMTP_USER,
+              password: config.SMTP_PASSWORD,
+              from: config.SMTP_FROM,
+              timeoutMs: config.SMTP_TIMEOUT_MS,
+            }),
+        },
+        NotifyHandler,
+        TrackExportHandler,
+        ReactToEventHandler,
+        EmailDispatcher,
+        FeedQueries,
+        PreferencesHandler,
+        SendDailySummariesHandler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Topics } from '@budget-erp/contracts';
+import { afterFailedAttempt } from '../../domain/email-delivery';
+import {
+  type ClaimedEmail,
+  abandonEmail,
+  claimDueEmails,
+  markEmailSent,
+  scheduleEmailRetry,
+} from '../../infrastructure/email-delivery.repository';
+import {
+  CLOCK,
+  type Clock,
+  EVENT_PUBLISHER,
+  type EventPublisher,
+  MAILER,
+  MailSendError,
+  type Mailer,
+  NOTIFICATION_SETTINGS,
+  TRANSACTION_RUNNER,
+  type TransactionRunner,
+} from '../ports';
+import type { NotificationSettings } from '../settings';
+
+export interface DispatchRound {
+  sent: number;
+  failed: number;
+}
+
+/**
+ * Sends pending emails: claims a batch, hands each to the mail server outside any transaction, then
+ * records the outcome. A failure is retried with exponential backoff; a sent email publishes
+ * `notification.sent` in the same transaction that marks it sent.
+ */
+@Injectable()
+export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(EmailDispatcher.name);
+  /** Identifies this dispatcher's claims; every process and every instance has its own. */
+  readonly claimer = `dispatcher-${randomUUID()}`;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    @Inject(TRANSACTION_RUNNER) private readonly uow: TransactionRunner,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(MAILER) private readonly mailer: Mailer,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(NOTIFICATION_SETTINGS) private readonly settings: NotificationSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.settings.dispatcher.enabled) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Asks the loop to look for due emails now rather than at its next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let round: DispatchRound = { sent: 0, failed: 0 };
+      try {
+        round = await this.dispatchDue();
+      } catch (error) {
+        this.logger.error(`email dispatch round failed: ${(error as Error).message}`);
+      }
+      if (round.sent + round.failed === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.settings.dispatcher.pollIntervalMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  /** One round: claims what is due and tries to send each. */
+  async dispatchDue(): Promise<DispatchRound> {
+    const { claimLeaseMs, batchSize } = this.settings.dispatcher;
+    const claimed = await this.uow.run((manager) => claimDueEmails(manager, this.claimer, claimLeaseMs, batchSize));
+    const round: DispatchRound = { sent: 0, failed: 0 };
+    for (const email of claimed) {
+      if (await this.deliver(email)) round.sent++;
+      else round.failed++;
+    }
+    return round;
+  }
+
+  private async deliver(email: ClaimedEmail): Promise<boolean> {
+    try {
+      await this.mailer.send({
+        messageId: email.messageId,
+        to: { name: email.toName, address: email.toAddress },
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+      });
+    } catch (error) {
+      await this.recordFailure(email, error);
+      return false;
+    }
+    await this.uow.run(async (manager) => {
+      const now = this.clock.now();
+      const sent = await markEmailSent(manager, email.id, this.claimer, now);
+      if (!sent) return;
+      await this.publisher.publish(manager, {
+        topic: Topics.NotificationSent,
+        subject: sent.budgetId ?? sent.companyId,
+        companyId: sent.companyId,
+        payload: {
+          notificationId: sent.notificationId,
+          companyId: sent.companyId,
+          budgetId: sent.budgetId,
+          recipientUserId: sent.recipientUserId,
+          channel: 'email',
+          kind: sent.kind,
+          sourceEventId: sent.sourceEventId,
+          sentAt: now.toISOString(),
+        },
+      });
+    });
+    return true;
+  }
+
+  private async recordFailure(email: ClaimedEmail, error: unknown): Promise<void> {
+    const permanent = error instanceof MailSendError && error.permanent;
+    const message = (error as Error).message ?? String(error);
+    const failedAttempts = email.attempts + 1;
+    const next = afterFailedAttempt(failedAttempts, permanent, this.settings.dispatcher.retry);
+    await this.uow.run(async (manager) => {
+      if (next.type === 'abandon') {
+        this.logger.warn(`email ${email.messageId} to ${email.toAddress} abandoned: ${next.reason}: ${message}`);
+        await abandonEmail(manager, email.id, this.claimer, message, this.clock.now());
+      } else {
+        this.logger.warn(`email ${email.messageId} attempt ${failedAttempts} failed, retry in ${next.delayMs} ms: ${message}`);
+        await scheduleEmailRetry(manager, email.id, this.claimer, message, next.delayMs);
+      }
+    });
+  }
+}

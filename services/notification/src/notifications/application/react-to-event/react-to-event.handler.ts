@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { PayloadOf, UserRef } from '@budget-erp/contracts';
+import { TrackExportHandler } from '../../../daily-summary/application/track-export/track-export.handler';
+import type { Person } from '../../domain/person';
+import { planNotifications } from '../../domain/plan-notifications';
+import { NotifyHandler } from '../notify/notify.handler';
+import { EmailDispatcher } from '../dispatch-emails/email-dispatcher';
+
+const person = (ref: UserRef): Person => ({ userId: ref.userId, name: ref.name || ref.userId, email: ref.email });
+
+/** An event as the inbox hands it over: its id (the CloudEvents `ce_id`) and validated payload. */
+export interface IncomingEvent<P> {
+  id: string;
+  time: string;
+  payload: P;
+}
+
+/**
+ * What the service does with each event it consumes, inside the inbox transaction: follow the
+ * export for the daily summary, remember approvers, and notify the people concerned.
+ */
+@Injectable()
+export class ReactToEventHandler {
+  constructor(
+    private readonly track: TrackExportHandler,
+    private readonly notify: NotifyHandler,
+    private readonly dispatcher: EmailDispatcher,
+  ) {}
+
+  async budgetSent(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.sent'>>): Promise<void> {
+    const p = event.payload;
+    await this.track.execute(manager, p, {
+      type: 'sent',
+      at: p.sentAt,
+      budgetName: p.snapshot.name,
+      erpSystem: p.snapshot.erpSystem,
+      jobNumber: p.snapshot.jobNumber,
+      total: p.snapshot.total,
+      sentBy: person(p.sentBy),
+    });
+  }
+
+  async budgetRetrieved(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.retrieved'>>): Promise<void> {
+    await this.track.execute(manager, event.payload, { type: 'retrieved', at: event.payload.retrievedAt });
+  }
+
+  async budgetAccepted(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.accepted'>>): Promise<void> {
+    const p = event.payload;
+    const state = await this.track.execute(
+      manager,
+      p,
+      {
+        type: 'accepted',
+        at: p.acceptedAt,
+        budgetName: p.snapshot.name,
+        erpSystem: p.snapshot.erpSystem,
+        jobNumber: p.snapshot.jobNumber,
+        total: p.snapshot.total,
+        acceptedBy: person(p.acceptedBy),
+        sentBy: person(p.sentBy),
+      },
+      [person(p.acceptedBy)],
+    );
+    await this.notifyAbout(manager, {
+      type: 'budget_accepted',
+      eventId: event.id,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: state.budgetName ?? p.snapshot.name,
+      occurredAt: p.acceptedAt,
+      erpSystem: p.snapshot.erpSystem,
+      jobNumber: p.snapshot.jobNumber,
+      total: p.snapshot.total,
+      acceptedBy: person(p.acceptedBy),
+      createdBy: person(p.createdBy),
+    });
+  }
+
+  async budgetRejected(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.rejected'>>): Promise<void> {
+    const p = event.payload;
+    const state = await this.track.execute(manager, p, { type: 'rejected', at: p.rejectedAt }, [person(p.rejectedBy)]);
+    await this.notifyAbout(manager, {
+      type: 'budget_rejected',
+      eventId: event.id,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: state.budgetName,
+      occurredAt: p.rejectedAt,
+      reason: p.reason,
+      rejectedBy: person(p.rejectedBy),
+      createdBy: person(p.createdBy),
+    });
+  }
+
+  async exportSucceeded(manager: EntityManager, event: IncomingEvent<PayloadOf<'export.succeeded'>>): Promise<void> {
+    const p = event.payload;
+    await this.track.execute(manager, p, { type: 'succeeded', at: p.exportedAt }, [person(p.acceptedBy)]);
+  }
+
+  async exportFailed(manager: EntityManager, event: IncomingEvent<PayloadOf<'export.failed'>>): Promise<void> {
+    const p = event.payload;
+    const state = await this.track.execute(
+      manager,
+      p,
+      { type: 'failed', at: p.failedAt, erpSystem: p.erpSystem, jobNumber: p.jobNumber, reasonCode: p.reasonCode, message: p.message },
+      [person(p.acceptedBy)],
+    );
+    await this.notifyAbout(manager, {
+      type: 'export_failed',
+      eventId: event.id,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: state.budgetName,
+      occurredAt: p.failedAt,
+      erpSystem: p.erpSystem,
+      jobNumber: p.jobNumber,
+      reasonCode: p.reasonCode,
+      message: p.message,
+      sentBy: person(p.sentBy),
+      acceptedBy: person(p.acceptedBy),
+    });
+  }
+
+  async exportTimedOut(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.export.timed_out'>>): Promise<void> {
+    const p = event.payload;
+    await this.track.execute(manager, p, { type: 'timed_out', at: p.timedOutAt, message: p.message });
+  }
+
+  async erpPosted(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.posted'>>): Promise<void> {
+    const p = event.payload;
+    const state = await this.track.execute(manager, p, { type: 'posted', at: p.postedAt });
+    await this.notifyAbout(manager, {
+      type: 'erp_posted',
+      eventId: event.id,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: state.budgetName,
+      occurredAt: p.postedAt,
+      erpSystem: p.erpSystem,
+      jobNumber: p.jobNumber,
+      total: p.total,
+      createdBy: person(p.createdBy),
+    });
+  }
+
+  private async notifyAbout(manager: EntityManager, fact: Parameters<typeof planNotifications>[0]): Promise<void> {
+    const stored = await this.notify.execute(manager, planNotifications(fact));
+    // The inbox commits after this returns; the nudge only shortens the dispatcher's wait.
+    if (stored.some((s) => s.emailQueued)) setTimeout(() => this.dispatcher.nudge(), 50).unref();
+  }
+}

@@ -1,0 +1,51 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics } from '@budget-erp/contracts';
+import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
+import { ReactToEventHandler } from '../application/react-to-event/react-to-event.handler';
+
+/** Thin: the inbox has validated the contract; each event goes to its use case in the inbox transaction. */
+@Controller()
+export class NotificationEventsKafkaController {
+  constructor(private readonly react: ReactToEventHandler) {}
+
+  @EventPattern<string>(Topics.BudgetSent)
+  async onSent(@Payload() event: ReceivedEvent<'budget.sent'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.budgetSent(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.BudgetRetrieved)
+  async onRetrieved(@Payload() event: ReceivedEvent<'budget.retrieved'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.budgetRetrieved(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.BudgetAccepted)
+  async onAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.budgetAccepted(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.BudgetRejected)
+  async onRejected(@Payload() event: ReceivedEvent<'budget.rejected'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.budgetRejected(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.ExportSucceeded)
+  async onExportSucceeded(@Payload() event: ReceivedEvent<'export.succeeded'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.exportSucceeded(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.ExportFailed)
+  async onExportFailed(@Payload() event: ReceivedEvent<'export.failed'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.exportFailed(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.BudgetExportTimedOut)
+  async onExportTimedOut(@Payload() event: ReceivedEvent<'budget.export.timed_out'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.exportTimedOut(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.ErpPosted)
+  async onPosted(@Payload() event: ReceivedEvent<'erp.posted'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.erpPosted(ctx.manager, event);
+  }
+}
