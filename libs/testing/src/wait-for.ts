@@ -7,11 +7,13 @@ export interface WaitForOptions {
   description?: string;
 }
 
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /**
  * Polls `fn` until it returns a truthy value without throwing, and returns that value.
  * Fails with the description and the last error or value seen.
  */
-export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptions = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptions = {}): Promise<Truthy<T>> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 50;
   const deadline = Date.now() + timeoutMs;
@@ -19,7 +21,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptio
   for (;;) {
     try {
       const value = await fn();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
       last = value;
     } catch (error) {
       last = error;

@@ -1,12 +1,14 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface } from 'typeorm';
 import { messagingEntities, messagingMigrations } from '../../src';
 
-/** A data source on the given database with the messaging tables migrated (as a service would have). */
-export async function openMigratedDataSource(url: string, extraEntities: Function[] = [], extraMigrations: Function[] = []): Promise<DataSource> {
+type MigrationClass = new () => MigrationInterface;
+
+/** A data source on the given database with the messaging tables migrated, as a service would have it. */
+export async function openMigratedDataSource(url: string, extraMigrations: MigrationClass[] = []): Promise<DataSource> {
   const dataSource = new DataSource({
     type: 'postgres',
     url,
-    entities: [...messagingEntities, ...extraEntities],
+    entities: [...messagingEntities],
     migrations: [...messagingMigrations, ...extraMigrations],
     synchronize: false,
     extra: { max: 10 },
