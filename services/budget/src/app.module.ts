@@ -1,0 +1,76 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule, messagingEntities, messagingMigrations, OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import { PlatformModule } from '@budget-erp/service-kit';
+import { BudgetCommands } from './budgets/application/budget-commands';
+import { BudgetQueries } from './budgets/application/budget-queries/budget-queries';
+import { CreateBudgetHandler } from './budgets/application/create-budget/create-budget.handler';
+import { EditLinesHandler } from './budgets/application/edit-lines/edit-lines.handler';
+import { LockBudgetHandler } from './budgets/application/lock-budget/lock-budget.handler';
+import { ManageModificationsHandler } from './budgets/application/manage-modifications/manage-modifications.handler';
+import { CLOCK, EVENT_PUBLISHER, TRANSACTION_RUNNER } from './budgets/application/ports';
+import { ReimportBudgetHandler } from './budgets/application/reimport-budget/reimport-budget.handler';
+import { RetrieveBudgetFromErpHandler } from './budgets/application/retrieve-budget-from-erp/retrieve-budget-from-erp.handler';
+import { SendBudgetToErpHandler } from './budgets/application/send-budget-to-erp/send-budget-to-erp.handler';
+import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budgets/infrastructure/budget.orm-entity';
+import { CreateBudgetTables1763900200000 } from './budgets/infrastructure/migrations/1763900200000-create-budget-tables';
+import { BudgetEventsKafkaController } from './budgets/transport/budget-events.kafka-controller';
+import { BudgetHttpController } from './budgets/transport/budget.http-controller';
+import { BUDGET_CONFIG, budgetConfigOf, BudgetServiceConfig } from './config';
+import { ErpConnectionOrmEntity, ProjectLinkOrmEntity } from './erp-readiness/infrastructure/erp-context.orm-entity';
+import { ErpContextEventsKafkaController } from './erp-readiness/transport/erp-context-events.kafka-controller';
+import { AdvanceExportSagaHandler } from './export-saga/application/advance-export-saga/advance-export-saga.handler';
+import { ExportTimeoutSweeper } from './export-saga/application/export-timeout-sweeper/export-timeout-sweeper';
+import { ExportSagaOrmEntity } from './export-saga/infrastructure/export-saga.orm-entity';
+import { ExportSagaEventsKafkaController } from './export-saga/transport/export-saga-events.kafka-controller';
+
+export const SERVICE_NAME = 'budget';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BudgetServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: SERVICE_NAME,
+          config,
+          entities: [
+            ...messagingEntities,
+            BudgetOrmEntity,
+            BudgetLineOrmEntity,
+            BudgetModificationOrmEntity,
+            ExportSagaOrmEntity,
+            ErpConnectionOrmEntity,
+            ProjectLinkOrmEntity,
+          ],
+          migrations: [...messagingMigrations, CreateBudgetTables1763900200000],
+          imports: [
+            MessagingModule.forRoot({
+              serviceName: SERVICE_NAME,
+              brokers: config.KAFKA_BROKERS,
+              ...(config.OUTBOX_POLL_MS ? { relay: { pollIntervalMs: config.OUTBOX_POLL_MS } } : {}),
+            }),
+          ],
+        }),
+      ],
+      controllers: [BudgetHttpController, BudgetEventsKafkaController, ExportSagaEventsKafkaController, ErpContextEventsKafkaController],
+      providers: [
+        { provide: BUDGET_CONFIG, useValue: budgetConfigOf(config) },
+        { provide: TRANSACTION_RUNNER, useExisting: UnitOfWork },
+        { provide: EVENT_PUBLISHER, useExisting: OutboxWriter },
+        { provide: CLOCK, useValue: { now: () => new Date() } },
+        BudgetCommands,
+        BudgetQueries,
+        CreateBudgetHandler,
+        EditLinesHandler,
+        ManageModificationsHandler,
+        LockBudgetHandler,
+        SendBudgetToErpHandler,
+        RetrieveBudgetFromErpHandler,
+        ReimportBudgetHandler,
+        AdvanceExportSagaHandler,
+        ExportTimeoutSweeper,
+      ],
+    };
+  }
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Budget, BudgetCommand, BudgetEvent, decide, fold, UserRef } from '../domain/budget';
+import { loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
+import { loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
+import { react, startSaga } from '../../export-saga/domain/export-saga';
+import { BudgetConfig, BUDGET_CONFIG } from '../../config';
+import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER } from './ports';
+
+export interface CommandResult {
+  budget: Budget;
+  events: BudgetEvent[];
+  version: number;
+}
+
+/**
+ * The one path every budget change takes: load, decide, save with the version check, and publish
+ * the integration events — all on the caller's transaction.
+ */
+@Injectable()
+export class BudgetCommands {
+  constructor(
+    @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
+    @Inject(BUDGET_CONFIG) private readonly config: BudgetConfig,
+  ) {}
+
+  async execute(
+    manager: EntityManager,
+    companyId: string,
+    budgetId: string,
+    command: (budget: Budget) => BudgetCommand | Promise<BudgetCommand>,
+  ): Promise<CommandResult> {
+    const loaded = await loadBudget(manager, companyId, budgetId);
+    if (!loaded) throw budgetNotFound(budgetId);
+    return this.apply(manager, loaded.budget, loaded.version, await command(loaded.budget));
+  }
+
+  async create(manager: EntityManager, command: Extract<BudgetCommand, { type: 'CreateBudget' }>): Promise<CommandResult> {
+    return this.apply(manager, { status: 'absent' }, null, command);
+  }
+
+  /** Applies a command to a loaded budget (or to none, for a creation). */
+  async apply(
+    manager: EntityManager,
+    state: Budget | { status: 'absent' },
+    version: number | null,
+    command: BudgetCommand,
+  ): Promise<CommandResult> {
+    const decision = decide(state, command);
+    if (!decision.ok) throw new BudgetUseCaseError('conflict', decision.error.code, decision.error.message);
+    const next = fold(decision.events, state);
+    if (next.status !== 'present') throw new Error('a decided budget is absent');
+    if (decision.events.length === 0) return { budget: next, events: [], version: version ?? 0 };
+    const saved = await saveBudget(manager, next, version);
+    for (const event of decision.events) await this.publish(manager, next, event);
+    return { budget: next, events: decision.events, version: saved };
+  }
+
+  /** Like `apply`, but answers a refusal instead of throwing it. */
+  async applyOrRefusal(
+    manager: EntityManager,
+    state: Budget,
+    version: number,
+    command: BudgetCommand,
+  ): Promise<{ code: string; message: string } | null> {
+    const decision = decide(state, command);
+    if (!decision.ok) return decision.error;
+    await this.apply(manager, state, version, command);
+    return null;
+  }
+
+  private async publish(manager: EntityManager, budget: Budget, event: BudgetEvent): Promise<void> {
+    const base = { budgetId: budget.id, projectId: budget.projectId, companyId: budget.companyId };
+    const envelope = { subject: budget.id, companyId: budget.companyId };
+    switch (event.type) {
+      case 'BudgetLocked':
+        return this.events.publish(manager, { ...envelope, topic: 'budget.locked', payload: { ...base, lockedBy: user(event.by), lockedAt: event.at } });
+      case 'BudgetUnlocked':
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.unlocked',
+          payload: { ...base, unlockedBy: event.by && user(event.by), cause: event.cause, modifications: event.modifications, unlockedAt: event.at },
+        });
+      case 'BudgetSent': {
+        const { hold } = event;
+        await saveSaga(
+          manager,
+          startSaga({
+            exportId: hold.exportId,
+            budgetId: budget.id,
+            companyId: budget.companyId,
+            projectId: budget.projectId,
+            erpSystem: hold.erpSystem,
+            kind: hold.snapshot.kind,
+            sentBy: hold.sentBy.name || hold.sentBy.userId,
+            at: event.at,
+          }),
+          null,
+        );
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.sent',
+          payload: { ...base, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at, snapshot: hold.snapshot },
+        });
+      }
+      case 'BudgetRetrieved': {
+        const loaded = await loadSaga(manager, event.exportId);
+        if (loaded) {
+          const reaction = react(loaded.saga, { type: 'budget.retrieved', at: event.at, by: event.by.name || event.by.userId }, { timeoutMs: this.config.exportTimeoutMs });
+          await saveSaga(manager, reaction.saga, loaded.version);
+        }
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.retrieved',
+          payload: { ...base, exportId: event.exportId, retrievedBy: user(event.by), retrievedAt: event.at },
+        });
+      }
+      case 'ExportRejected':
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.unlocked',
+          payload: { ...base, unlockedBy: null, cause: 'rejected', modifications: 'none', unlockedAt: event.at },
+        });
+      case 'ReimportRequested': {
+        const link = await manager.query('SELECT erp_system, job_number FROM project_links WHERE company_id = $1 AND project_id = $2', [budget.companyId, budget.projectId]);
+        const [{ erp_system: erpSystem, job_number: jobNumber }] = link as { erp_system: 'cmic' | 'sage300cre' | 'quickbooks'; job_number: string }[];
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.import.requested',
+          payload: { ...base, importId: event.run.importId, erpSystem, jobNumber, requestedBy: user(event.run.requestedBy), requestedAt: event.at },
+        });
+      }
+      case 'BudgetCreated':
+      case 'LineAdded':
+      case 'LineUpdated':
+      case 'LineRemoved':
+      case 'ModificationCreated':
+      case 'ModificationApproved':
+      case 'ModificationDeleted':
+      case 'ExportStatusChanged':
+      case 'ExportPosted':
+      case 'ImportCompleted':
+      case 'ImportFailed':
+        return;
+      default: {
+        const unexpected: never = event;
+        throw new Error(`unpublished budget event ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+}
+
+const user = (u: UserRef): UserRef => ({ userId: u.userId, name: u.name, email: u.email });
+
+export { StaleBudgetError };

@@ -1,0 +1,39 @@
+import type { EntityManager } from 'typeorm';
+import type { PayloadOf, Topic } from '@budget-erp/contracts';
+
+/** Runs work in one database transaction; events published inside commit with it. */
+export interface TransactionRunner {
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+}
+
+/** Writes an event to the outbox within the caller's transaction. */
+export interface EventPublisher {
+  publish<T extends Topic>(
+    manager: EntityManager,
+    message: { topic: T; subject: string; companyId: string; payload: PayloadOf<T> },
+  ): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const TRANSACTION_RUNNER = Symbol('TransactionRunner');
+export const EVENT_PUBLISHER = Symbol('EventPublisher');
+export const CLOCK = Symbol('Clock');
+
+/** Expected failures of the budget use cases, mapped to HTTP only at the transport edge. */
+export class BudgetUseCaseError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'conflict' | 'bad_request',
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'BudgetUseCaseError';
+  }
+}
+
+export const budgetNotFound = (budgetId: string) =>
+  new BudgetUseCaseError('not_found', 'BUDGET.NOT_FOUND', `Budget ${budgetId} was not found.`);

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../../../budgets/application/ports';
+import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
+import { overdueExportIds, loadSaga } from '../../infrastructure/export-saga.repository';
+import { AdvanceExportSagaHandler } from '../advance-export-saga/advance-export-saga.handler';
+
+/** Marks accepted exports that heard nothing from the ERP in time as failed (reason `timeout`). */
+@Injectable()
+export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ExportTimeoutSweeper');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(BUDGET_CONFIG) private readonly config: BudgetConfig,
+    @Inject(AdvanceExportSagaHandler) private readonly saga: AdvanceExportSagaHandler,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), this.config.exportTimeoutSweepMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; answers how many exports it marked failed. */
+  sweep(): Promise<number> {
+    this.running ??= this.sweepOnce()
+      .catch((error: unknown) => {
+        this.logger.error(`timeout sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+        return 0;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.tx.run((manager) => overdueExportIds(manager, now, 100));
+    let timedOut = 0;
+    for (const exportId of due) {
+      const outcome = await this.tx.run(async (manager) => {
+        const loaded = await loadSaga(manager, exportId);
+        if (!loaded) return 'unknown_export';
+        return this.saga.execute(manager, exportId, loaded.saga.companyId, { type: 'timeout.check', at: now.toISOString() });
+      });
+      if (outcome === 'advanced') timedOut += 1;
+    }
+    return timedOut;
+  }
+}

@@ -1,0 +1,83 @@
+import type { EntityManager } from 'typeorm';
+import type { ExportSaga, SagaStatus } from '../domain/export-saga';
+import { ExportSagaOrmEntity } from './export-saga.orm-entity';
+
+export interface LoadedSaga {
+  saga: ExportSaga;
+  version: number;
+}
+
+export class StaleSagaError extends Error {
+  constructor(readonly exportId: string) {
+    super(`export saga ${exportId} was changed concurrently`);
+    this.name = 'StaleSagaError';
+  }
+}
+
+const toDomain = (row: ExportSagaOrmEntity): ExportSaga => ({
+  exportId: row.exportId,
+  budgetId: row.budgetId,
+  companyId: row.companyId,
+  projectId: row.projectId,
+  erpSystem: row.erpSystem,
+  kind: row.kind as ExportSaga['kind'],
+  status: row.status as SagaStatus,
+  facts: row.facts,
+  deadline: row.deadline ? row.deadline.toISOString() : null,
+  timeline: row.timeline,
+  startedAt: row.startedAt.toISOString(),
+});
+
+const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
+  Object.assign(new ExportSagaOrmEntity(), {
+    exportId: saga.exportId,
+    budgetId: saga.budgetId,
+    companyId: saga.companyId,
+    projectId: saga.projectId,
+    erpSystem: saga.erpSystem,
+    kind: saga.kind,
+    status: saga.status,
+    facts: saga.facts,
+    deadline: saga.deadline ? new Date(saga.deadline) : null,
+    timeline: saga.timeline,
+    startedAt: new Date(saga.startedAt),
+    version,
+  });
+
+/** Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize. */
+export async function loadSaga(manager: EntityManager, exportId: string): Promise<LoadedSaga | null> {
+  const rows: { version: number }[] = await manager.query('SELECT version FROM export_sagas WHERE export_id = $1 FOR UPDATE', [exportId]);
+  if (rows.length === 0) return null;
+  const row = await manager.findOneOrFail(ExportSagaOrmEntity, { where: { exportId } });
+  return { saga: toDomain(row), version: row.version };
+}
+
+export async function sagasOfBudget(manager: EntityManager, budgetId: string): Promise<ExportSaga[]> {
+  const rows = await manager.find(ExportSagaOrmEntity, { where: { budgetId }, order: { startedAt: 'ASC' } });
+  return rows.map(toDomain);
+}
+
+/** Exports whose wait for the ERP is over. */
+export async function overdueExportIds(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
+  const rows: { export_id: string }[] = await manager.query(
+    `SELECT export_id FROM export_sagas WHERE status = 'exporting' AND deadline <= $1 ORDER BY deadline LIMIT $2`,
+    [now, limit],
+  );
+  return rows.map((row) => row.export_id);
+}
+
+export async function saveSaga(manager: EntityManager, saga: ExportSaga, loadedVersion: number | null): Promise<void> {
+  const row = toRow(saga, (loadedVersion ?? 0) + 1);
+  if (loadedVersion === null) {
+    await manager.insert(ExportSagaOrmEntity, row);
+    return;
+  }
+  const { exportId: _id, ...changes } = row;
+  const updated = await manager
+    .createQueryBuilder()
+    .update(ExportSagaOrmEntity)
+    .set(changes)
+    .where('export_id = :exportId AND version = :version', { exportId: saga.exportId, version: loadedVersion })
+    .execute();
+  if (updated.affected !== 1) throw new StaleSagaError(saga.exportId);
+}
