@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { messagingEntities, messagingMigrations, MessagingModule, OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { PlatformModule } from '@budget-erp/service-kit';
 import { type NotificationConfig, messageIdDomain } from './config';
 import { PreferencesHandler } from './daily-summary/application/preferences/preferences.handler';
@@ -67,9 +67,8 @@ export class AppModule {
         PlatformModule.forRoot({
           serviceName: SERVICE_NAME,
           config,
-          entities: [...messagingEntities],
-          migrations: [...messagingMigrations, CreateNotifications1732390000000, CreateDailySummary1732390000100],
-          imports: [MessagingModule.forRoot({ serviceName: SERVICE_NAME, brokers: config.KAFKA_BROKERS })],
+          entities: [],
+          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100],
         }),
       ],
       controllers: [NotificationHttpController, NotificationEventsKafkaController],

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type PayloadOf, type Topic, contractFor, toKafkaHeaders } from '@budget-erp/contracts';
+
+export const people = {
+  ana: { userId: 'u-ana', name: 'Ana Project', email: 'ana@example.test' },
+  sam: { userId: 'u-sam', name: 'Sam Sender', email: 'sam@example.test' },
+  bob: { userId: 'u-bob', name: 'Bob Approver', email: 'bob@example.test' },
+  eve: { userId: 'u-eve', name: 'Eve Approver', email: 'eve@example.test' },
+};
+
+/** Produces platform events through the real broker, as the other services would. */
+export class EventProducer {
+  private constructor(private readonly producer: Producer) {}
+
+  static async connect(brokers: string): Promise<EventProducer> {
+    const kafka = new Kafka({ clientId: 'notification-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+    await producer.connect();
+    return new EventProducer(producer);
+  }
+
+  /** Sends one event; pass the same `id` again to redeliver it. Returns the event id. */
+  async send<T extends Topic>(topic: T, payload: PayloadOf<T> & { companyId: string }, id: string = randomUUID()): Promise<string> {
+    const subject = (payload as { budgetId?: string }).budgetId ?? payload.companyId;
+    const headers = toKafkaHeaders({
+      id,
+      source: '/test',
+      type: contractFor(topic).type,
+      specversion: '1.0',
+      time: new Date().toISOString(),
+      subject,
+      companyid: payload.companyId,
+      correlationid: randomUUID(),
+    });
+    await this.producer.send({ topic, messages: [{ key: subject, value: JSON.stringify(payload), headers }] });
+    return id;
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+const now = () => new Date().toISOString();
+const snapshot = (name: string, total = '1250.00') => ({
+  name,
+  origin: 'platform' as const,
+  kind: 'original' as const,
+  erpSystem: 'cmic' as const,
+  jobNumber: 'J-100',
+  lines: [{ lineId: 'l-1', costCode: '01-100', costType: null, subJob: null, description: 'Concrete', amount: total, syncedAmount: null }],
+  total,
+  syncedTotal: '0.00',
+  modificationIds: [],
+});
+
+export const build = {
+  sent: (ids: { companyId: string; budgetId: string; exportId: string }, name: string): PayloadOf<'budget.sent'> => ({
+    ...ids,
+    projectId: 'p-1',
+    sentBy: people.sam,
+    createdBy: people.ana,
+    sentAt: now(),
+    snapshot: snapshot(name),
+  }),
+  accepted: (ids: { companyId: string; budgetId: string; exportId: string }, name: string): PayloadOf<'budget.accepted'> => ({
+    ...ids,
+    projectId: 'p-1',
+    description: null,
+    revision: null,
+    acceptedBy: people.bob,
+    acceptedAt: now(),
+    sentBy: people.sam,
+    createdBy: people.ana,
+    snapshot: snapshot(name),
+  }),
+  rejected: (ids: { companyId: string; budgetId: string; exportId: string }, reason: string, by = people.bob): PayloadOf<'budget.rejected'> => ({
+    ...ids,
+    projectId: 'p-1',
+    reason,
+    rejectedBy: by,
+    rejectedAt: now(),
+    sentBy: people.sam,
+    createdBy: people.ana,
+    afterFailedExport: false,
+  }),
+  failed: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'export.failed'> => ({
+    ...ids,
+    projectId: 'p-1',
+    erpSystem: 'cmic',
+    jobNumber: 'J-100',
+    kind: 'original',
+    sentBy: people.sam,
+    acceptedBy: people.bob,
+    createdBy: people.ana,
+    reasonCode: 'cost_code_missing',
+    message: 'Cost code 09-999 does not exist in CMiC job J-100',
+    attempts: 1,
+    failedAt: now(),
+  }),
+  posted: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'erp.posted'> => ({
+    ...ids,
+    projectId: 'p-1',
+    erpSystem: 'cmic',
+    jobNumber: 'J-100',
+    total: '1250.00',
+    createdBy: people.ana,
+    sentBy: people.sam,
+    postedAt: now(),
+  }),
+  retrieved: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'budget.retrieved'> => ({
+    ...ids,
+    projectId: 'p-1',
+    retrievedBy: people.sam,
+    retrievedAt: now(),
+  }),
+};
