@@ -31,11 +31,11 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     const variable = String(issue.path[0] ?? '(environment)');
     const expected = expectation(schema, variable);
     const problem =
-      issue.code === 'custom'
+      issue.code === 'custom' && issue.message.startsWith('is ')
         ? issue.message
         : issue.path.length > 0 && cleaned[variable] === undefined
         ? `is missing${expected ? ` (expected ${expected})` : ''}`
-        : `${issue.message}${expected ? ` (expected ${expected})` : ''}`;
+        : `is invalid: ${issue.message}${expected ? ` (expected ${expected})` : ''}`;
     const list = byVariable.get(variable) ?? [];
     if (!list.includes(problem)) list.push(problem);
     byVariable.set(variable, list);

@@ -11,8 +11,6 @@ export function zodIssuesToDetails(error: z.ZodError): ErrorDetail[] {
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) details.push({ path: joinPath([...issue.path, key]), message: 'Unknown field' });
-    } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors.every((branch) => branch.length > 0)) {
-      details.push({ path: joinPath(issue.path), message: issue.message });
     } else {
       details.push({ path: joinPath(issue.path), message: issue.message });
     }
