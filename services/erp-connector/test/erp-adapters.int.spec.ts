@@ -5,7 +5,7 @@ import { erpAdapters } from '../src/erp-adapters/erp-adapter.registry';
 let sim: ErpSimulator;
 const connection = (): ErpConnection => ({ companyId: 'c1', erpCompanyId: 'c1', baseUrl: sim.url, credentials: { username: 'u', password: 'p', accessToken: 't' }, timeoutMs: 400 });
 const control = (method: string, path: string, body?: unknown) =>
-  fetch(`${sim.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) }).then((r) => r.json());
+  fetch(`${sim.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<{ revisions?: unknown[] }>);
 
 const request = (key: string, over: Partial<ExportRequest> = {}): ExportRequest => ({
   idempotencyKey: key,

@@ -22,6 +22,8 @@ const data = (over: Partial<ExportData> = {}): ExportData => ({
   sentBy: user,
   acceptedBy: user,
   createdBy: user,
+  correlationId: 'corr-1',
+  causationId: 'evt-1',
   ...over,
 });
 const now = '2026-11-23T10:00:00.000Z';

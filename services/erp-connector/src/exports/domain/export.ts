@@ -19,6 +19,10 @@ export interface ExportData {
   sentBy: UserRef;
   acceptedBy: UserRef;
   createdBy: UserRef;
+  /** The export's flow: every event it causes carries this correlation id. */
+  correlationId: string;
+  /** The `budget.accepted` event that requested it. */
+  causationId: string;
 }
 
 interface Base {

@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@budget-erp/service-kit';
+import type { ErpConnectorConfig } from './config';
+import { ErpConnectionsService } from './connections/application/erp-connections.service';
+import { ErpConnectionOrmEntity, ErpProjectLinkOrmEntity } from './connections/infrastructure/erp-connection.orm-entity';
+import { CreateErpConnections1732390000000 } from './connections/infrastructure/migrations/1732390000000-create-erp-connections';
+import { ErpConnectionHttpController } from './connections/transport/erp-connection.http-controller';
+import { AcceptBudgetExportHandler } from './exports/application/accept-budget-export/accept-budget-export.handler';
+import { ExportWorkers } from './exports/application/export-worker/export-workers.service';
+import { ErpExportAttemptOrmEntity, ErpExportOrmEntity } from './exports/infrastructure/erp-export.orm-entity';
+import { ErpExportRepository } from './exports/infrastructure/erp-export.repository';
+import { CreateErpExports1732390000001 } from './exports/infrastructure/migrations/1732390000001-create-erp-exports';
+import { ErpExportEventsKafkaController } from './exports/transport/erp-export-events.kafka-controller';
+import { ErpExportHttpController } from './exports/transport/erp-export.http-controller';
+import { ImportErpBudgetHandler } from './imports/application/import-erp-budget.handler';
+import { ImportEventsKafkaController } from './imports/transport/import-events.kafka-controller';
+import { ImportHttpController } from './imports/transport/import.http-controller';
+import { LinkProjectHandler } from './project-links/application/link-project.handler';
+import { ProjectLinkHttpController } from './project-links/transport/project-link.http-controller';
+
+export const SERVICE_NAME = 'erp-connector';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ErpConnectorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: SERVICE_NAME,
+          config,
+          entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001],
+          messaging: { relay: { pollIntervalMs: 200 } },
+        }),
+      ],
+      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
+      providers: [ErpConnectionsService, LinkProjectHandler, ImportErpBudgetHandler, ErpExportRepository, AcceptBudgetExportHandler, ExportWorkers],
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-kit';
+import { ErpSystemSchema } from '@budget-erp/contracts';
+
+const ms = (defaultValue: number, what: string) => z.coerce.number().int().min(1).default(defaultValue).describe(`${what}, in milliseconds`);
+
+export const erpConnectorConfigSchema = serviceConfigSchema({
+  PORT: port(3003),
+  ERP_SYSTEMS: commaList('a comma-separated list of ERP systems whose export workers run here: cmic, sage300cre, quickbooks')
+    .pipe(z.array(ErpSystemSchema))
+    .default(['cmic', 'sage300cre', 'quickbooks']),
+  ERP_BASE_URL: url(['http', 'https']).default('http://127.0.0.1:3010').describe('the base URL of the ERP APIs (the ERP simulator in development)'),
+  ERP_CMIC_URL: url(['http', 'https']).optional().describe('the CMiC API base URL (default ERP_BASE_URL)'),
+  ERP_SAGE300CRE_URL: url(['http', 'https']).optional().describe('the Sage 300 CRE API base URL (default ERP_BASE_URL)'),
+  ERP_QUICKBOOKS_URL: url(['http', 'https']).optional().describe('the QuickBooks Online API base URL (default ERP_BASE_URL)'),
+  ERP_CREDENTIALS_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, as base64 or 64 hex digits')
+    .optional()
+    .describe('the AES-256-GCM key that encrypts ERP credentials at rest (32 bytes, base64 or hex)'),
+  ERP_TIMEOUT_MS: ms(5000, 'the deadline of one ERP call'),
+  EXPORT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10).describe('attempts before a transient export failure becomes export.failed'),
+  EXPORT_RETRY_BASE_MS: ms(500, 'the first retry delay (doubled each attempt, with jitter)'),
+  EXPORT_RETRY_MAX_MS: ms(30000, 'the longest retry delay'),
+  EXPORT_POLL_MS: ms(500, 'how often a worker looks for due exports and posting checks'),
+  EXPORT_LEASE_MS: ms(20000, 'how long a worker holds an export it is attempting before another may resume it'),
+  POSTING_CHECK_FIRST_MS: ms(500, 'the first posting check delay'),
+  POSTING_CHECK_MAX_MS: ms(5000, 'the longest posting check delay'),
+  BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
+  BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
+});
+
+export type ErpConnectorConfig = z.output<typeof erpConnectorConfigSchema>;

@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Topics, type ErpSystem } from '@budget-erp/contracts';
+import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import { SERVICE_CONFIG } from '@budget-erp/service-kit';
+import type { ErpConnectorConfig } from '../../config';
+import type { ErpConnection } from '../../erp-adapters/erp-adapter';
+import type { ErpConnectionSettings } from '../domain/erp-connection';
+import { CredentialCipher } from '../infrastructure/credential-cipher';
+import { ErpConnectionOrmEntity } from '../infrastructure/erp-connection.orm-entity';
+
+export interface ConfigureConnection {
+  companyId: string;
+  system: ErpSystem;
+  settings?: {
+    erpCompanyId?: string;
+    estimatesEnabled?: boolean;
+    timeZone?: string;
+    credentials?: Record<string, string>;
+  };
+}
+
+const view = (row: ErpConnectionOrmEntity): ErpConnectionSettings => ({
+  companyId: row.companyId,
+  system: row.system as ErpSystem,
+  erpCompanyId: row.erpCompanyId,
+  estimatesEnabled: row.estimatesEnabled,
+  timeZone: row.timeZone,
+  hasCredentials: row.sealedCredentials !== null,
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+@Injectable()
+export class ErpConnectionsService {
+  private readonly cipher: CredentialCipher;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
+  ) {
+    this.cipher = new CredentialCipher(config.ERP_CREDENTIALS_KEY);
+  }
+
+  /** Sets the company's ERP; credentials are sealed before they touch the database and never published. */
+  async configure(command: ConfigureConnection): Promise<ErpConnectionSettings> {
+    return this.uow.run(async (manager) => {
+      const existing = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId: command.companyId } });
+      const settings = command.settings ?? {};
+      const row = existing ?? Object.assign(new ErpConnectionOrmEntity(), { companyId: command.companyId, sealedCredentials: null });
+      row.system = command.system;
+      row.erpCompanyId = settings.erpCompanyId ?? (existing?.system === command.system ? existing.erpCompanyId : command.companyId);
+      row.estimatesEnabled = settings.estimatesEnabled ?? existing?.estimatesEnabled ?? true;
+      row.timeZone = settings.timeZone ?? existing?.timeZone ?? 'UTC';
+      if (settings.credentials !== undefined) row.sealedCredentials = this.cipher.encrypt(settings.credentials);
+      row.updatedAt = new Date();
+      const saved = await manager.save(ErpConnectionOrmEntity, row);
+      await this.outbox.publish(manager, {
+        topic: Topics.ErpConnectionUpdated,
+        subject: command.companyId,
+        companyId: command.companyId,
+        payload: {
+          companyId: command.companyId,
+          erpSystem: command.system,
+          estimatesEnabled: saved.estimatesEnabled,
+          timeZone: saved.timeZone,
+          updatedAt: saved.updatedAt.toISOString(),
+        },
+      });
+      return view(saved);
+    });
+  }
+
+  async settings(manager: EntityManager, companyId: string): Promise<ErpConnectionSettings | null> {
+    const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
+    return row ? view(row) : null;
+  }
+
+  /** How to call the company's ERP right now, credentials unsealed for the call only. */
+  async connectionFor(manager: EntityManager, companyId: string): Promise<{ settings: ErpConnectionSettings; connection: ErpConnection } | null> {
+    const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
+    if (!row) return null;
+    return {
+      settings: view(row),
+      connection: {
+        companyId,
+        erpCompanyId: row.erpCompanyId,
+        baseUrl: this.baseUrlOf(row.system as ErpSystem),
+        credentials: row.sealedCredentials ? this.cipher.decrypt(row.sealedCredentials) : null,
+        timeoutMs: this.config.ERP_TIMEOUT_MS,
+      },
+    };
+  }
+
+  private baseUrlOf(system: ErpSystem): string {
+    const specific = { cmic: this.config.ERP_CMIC_URL, sage300cre: this.config.ERP_SAGE300CRE_URL, quickbooks: this.config.ERP_QUICKBOOKS_URL }[system];
+    return specific ?? this.config.ERP_BASE_URL;
+  }
+}

@@ -1,0 +1,19 @@
+import type { ErpSystem } from '@budget-erp/contracts';
+
+/** A company's ERP connection as the platform may show and publish it: never the credentials. */
+export interface ErpConnectionSettings {
+  companyId: string;
+  system: ErpSystem;
+  /** The company's id inside the ERP (CMiC company code, Sage 300 CRE company, QuickBooks realm). */
+  erpCompanyId: string;
+  estimatesEnabled: boolean;
+  timeZone: string;
+  hasCredentials: boolean;
+  updatedAt: string;
+}
+
+/** Whether exports to this ERP are possible with these settings, in words an accountant understands. */
+export function connectionCannotExportBecause(settings: ErpConnectionSettings, estimatesFeatureRequired: boolean, erpName: string): string | null {
+  if (estimatesFeatureRequired && !settings.estimatesEnabled) return `The estimates feature is turned off for this company in ${erpName}`;
+  return null;
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Topics } from '@budget-erp/contracts';
+import { OutboxWriter, type ReceivedEvent } from '@budget-erp/messaging';
+import { adapterFor } from '../../../erp-adapters/erp-adapter.registry';
+import { applyAll, decide, type ExportData } from '../../domain/export';
+import { linesToExport } from '../../domain/export-lines';
+import { ErpExportRepository } from '../../infrastructure/erp-export.repository';
+import { exportFailedPayload } from '../export-events';
+
+/**
+ * Records the export asked for by `budget.accepted` before any ERP call, so a crash never loses
+ * it; the ERP worker picks it up from the table.
+ */
+@Injectable()
+export class AcceptBudgetExportHandler {
+  constructor(
+    @Inject(ErpExportRepository) private readonly exports: ErpExportRepository,
+    @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
+  ) {}
+
+  async execute(manager: EntityManager, event: ReceivedEvent<'budget.accepted'>): Promise<'recorded' | 'duplicate' | 'failed_at_once'> {
+    const p = event.payload;
+    const adapter = adapterFor(p.snapshot.erpSystem);
+    const data: ExportData = {
+      exportId: p.exportId,
+      budgetId: p.budgetId,
+      projectId: p.projectId,
+      companyId: p.companyId,
+      system: p.snapshot.erpSystem,
+      jobNumber: p.snapshot.jobNumber,
+      kind: p.snapshot.kind,
+      idempotencyKey: p.exportId,
+      description: p.description,
+      revision: p.snapshot.kind === 'revision' ? p.revision : null,
+      lines: linesToExport(p.snapshot),
+      total: p.snapshot.total,
+      sentBy: p.sentBy,
+      acceptedBy: p.acceptedBy,
+      createdBy: p.createdBy,
+      correlationId: event.correlationId,
+      causationId: event.id,
+    };
+    if (await this.exports.find(manager, data.exportId)) return 'duplicate';
+    const decision = decide({ status: 'none' }, { type: 'RequestExport', data, capabilities: adapter.capabilities, erpName: adapter.displayName, now: new Date().toISOString() });
+    if (!decision.ok) return 'duplicate';
+    const state = applyAll({ status: 'none' }, decision.events);
+    if (state.status === 'none') return 'duplicate';
+    await this.exports.insert(manager, state);
+    if (state.status === 'failed') {
+      await this.outbox.publish(manager, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(state) });
+      return 'failed_at_once';
+    }
+    return 'recorded';
+  }
+}

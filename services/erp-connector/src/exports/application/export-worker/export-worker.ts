@@ -1,0 +1,208 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { Topics, type ErpSystem } from '@budget-erp/contracts';
+import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
+import type { ErpConnectorConfig } from '../../../config';
+import type { ErpAdapter, ErpError, ErpResult } from '../../../erp-adapters/erp-adapter';
+import { CircuitBreaker } from '../../domain/circuit-breaker';
+import { applyAll, decide, type ExportCommand } from '../../domain/export';
+import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
+import type { ErpExportRepository, LoadedExport } from '../../infrastructure/erp-export.repository';
+import { erpPostedPayload, exportFailedPayload, exportSucceededPayload } from '../export-events';
+
+export interface ExportWorkerDeps {
+  dataSource: DataSource;
+  uow: UnitOfWork;
+  outbox: OutboxWriter;
+  exports: ErpExportRepository;
+  connections: ErpConnectionsService;
+  config: ErpConnectorConfig;
+}
+
+const BATCH = 10;
+
+/**
+ * The export worker of one ERP: attempts due exports and checks postings, on its own loop and
+ * circuit breaker, so a slow or down ERP only delays its own exports. Every step is persisted
+ * before the ERP is called, so a restarted worker resumes where a crashed one stopped.
+ */
+export class ExportWorker {
+  private readonly logger: Logger;
+  private readonly breaker: CircuitBreaker;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly adapter: ErpAdapter,
+    private readonly deps: ExportWorkerDeps,
+  ) {
+    this.logger = new Logger(`ExportWorker:${adapter.system}`);
+    this.breaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
+  }
+
+  get system(): ErpSystem {
+    return this.adapter.system;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.tick();
+      } catch (error) {
+        if (this.running) this.logger.error(`export worker tick failed: ${(error as Error).message}`);
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.deps.config.EXPORT_POLL_MS);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /** One pass: lease what is due for this ERP, then attempt and check it all concurrently. */
+  async tick(): Promise<void> {
+    const lease = this.deps.config.EXPORT_LEASE_MS;
+    const [attempts, postings] = await this.deps.dataSource.transaction(async (m) => [
+      await this.deps.exports.leaseDue(m, this.system, 'attempt', BATCH, lease),
+      await this.deps.exports.leaseDue(m, this.system, 'posting', BATCH, lease),
+    ]);
+    await Promise.all([...attempts.map((id) => this.guard(id, () => this.attempt(id))), ...postings.map((id) => this.guard(id, () => this.checkPosting(id)))]);
+  }
+
+  private async guard(exportId: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (this.running) this.logger.error(`export ${exportId}: ${(error as Error).message}`);
+    }
+  }
+
+  private async attempt(exportId: string): Promise<void> {
+    const { exports, uow, dataSource } = this.deps;
+    let loaded = await exports.find(dataSource.manager, exportId);
+    if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return;
+    const admission = this.breaker.admit(Date.now());
+    if (!admission.allowed) {
+      await exports.defer(dataSource.manager, exportId, new Date(admission.retryAt));
+      return;
+    }
+
+    const startedAt = new Date();
+    const started = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString() });
+    if (!started.ok) return;
+    const startedEvent = started.events[0];
+    const checkErpFirst = startedEvent.type === 'AttemptStarted' && startedEvent.checkErpFirst;
+    const current = loaded;
+    loaded = await uow.run(async (m) => {
+      const saved = await exports.save(m, current, applyAll(current.state, started.events) as LoadedExport['state']);
+      await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
+      return saved;
+    });
+
+    const outcome = await this.callErp(loaded, checkErpFirst);
+    await this.record(loaded, outcome);
+  }
+
+  private async callErp(loaded: LoadedExport, checkErpFirst: boolean): Promise<ErpResult<{ erpReference: string; foundInErp: boolean }>> {
+    const data = loaded.state.data;
+    const resolved = await this.deps.connections.connectionFor(this.deps.dataSource.manager, data.companyId);
+    if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
+    if (checkErpFirst) {
+      const found = await this.adapter.findExport(resolved.connection, data.jobNumber, data.idempotencyKey);
+      if (!found.ok) return found;
+      if (found.value) return { ok: true, value: { erpReference: found.value.erpReference, foundInErp: true } };
+    }
+    const exported = await this.adapter.exportBudget(resolved.connection, {
+      idempotencyKey: data.idempotencyKey,
+      jobNumber: data.jobNumber,
+      kind: data.kind,
+      description: data.description,
+      lines: data.lines,
+      revision: this.adapter.capabilities.revisionFields ? data.revision : null,
+    });
+    return exported.ok ? { ok: true, value: { erpReference: exported.value.erpReference, foundInErp: false } } : exported;
+  }
+
+  private async record(loaded: LoadedExport, outcome: ErpResult<{ erpReference: string; foundInErp: boolean }>): Promise<void> {
+    const { exports, uow, outbox, config } = this.deps;
+    const now = new Date();
+    const data = loaded.state.data;
+    const attempt = loaded.state.attempts;
+    let command: ExportCommand;
+    let error: ErpError | undefined;
+    if (outcome.ok) {
+      this.breaker.recordSuccess();
+      command = { type: 'RecordLanded', erpReference: outcome.value.erpReference, now: now.toISOString() };
+    } else {
+      error = outcome.error;
+      if (error.kind === 'transient') this.breaker.recordTransientFailure(now.getTime());
+      const delay = retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random());
+      command = { type: 'RecordFailure', error, now: now.toISOString(), retryAt: new Date(now.getTime() + delay).toISOString(), maxAttempts: config.EXPORT_MAX_ATTEMPTS };
+    }
+    const decision = decide(loaded.state, command);
+    if (!decision.ok) throw new Error(decision.error.message);
+    const next = applyAll(loaded.state, decision.events) as LoadedExport['state'];
+    const trace = { correlationId: data.correlationId, causationId: data.causationId };
+    await uow.run(async (m) => {
+      await exports.save(m, loaded, next, { leaseUntil: null });
+      const attemptOutcome = outcome.ok ? (outcome.value.foundInErp ? 'found_in_erp' : 'landed') : `${outcome.error.kind}_failure`;
+      await exports.finishAttempt(m, data.exportId, attempt, attemptOutcome, now, error);
+      if (next.status === 'succeeded') {
+        await outbox.publish(m, { topic: Topics.ExportSucceeded, subject: data.budgetId, companyId: data.companyId, payload: exportSucceededPayload(next), ...trace });
+      } else if (next.status === 'failed') {
+        await outbox.publish(m, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(next), ...trace });
+      }
+    });
+    if (next.status === 'failed') this.logger.warn(`export ${data.exportId} failed: ${next.reasonCode}`);
+    else if (error) this.logger.warn(`export ${data.exportId} attempt ${attempt} failed (${error.code}), will retry`);
+  }
+
+  private async checkPosting(exportId: string): Promise<void> {
+    const { exports, uow, outbox, dataSource, config, connections } = this.deps;
+    const loaded = await exports.find(dataSource.manager, exportId);
+    if (!loaded || loaded.state.status !== 'succeeded') return;
+    const state = loaded.state;
+    const resolved = await connections.connectionFor(dataSource.manager, state.data.companyId);
+    const seen = resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
+    const now = new Date();
+    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
+    const decision = decide(state, { type: 'RecordPostingCheck', posted: seen?.ok === true && seen.value, now: now.toISOString(), nextCheckAt: new Date(now.getTime() + delay).toISOString() });
+    if (!decision.ok) return;
+    const next = applyAll(state, decision.events) as LoadedExport['state'];
+    await uow.run(async (m) => {
+      await exports.save(m, loaded, next, { leaseUntil: null });
+      if (next.status === 'posted') {
+        await outbox.publish(m, {
+          topic: Topics.ErpPosted,
+          subject: next.data.budgetId,
+          companyId: next.data.companyId,
+          payload: erpPostedPayload(next),
+          correlationId: next.data.correlationId,
+          causationId: next.data.causationId,
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ErpSystem } from '@budget-erp/contracts';
+import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import { SERVICE_CONFIG } from '@budget-erp/service-kit';
+import type { ErpConnectorConfig } from '../../../config';
+import { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
+import { adapterFor } from '../../../erp-adapters/erp-adapter.registry';
+import { ErpExportRepository } from '../../infrastructure/erp-export.repository';
+import { ExportWorker } from './export-worker';
+
+/** Runs one export worker per ERP named in `ERP_SYSTEMS`. */
+@Injectable()
+export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly workers = new Map<ErpSystem, ExportWorker>();
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(UnitOfWork) uow: UnitOfWork,
+    @Inject(OutboxWriter) outbox: OutboxWriter,
+    @Inject(ErpExportRepository) exports: ErpExportRepository,
+    @Inject(ErpConnectionsService) connections: ErpConnectionsService,
+  ) {
+    for (const system of config.ERP_SYSTEMS) {
+      this.workers.set(system, new ExportWorker(adapterFor(system), { dataSource, uow, outbox, exports, connections, config }));
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    for (const worker of this.workers.values()) worker.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+  }
+
+  runsFor(system: ErpSystem): boolean {
+    return this.workers.has(system);
+  }
+
+  /** Wakes a worker after its export was recorded (it also polls, so this is only a speed-up). */
+  nudge(system: ErpSystem): void {
+    const worker = this.workers.get(system);
+    if (worker) setTimeout(() => worker.nudge(), 20);
+  }
+}

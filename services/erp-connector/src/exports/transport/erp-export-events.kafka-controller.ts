@@ -1,0 +1,26 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics } from '@budget-erp/contracts';
+import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
+import { AcceptBudgetExportHandler } from '../application/accept-budget-export/accept-budget-export.handler';
+import { ExportWorkers } from '../application/export-worker/export-workers.service';
+
+/** `budget.accepted`, consumed once per ERP group (`erp-connector.<system>`); each group keeps only its ERP's exports. */
+@Controller()
+export class ErpExportEventsKafkaController {
+  private readonly logger = new Logger('ErpExportEvents');
+
+  constructor(
+    @Inject(AcceptBudgetExportHandler) private readonly accept: AcceptBudgetExportHandler,
+    @Inject(ExportWorkers) private readonly workers: ExportWorkers,
+  ) {}
+
+  @EventPattern(Topics.BudgetAccepted)
+  async onBudgetAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext<'budget.accepted'>): Promise<void> {
+    const system = event.payload.snapshot.erpSystem;
+    if (ctx.label !== system) return;
+    const outcome = await this.accept.execute(ctx.manager, event);
+    if (outcome === 'recorded') this.workers.nudge(system);
+    this.logger.log(`export ${event.payload.exportId} for ${system}: ${outcome}`);
+  }
+}

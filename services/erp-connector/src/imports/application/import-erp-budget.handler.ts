@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Topics, type ErpFailureCode, type ErpSystem, type UserRef } from '@budget-erp/contracts';
+import { compareAmounts, normalizeAmount, sumAmounts } from '@budget-erp/money';
+import { OutboxWriter } from '@budget-erp/messaging';
+import { ErpConnectionsService } from '../../connections/application/erp-connections.service';
+import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
+
+export interface ImportRequest {
+  importId?: string;
+  companyId: string;
+  projectId: string;
+  budgetId: string | null;
+  system: ErpSystem;
+  jobNumber: string;
+  mode: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport';
+  requestedBy: UserRef;
+}
+
+export type ImportOutcome =
+  | { importId: string; status: 'imported'; total: string; lines: number }
+  | { importId: string; status: 'failed'; reasonCode: ErpFailureCode; message: string };
+
+/** Reads the job's budget from the ERP and publishes it (lines above $0 only), or why it could not. */
+@Injectable()
+export class ImportErpBudgetHandler {
+  constructor(
+    @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
+    @Inject(ErpConnectionsService) private readonly connections: ErpConnectionsService,
+  ) {}
+
+  async execute(manager: EntityManager, request: ImportRequest): Promise<ImportOutcome> {
+    const importId = request.importId ?? randomUUID();
+    const base = { budgetId: request.budgetId, projectId: request.projectId, companyId: request.companyId, importId, requestedBy: request.requestedBy };
+    const adapter = adapterFor(request.system);
+    const resolved = await this.connections.connectionFor(manager, request.companyId);
+    const read = resolved
+      ? await adapter.readBudget(resolved.connection, request.jobNumber)
+      : ({ ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } } as const);
+    const subject = request.budgetId ?? request.projectId;
+    if (!read.ok) {
+      await this.outbox.publish(manager, {
+        topic: Topics.ErpBudgetImportFailed,
+        subject,
+        companyId: request.companyId,
+        payload: { ...base, reasonCode: read.error.code, message: read.error.message, failedAt: new Date().toISOString() },
+      });
+      return { importId, status: 'failed', reasonCode: read.error.code, message: read.error.message };
+    }
+    const lines = read.value.filter((l) => compareAmounts(l.amount, '0') > 0).map((l) => ({ ...l, amount: normalizeAmount(l.amount) }));
+    const total = sumAmounts(lines.map((l) => l.amount));
+    await this.outbox.publish(manager, {
+      topic: Topics.ErpBudgetImported,
+      subject,
+      companyId: request.companyId,
+      payload: { ...base, mode: request.mode, erpSystem: request.system, jobNumber: request.jobNumber, lines, total, importedAt: new Date().toISOString() },
+    });
+    return { importId, status: 'imported', total, lines: lines.length };
+  }
+}

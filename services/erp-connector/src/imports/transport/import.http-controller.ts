@@ -1,0 +1,43 @@
+import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { CurrentPrincipal, Requires, type Principal } from '@budget-erp/auth';
+import { UnitOfWork } from '@budget-erp/messaging';
+import { ApplicationError, ZodBody } from '@budget-erp/service-kit';
+import { ErpProjectLinkOrmEntity } from '../../connections/infrastructure/erp-connection.orm-entity';
+import type { ErpSystem } from '@budget-erp/contracts';
+import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
+
+const ImportBody = z.strictObject({
+  mode: z.enum(['overwrite', 'keep_and_add']).default('overwrite'),
+  budgetId: z.string().min(1).max(200).optional(),
+});
+
+@Controller('erp/projects')
+export class ImportHttpController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler,
+  ) {}
+
+  /** Initial import of the linked ERP job's budget into the project; the outcome is published as an event. */
+  @Post(':projectId/import')
+  @HttpCode(202)
+  @Requires('erp.manage')
+  async import(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Body(new ZodBody(ImportBody)) body: z.output<typeof ImportBody>) {
+    const link = await this.dataSource.manager.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } });
+    if (!link) throw ApplicationError.conflict('ERP.PROJECT_NOT_LINKED', 'ERP data has not been synced: link the project to an ERP job first');
+    return this.uow.run((manager) =>
+      this.importBudget.execute(manager, {
+        companyId: principal.companyId,
+        projectId,
+        budgetId: body.budgetId ?? null,
+        system: link.system as ErpSystem,
+        jobNumber: link.jobNumber,
+        mode: body.mode === 'overwrite' ? 'initial_overwrite' : 'initial_keep_and_add',
+        requestedBy: { userId: principal.userId, name: principal.name, email: principal.email },
+      }),
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { Topics } from '@budget-erp/contracts';
+import { loadConfigOrExit, startService, type RunningService } from '@budget-erp/service-kit';
+import { AppModule, SERVICE_NAME } from './app.module';
+import { erpConnectorConfigSchema, type ErpConnectorConfig } from './config';
+
+/** Starts the ERP connector: HTTP API, the main consumer group, and one consumer group per ERP worker. */
+export async function startErpConnector(config: ErpConnectorConfig, options: { host?: string } = {}): Promise<RunningService> {
+  return startService(AppModule.forRoot(config), {
+    name: SERVICE_NAME,
+    port: config.PORT,
+    ...(options.host ? { host: options.host } : {}),
+    logLevel: config.LOG_LEVEL,
+    description: 'ERP connection, project ↔ ERP job links, per-ERP export workers, posting detection and imports.',
+    inbox: [
+      { groupId: SERVICE_NAME, topics: [Topics.BudgetImportRequested] },
+      ...config.ERP_SYSTEMS.map((system) => ({ groupId: `${SERVICE_NAME}.${system}`, label: system, topics: [Topics.BudgetAccepted] })),
+    ],
+  });
+}
+
+if (require.main === module) {
+  void startErpConnector(loadConfigOrExit(erpConnectorConfigSchema));
+}
