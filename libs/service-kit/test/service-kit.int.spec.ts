@@ -31,7 +31,7 @@ interface JsonSchema {
   items: JsonSchema;
 }
 
-const json = async <T = ErrorBody>(response: Response): Promise<T> => (await json(response)) as T;
+const json = async <T = ErrorBody>(response: Response): Promise<T> => (await response.json()) as T;
 
 function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
