@@ -43,10 +43,11 @@ export async function storeNotification(
   );
   if (inserted.length === 0) return null;
   if (!planned.email) return { id, emailQueued: false };
+  // Delivery times are the database's clock, shared by every dispatcher, not this process's.
   await manager.query(
     `INSERT INTO email_deliveries (id, notification_id, message_id, to_address, to_name, subject, body_text, body_html,
                                    next_attempt_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)`,
     [
       randomUUID(),
       id,
