@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topics } from '@budget-erp/contracts';
-import { ERP_SYSTEMS, ServiceName } from './catalog';
+import { ServiceKafkaFacts } from './acl-checks';
+import { SERVICE_NAMES, ServiceName } from './catalog';
 import { repoFileExists, repoPath } from './repo';
 
 const topicByConstant = new Map<string, string>(Object.entries(Topics));
@@ -33,33 +34,63 @@ function topicsIn(expression: string): string[] {
   return found;
 }
 
-/** What a service's code reads from Kafka: the topics of its `@EventPattern` handlers. */
-export function consumedTopicsInCode(service: ServiceName): string[] | undefined {
-  const src = `services/${service}/src`;
-  if (!repoFileExists(src)) return undefined;
+/** The topics of a service's `@EventPattern` handlers. */
+export function handledTopicsInCode(service: ServiceName): string[] {
   const topics = new Set<string>();
-  for (const file of sourceFiles(repoPath(src))) {
-    const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/@EventPattern\(([^)]*)\)/g)) {
+  for (const file of sourceFiles(repoPath(`services/${service}/src`))) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/@EventPattern(?:<[^>]*>)?\(([^)]*)\)/g)) {
       for (const topic of topicsIn(match[1])) topics.add(topic);
     }
   }
   return [...topics].sort();
 }
 
-/** The name a service starts under (`startService(AppModule, { name })`): its consumer group. */
-export function serviceNameInCode(service: ServiceName): string | undefined {
-  const main = `services/${service}/src/main.ts`;
-  if (!repoFileExists(main)) return undefined;
-  const match = /startService\([^]*?name:\s*['"]([^'"]+)['"]/.exec(readFileSync(repoPath(main), 'utf8'));
-  return match?.[1];
+/** One inbox consumer group as `startService(..., { inbox: [...] })` declares it. */
+export interface GroupInCode {
+  /** The group id, with `<system>` standing for the ERP system of a per-ERP worker. */
+  group: string;
+  perErp: boolean;
+  /** The topics it consumes (default: every handled topic). */
+  topics: string[];
 }
 
-/** Consumer groups the code uses: the service's own, plus one per ERP for the export workers. */
-export function consumerGroupsInCode(service: ServiceName, erpSystem?: string): string[] | undefined {
-  const name = serviceNameInCode(service);
-  if (!name) return undefined;
-  if (service !== 'erp-connector') return [name];
-  const systems = erpSystem ? [erpSystem] : [...ERP_SYSTEMS];
-  return [name, ...systems.map((system) => `${name}.${system}`)];
+/**
+ * The consumer groups a service starts: the `inbox` entries of the file calling `startService`, the
+ * name resolved through `SERVICE_NAME`. Undefined while the service has no such file.
+ */
+export function groupsInCode(service: ServiceName): GroupInCode[] | undefined {
+  const src = `services/${service}/src`;
+  if (!repoFileExists(src)) return undefined;
+  const files = sourceFiles(repoPath(src)).map((file) => readFileSync(file, 'utf8'));
+  const starter = files.find((text) => /startService\(/.test(text) && /inbox:\s*\[/.test(text));
+  if (!starter) return undefined;
+  const constant = files.map((text) => /export const SERVICE_NAME = ['"]([^'"]+)['"]/.exec(text)?.[1]).find(Boolean);
+  const handled = handledTopicsInCode(service);
+  const groups: GroupInCode[] = [];
+  for (const entry of starter.matchAll(/\{\s*groupId:\s*(`[^`]*`|'[^']*'|"[^"]*"|[\w.]+)([^}]*)\}/g)) {
+    const expression = entry[1].trim().replace(/\$\{SERVICE_NAME\}/g, constant ?? '').replace(/^SERVICE_NAME$/, constant ?? '');
+    const perErp = /\$\{\w+\}/.test(expression);
+    const group = expression.replace(/^['"`]|['"`]$/g, '').replace(/\$\{\w+\}/g, '<system>');
+    const topicList = /topics:\s*\[([^\]]*)\]/.exec(entry[2]);
+    groups.push({ group, perErp, topics: topicList ? topicsIn(topicList[1]) : handled });
+  }
+  return groups;
+}
+
+/** Kafka facts of every service, read from its code. */
+export function codeKafkaFacts(): Record<ServiceName, ServiceKafkaFacts> {
+  const facts = {} as Record<ServiceName, ServiceKafkaFacts>;
+  for (const service of SERVICE_NAMES) {
+    const groups = groupsInCode(service);
+    if (!groups) {
+      facts[service] = {};
+      continue;
+    }
+    const mine = (erpSystem?: string) => groups.filter((g) => !g.perErp || erpSystem !== undefined);
+    facts[service] = {
+      groups: (erpSystem) => mine(erpSystem).map((g) => g.group.replace('<system>', erpSystem ?? '')),
+      consumes: (erpSystem) => [...new Set(mine(erpSystem).flatMap((g) => g.topics))].sort(),
+    };
+  }
+  return facts;
 }

@@ -106,3 +106,16 @@ export function renderStrimziUsers(users: KafkaUserAcl[]): string {
   );
   return `# ${generatedNote('deploy/kafka/acls.yaml')}\n${docs.map((doc) => `---\n${doc}`).join('')}`;
 }
+
+/** Generated files that no longer match their source. */
+export function staleGeneratedFiles(
+  plan: TopicPlan,
+  users: KafkaUserAcl[],
+  files: { createTopicsScript: string; strimziTopics: string; strimziUsers: string },
+): string[] {
+  const stale: string[] = [];
+  if (files.createTopicsScript !== renderCreateTopicsScript(plan)) stale.push('deploy/kafka/create-topics.sh');
+  if (files.strimziTopics !== renderStrimziTopics(plan)) stale.push('deploy/k8s/base/kafka/topics.yaml');
+  if (files.strimziUsers !== renderStrimziUsers(users)) stale.push('deploy/k8s/base/kafka/users.yaml');
+  return stale.map((file) => `${file} is out of date: run node -r @swc-node/register tools/deploy-check/src/generate.ts`);
+}

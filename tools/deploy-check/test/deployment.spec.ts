@@ -1,0 +1,200 @@
+import {
+  aclProblems,
+  codeKafkaFacts,
+  composeEnvCases,
+  composeProblems,
+  EnvCase,
+  envVerdictProblems,
+  Json,
+  KAFKA_SECURITY_VARIABLES,
+  k8sEnvCases,
+  k8sProblems,
+  kustomizeBuild,
+  parseAclPlan,
+  parseTopicPlan,
+  parseYaml,
+  readRepoFile,
+  repoPath,
+  expectedGroups,
+  staleGeneratedFiles,
+  topicPlanProblems,
+  validateEnvironments,
+} from '../src';
+
+const plan = parseTopicPlan(readRepoFile('deploy/kafka/topics.yaml'));
+const users = parseAclPlan(readRepoFile('deploy/kafka/acls.yaml'));
+const compose = parseYaml(readRepoFile('docker-compose.yml')) as Json;
+const script = readRepoFile('deploy/kafka/create-topics.sh');
+const initSql = readRepoFile('deploy/postgres/init/01-service-databases.sql');
+const k8s = kustomizeBuild(repoPath('deploy/k8s/overlays/example'));
+const facts = codeKafkaFacts();
+const groupsOf = (user: (typeof users)[number]) => expectedGroups(user, facts[user.service as keyof typeof facts]);
+const clone = <T>(value: T): T => structuredClone(value);
+const service = (doc: Json, name: string): Json => (doc.services as Record<string, Json>)[name];
+const env = (doc: Json, name: string): Record<string, string> => service(doc, name).environment as Record<string, string>;
+const deployment = (docs: Json[], name: string): Json =>
+  docs.find((doc) => doc.kind === 'Deployment' && (doc.metadata as Json).name === name)!;
+const container = (docs: Json[], name: string): Json =>
+  ((((deployment(docs, name).spec as Json).template as Json).spec as Json).containers as Json[])[0];
+const containerEnv = (docs: Json[], name: string, variable: string): Json =>
+  (container(docs, name).env as Json[]).find((entry) => entry.name === variable)!;
+
+/**
+ * Every environment to validate, the committed ones and deliberately broken copies, checked by the
+ * services' own schemas in one child process (see validateEnvironments).
+ */
+const brokenCompose: [string, (copy: Json) => void, string][] = [
+  ['no DATABASE_URL', (c) => void delete env(c, 'approval').DATABASE_URL, 'docker-compose.yml approval: DATABASE_URL is missing'],
+  ['an unknown ERP system', (c) => void (env(c, 'erp-connector-cmic').ERP_SYSTEMS = 'sap'), 'docker-compose.yml erp-connector-cmic: ERP_SYSTEMS is invalid'],
+  ['an SMTP port that is no port', (c) => void (env(c, 'notification').SMTP_PORT = 'smtp'), 'docker-compose.yml notification: SMTP_PORT is invalid'],
+  ['a misspelt variable', (c) => void (env(c, 'erp-connector-quickbooks').ERP_QUICKBOOKS_BASE_URL = 'http://erp-simulator:3010'), 'sets ERP_QUICKBOOKS_BASE_URL, which the erp-connector config schema does not read'],
+];
+const brokenK8s: [string, (copy: Json[]) => void, string][] = [
+  ['no token key, as when the JWKS secret is missing', (c) => void c.splice(c.findIndex((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'platform-auth'), 1), 'Deployment budget: JWT_SECRET is missing'],
+  ['an invalid database URL', (c) => void (c.find((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'budget-database')!.stringData = { DATABASE_URL: 'not a url' }), 'Deployment budget: DATABASE_URL is invalid'],
+  ['an unknown ERP system', (c) => void (containerEnv(c, 'erp-connector-cmic', 'ERP_SYSTEMS').value = 'sap'), 'Deployment erp-connector-cmic: ERP_SYSTEMS is invalid'],
+  ['a credentials key of the wrong length', (c) => void (c.find((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'erp-connector-credentials')!.stringData = { ERP_CREDENTIALS_KEY: 'c2hvcnQ=' }), 'ERP_CREDENTIALS_KEY is invalid'],
+];
+const scenarios: { id: string; cases: EnvCase[]; tolerated: string[] }[] = [
+  { id: 'compose', cases: composeEnvCases(compose), tolerated: [] },
+  { id: 'k8s', cases: k8sEnvCases(k8s), tolerated: KAFKA_SECURITY_VARIABLES },
+  ...brokenCompose.map(([id, breakIt]) => {
+    const copy = clone(compose);
+    breakIt(copy);
+    return { id: `compose: ${id}`, cases: composeEnvCases(copy), tolerated: [] };
+  }),
+  ...brokenK8s.map(([id, breakIt]) => {
+    const copy = clone(k8s);
+    breakIt(copy);
+    return { id: `k8s: ${id}`, cases: k8sEnvCases(copy), tolerated: KAFKA_SECURITY_VARIABLES };
+  }),
+];
+const envProblems = new Map<string, string[]>();
+
+beforeAll(() => {
+  const verdicts = validateEnvironments(scenarios.flatMap((scenario) => scenario.cases));
+  let next = 0;
+  for (const scenario of scenarios) {
+    const own = verdicts.slice(next, next + scenario.cases.length);
+    next += scenario.cases.length;
+    envProblems.set(scenario.id, envVerdictProblems(scenario.cases, own, scenario.tolerated));
+  }
+});
+
+describe('the deployment as committed', () => {
+  it('plans exactly the topics the code uses, each event topic with its dead-letter topic', () => {
+    expect(topicPlanProblems(plan)).toEqual([]);
+  });
+
+  it('has its topic script, Strimzi topics and Kafka users generated from the current deploy/kafka', () => {
+    expect(
+      staleGeneratedFiles(plan, users, {
+        createTopicsScript: script,
+        strimziTopics: readRepoFile('deploy/k8s/base/kafka/topics.yaml'),
+        strimziUsers: readRepoFile('deploy/k8s/base/kafka/users.yaml'),
+      }),
+    ).toEqual([]);
+  });
+
+  it('runs Kafka in KRaft mode in docker-compose, creates every topic before the services, and starts each app on its port behind a health check', () => {
+    expect(composeProblems(compose, script, initSql, plan)).toEqual([]);
+  });
+
+  it('gives every service in docker-compose an environment its own config schema accepts, with no variable it would ignore', () => {
+    expect(envProblems.get('compose')).toEqual([]);
+  });
+
+  it('deploys on Kubernetes with the right ports and probes, one autoscaled erp-connector per ERP, and every topic defined', () => {
+    expect(k8sProblems(k8s, plan, users, groupsOf)).toEqual([]);
+  });
+
+  it("gives every Kubernetes Deployment, through its ConfigMaps and Secrets, an environment its service's config schema accepts", () => {
+    expect(envProblems.get('k8s')).toEqual([]);
+  });
+
+  it("grants each service's Kafka user exactly its code's consumer groups, reads and writes", () => {
+    expect(aclProblems(users, facts)).toEqual([]);
+  });
+});
+
+describe('a deliberately broken copy is reported', () => {
+  it.each<[string, (copy: { compose: Json; script: string }) => void, string]>([
+    ['a topic missing from the compose topic script', (c) => void (c.script = c.script.replace(/^erp\.posted\.dlq .*\n/m, '')), 'topic erp.posted.dlq is used by the code but not created'],
+    ['a topic created with too few partitions', (c) => void (c.script = c.script.replace(/^budget\.accepted 12 /m, 'budget.accepted 1 ')), 'topic budget.accepted has 1 partitions, the plan says 12'],
+    ['a health check on a wrong route', (c) => void ((service(c.compose, 'budget').healthcheck as Json).test = ['CMD', 'node', '-e', "fetch('http://127.0.0.1:3001/healthz')"]), 'the healthcheck calls /healthz'],
+    ['a service on a wrong port', (c) => void (env(c.compose, 'approval').PORT = '3005'), 'PORT is 3005, approval listens on 3002'],
+    ['a service that does not wait for the topics', (c) => void (service(c.compose, 'notification').depends_on = { postgres: { condition: 'service_healthy' } }), 'notification: starts before the topics are created'],
+    ['an ERP whose workers run nowhere', (c) => void (env(c.compose, 'erp-connector-quickbooks').ERP_SYSTEMS = 'cmic'), 'no erp-connector runs the quickbooks workers'],
+    ['a service on another service\'s database', (c) => void (env(c.compose, 'budget').DATABASE_URL = 'postgres://approval:approval-dev-password@postgres:5432/approval'), 'not the service\'s own role budget'],
+    ['Kafka without KRaft', (c) => void (env(c.compose, 'kafka').KAFKA_PROCESS_ROLES = 'broker'), 'not in KRaft mode'],
+  ])('docker-compose: %s', (_name, breakIt, expected) => {
+    const copy = { compose: clone(compose), script };
+    breakIt(copy);
+    expect(composeProblems(copy.compose, copy.script, initSql, plan).join('\n')).toContain(expected);
+  });
+
+  it.each(brokenCompose)('docker-compose environment against the config schema: %s', (name, _breakIt, expected) => {
+    expect(envProblems.get(`compose: ${name}`)!.join('\n')).toContain(expected);
+  });
+
+  it.each<[string, (copy: Json[]) => void, string]>([
+    ['a readiness probe on a wrong route', (c) => void ((container(c, 'budget').readinessProbe as Json).httpGet = { path: '/health', port: 'http' }), 'Deployment budget: readinessProbe calls /health, expected /health/ready'],
+    ['a liveness probe on a wrong port', (c) => void ((container(c, 'notification').livenessProbe as Json).httpGet = { path: '/health/live', port: 8080 }), 'Deployment notification: livenessProbe calls port 8080'],
+    ['a wrong container port', (c) => void ((container(c, 'approval').ports as Json[])[0].containerPort = 8080), 'Deployment approval: container port 8080'],
+    ['autoscaling on the shared consumer group', (c) => void (((c.find((d) => d.kind === 'ScaledObject')!.spec as Json).triggers as Json[])[0].metadata = { ...((((c.find((d) => d.kind === 'ScaledObject')!.spec as Json).triggers as Json[])[0].metadata) as Json), consumerGroup: 'erp-connector' }), 'watches consumer group erp-connector,'],
+    ['a KafkaTopic missing', (c) => void c.splice(c.findIndex((d) => d.kind === 'KafkaTopic' && (d.spec as Json).topicName === 'budget.sent'), 1), 'KafkaTopic resources: topic budget.sent is used by the code but not created'],
+    ['two Deployments for the same ERP', (c) => void ((container(c, 'erp-connector-sage300cre').env as Json[]).find((e) => e.name === 'ERP_SYSTEMS')!.value = 'cmic'), 'expected one Deployment with ERP_SYSTEMS=sage300cre, found 0'],
+    ['a Deployment using another service\'s Kafka user', (c) => void ((container(c, 'budget').env as Json[]).find((e) => e.name === 'KAFKA_SASL_USERNAME')!.value = 'approval'), 'Deployment budget: uses Kafka user approval of service approval'],
+  ])('Kubernetes: %s', (_name, breakIt, expected) => {
+    const copy = clone(k8s);
+    breakIt(copy);
+    expect(k8sProblems(copy, plan, users, groupsOf).join('\n')).toContain(expected);
+  });
+
+  it('Kubernetes: a Secret a Deployment refers to is missing', () => {
+    const copy = clone(k8s);
+    copy.splice(copy.findIndex((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'platform-auth'), 1);
+    expect(k8sProblems(copy, plan, users, groupsOf).join('\n')).toContain('JWKS_URL comes from Secret platform-auth key JWKS_URL, which does not exist');
+  });
+
+  it.each(brokenK8s)('Kubernetes environment against the config schema: %s', (name, _breakIt, expected) => {
+    expect(envProblems.get(`k8s: ${name}`)!.join('\n')).toContain(expected);
+  });
+
+  it.each<[string, (copy: typeof users) => void, string]>([
+    ['a consumer group that is not the code\'s', (c) => void (c.find((u) => u.name === 'budget')!.groups = ['budget-service']), 'deploy/kafka/acls.yaml budget: lacks consumer group budget'],
+    ['a per-ERP worker in another ERP\'s group', (c) => void (c.find((u) => u.name === 'erp-connector-cmic')!.groups = ['erp-connector', 'erp-connector.quickbooks']), 'erp-connector-cmic: lacks consumer group erp-connector.cmic'],
+    ['a write the service does not need', (c) => void c.find((u) => u.name === 'notification')!.write.push('budget.accepted'), 'notification: has write on budget.accepted, which its code does not need'],
+    ['a missing dead-letter write', (c) => void (c.find((u) => u.name === 'approval')!.write = c.find((u) => u.name === 'approval')!.write.filter((t) => t !== 'budget.sent.dlq')), 'approval: lacks write on budget.sent.dlq'],
+    ['no user for an ERP\'s workers', (c) => void c.splice(c.findIndex((u) => u.name === 'erp-connector-sage300cre'), 1), 'no Kafka user for the sage300cre workers'],
+  ])('Kafka ACLs: %s', (_name, breakIt, expected) => {
+    const copy = clone(users);
+    breakIt(copy);
+    expect(aclProblems(copy, facts).join('\n')).toContain(expected);
+  });
+
+  it('the ACLs: a read the code never consumes, when the code is known', () => {
+    const copy = clone(users);
+    copy.find((u) => u.name === 'budget')!.read.push('notification.sent');
+    const known = { ...facts, budget: { consumes: () => copy.find((u) => u.name === 'budget')!.read.filter((t) => t !== 'notification.sent'), groups: () => ['budget'] } };
+    expect(aclProblems(copy, known).join('\n')).toContain('budget: has read on notification.sent, which its code does not need');
+  });
+
+  it('the topic plan: an event topic left out', () => {
+    const copy = clone(plan);
+    copy.topics = copy.topics.filter((t) => t.name !== 'erp.connection.updated');
+    expect(topicPlanProblems(copy).join('\n')).toContain('topic erp.connection.updated is used by the code but not planned');
+  });
+
+  it('the generated files: a plan changed without regenerating', () => {
+    const copy = clone(plan);
+    copy.topics[0].partitions += 1;
+    const problems = staleGeneratedFiles(copy, users, {
+      createTopicsScript: script,
+      strimziTopics: readRepoFile('deploy/k8s/base/kafka/topics.yaml'),
+      strimziUsers: readRepoFile('deploy/k8s/base/kafka/users.yaml'),
+    });
+    expect(problems.join('\n')).toContain('deploy/kafka/create-topics.sh is out of date');
+    expect(problems.join('\n')).toContain('deploy/k8s/base/kafka/topics.yaml is out of date');
+  });
+});
