@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule, messagingEntities, messagingMigrations, OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
+import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { PlatformModule } from '@budget-erp/service-kit';
 import { BudgetCommands } from './budgets/application/budget-commands';
 import { BudgetQueries } from './budgets/application/budget-queries/budget-queries';
@@ -35,7 +35,6 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [
-            ...messagingEntities,
             BudgetOrmEntity,
             BudgetLineOrmEntity,
             BudgetModificationOrmEntity,
@@ -43,14 +42,8 @@ export class AppModule {
             ErpConnectionOrmEntity,
             ProjectLinkOrmEntity,
           ],
-          migrations: [...messagingMigrations, CreateBudgetTables1763900200000],
-          imports: [
-            MessagingModule.forRoot({
-              serviceName: SERVICE_NAME,
-              brokers: config.KAFKA_BROKERS,
-              ...(config.OUTBOX_POLL_MS ? { relay: { pollIntervalMs: config.OUTBOX_POLL_MS } } : {}),
-            }),
-          ],
+          migrations: [CreateBudgetTables1763900200000],
+          ...(config.OUTBOX_POLL_MS ? { messaging: { relay: { pollIntervalMs: config.OUTBOX_POLL_MS } } } : {}),
         }),
       ],
       controllers: [BudgetHttpController, BudgetEventsKafkaController, ExportSagaEventsKafkaController, ErpContextEventsKafkaController],
