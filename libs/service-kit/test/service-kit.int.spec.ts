@@ -256,6 +256,24 @@ describe('a service on the platform kit, over HTTP', () => {
     });
   });
 
+  describe('events', () => {
+    it('when a request publishes through the outbox, the inbox transport started by startService applies it in the same correlation', async () => {
+      const published = await call('POST', '/notifications/n1/sent', { bearer: token(editor), headers: { 'x-correlation-id': 'flow-7' } });
+      expect(published.status).toBe(201);
+      const { eventId } = await json<{ eventId: string }>(published);
+      const received = await waitFor(
+        async () => {
+          const response = await call('GET', `/probe/received/${eventId}`);
+          return response.ok ? json<{ correlationId: string; contextCorrelationId: string }>(response) : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100, description: 'the event to reach the inbox handler' },
+      );
+      expect(received).toEqual({ correlationId: 'flow-7', contextCorrelationId: 'flow-7' });
+      const handlerLog = await waitFor(() => service.logs.find((line) => line.context === 'NotificationEvents'), { description: 'the handler log line' });
+      expect(handlerLog).toMatchObject({ message: `applied ${eventId}`, correlationId: 'flow-7' });
+    });
+  });
+
   describe('operations endpoints, without a token', () => {
     it('/health/live answers 200', async () => {
       expect((await call('GET', '/health/live')).status).toBe(200);
