@@ -15,7 +15,7 @@ export class ErpExportEventsKafkaController {
     @Inject(ExportWorkers) private readonly workers: ExportWorkers,
   ) {}
 
-  @EventPattern(Topics.BudgetAccepted)
+  @EventPattern<string>(Topics.BudgetAccepted)
   async onBudgetAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext<'budget.accepted'>): Promise<void> {
     const system = event.payload.snapshot.erpSystem;
     if (ctx.label !== system) return;

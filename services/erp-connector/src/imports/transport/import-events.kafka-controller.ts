@@ -9,7 +9,7 @@ import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler
 export class ImportEventsKafkaController {
   constructor(@Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler) {}
 
-  @EventPattern(Topics.BudgetImportRequested)
+  @EventPattern<string>(Topics.BudgetImportRequested)
   async onImportRequested(@Payload() event: ReceivedEvent<'budget.import.requested'>, @Ctx() ctx: InboxContext<'budget.import.requested'>): Promise<void> {
     const p = event.payload;
     await this.importBudget.execute(ctx.manager, {

@@ -15,7 +15,7 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
   private readonly workers = new Map<ErpSystem, ExportWorker>();
 
   constructor(
-    @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
+    @Inject(SERVICE_CONFIG) config: ErpConnectorConfig,
     @Inject(DataSource) dataSource: DataSource,
     @Inject(UnitOfWork) uow: UnitOfWork,
     @Inject(OutboxWriter) outbox: OutboxWriter,

@@ -1,0 +1,199 @@
+import { waitFor } from '@budget-erp/testing';
+import { accepted, tokenFor, World } from './support/world';
+
+/**
+ * The connector against the ERP simulator, real PostgreSQL and the dev broker: each ERP's exports,
+ * posting, faults and re-import, and the credentials canary that must never leave the service.
+ */
+const CANARY = 'canary-Pa55-7f3e1d9c';
+const SYSTEMS = ['cmic', 'sage300cre', 'quickbooks'] as const;
+type System = (typeof SYSTEMS)[number];
+const company = (system: System) => `co-${system}`;
+
+let world: World;
+const tokens: Partial<Record<System, string>> = {};
+const simJob = (system: System, job: string) =>
+  world.simControl<{ exports: { idempotencyKey: string; lines: { costCode: string; amount: string; subJob: string | null }[]; revision: Record<string, unknown> | null }[]; budget: unknown[] }>(
+    'GET',
+    `/_sim/${system}/jobs/${job}?companyId=${company(system)}`,
+  );
+const createJob = (system: System, jobNumber: string) =>
+  world.simControl('POST', '/_sim/jobs', {
+    system,
+    companyId: company(system),
+    jobNumber,
+    name: `Job ${jobNumber}`,
+    costCodes: [
+      { code: '01-100', description: 'Concrete' },
+      { code: '02-200', description: 'Framing' },
+    ],
+    subJobs: system === 'quickbooks' ? [] : ['SJ1'],
+  });
+
+beforeAll(async () => {
+  world = await World.start('erp_connector_flow');
+  for (const system of SYSTEMS) {
+    tokens[system] = await tokenFor(company(system));
+    const res = await world.http('PUT', '/erp/connection', tokens[system]!, {
+      system,
+      settings: { credentials: { username: 'integration', password: CANARY, accessToken: CANARY } },
+    });
+    expect(res.status).toBe(200);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+describe.each(SYSTEMS)('%s', (system) => {
+  it('linking a project reads the job cost codes and sub-job support from the ERP and publishes erp.project.linked', async () => {
+    await createJob(system, 'L-1');
+    const res = await world.http('POST', '/erp/projects/p-L-1/link', tokens[system]!, { jobNumber: 'L-1' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ jobNumber: 'L-1', supportsSubJobs: system !== 'quickbooks', costCodes: [{ code: '01-100', description: 'Concrete' }, { code: '02-200', description: 'Framing' }] });
+    const linked = await world.waitForWire('erp.project.linked', (m) => m.value.companyId === company(system));
+    expect(linked.value).toMatchObject({ projectId: 'p-L-1', erpSystem: system, jobNumber: 'L-1', subJobs: system === 'quickbooks' ? [] : ['SJ1'] });
+  });
+
+  it('an original export and then a revision land with the right lines, and posting each produces erp.posted', async () => {
+    await createJob(system, 'E-1');
+    const original = accepted({ companyId: company(system), system, jobNumber: 'E-1', lines: [{ costCode: '01-100', amount: '1250.00' }, { costCode: '02-200', amount: '300.50' }] });
+    await world.publish('budget.accepted', original, original.budgetId, original.companyId);
+    const succeeded = await world.waitForWire('export.succeeded', (m) => m.value.exportId === original.exportId);
+    expect(succeeded.value).toMatchObject({ erpSystem: system, jobNumber: 'E-1', kind: 'original', total: '1550.50' });
+    expect(succeeded.key).toBe(original.budgetId);
+
+    let job = await simJob(system, 'E-1');
+    expect(job.exports).toHaveLength(1);
+    expect(job.exports[0].lines.map((l) => [l.costCode, l.amount])).toEqual([
+      ['01-100', '1250.00'],
+      ['02-200', '300.50'],
+    ]);
+
+    const postedAt = Date.now();
+    await world.simControl('POST', `/_sim/${system}/jobs/E-1/post-entries?companyId=${company(system)}`);
+    const posted = await world.waitForWire('erp.posted', (m) => m.value.exportId === original.exportId);
+    expect(posted.value).toMatchObject({ erpSystem: system, jobNumber: 'E-1', total: '1550.50' });
+    expect(Date.now() - postedAt).toBeLessThan(5_000);
+
+    const revisionFields = { type: 'budget_transfer' as const, date: '2026-11-20', number: 2, status: 'approved' as const, approvedBy: 'Alex Approver' };
+    const revision = accepted({
+      companyId: company(system),
+      system,
+      jobNumber: 'E-1',
+      kind: 'revision',
+      budgetId: original.budgetId,
+      revision: revisionFields,
+      lines: [
+        { costCode: '01-100', amount: '1000.00', syncedAmount: '1250.00' },
+        { costCode: '02-200', amount: '550.50', syncedAmount: '300.50' },
+      ],
+    });
+    await world.publish('budget.accepted', revision, revision.budgetId, revision.companyId);
+    await world.waitForWire('export.succeeded', (m) => m.value.exportId === revision.exportId);
+    job = await simJob(system, 'E-1');
+    expect(job.exports).toHaveLength(2);
+    expect(job.exports[1].lines.map((l) => [l.costCode, l.amount])).toEqual([
+      ['01-100', '-250.00'],
+      ['02-200', '250.00'],
+    ]);
+    if (system === 'cmic') expect(job.exports[1].revision).toEqual(revisionFields);
+    await world.simControl('POST', `/_sim/${system}/jobs/E-1/post-entries?companyId=${company(system)}`);
+    await world.waitForWire('erp.posted', (m) => m.value.exportId === revision.exportId);
+  });
+
+  it('a timeout whose request was in fact applied does not create a second budget in the ERP', async () => {
+    await createJob(system, 'T-1');
+    await world.simControl('PUT', `/_sim/${system}/faults`, { mode: 'lost_reply', count: 1 });
+    const event = accepted({ companyId: company(system), system, jobNumber: 'T-1', lines: [{ costCode: '01-100', amount: '10.00' }] });
+    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
+    expect((await simJob(system, 'T-1')).exports).toHaveLength(1);
+    const status = await world.http('GET', `/erp/exports/${event.exportId}`, tokens[system]!);
+    expect(status.body).toMatchObject({ status: 'succeeded', attempts: [{ attempt: 1, errorCode: 'timeout' }, { attempt: 2, outcome: 'found_in_erp' }] });
+  });
+
+  it('five 500s then success exports once', async () => {
+    await createJob(system, 'F-1');
+    await world.simControl('PUT', `/_sim/${system}/faults`, { mode: 'error500', count: 5 });
+    const event = accepted({ companyId: company(system), system, jobNumber: 'F-1', lines: [{ costCode: '02-200', amount: '99.99' }] });
+    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
+    expect((await simJob(system, 'F-1')).exports).toHaveLength(1);
+  });
+
+  it('a validation rejection publishes export.failed with the ERP reason', async () => {
+    await createJob(system, 'V-1');
+    await world.simControl('PUT', `/_sim/${system}/faults`, { mode: 'reject', count: 1 });
+    const event = accepted({ companyId: company(system), system, jobNumber: 'V-1', lines: [{ costCode: '01-100', amount: '5.00' }] });
+    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
+    expect(failed.value).toMatchObject({ reasonCode: 'validation_rejected', attempts: 1 });
+    expect(String(failed.value.message)).toMatch(/closed|inactive/);
+    expect((await simJob(system, 'V-1')).exports).toHaveLength(0);
+  });
+
+  it('re-import brings the ERP amounts (lines above $0 only)', async () => {
+    await createJob(system, 'R-1');
+    await world.simControl('PUT', `/_sim/${system}/jobs/R-1/budget?companyId=${company(system)}`, {
+      lines: [
+        { costCode: '01-100', amount: '777.70' },
+        { costCode: '02-200', amount: '0.00' },
+      ],
+    });
+    await world.publish(
+      'budget.import.requested',
+      { budgetId: `b-r-${system}`, projectId: 'p-R-1', companyId: company(system), importId: `i-${system}`, erpSystem: system, jobNumber: 'R-1', requestedBy: { userId: 'u', name: 'Pat', email: '' }, requestedAt: new Date().toISOString() },
+      `b-r-${system}`,
+      company(system),
+    );
+    const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === `i-${system}`);
+    expect(imported.value).toMatchObject({ mode: 'reimport', total: '777.70', lines: [{ costCode: '01-100', amount: '777.70' }] });
+  });
+});
+
+it('QuickBooks refuses sub jobs with a clear reason, without calling the ERP', async () => {
+  await createJob('quickbooks', 'S-1');
+  const event = accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'S-1', lines: [{ costCode: '01-100', subJob: 'SJ1', amount: '5.00' }] });
+  await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
+  expect(failed.value).toMatchObject({ reasonCode: 'sub_jobs_not_supported', message: 'QuickBooks Online has no sub jobs; remove the sub job from these lines: 01-100 (sub job SJ1)' });
+  expect((await simJob('quickbooks', 'S-1')).exports).toHaveLength(0);
+});
+
+it('with QuickBooks down, CMiC exports still complete on time', async () => {
+  await createJob('quickbooks', 'D-1');
+  await createJob('cmic', 'D-1');
+  await world.simControl('PUT', '/_sim/quickbooks/faults', { mode: 'timeout' });
+  try {
+    const stuck = [1, 2, 3].map(() => accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'D-1', lines: [{ costCode: '01-100', amount: '1.00' }] }));
+    for (const e of stuck) await world.publish('budget.accepted', e, e.budgetId, e.companyId);
+    await waitFor(async () => (await world.dbQuery(`SELECT 1 FROM erp_exports WHERE system = 'quickbooks' AND attempts > 0`)).length > 0);
+
+    const started = Date.now();
+    const cmic = accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'D-1', lines: [{ costCode: '01-100', amount: '42.00' }] });
+    await world.publish('budget.accepted', cmic, cmic.budgetId, cmic.companyId);
+    await world.waitForWire('export.succeeded', (m) => m.value.exportId === cmic.exportId, 5_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(world.wire.some((m) => m.topic === 'export.succeeded' && stuck.some((s) => s.exportId === m.value.exportId))).toBe(false);
+  } finally {
+    await world.simControl('PUT', '/_sim/quickbooks/faults', { mode: 'ok' });
+  }
+});
+
+it('credentials reach the ERP but never appear in any event, log line or outbox row', async () => {
+  expect(world.sim.state.credentialsSeen.get('cmic')?.some((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().includes(CANARY))).toBe(true);
+  expect(world.sim.state.credentialsSeen.get('quickbooks')).toContain(`Bearer ${CANARY}`);
+  const connections = await world.dbQuery<{ sealed_credentials: string }>('SELECT sealed_credentials FROM erp_connections');
+  expect(connections.length).toBe(3);
+  expect(connections.every((c) => c.sealed_credentials.startsWith('v1.') && !c.sealed_credentials.includes(CANARY))).toBe(true);
+
+  expect(world.wire.length).toBeGreaterThan(10);
+  expect(world.wire.filter((m) => m.raw.includes(CANARY) || JSON.stringify(m.headers).includes(CANARY))).toEqual([]);
+  const outbox = await world.outboxRows();
+  expect(outbox.length).toBeGreaterThan(10);
+  expect(outbox.filter((row) => row.includes(CANARY))).toEqual([]);
+  expect(world.logLines.length).toBeGreaterThan(0);
+  expect(world.logLines.filter((line) => line.includes(CANARY))).toEqual([]);
+});

@@ -1,0 +1,292 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { contractFor, toKafkaHeaders, type PayloadOf, type Topic } from '@budget-erp/contracts';
+import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
+import { createTestDatabase, startTestBroker, waitFor, type TestBroker, type TestDatabase } from '@budget-erp/testing';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+
+/** The connector in its own process, exactly as `npm start` runs it (jose, used by auth, is ESM-only). */
+export interface ServiceProcess {
+  url: string;
+  /** Every line the process wrote to stdout and stderr. */
+  output: string[];
+  child: ChildProcess;
+  /** SIGTERM, then SIGKILL after 10 s. */
+  close(): Promise<void>;
+  /** A crash: SIGKILL at once. */
+  kill(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/erp-connector/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, PORT: String(port), SWC_NODE_PROJECT: path.join(repoRoot, 'tsconfig.json') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const service: ServiceProcess = { url, output, child, close: () => stopWith('SIGTERM'), kill: () => stopWith('SIGKILL') };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`erp-connector exited with ${child.exitCode}:\n${output.join('')}`);
+        const response = await fetch(`${url}/health/live`).catch(() => undefined);
+        return response?.ok;
+      },
+      { timeoutMs: 45_000, intervalMs: 200, description: 'the erp-connector to listen' },
+    );
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  return service;
+}
+
+export const JWT_SECRET = 'erp-connector-component-test-secret';
+
+export interface WiredMessage {
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  raw: string;
+  value: Record<string, unknown>;
+}
+
+export const OUTPUT_TOPICS: Topic[] = [
+  'export.succeeded',
+  'export.failed',
+  'erp.posted',
+  'erp.project.linked',
+  'erp.connection.updated',
+  'erp.budget.imported',
+  'erp.budget.import.failed',
+];
+
+export const CONNECTOR_ENV: Record<string, string> = {
+  JWT_SECRET,
+  LOG_LEVEL: 'info',
+  ERP_CREDENTIALS_KEY: Buffer.alloc(32, 7).toString('base64'),
+  ERP_TIMEOUT_MS: '800',
+  EXPORT_RETRY_BASE_MS: '50',
+  EXPORT_RETRY_MAX_MS: '400',
+  EXPORT_POLL_MS: '100',
+  EXPORT_LEASE_MS: '1500',
+  POSTING_CHECK_FIRST_MS: '100',
+  POSTING_CHECK_MAX_MS: '500',
+  BREAKER_THRESHOLD: '4',
+  BREAKER_COOLDOWN_MS: '300',
+};
+
+/** The connector over HTTP on a fresh database, the dev broker and the ERP simulator, with a wire recorder. */
+export class World {
+  service?: ServiceProcess;
+  readonly wire: WiredMessage[] = [];
+  readonly processes: ServiceProcess[] = [];
+  private producer?: Producer;
+  private consumer?: Consumer;
+
+  private constructor(
+    readonly db: TestDatabase,
+    readonly broker: TestBroker,
+    readonly sim: ErpSimulator,
+  ) {}
+
+  static async start(name: string): Promise<World> {
+    const [db, broker, sim] = await Promise.all([createTestDatabase(name), startTestBroker(), startErpSimulator({ port: 0 })]);
+    const world = new World(db, broker, sim);
+    try {
+      const kafka = new Kafka({ clientId: `${name}-test`, brokers: broker.brokerList, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [...OUTPUT_TOPICS, 'budget.accepted', 'budget.import.requested'].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      await admin.disconnect();
+      world.producer = kafka.producer();
+      await world.producer.connect();
+      world.consumer = kafka.consumer({ groupId: `recorder-${randomUUID()}` });
+      await world.consumer.connect();
+      await world.consumer.subscribe({ topics: OUTPUT_TOPICS, fromBeginning: true });
+      await world.consumer.run({
+        eachMessage: async ({ topic, message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+          const raw = message.value?.toString() ?? 'null';
+          world.wire.push({ topic, key: message.key?.toString() ?? null, headers, raw, value: JSON.parse(raw) as Record<string, unknown> });
+        },
+      });
+      await world.startService();
+      return world;
+    } catch (error) {
+      await world.stop();
+      throw error;
+    }
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return { PORT: '0', DATABASE_URL: this.db.url, KAFKA_BROKERS: this.broker.brokers, ERP_BASE_URL: this.sim.url, ...CONNECTOR_ENV, ...extra };
+  }
+
+  async startService(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const service = await startServiceProcess(this.env(extra));
+    this.service = service;
+    this.processes.push(service);
+    return service;
+  }
+
+  /** Output of every connector process this world started. */
+  get logLines(): string[] {
+    return this.processes.flatMap((p) => p.output);
+  }
+
+  async publish<T extends Topic>(topic: T, payload: PayloadOf<T>, subject: string, companyId: string): Promise<void> {
+    const contract = contractFor(topic);
+    const headers = toKafkaHeaders({
+      id: randomUUID(),
+      source: '/component-test',
+      type: contract.type,
+      specversion: '1.0',
+      time: new Date().toISOString(),
+      subject,
+      companyid: companyId,
+      correlationid: randomUUID(),
+    });
+    await this.producer!.send({ topic, messages: [{ key: subject, value: JSON.stringify(contract.schema.parse(payload)), headers }] });
+  }
+
+  async http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { [k: string]: unknown } }> {
+    const response = await fetch(`${this.service!.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  async simControl<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.sim.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await response.json()) as T;
+  }
+
+  waitForWire(topic: string, predicate: (m: WiredMessage) => boolean = () => true, timeoutMs = 15_000): Promise<WiredMessage> {
+    return waitFor(() => this.wire.find((m) => m.topic === topic && predicate(m)), { timeoutMs, description: `a ${topic} message` });
+  }
+
+  async outboxRows(): Promise<string[]> {
+    const client = new Client({ connectionString: this.db.url });
+    await client.connect();
+    try {
+      const result = await client.query<{ row: string }>('SELECT row_to_json(o)::text AS row FROM outbox_messages o');
+      return result.rows.map((r) => r.row);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async dbQuery<R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const client = new Client({ connectionString: this.db.url });
+    await client.connect();
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    for (const p of this.processes) await p.close().catch(() => undefined);
+    await this.sim.stop().catch(() => undefined);
+    await this.broker.stop().catch(() => undefined);
+    await this.db.drop().catch(() => undefined);
+  }
+}
+
+export const person = (name: string) => ({ userId: `u-${name.toLowerCase()}`, name, email: `${name.toLowerCase()}@example.com` });
+
+/** HS256 signed with node:crypto, independently of the auth library. */
+export function tokenFor(companyId: string, erpIntegrations: 'none' | 'read_only' | 'standard' | 'admin' = 'standard'): string {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: 'u-ivy', name: 'Ivy Integrations', email: 'ivy@example.com', companyId, perms: { budget: 'none', erpIntegrations }, privileges: [], iat: now, exp: now + 3600 };
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  return `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
+}
+
+export interface AcceptedInput {
+  companyId: string;
+  system: 'cmic' | 'sage300cre' | 'quickbooks';
+  jobNumber: string;
+  kind?: 'original' | 'revision';
+  lines: { costCode: string; subJob?: string | null; costType?: string | null; amount: string; syncedAmount?: string | null }[];
+  revision?: PayloadOf<'budget.accepted'>['revision'];
+  exportId?: string;
+  budgetId?: string;
+}
+
+export function accepted(input: AcceptedInput): PayloadOf<'budget.accepted'> {
+  const lines = input.lines.map((l, i) => ({
+    lineId: `l${i + 1}`,
+    costCode: l.costCode,
+    costType: l.costType ?? null,
+    subJob: l.subJob ?? null,
+    description: `Line ${i + 1}`,
+    amount: l.amount,
+    syncedAmount: l.syncedAmount ?? null,
+  }));
+  const cents = (a: string) => Math.round(Number(a) * 100);
+  const fmt = (c: number) => (c / 100).toFixed(2);
+  return {
+    budgetId: input.budgetId ?? `b-${randomUUID()}`,
+    projectId: `p-${input.jobNumber}`,
+    companyId: input.companyId,
+    exportId: input.exportId ?? `x-${randomUUID()}`,
+    description: 'Budget from the platform',
+    revision: input.revision ?? null,
+    acceptedBy: person('Alex'),
+    acceptedAt: new Date().toISOString(),
+    sentBy: person('Pat'),
+    createdBy: person('Pat'),
+    snapshot: {
+      name: 'Main budget',
+      origin: 'platform',
+      kind: input.kind ?? 'original',
+      erpSystem: input.system,
+      jobNumber: input.jobNumber,
+      lines,
+      total: fmt(lines.reduce((s, l) => s + cents(l.amount), 0)),
+      syncedTotal: fmt(lines.reduce((s, l) => s + cents(l.syncedAmount ?? '0'), 0)),
+      modificationIds: [],
+    },
+  };
+}
