@@ -13,7 +13,7 @@ import {
   exportSucceeded,
   newBudget,
   projectLinked,
-} from './upstream-events.builders';
+} from './support/upstream-events';
 
 describe('approval read model in PostgreSQL', () => {
   let db: TestDatabase;

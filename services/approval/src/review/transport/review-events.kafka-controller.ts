@@ -10,57 +10,57 @@ const upstream = <T extends UpstreamTopic>(topic: T, event: ReceivedEvent<T>, ct
 /** Builds the approver's read model from what the other services publish. */
 @Controller()
 export class ReviewEventsKafkaController {
-  @EventPattern(Topics.BudgetSent)
+  @EventPattern<string>(Topics.BudgetSent)
   onSent(@Payload() e: ReceivedEvent<'budget.sent'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.BudgetSent, e, ctx);
   }
 
-  @EventPattern(Topics.BudgetRetrieved)
+  @EventPattern<string>(Topics.BudgetRetrieved)
   onRetrieved(@Payload() e: ReceivedEvent<'budget.retrieved'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.BudgetRetrieved, e, ctx);
   }
 
-  @EventPattern(Topics.BudgetExportTimedOut)
+  @EventPattern<string>(Topics.BudgetExportTimedOut)
   onTimedOut(@Payload() e: ReceivedEvent<'budget.export.timed_out'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.BudgetExportTimedOut, e, ctx);
   }
 
-  @EventPattern(Topics.ExportSucceeded)
+  @EventPattern<string>(Topics.ExportSucceeded)
   onExportSucceeded(@Payload() e: ReceivedEvent<'export.succeeded'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ExportSucceeded, e, ctx);
   }
 
-  @EventPattern(Topics.ExportFailed)
+  @EventPattern<string>(Topics.ExportFailed)
   onExportFailed(@Payload() e: ReceivedEvent<'export.failed'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ExportFailed, e, ctx);
   }
 
-  @EventPattern(Topics.ErpPosted)
+  @EventPattern<string>(Topics.ErpPosted)
   onPosted(@Payload() e: ReceivedEvent<'erp.posted'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ErpPosted, e, ctx);
   }
 
-  @EventPattern(Topics.ErpProjectLinked)
+  @EventPattern<string>(Topics.ErpProjectLinked)
   onProjectLinked(@Payload() e: ReceivedEvent<'erp.project.linked'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ErpProjectLinked, e, ctx);
   }
 
-  @EventPattern(Topics.ErpConnectionUpdated)
+  @EventPattern<string>(Topics.ErpConnectionUpdated)
   onConnectionUpdated(@Payload() e: ReceivedEvent<'erp.connection.updated'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ErpConnectionUpdated, e, ctx);
   }
 
-  @EventPattern(Topics.BudgetImportRequested)
+  @EventPattern<string>(Topics.BudgetImportRequested)
   onImportRequested(@Payload() e: ReceivedEvent<'budget.import.requested'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.BudgetImportRequested, e, ctx);
   }
 
-  @EventPattern(Topics.ErpBudgetImported)
+  @EventPattern<string>(Topics.ErpBudgetImported)
   onImported(@Payload() e: ReceivedEvent<'erp.budget.imported'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ErpBudgetImported, e, ctx);
   }
 
-  @EventPattern(Topics.ErpBudgetImportFailed)
+  @EventPattern<string>(Topics.ErpBudgetImportFailed)
   onImportFailed(@Payload() e: ReceivedEvent<'erp.budget.import.failed'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.ErpBudgetImportFailed, e, ctx);
   }

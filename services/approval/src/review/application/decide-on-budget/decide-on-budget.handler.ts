@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Topics } from '@budget-erp/contracts';
+import { type PayloadOf, Topics } from '@budget-erp/contracts';
 import { type Person, currentExport, evolve } from '../../domain/budget-review';
 import { type ReviewCommand, decide } from '../../domain/decide';
 import { type RevisionInput, nextRevisionNumber, todayIn } from '../../domain/revision-fields';
@@ -105,7 +105,8 @@ export class DecideOnBudget {
         acceptedAt: accepted.at,
         sentBy: send.sent.sentBy,
         createdBy: send.sent.createdBy,
-        snapshot: send.sent.snapshot as never,
+        // The snapshot is stored exactly as the contract-validated `budget.sent` carried it.
+        snapshot: send.sent.snapshot as PayloadOf<'budget.accepted'>['snapshot'],
       },
     });
     return { budgetId: request.budgetId, exportId: accepted.exportId, erpStatus: 'exporting' };

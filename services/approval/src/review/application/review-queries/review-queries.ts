@@ -8,7 +8,7 @@ import { ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../p
 export class ReviewQueries {
   constructor(private readonly tx: TransactionRunner) {}
 
-  list(query: { companyId: string; filter: ListFilter; limit: number; cursor: string | undefined }): Promise<ListPage> {
+  async list(query: { companyId: string; filter: ListFilter; limit: number; cursor: string | undefined }): Promise<ListPage> {
     const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !cursor) {
       throw new ReviewUseCaseError('bad_request', 'APPROVAL.BAD_CURSOR', 'cursor is not one this list handed out');

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { type TopicCollector, collectTopic, waitFor } from '@budget-erp/testing';
+import { type ApiAnswer, type Caller, EventProducer, type Infra, type RunningProcess, api, callers, startApproval, startInfra, tokenFor } from './support/harness';
+import {
+  type BudgetIds,
+  budgetRetrieved,
+  budgetSent,
+  connectionUpdated,
+  erpPosted,
+  exportFailed,
+  exportSucceeded,
+  newBudget,
+  projectLinked,
+} from './support/upstream-events';
+
+interface ListAnswer {
+  items: Array<{ budgetId: string | null; projectId: string; erpSystem: string | null; erpStatus: string; total: string | null }>;
+  nextCursor: string | null;
+}
+interface ErrorAnswer {
+  statusCode: number;
+  code?: string;
+  message: string;
+  details?: Array<{ path: string; message: string }>;
+}
+
+const FILTERS = ['ready_to_export', 'failed_to_export', 'synced', 'ready_to_import'] as const;
+
+describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and the dev broker', () => {
+  let infra: Infra;
+  let service: RunningProcess;
+  let events: EventProducer;
+  let accepted: TopicCollector;
+  let rejected: TopicCollector;
+  let db: Client;
+  const companyId = `co-${randomUUID().slice(0, 8)}`;
+  const as = async (caller: Caller, method: string, path: string, body?: unknown, company = companyId) =>
+    api(service, tokenFor(caller, company), method, path, body);
+
+  const review = (budgetId: string) => as(callers.alex, 'GET', `/erp-integrations/budgets/${budgetId}`);
+  const whereListed = async (ids: BudgetIds) => {
+    const found: string[] = [];
+    for (const filter of FILTERS) {
+      const { body } = await as(callers.reader, 'GET', `/erp-integrations/budgets?filter=${filter}&limit=100`);
+      if ((body as ListAnswer).items.some((i) => i.projectId === ids.projectId)) found.push(filter);
+    }
+    return found;
+  };
+  const waitUntilListed = (ids: BudgetIds, expected: string[]) =>
+    waitFor(async () => JSON.stringify(await whereListed(ids)) === JSON.stringify(expected), {
+      timeoutMs: 15000,
+      description: `${ids.budgetId} listed under [${expected.join(', ')}]`,
+    });
+  const waitForStatus = (budgetId: string, erpStatus: string) =>
+    waitFor(async () => ((await review(budgetId)).body as { erpStatus?: string }).erpStatus === erpStatus, {
+      timeoutMs: 15000,
+      description: `${budgetId} ${erpStatus}`,
+    });
+  const acceptedFor = (budgetId: string) =>
+    accepted.messages.filter((m) => m.key === budgetId).map((m) => m.value as Record<string, unknown> & { revision: Record<string, unknown> | null });
+
+  /** A budget sent for acceptance and visible to the approver. */
+  async function sentBudget(options: Parameters<typeof budgetSent>[3] = {}, company = companyId) {
+    const ids = newBudget(company);
+    const exportId = `x-${randomUUID()}`;
+    await events.send('budget.sent', budgetSent(ids, exportId, 1, options));
+    await waitFor(async () => (await as(callers.alex, 'GET', `/erp-integrations/budgets/${ids.budgetId}`, undefined, company)).status === 200, {
+      timeoutMs: 15000,
+      description: `${ids.budgetId} known`,
+    });
+    return { ids, exportId };
+  }
+
+  beforeAll(async () => {
+    infra = await startInfra('approval_component');
+    service = await startApproval(infra);
+    events = await EventProducer.connect(infra.broker.brokers);
+    [accepted, rejected] = await Promise.all([
+      collectTopic(infra.broker.brokers, 'budget.accepted'),
+      collectTopic(infra.broker.brokers, 'budget.rejected'),
+    ]);
+    db = new Client({ connectionString: infra.db.url });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await accepted?.stop();
+    await rejected?.stop();
+    await events?.close();
+    await service?.close();
+    await infra?.stop();
+  });
+
+  describe('lists', () => {
+    it('after each event of an export that fails and is rejected, the budget shows under the matching list', async () => {
+      const ids = newBudget(companyId);
+      const exportId = `x-${randomUUID()}`;
+      await events.send('erp.project.linked', projectLinked(ids, 0));
+      await waitUntilListed(ids, ['ready_to_import']);
+      await events.send('budget.sent', budgetSent(ids, exportId, 1));
+      await waitUntilListed(ids, ['ready_to_export']);
+      const { body } = await as(callers.reader, 'GET', '/erp-integrations/budgets?filter=ready_to_export');
+      expect((body as ListAnswer).items.find((i) => i.budgetId === ids.budgetId)).toMatchObject({
+        budgetId: ids.budgetId,
+        projectId: ids.projectId,
+        erpSystem: 'cmic',
+        erpStatus: 'awaiting_acceptance',
+        total: '1250.50',
+      });
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
+      expect(await whereListed(ids)).toEqual([]);
+      await events.send('export.failed', exportFailed(ids, exportId, 3));
+      await waitUntilListed(ids, ['failed_to_export']);
+      expect((await review(ids.budgetId)).body).toMatchObject({
+        failure: { reasonCode: 'cost_code_missing', message: 'Cost code 02-200 does not exist in CMiC job J-100' },
+      });
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, { reason: 'fix cost code 02-200' })).status).toBe(200);
+      expect(await whereListed(ids)).toEqual(['ready_to_import']);
+      const rejection = await waitFor(() => rejected.messages.find((m) => m.key === ids.budgetId));
+      expect(rejection.value).toMatchObject({ exportId, reason: 'fix cost code 02-200', rejectedBy: { name: 'Alex Approver' }, afterFailedExport: true });
+    });
+
+    it('after an export succeeds and is posted, the budget shows under synced only, and a linked project no longer under ready to import', async () => {
+      const ids = newBudget(companyId);
+      const exportId = `x-${randomUUID()}`;
+      await events.send('erp.project.linked', projectLinked(ids, 0));
+      await events.send('budget.sent', budgetSent(ids, exportId, 1));
+      await waitUntilListed(ids, ['ready_to_export']);
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
+      await events.send('export.succeeded', exportSucceeded(ids, exportId, 3));
+      await waitForStatus(ids.budgetId, 'awaiting_posting');
+      expect(await whereListed(ids)).toEqual([]);
+      await events.send('erp.posted', erpPosted(ids, exportId, 4));
+      await waitUntilListed(ids, ['synced']);
+    });
+
+    it('when a sent budget is retrieved, it leaves the list and accepting it is refused with APPROVAL.SEND_RETRIEVED', async () => {
+      const { ids, exportId } = await sentBudget();
+      await events.send('budget.retrieved', budgetRetrieved(ids, exportId, 2));
+      await waitForStatus(ids.budgetId, 'not_sent');
+      expect(await whereListed(ids)).toEqual([]);
+      const answer = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {});
+      expect(answer.status).toBe(409);
+      expect(answer.body).toMatchObject({ code: 'APPROVAL.SEND_RETRIEVED', message: expect.stringContaining('retrieved from ERP by Pat Manager') });
+    });
+
+    it('pages a list with limit and cursor, and rejects a forged cursor with 400', async () => {
+      const company = `co-paging-${randomUUID().slice(0, 6)}`;
+      const sent = [];
+      for (let i = 0; i < 3; i++) sent.push((await sentBudget({}, company)).ids.budgetId);
+      const seen: string[] = [];
+      let path = '/erp-integrations/budgets?filter=ready_to_export&limit=2';
+      for (;;) {
+        const { status, body } = (await as(callers.reader, 'GET', path, undefined, company)) as ApiAnswer<ListAnswer>;
+        expect(status).toBe(200);
+        expect(body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...body.items.map((i) => i.budgetId!));
+        if (!body.nextCursor) break;
+        path = `/erp-integrations/budgets?filter=ready_to_export&limit=2&cursor=${body.nextCursor}`;
+      }
+      expect(seen.sort()).toEqual(sent.sort());
+      const forged = await as(callers.reader, 'GET', '/erp-integrations/budgets?filter=ready_to_export&cursor=nonsense', undefined, company);
+      expect(forged.status).toBe(400);
+      const bad = await as(callers.reader, 'GET', '/erp-integrations/budgets?filter=everything&limit=0', undefined, company);
+      expect(bad.status).toBe(400);
+      expect((bad.body as ErrorAnswer).details?.map((d) => d.path).sort()).toEqual(['filter', 'limit']);
+    });
+  });
+
+  describe('review', () => {
+    it('for a revision, shows original, changes and revised amounts and the line diff against what was last synced', async () => {
+      const ids = newBudget(companyId);
+      const first = `x-${randomUUID()}`;
+      await events.send('budget.sent', budgetSent(ids, first, 1));
+      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
+      await events.send('erp.posted', erpPosted(ids, first, 4));
+      await waitForStatus(ids.budgetId, 'synced');
+      const second = `x-${randomUUID()}`;
+      await events.send(
+        'budget.sent',
+        budgetSent(ids, second, 10, {
+          kind: 'revision',
+          lines: [
+            { lineId: 'l1', costCode: '01-100', costType: 'labor', subJob: null, description: 'Framing', amount: '1200.00', syncedAmount: '1000.00' },
+            { lineId: 'l3', costCode: '03-300', costType: null, subJob: null, description: 'Paint', amount: '75.25', syncedAmount: null },
+          ],
+        }),
+      );
+      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      const { body } = await review(ids.budgetId);
+      expect(body).toMatchObject({
+        budgetId: ids.budgetId,
+        exportId: second,
+        kind: 'revision',
+        erpSystem: 'cmic',
+        jobNumber: 'J-100',
+        totals: { original: '1000.00', changes: '275.25', revised: '1275.25' },
+        lines: [
+          { lineId: 'l1', costCode: '01-100', costType: 'labor', original: '1000.00', changes: '200.00', revised: '1200.00' },
+          { lineId: 'l3', costCode: '03-300', costType: null, original: '0.00', changes: '75.25', revised: '75.25' },
+        ],
+        diff: [
+          { change: 'changed', lineId: 'l1', syncedAmount: '1000.00', amount: '1200.00', difference: '200.00' },
+          { change: 'added', lineId: 'l3', syncedAmount: null, amount: '75.25', difference: '75.25' },
+          { change: 'removed', lineId: 'l2', syncedAmount: '250.50', amount: null, difference: '-250.50' },
+        ],
+        failure: null,
+        reimport: null,
+      });
+    });
+  });
+
+  describe('accept', () => {
+    it('publishes budget.accepted with the sent snapshot, the approver and, for a revision, every default', async () => {
+      const timeZone = 'Pacific/Kiritimati';
+      await events.send('erp.connection.updated', connectionUpdated(companyId, timeZone, 0));
+      const jobNumber = `J-${randomUUID().slice(0, 6)}`;
+      const { ids, exportId } = await sentBudget({ kind: 'revision', jobNumber });
+      await waitFor(async () => (await db.query('SELECT 1 FROM company_settings WHERE company_id = $1', [companyId])).rowCount === 1);
+
+      const answer = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, { description: 'Change order 4' });
+      expect(answer).toEqual({ status: 202, body: { budgetId: ids.budgetId, exportId, erpStatus: 'exporting' } });
+
+      const [event] = await waitFor(() => (acceptedFor(ids.budgetId).length ? acceptedFor(ids.budgetId) : undefined));
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      expect(event).toMatchObject({
+        budgetId: ids.budgetId,
+        projectId: ids.projectId,
+        companyId,
+        exportId,
+        description: 'Change order 4',
+        revision: { type: 'scope_change', date: today, number: 1, status: 'pending', approvedBy: 'Alex Approver' },
+        acceptedBy: { userId: 'u-alex', name: 'Alex Approver', email: 'alex@example.test' },
+        sentBy: { name: 'Pat Manager' },
+        snapshot: budgetSent(ids, exportId, 1, { kind: 'revision', jobNumber }).snapshot,
+      });
+      await waitForStatus(ids.budgetId, 'exporting');
+    });
+
+    it('keeps explicit revision fields, and the next default number follows the highest one the job used', async () => {
+      const jobNumber = `J-${randomUUID().slice(0, 6)}`;
+      const explicit = { type: 'contingency', date: '2026-12-01', number: 7, status: 'approved', approvedBy: 'Chief Controller' };
+      const a = await sentBudget({ kind: 'revision', jobNumber });
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${a.ids.budgetId}/accept`, { revision: explicit })).status).toBe(202);
+      const b = await sentBudget({ kind: 'revision', jobNumber });
+      expect((await as(callers.sam, 'POST', `/erp-integrations/budgets/${b.ids.budgetId}/accept`, { revision: { status: 'forecasted' } })).status).toBe(202);
+      const [first] = await waitFor(() => (acceptedFor(a.ids.budgetId).length ? acceptedFor(a.ids.budgetId) : undefined));
+      const [second] = await waitFor(() => (acceptedFor(b.ids.budgetId).length ? acceptedFor(b.ids.budgetId) : undefined));
+      expect(first.revision).toEqual(explicit);
+      expect(second.revision).toMatchObject({ type: 'scope_change', number: 8, status: 'forecasted', approvedBy: 'Sam Second' });
+    });
+
+    it('for an original budget, ignores revision fields and publishes none', async () => {
+      const { ids } = await sentBudget();
+      const answer = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, { revision: { number: 3 } });
+      expect(answer.status).toBe(202);
+      const [event] = await waitFor(() => (acceptedFor(ids.budgetId).length ? acceptedFor(ids.budgetId) : undefined));
+      expect(event.revision).toBeNull();
+    });
+
+    it('with bad values, answers 400 naming each bad field and accepts nothing', async () => {
+      const { ids } = await sentBudget({ kind: 'revision' });
+      const answer = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {
+        description: 42,
+        revision: { type: 'rework', date: '2026-13-45', number: 0, status: 'done', approvedBy: 5, colour: 'red' },
+      });
+      expect(answer.status).toBe(400);
+      expect((answer.body as ErrorAnswer).details?.map((d) => d.path).sort()).toEqual([
+        'description',
+        'revision.approvedBy',
+        'revision.colour',
+        'revision.date',
+        'revision.number',
+        'revision.status',
+        'revision.type',
+      ]);
+      expect((await review(ids.budgetId)).body).toMatchObject({ erpStatus: 'awaiting_acceptance' });
+    });
+
+    it('when two approvers accept at once, exactly one wins and the other gets 409 naming who accepted', async () => {
+      const { ids } = await sentBudget();
+      const path = `/erp-integrations/budgets/${ids.budgetId}/accept`;
+      const answers = await Promise.all([as(callers.alex, 'POST', path, {}), as(callers.sam, 'POST', path, {})]);
+      expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+      const loser = answers.find((a) => a.status === 409)!.body as ErrorAnswer;
+      expect(loser.code).toBe('APPROVAL.ALREADY_ACCEPTED');
+      expect(loser.message).toMatch(/^the budget was already accepted by (Alex Approver|Sam Second) at \d{4}-\d{2}-\d{2} /);
+      await waitFor(() => acceptedFor(ids.budgetId).length === 1);
+      const again = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, { reason: 'too late' });
+      expect(again.status).toBe(409);
+      // Give the relay time to publish a second decision if one had been stored.
+      await waitFor(async () => (await db.query('SELECT 1 FROM outbox_messages WHERE published_at IS NULL')).rowCount === 0);
+      expect(acceptedFor(ids.budgetId)).toHaveLength(1);
+    });
+  });
+
+  describe('reject', () => {
+    it.each([
+      ['no reason', {}, 'reason'],
+      ['a blank reason', { reason: '   ' }, 'reason'],
+    ])('with %s, answers 400 naming the reason', async (_, body, path) => {
+      const { ids } = await sentBudget();
+      const answer = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, body);
+      expect(answer.status).toBe(400);
+      expect((answer.body as ErrorAnswer).details?.map((d) => d.path)).toEqual([path]);
+    });
+
+    it('with a reason, answers 200 and publishes budget.rejected with the reason and the approver', async () => {
+      const { ids, exportId } = await sentBudget();
+      const answer = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, { reason: 'Wrong job' });
+      expect(answer).toEqual({ status: 200, body: { budgetId: ids.budgetId, exportId, erpStatus: 'not_sent' } });
+      const event = await waitFor(() => rejected.messages.find((m) => m.key === ids.budgetId));
+      expect(event.value).toMatchObject({
+        exportId,
+        reason: 'Wrong job',
+        rejectedBy: { userId: 'u-alex', name: 'Alex Approver' },
+        createdBy: { name: 'Pat Manager' },
+        afterFailedExport: false,
+      });
+    });
+  });
+
+  describe('permissions', () => {
+    it.each<[string, number, number, Caller]>([
+      ['a user without the ERP Integrations tool', 403, 403, callers.outsider],
+      ['a read-only user', 200, 403, callers.reader],
+      ['a standard user without can_push_to_accounting', 200, 403, callers.integrator],
+      ['an admin without can_push_to_accounting', 200, 403, callers.adminWithout],
+      ['a standard user with can_push_to_accounting', 200, 202, callers.alex],
+      ['an admin with can_push_to_accounting', 200, 202, callers.sam],
+    ])('%s reads with %i and accepts with %i', async (_, readStatus, acceptStatus, caller) => {
+      const { ids } = await sentBudget();
+      expect((await as(caller, 'GET', '/erp-integrations/budgets?filter=ready_to_export')).status).toBe(readStatus);
+      expect((await as(caller, 'GET', `/erp-integrations/budgets/${ids.budgetId}`)).status).toBe(readStatus);
+      expect((await as(caller, 'POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, { reason: 'no' })).status).toBe(
+        acceptStatus === 202 ? 200 : acceptStatus,
+      );
+      const other = await sentBudget();
+      expect((await as(caller, 'POST', `/erp-integrations/budgets/${other.ids.budgetId}/accept`, {})).status).toBe(acceptStatus);
+    });
+
+    it('without a token, answers 401', async () => {
+      const response = await fetch(`${service.url}/erp-integrations/budgets?filter=synced`);
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('isolation and redelivery', () => {
+    it("answers 404 for another company's budget on review, accept and reject, and never lists it", async () => {
+      const { ids } = await sentBudget({}, `co-other-${randomUUID().slice(0, 6)}`);
+      for (const [method, path, body] of [
+        ['GET', `/erp-integrations/budgets/${ids.budgetId}`, undefined],
+        ['POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {}],
+        ['POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, { reason: 'x' }],
+      ] as const) {
+        const answer = await as(callers.sam, method, path, body);
+        expect(answer.status).toBe(404);
+        expect((answer.body as ErrorAnswer).code).toBe('APPROVAL.BUDGET_NOT_FOUND');
+      }
+      expect(await whereListed(ids)).toEqual([]);
+      expect((await as(callers.sam, 'GET', `/erp-integrations/budgets/${randomUUID()}`)).status).toBe(404);
+    });
+
+    it('when events are replayed and arrive out of order, the read model ends as if each arrived once in order', async () => {
+      const inOrder = newBudget(companyId);
+      const scrambled = newBudget(companyId);
+      const exportOf = (ids: BudgetIds) => `x-${ids.budgetId}`;
+      const story = (ids: BudgetIds) =>
+        [
+          () => events.send('budget.sent', budgetSent(ids, exportOf(ids), 1)),
+          () => events.send('export.failed', exportFailed(ids, exportOf(ids), 3)),
+          () => events.send('export.succeeded', exportSucceeded(ids, exportOf(ids), 4)),
+          () => events.send('erp.posted', erpPosted(ids, exportOf(ids), 5)),
+        ] as const;
+      for (const send of story(inOrder)) await send();
+      const [sent, failed, succeeded, posted] = story(scrambled);
+      const ids = [await posted(), await succeeded(), await failed(), await sent(), await posted(), await failed()];
+      await events.send('budget.sent', budgetSent(scrambled, exportOf(scrambled), 1), ids[3]);
+      await waitFor(
+        async () => (await db.query('SELECT count(*)::int AS n FROM inbox_messages WHERE message_id = ANY($1)', [ids])).rows[0].n === ids.length,
+        { timeoutMs: 15000, description: 'scrambled and replayed events applied' },
+      );
+      await waitUntilListed(inOrder, ['synced']);
+      const strip = (body: unknown, b: BudgetIds) =>
+        JSON.parse(JSON.stringify(body).split(b.budgetId).join('B').split(b.projectId).join('P'));
+      const a = (await review(inOrder.budgetId)).body;
+      const b = (await review(scrambled.budgetId)).body;
+      expect(strip(b, scrambled)).toEqual(strip(a, inOrder));
+      expect(a).toMatchObject({ erpStatus: 'synced', failure: null });
+    });
+  });
+});
