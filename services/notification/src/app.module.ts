@@ -22,6 +22,7 @@ import {
 import { ReactToEventHandler } from './notifications/application/react-to-event/react-to-event.handler';
 import type { NotificationSettings } from './notifications/application/settings';
 import { CreateNotifications1732390000000 } from './notifications/infrastructure/migrations/1732390000000-create-notifications';
+import { DeliveryMetrics } from './notifications/infrastructure/delivery.metrics';
 import { SmtpMailer } from './notifications/infrastructure/smtp.mailer';
 import { NotificationEventsKafkaController } from './notifications/transport/notification-events.kafka-controller';
 import { NotificationHttpController } from './notifications/transport/notification.http-controller';
@@ -94,6 +95,7 @@ export class AppModule {
         NotifyHandler,
         TrackExportHandler,
         ReactToEventHandler,
+        DeliveryMetrics,
         EmailDispatcher,
         FeedQueries,
         PreferencesHandler,

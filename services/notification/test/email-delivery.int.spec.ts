@@ -72,6 +72,9 @@ describe('email delivery: SMTP outages delay mail, never lose or repeat it', () 
     // Nothing else goes out later for the same notification.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(mailsFor('Reason for Budget One')).toHaveLength(1);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/notification_emails_sent_total\{[^}]*kind="budget_rejected"[^}]*\} 1/);
+    expect(metrics).toMatch(/notification_email_failures_total\{[^}]*outcome="retry"[^}]*\} [3-9]/);
     await stop(service);
   });
 

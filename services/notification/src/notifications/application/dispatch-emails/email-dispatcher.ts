@@ -9,6 +9,7 @@ import {
   markEmailSent,
   scheduleEmailRetry,
 } from '../../infrastructure/email-delivery.repository';
+import { DeliveryMetrics } from '../../infrastructure/delivery.metrics';
 import {
   CLOCK,
   type Clock,
@@ -48,6 +49,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
     @Inject(MAILER) private readonly mailer: Mailer,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(NOTIFICATION_SETTINGS) private readonly settings: NotificationSettings,
+    private readonly metrics: DeliveryMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -122,10 +124,10 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
       await this.recordFailure(email, error);
       return false;
     }
-    await this.uow.run(async (manager) => {
+    const recorded = await this.uow.run(async (manager) => {
       const now = this.clock.now();
       const sent = await markEmailSent(manager, email.id, this.claimer, now);
-      if (!sent) return;
+      if (!sent) return null;
       await this.publisher.publish(manager, {
         topic: Topics.NotificationSent,
         subject: sent.budgetId ?? sent.companyId,
@@ -141,7 +143,9 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
           sentAt: now.toISOString(),
         },
       });
+      return sent;
     });
+    if (recorded) this.metrics.emailSent(recorded.kind);
     return true;
   }
 
@@ -150,6 +154,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const message = (error as Error).message ?? String(error);
     const failedAttempts = email.attempts + 1;
     const next = afterFailedAttempt(failedAttempts, permanent, this.settings.dispatcher.retry);
+    this.metrics.emailFailed(next.type);
     await this.uow.run(async (manager) => {
       if (next.type === 'abandon') {
         this.logger.warn(`email ${email.messageId} to ${email.toAddress} abandoned: ${next.reason}: ${message}`);
