@@ -51,3 +51,10 @@ describe('ZodQuery', () => {
     expect(error.message).toBe('Invalid query: limit, status');
   });
 });
+
+describe('ZodBody with a plain z.object', () => {
+  it('when the body has a field the schema does not know, names it instead of dropping it silently', () => {
+    const error = rejectionOf(() => new ZodBody(z.object({ reason: z.string() })).transform({ reason: 'late', approved: true }));
+    expect(error.details).toEqual([{ path: 'approved', message: 'Unknown field' }]);
+  });
+});

@@ -55,7 +55,7 @@ export class JsonLogger implements LoggerService {
       line.message = message.message;
       stack = stack ?? message.stack;
     } else if (message !== null && typeof message === 'object') {
-      Object.assign(line, message);
+      for (const [key, value] of Object.entries(message)) if (!(key in line)) line[key] = value;
     } else {
       line.message = String(message);
     }
@@ -65,7 +65,10 @@ export class JsonLogger implements LoggerService {
       if (correlation.causationId) line.causationId = correlation.causationId;
     }
     if (stack) line.stack = stack;
-    for (const extra of params) if (extra !== null && typeof extra === 'object' && !(extra instanceof Error)) Object.assign(line, extra);
+    for (const extra of params) {
+      if (extra === null || typeof extra !== 'object' || extra instanceof Error) continue;
+      for (const [key, value] of Object.entries(extra)) if (!(key in line)) line[key] = value;
+    }
     this.write(safeStringify(line));
   }
 }
