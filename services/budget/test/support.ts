@@ -81,6 +81,8 @@ export interface World {
   /** Every message seen on the recorded topics. */
   wire: WiredMessage[];
   publish<T extends Topic>(topic: T, payload: PayloadOf<T>, subject: string, companyId: string): Promise<void>;
+  // Answers are arbitrary JSON that the tests read field by field.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }>;
   waitForWire(topic: string, predicate?: (m: WiredMessage) => boolean): Promise<WiredMessage>;
   stop(): Promise<void>;
