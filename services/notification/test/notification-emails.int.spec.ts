@@ -95,6 +95,24 @@ describe('notification service: emails and feed from platform events', () => {
     expect(mails.find((m) => m.envelopeTo[0] === 'bob@example.test')!.text).toMatch(/^Hello Bob Approver,/);
   });
 
+  it('when the export saga gives up waiting, emails the sender and approver known from the earlier events', async () => {
+    const ref = await sendBudget('Wing H');
+    await events.send('budget.accepted', build.accepted(ref, 'Wing H'));
+    await waitForStage(ref.exportId, 'exporting');
+
+    await events.send('budget.export.timed_out', {
+      ...ref,
+      projectId: 'p-1',
+      reasonCode: 'timeout',
+      message: 'CMiC did not confirm the export within 30 minutes',
+      timedOutAt: new Date().toISOString(),
+    });
+
+    const mails = await waitForMails('Export of budget "Wing H" to CMiC failed', 2);
+    expect(mails.map((m) => m.envelopeTo[0]).sort()).toEqual(['bob@example.test', 'sam@example.test']);
+    expect(mails[0]!.text).toContain('Reason (timeout): CMiC did not confirm the export within 30 minutes');
+  });
+
   it('when the export is posted, tells the creator they may unlock the budget', async () => {
     const ref = await sendBudget('Lobby C');
 

@@ -24,6 +24,7 @@ export interface PendingExport {
   jobNumber: string | null;
   total: string | null;
   sentBy: Person | null;
+  acceptedBy: Person | null;
   sentAt: string | null;
   failure: { reasonCode: string; message: string; at: string } | null;
 }
@@ -38,6 +39,7 @@ export const newPendingExport = (exportId: string, companyId: string, budgetId: 
   jobNumber: null,
   total: null,
   sentBy: null,
+  acceptedBy: null,
   sentAt: null,
   failure: null,
 });
@@ -101,6 +103,7 @@ export function evolve(state: PendingExport, fact: ExportFact): PendingExport {
         jobNumber: state.jobNumber ?? fact.jobNumber,
         total: state.total ?? fact.total,
         sentBy: state.sentBy ?? fact.sentBy,
+        acceptedBy: fact.acceptedBy,
       };
     case 'failed':
       return {

@@ -12,6 +12,7 @@ interface TrackedExportRow {
   job_number: string | null;
   total: string | null;
   sent_by: Person | null;
+  accepted_by: Person | null;
   sent_at: Date | null;
   failure: PendingExport['failure'];
   version: number;
@@ -27,6 +28,7 @@ const toDomain = (row: TrackedExportRow): PendingExport => ({
   jobNumber: row.job_number,
   total: row.total,
   sentBy: row.sent_by,
+  acceptedBy: row.accepted_by,
   sentAt: row.sent_at ? new Date(row.sent_at).toISOString() : null,
   failure: row.failure,
 });
@@ -47,7 +49,7 @@ export async function lockTrackedExport(
   );
   const [row]: TrackedExportRow[] = await manager.query(
     `SELECT export_id, company_id, budget_id, stage, budget_name, erp_system, job_number, total::text AS total,
-            sent_by, sent_at, failure, version
+            sent_by, accepted_by, sent_at, failure, version
      FROM tracked_exports WHERE export_id = $1 FOR UPDATE`,
     [ref.exportId],
   );
@@ -58,7 +60,7 @@ export async function saveTrackedExport(manager: EntityManager, state: PendingEx
   const [, count]: [unknown, number] = await manager.query(
     `UPDATE tracked_exports
      SET stage = $2, budget_name = $3, erp_system = $4, job_number = $5, total = $6, sent_by = $7, sent_at = $8,
-         failure = $9, version = version + 1, updated_at = $10
+         failure = $9, version = version + 1, updated_at = $10, accepted_by = $12
      WHERE export_id = $1 AND version = $11`,
     [
       state.exportId,
@@ -72,6 +74,7 @@ export async function saveTrackedExport(manager: EntityManager, state: PendingEx
       state.failure ? JSON.stringify(state.failure) : null,
       now,
       version,
+      state.acceptedBy ? JSON.stringify(state.acceptedBy) : null,
     ],
   );
   if (count !== 1) throw new Error(`tracked export ${state.exportId} was changed concurrently`);
@@ -81,7 +84,7 @@ export async function saveTrackedExport(manager: EntityManager, state: PendingEx
 export async function pendingExportsByCompany(manager: EntityManager): Promise<Map<string, PendingExport[]>> {
   const rows: TrackedExportRow[] = await manager.query(
     `SELECT export_id, company_id, budget_id, stage, budget_name, erp_system, job_number, total::text AS total,
-            sent_by, sent_at, failure, version
+            sent_by, accepted_by, sent_at, failure, version
      FROM tracked_exports WHERE stage IN ('awaiting_acceptance', 'failed_to_export')`,
   );
   const byCompany = new Map<string, PendingExport[]>();

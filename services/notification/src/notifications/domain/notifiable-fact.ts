@@ -15,12 +15,13 @@ export type NotifiableFact =
   | (FactBase & { type: 'budget_rejected'; reason: string; rejectedBy: Person; createdBy: Person })
   | (FactBase & {
       type: 'export_failed';
-      erpSystem: ErpSystem;
-      jobNumber: string;
+      /** Null when only a timeout was heard and the export's details are unknown. */
+      erpSystem: ErpSystem | null;
+      jobNumber: string | null;
       reasonCode: string;
       message: string;
-      sentBy: Person;
-      acceptedBy: Person;
+      sentBy: Person | null;
+      acceptedBy: Person | null;
     })
   | (FactBase & { type: 'erp_posted'; erpSystem: ErpSystem; jobNumber: string; total: string; createdBy: Person })
   | (FactBase & {

@@ -48,9 +48,10 @@ export function renderFactMessage(fact: NotifiableFact, recipient: Person): Rend
         { text: 'The budget is unlocked again: correct it, lock it and send it to ERP again.' },
       ]);
     case 'export_failed': {
-      const erp = erpDisplayName(fact.erpSystem);
+      const erp = fact.erpSystem ? erpDisplayName(fact.erpSystem) : 'the ERP';
+      const job = fact.jobNumber ? ` (job ${fact.jobNumber})` : '';
       return message(`Export of ${label} to ${erp} failed`, recipient, [
-        { text: `The export of ${label} to ${erp} (job ${fact.jobNumber}) failed.` },
+        { text: `The export of ${label} to ${erp}${job} failed.` },
         {
           text: `Reason (${fact.reasonCode}): ${fact.message}`,
           html: html`<strong>Reason (${fact.reasonCode}):</strong> ${fact.message}`,

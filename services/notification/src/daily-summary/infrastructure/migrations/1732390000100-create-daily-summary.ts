@@ -15,6 +15,7 @@ export class CreateDailySummary1732390000100 implements MigrationInterface {
         job_number text,
         total numeric(18,2),
         sent_by jsonb,
+        accepted_by jsonb,
         sent_at timestamptz,
         failure jsonb,
         version integer NOT NULL,

@@ -124,7 +124,22 @@ export class ReactToEventHandler {
 
   async exportTimedOut(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.export.timed_out'>>): Promise<void> {
     const p = event.payload;
-    await this.track.execute(manager, p, { type: 'timed_out', at: p.timedOutAt, message: p.message });
+    const state = await this.track.execute(manager, p, { type: 'timed_out', at: p.timedOutAt, message: p.message });
+    // The timeout event names nobody: the people come from the export's earlier events.
+    await this.notifyAbout(manager, {
+      type: 'export_failed',
+      eventId: event.id,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: state.budgetName,
+      occurredAt: p.timedOutAt,
+      erpSystem: state.erpSystem,
+      jobNumber: state.jobNumber,
+      reasonCode: p.reasonCode,
+      message: p.message,
+      sentBy: state.sentBy,
+      acceptedBy: state.acceptedBy,
+    });
   }
 
   async erpPosted(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.posted'>>): Promise<void> {
