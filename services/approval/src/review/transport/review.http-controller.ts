@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, type Principal, Requires } from '@budget-erp/auth';
-import { ApplicationError, ZodBody, ZodQuery } from '@budget-erp/service-kit';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiZodBody, ApiZodQuery, ApplicationError, ZodBody, ZodQuery } from '@budget-erp/service-kit';
 import type { ListFilter } from '../domain/budget-review';
 import { DecideOnBudget } from '../application/decide-on-budget/decide-on-budget.handler';
 import { ReviewUseCaseError } from '../application/ports';
@@ -36,6 +37,7 @@ async function mapped<T>(work: Promise<T>): Promise<T> {
  * The ERP Integrations tool. Lists are newest first and paged by cursor: pass `limit` (1–100,
  * default 50) and, for the next page, the previous answer's `nextCursor` as `cursor`.
  */
+@ApiTags('ERP Integrations')
 @Controller('erp-integrations/budgets')
 export class ReviewHttpController {
   constructor(
@@ -45,6 +47,8 @@ export class ReviewHttpController {
 
   @Get()
   @Requires('erp.read')
+  @ApiOperation({ summary: 'One ERP Integrations list, newest first: { items, nextCursor }' })
+  @ApiZodQuery(ListQuerySchema)
   list(@CurrentPrincipal() principal: Principal, @Query(new ZodQuery(ListQuerySchema)) query: ListQuery) {
     return mapped(
       this.queries.list({
@@ -58,6 +62,8 @@ export class ReviewHttpController {
 
   @Get(':budgetId')
   @Requires('erp.read')
+  @ApiOperation({ summary: 'Review of one budget: lines, totals, export kind, failure, diff against the last sync, re-import figures' })
+  @ApiResponse({ status: 404, description: 'No such budget in the caller\'s company' })
   review(@CurrentPrincipal() principal: Principal, @Param('budgetId') budgetId: string) {
     return mapped(this.queries.review(principal.companyId, budgetId));
   }
@@ -65,6 +71,9 @@ export class ReviewHttpController {
   @Post(':budgetId/accept')
   @HttpCode(202)
   @Requires('erp.approve')
+  @ApiOperation({ summary: 'Accept the budget awaiting acceptance; publishes budget.accepted and the export starts' })
+  @ApiZodBody(AcceptBodySchema)
+  @ApiResponse({ status: 409, description: 'Retrieved, already accepted or rejected (the message says by whom and when), or not awaiting acceptance' })
   accept(
     @CurrentPrincipal() principal: Principal,
     @Param('budgetId') budgetId: string,
@@ -84,6 +93,9 @@ export class ReviewHttpController {
   @Post(':budgetId/reject')
   @HttpCode(200)
   @Requires('erp.approve')
+  @ApiOperation({ summary: 'Reject a budget awaiting acceptance or failed to export; publishes budget.rejected' })
+  @ApiZodBody(RejectBodySchema)
+  @ApiResponse({ status: 409, description: 'Retrieved, already decided, or in a state that cannot be rejected' })
   reject(
     @CurrentPrincipal() principal: Principal,
     @Param('budgetId') budgetId: string,

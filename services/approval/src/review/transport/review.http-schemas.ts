@@ -3,37 +3,32 @@ import { LIST_FILTERS } from '../domain/budget-review';
 
 export const ListQuerySchema = z
   .object({
-    /** Which ERP Integrations list. */
-    filter: z.enum(LIST_FILTERS as [string, ...string[]]),
-    /** Page size, 1 to 100 (default 50). */
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    /** `nextCursor` of the previous page. */
-    cursor: z.string().min(1).optional(),
+    filter: z.enum(LIST_FILTERS as [string, ...string[]]).describe('Which ERP Integrations list'),
+    limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100 (default 50)'),
+    cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page'),
   })
   .strict();
 
 export const AcceptBodySchema = z
   .object({
-    /** Description of the ERP entry. */
-    description: z.string().max(500).optional(),
-    /** Revision fields; each missing one takes its default. Ignored for an original export. */
+    description: z.string().max(500).optional().describe('Description of the ERP entry'),
     revision: z
       .object({
-        type: z.enum(['scope_change', 'budget_transfer', 'contingency']).optional(),
-        date: z.iso.date().optional(),
-        number: z.number().int().positive().optional(),
-        status: z.enum(['approved', 'pending', 'forecasted', 'rejected']).optional(),
-        approvedBy: z.string().max(200).optional(),
+        type: z.enum(['scope_change', 'budget_transfer', 'contingency']).optional().describe('Default scope_change'),
+        date: z.iso.date().optional().describe("Default today in the company's time zone (UTC if none)"),
+        number: z.number().int().positive().optional().describe('Default the next number of the ERP job'),
+        status: z.enum(['approved', 'pending', 'forecasted', 'rejected']).optional().describe('Default pending'),
+        approvedBy: z.string().max(200).optional().describe("Default the approver's name"),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('Revision fields; each missing one takes its default. Ignored for an original export.'),
   })
   .strict();
 
 export const RejectBodySchema = z
   .object({
-    /** Why the budget goes back to the project manager. */
-    reason: z.string().trim().min(1, 'a rejection needs a reason').max(1000),
+    reason: z.string().trim().min(1, 'a rejection needs a reason').max(1000).describe('Why the budget goes back to the project manager'),
   })
   .strict();
 
