@@ -4,15 +4,23 @@ import { Client } from 'pg';
  * Creates the database named in `url` when the server answers "database does not exist", so a service
  * starts on a fresh PostgreSQL. A server with a single fixed database (embedded PGlite) simply connects.
  */
-export async function ensureDatabaseExists(url: string): Promise<void> {
-  const probe = new Client({ connectionString: url });
-  try {
-    await probe.connect();
-    return;
-  } catch (error) {
-    if ((error as { code?: string }).code !== '3D000') throw error;
-  } finally {
-    await probe.end().catch(() => undefined);
+export async function ensureDatabaseExists(url: string, { waitMs = 15_000 } = {}): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const probe = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    try {
+      await probe.connect();
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '3D000') break;
+      // A server still starting (npm start brings PostgreSQL or PGlite up beside the services) is waited for.
+      const starting = code === 'ECONNREFUSED' || code === '57P03';
+      if (!starting || Date.now() >= deadline) throw error;
+    } finally {
+      await probe.end().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
