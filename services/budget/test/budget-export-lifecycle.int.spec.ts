@@ -156,6 +156,7 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     expect(refused.body).toMatchObject({ code: 'BUDGET.EXPORT_NOT_POSTED', message: expect.stringContaining('exported entries have not been posted in CMiC yet') });
     expect(await post(`/budgets/${budgetId}/lines`, { costCode: '01-100', amount: '1' })).toMatchObject({ status: 409, body: { code: 'BUDGET.EXPORT_NOT_POSTED' } });
     expect(await post(`/budgets/${budgetId}/retrieve-from-erp`)).toMatchObject({ status: 409, body: { code: 'BUDGET.ALREADY_ACCEPTED' } });
+    expect(await codes(budgetId)).toEqual(['BUDGET.EXPORT_NOT_POSTED']);
   });
 
   it('when the entries are posted (and the posting is redelivered), the budget is synced and may be unlocked', async () => {

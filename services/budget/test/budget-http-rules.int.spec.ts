@@ -224,3 +224,88 @@ describe('re-import of an ERP-origin budget', () => {
     expect((await world.http('POST', `/budgets/${budget.id}/lines`, tokens.admin, { costCode: '01-100', amount: '1' })).status).toBe(201);
   });
 });
+
+describe('send-to-ERP readiness on QuickBooks Online', () => {
+  const qbCompany = `c-${randomUUID()}`;
+  const qbProject = `p-${randomUUID()}`;
+  let token: string;
+  let id: string;
+  const reasons = async () => ((await world.http('GET', `/budgets/${id}/erp-readiness`, token)).body.reasons as { code: string }[]).map((r) => r.code);
+  const until = (expected: string[]) =>
+    waitFor(async () => ((await reasons()).join() === expected.join() ? true : undefined), {
+      timeoutMs: 15_000,
+      description: `readiness reasons ${expected.join()}`,
+    });
+  const connection = (estimatesEnabled: boolean) =>
+    world.publish(Topics.ErpConnectionUpdated, { companyId: qbCompany, erpSystem: 'quickbooks', estimatesEnabled, timeZone: 'UTC', updatedAt: now() }, qbCompany, qbCompany);
+
+  it('each reason appears when its cause does and clears when it is fixed', async () => {
+    token = await tokenFor({ companyId: qbCompany });
+    const created = await world.http('POST', `/projects/${qbProject}/budgets`, token, {
+      name: 'QB',
+      lines: [{ costCode: '01-100', subJob: 'A', amount: '0.00' }],
+    });
+    id = created.body.id;
+    expect(await reasons()).toEqual(['BUDGET.NOT_LOCKED', 'ERP.NOT_CONNECTED', 'ERP.PROJECT_NOT_LINKED', 'BUDGET.ZERO_TOTAL']);
+
+    await connection(false);
+    await world.publish(
+      Topics.ErpProjectLinked,
+      {
+        projectId: qbProject, companyId: qbCompany, erpSystem: 'quickbooks', jobNumber: 'Q-1', jobName: 'Shop', supportsSubJobs: false, subJobs: [],
+        costCodes: [{ code: '01-100', description: '' }], linkedBy: pat, linkedAt: now(),
+      },
+      qbProject,
+      qbCompany,
+    );
+    await until(['BUDGET.NOT_LOCKED', 'BUDGET.ZERO_TOTAL', 'ERP.SUB_JOBS_NOT_SUPPORTED', 'ERP.ESTIMATES_DISABLED']);
+    const answer = (await world.http('GET', `/budgets/${id}/erp-readiness`, token)).body;
+    expect(answer.canSend).toBe(false);
+    expect(answer.reasons.find((r: { code: string }) => r.code === 'ERP.ESTIMATES_DISABLED').message).toContain('QuickBooks Online');
+
+    const lineId = created.body.lines[0].id;
+    await world.http('DELETE', `/budgets/${id}/lines/${lineId}`, token);
+    await until(['BUDGET.NOT_LOCKED', 'BUDGET.NO_LINES', 'ERP.ESTIMATES_DISABLED']);
+
+    await world.http('POST', `/budgets/${id}/lines`, token, { costCode: '01-100', amount: '10' });
+    await until(['BUDGET.NOT_LOCKED', 'ERP.ESTIMATES_DISABLED']);
+
+    await connection(true);
+    await until(['BUDGET.NOT_LOCKED']);
+
+    await world.http('POST', `/budgets/${id}/lock`, token);
+    expect((await world.http('GET', `/budgets/${id}/erp-readiness`, token)).body).toEqual({ canSend: true, reasons: [] });
+  });
+});
+
+describe('concurrent changes and documentation', () => {
+  it('when two locks race, exactly one wins and the other answers 409', async () => {
+    const created = await world.http('POST', `/projects/${projectId}/budgets`, tokens.admin, { name: 'Race', lines: [] });
+    const answers = await Promise.all([1, 2, 3].map(() => world.http('POST', `/budgets/${created.body.id}/lock`, tokens.admin)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409]);
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.code)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^BUDGET\.(ALREADY_LOCKED|CHANGED_CONCURRENTLY)$/)]),
+    );
+  });
+
+  it('publishes every budget route in the OpenAPI document at /docs', async () => {
+    const response = await fetch(`${world.service.url}/docs/json`);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/projects/{projectId}/budgets',
+        '/budgets/{id}',
+        '/budgets/{id}/lines',
+        '/budgets/{id}/lines/{lineId}',
+        '/budgets/{id}/modifications',
+        '/budgets/{id}/lock',
+        '/budgets/{id}/unlock',
+        '/budgets/{id}/erp-readiness',
+        '/budgets/{id}/send-to-erp',
+        '/budgets/{id}/retrieve-from-erp',
+        '/budgets/{id}/reimport',
+        '/budgets/{id}/timeline',
+      ]),
+    );
+  });
+});
