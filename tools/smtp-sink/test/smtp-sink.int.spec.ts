@@ -65,6 +65,21 @@ describe('SMTP sink', () => {
     expect(await response.text()).toBe('<p>Reason: <b>cost code 01-100 &lt;wrong&gt;</b></p>');
   });
 
+  it('when the client logs in with any credentials over plain SMTP, accepts its mail', async () => {
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: sink.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+      auth: { user: 'dev', pass: 'anything' },
+    });
+
+    await transport.sendMail({ from: 'a@example.test', to: 'b@example.test', subject: 'With login', text: 'hi' });
+    transport.close();
+
+    expect(sink.messages.map((m) => m.subject)).toEqual(['With login']);
+  });
+
   it('when the messages are deleted, the list is empty', async () => {
     await sendSample();
 
