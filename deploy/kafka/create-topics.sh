@@ -5,27 +5,27 @@
 set -euo pipefail
 BOOTSTRAP="${KAFKA_BOOTSTRAP:-kafka:9092}"
 REPLICATION="${TOPIC_REPLICATION_FACTOR:-1}"
-KAFKA_TOPICS=/opt/kafka/bin/kafka-topics.sh
-PARALLEL=4
+KAFKA_TOPICS="${KAFKA_TOPICS_BIN:-/opt/kafka/bin/kafka-topics.sh}"
+PARALLEL="${TOPIC_INIT_PARALLELISM:-4}"
 
 ensure_topic() {
-  local topic=$1 partitions=$2 configs=$3 args=()
+  local topic=$1 partitions=$2 configs=$3 args=() current
   IFS=',' read -ra pairs <<< "$configs"
   for pair in "${pairs[@]}"; do args+=(--config "$pair"); done
   "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$topic" \
-    --partitions "$partitions" --replication-factor "$REPLICATION" "${args[@]}" >/dev/null
-  local current
-  current=$("$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --describe --topic "$topic" | sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -n 1)
+    --partitions "$partitions" --replication-factor "$REPLICATION" "${args[@]}" >/dev/null || return 1
+  current=$("$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --describe --topic "$topic" | sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -n 1) || return 1
   if [ "${current:-0}" -lt "$partitions" ]; then
-    "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --alter --topic "$topic" --partitions "$partitions"
+    "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --alter --topic "$topic" --partitions "$partitions" || return 1
   fi
   echo "topic $topic: $partitions partitions, $configs"
 }
 
+failed=$(mktemp -d)
 while read -r topic partitions configs; do
   [ -n "$topic" ] || continue
-  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n; done
-  ensure_topic "$topic" "$partitions" "$configs" &
+  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
+  { ensure_topic "$topic" "$partitions" "$configs" || touch "$failed/$topic"; } &
 done <<'TOPICS'
 budget.locked 6 cleanup.policy=delete,retention.ms=604800000
 budget.locked.dlq 3 cleanup.policy=delete,retention.ms=2592000000
@@ -60,6 +60,10 @@ erp.budget.import.failed.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 notification.sent 3 cleanup.policy=delete,retention.ms=259200000
 notification.sent.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 TOPICS
+wait
 
-for job in $(jobs -p); do wait "$job"; done
+if [ -n "$(ls -A "$failed")" ]; then
+  echo "could not create: $(ls "$failed" | tr '\n' ' ')" >&2
+  exit 1
+fi
 echo "all 32 topics ready"
