@@ -141,6 +141,7 @@ describe('a service on the platform kit, over HTTP', () => {
     it('when no token is sent, answers 401 Unauthorized', async () => {
       const response = await call('GET', '/things/me');
       expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
       expect(await json(response)).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Missing bearer token' });
     });
 

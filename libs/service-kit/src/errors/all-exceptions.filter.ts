@@ -4,6 +4,7 @@ import { toErrorBody } from './error-body';
 
 interface HttpResponse {
   headersSent: boolean;
+  setHeader(name: string, value: string): void;
   status(code: number): HttpResponse;
   json(body: unknown): void;
 }
@@ -29,7 +30,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(`${request.method} ${request.originalUrl} failed: ${exception instanceof Error ? exception.message : String(exception)}`, stack);
     }
     const response = host.switchToHttp().getResponse<HttpResponse>();
-    if (!response.headersSent) response.status(body.statusCode).json(body);
+    if (response.headersSent) return undefined;
+    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(body.statusCode).json(body);
     return undefined;
   }
 }
