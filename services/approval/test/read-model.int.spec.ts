@@ -1,4 +1,7 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { OutboxWriter, messagingEntities, messagingMigrations } from '@budget-erp/messaging';
+import { DecideOnBudget } from '../src/review/application/decide-on-budget/decide-on-budget.handler';
+import { ReviewUseCaseError } from '../src/review/application/ports';
 import { type TestDatabase, createTestDatabase } from '@budget-erp/testing';
 import { type UpstreamEvent, recordUpstreamEvent } from '../src/review/application/record-upstream-event/record-upstream-event.handler';
 import { listBudgets } from '../src/review/infrastructure/budget-list.query';
@@ -21,7 +24,7 @@ describe('approval read model in PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('approval_read_model');
-    ds = new DataSource({ type: 'postgres', url: db.url, entities: approvalEntities, migrations: approvalMigrations, poolSize: 4 });
+    ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations], poolSize: 4 });
     await ds.initialize();
     await ds.runMigrations();
   });
@@ -90,5 +93,44 @@ describe('approval read model in PostgreSQL', () => {
     }
     expect([...seen].sort()).toEqual(all.map((b) => b.budgetId).sort());
     expect(seen).toHaveLength(5);
+  });
+
+  it('when another approver commits between this accept loading and saving, this one is refused naming the winner', async () => {
+    const ids = newBudget('company-race');
+    await record({ topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) });
+    const outbox = new OutboxWriter({ serviceName: 'approval' });
+    const clock = { now: () => new Date('2026-11-23T10:00:00Z') };
+    const plain = { run: <T>(work: (m: EntityManager) => Promise<T>) => ds.transaction(work) };
+    const winner = new DecideOnBudget(plain, outbox, clock);
+    let interleaved = false;
+    // Holds the loser between its load and its save until the winner has committed.
+    const interleaving = {
+      run: <T>(work: (m: EntityManager) => Promise<T>) =>
+        ds.transaction((manager) =>
+          work(
+            new Proxy(manager, {
+              get(target, prop, receiver) {
+                if (prop !== 'query' || interleaved) return Reflect.get(target, prop, receiver);
+                return async (sql: string, params?: unknown[]) => {
+                  if (sql.includes('company_settings')) {
+                    interleaved = true;
+                    await winner.accept({ budgetId: ids.budgetId, companyId: ids.companyId, by: { userId: 'u-w', name: 'Wendy Winner', email: '' }, description: null, revision: undefined });
+                  }
+                  return target.query(sql, params);
+                };
+              },
+            }),
+          ),
+        ),
+    };
+    const loser = new DecideOnBudget(interleaving, outbox, clock);
+    const refusal = await loser
+      .accept({ budgetId: ids.budgetId, companyId: ids.companyId, by: { userId: 'u-l', name: 'Larry Later', email: '' }, description: null, revision: undefined })
+      .catch((error: unknown) => error);
+    expect(interleaved).toBe(true);
+    expect(refusal).toBeInstanceOf(ReviewUseCaseError);
+    expect(refusal).toMatchObject({ code: 'APPROVAL.ALREADY_ACCEPTED', message: 'the budget was already accepted by Wendy Winner at 2026-11-23 10:00:00 UTC' });
+    const published = await ds.query(`SELECT payload FROM outbox_messages WHERE message_key = $1`, [ids.budgetId]);
+    expect(published.map((r: { payload: { acceptedBy: { name: string } } }) => r.payload.acceptedBy.name)).toEqual(['Wendy Winner']);
   });
 });

@@ -11,7 +11,7 @@ export interface EventPublisher {
   publish<T extends Topic>(
     manager: EntityManager,
     message: { topic: T; subject: string; companyId: string; payload: PayloadOf<T> },
-  ): Promise<void>;
+  ): Promise<unknown>;
 }
 
 export const TRANSACTION_RUNNER = Symbol('TransactionRunner');

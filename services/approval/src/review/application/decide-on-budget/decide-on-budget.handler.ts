@@ -7,6 +7,8 @@ import { companyTimeZone, lockLastRevisionNumber, recordRevisionNumber } from '.
 import { StaleReviewError, loadReview, saveReview } from '../../infrastructure/review.repository';
 import { type Clock, type EventPublisher, ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
 
+const MAX_ATTEMPTS = 3;
+
 export interface DecisionRequest {
   budgetId: string;
   companyId: string;
@@ -40,27 +42,33 @@ export class DecideOnBudget {
   ) {}
 
   accept(request: AcceptRequest): Promise<DecisionOutcome> {
-    return this.decideNamingTheWinner(request, (manager) => this.acceptIn(manager, request));
+    return this.decideNamingTheWinner((manager) => this.acceptIn(manager, request));
   }
 
   reject(request: RejectRequest): Promise<DecisionOutcome> {
-    return this.decideNamingTheWinner(request, (manager) => this.rejectIn(manager, request));
+    return this.decideNamingTheWinner((manager) => this.rejectIn(manager, request));
   }
 
+  /**
+   * When another writer changed the review between load and save, the decision is taken again on
+   * what they did: after a concurrent accept that is a refusal naming who accepted and when.
+   */
   private async decideNamingTheWinner(
-    request: DecisionRequest,
     work: (manager: EntityManager) => Promise<DecisionOutcome>,
   ): Promise<DecisionOutcome> {
-    try {
-      return await this.tx.run(work);
-    } catch (error) {
-      if (!(error instanceof StaleReviewError)) throw error;
-      // Someone else changed the budget meanwhile: judge again against what they did.
-      const fresh = await this.tx.run((manager) => loadReview(manager, request.budgetId));
-      const refusal = fresh && decide(fresh.state, { type: 'reject', by: request.by, at: this.clock.now().toISOString(), reason: 'x' });
-      const message =
-        refusal && !refusal.ok ? refusal.error.message : 'the budget was changed by someone else at the same time; reload it and try again';
-      throw new ReviewUseCaseError('conflict', refusal && !refusal.ok ? refusal.error.code : 'APPROVAL.CONCURRENT_CHANGE', message);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tx.run(work);
+      } catch (error) {
+        if (!(error instanceof StaleReviewError)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new ReviewUseCaseError(
+            'conflict',
+            'APPROVAL.CONCURRENT_CHANGE',
+            'the budget kept changing while deciding; reload it and try again',
+          );
+        }
+      }
     }
   }
 
