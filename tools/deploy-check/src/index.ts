@@ -1,6 +1,7 @@
 export * from './acl-checks';
 export * from './acl-plan';
 export * from './catalog';
+export * from './catalog-checks';
 export * from './code-facts';
 export * from './compose-checks';
 export * from './config-schemas';

@@ -1,5 +1,8 @@
 import {
   aclProblems,
+  APPS,
+  catalogProblems,
+  codeSources,
   codeKafkaFacts,
   composeEnvCases,
   composeProblems,
@@ -82,6 +85,10 @@ beforeAll(() => {
 });
 
 describe('the deployment as committed', () => {
+  it('assumes the ports and health routes the code serves', () => {
+    expect(catalogProblems(codeSources())).toEqual([]);
+  });
+
   it('plans exactly the topics the code uses, each event topic with its dead-letter topic', () => {
     expect(topicPlanProblems(plan)).toEqual([]);
   });
@@ -178,6 +185,16 @@ describe('a deliberately broken copy is reported', () => {
     copy.find((u) => u.name === 'budget')!.read.push('notification.sent');
     const known = { ...facts, budget: { consumes: () => copy.find((u) => u.name === 'budget')!.read.filter((t) => t !== 'notification.sent'), groups: () => ['budget'] } };
     expect(aclProblems(copy, known).join('\n')).toContain('budget: has read on notification.sent, which its code does not need');
+  });
+
+  it.each<[string, (apps: typeof APPS) => void, string]>([
+    ['a port other than the service\'s own', (a) => void (a.budget = { ...a.budget, port: 3005 }), 'budget: the deployment uses port 3005, services/budget/src/config.ts defaults to 3001'],
+    ['a probe route the service kit does not serve', (a) => void (a.approval = { ...a.approval, ready: '/ready' }), 'approval: probes /ready, which the service kit does not serve'],
+    ['a simulator route that does not exist', (a) => void (a['erp-simulator'] = { ...a['erp-simulator'], live: '/health/live' }), 'erp-simulator: probes /health/live, which the simulator does not serve'],
+  ])('the assumed ports and routes: %s', (_name, breakIt, expected) => {
+    const copy = { ...APPS };
+    breakIt(copy);
+    expect(catalogProblems(codeSources(), copy).join('\n')).toContain(expected);
   });
 
   it('the topic plan: an event topic left out', () => {
