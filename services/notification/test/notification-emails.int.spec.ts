@@ -241,6 +241,15 @@ describe('notification service: emails and feed from platform events', () => {
       expect(response.body.details.map((d) => d.path).sort()).toEqual(['page', 'pageSize', 'unread']);
     });
 
+    it('documents the feed and preferences routes in the OpenAPI document', async () => {
+      const document = (await (await fetch(`${service.url}/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+
+      expect(Object.keys(document.paths)).toEqual(
+        expect.arrayContaining(['/notifications', '/notifications/read-all', '/notifications/preferences', '/notifications/{id}/read']),
+      );
+      expect(Object.keys(document.paths['/notifications/preferences']!).sort()).toEqual(['get', 'put']);
+    });
+
     it('without a token, answers 401', async () => {
       const response = await fetch(`${service.url}/notifications`);
 
