@@ -86,6 +86,7 @@ export class BudgetCommands {
         await saveSaga(
           manager,
           startSaga({
+            hold,
             exportId: hold.exportId,
             budgetId: budget.id,
             companyId: budget.companyId,
@@ -130,6 +131,13 @@ export class BudgetCommands {
           payload: { ...base, importId: event.run.importId, erpSystem, jobNumber, requestedBy: user(event.run.requestedBy), requestedAt: event.at },
         });
       }
+      case 'ExportHoldRetaken':
+        if (!event.relocked) return;
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.locked',
+          payload: { ...base, lockedBy: user(event.hold.sentBy), lockedAt: event.at },
+        });
       case 'BudgetCreated':
       case 'LineAdded':
       case 'LineUpdated':

@@ -160,7 +160,14 @@ export type BudgetCommand =
   | { type: 'DeleteModification'; modificationId: string; at: string }
   | { type: 'SendToErp'; exportId: string; by: UserRef; at: string; erp: ErpContext }
   | { type: 'RetrieveFromErp'; by: UserRef; at: string }
-  | { type: 'ApplyExportOutcome'; exportId: string; outcome: ExportOutcome; at: string }
+  | {
+      type: 'ApplyExportOutcome';
+      exportId: string;
+      outcome: ExportOutcome;
+      at: string;
+      /** The hold the send took; lets a late export success hold the budget again. */
+      sentHold?: ExportHold;
+    }
   | { type: 'RequestReimport'; importId: string; by: UserRef; at: string; erp: ErpContext }
   | {
       type: 'CompleteImport';
@@ -200,6 +207,7 @@ export type BudgetEvent =
   | { type: 'BudgetSent'; hold: ExportHold; at: string }
   | { type: 'BudgetRetrieved'; exportId: string; by: UserRef; at: string }
   | { type: 'ExportStatusChanged'; exportId: string; erpStatus: 'exporting' | 'failed_to_export' | 'awaiting_posting'; at: string }
+  | { type: 'ExportHoldRetaken'; hold: ExportHold; relocked: boolean; at: string }
   | { type: 'ExportRejected'; exportId: string; at: string }
   | { type: 'ExportPosted'; exportId: string; snapshot: ExportSnapshot; at: string }
   | { type: 'ReimportRequested'; run: ImportRun; at: string }
@@ -548,7 +556,7 @@ function applyExportOutcome(budget: Budget, command: Extract<BudgetCommand, { ty
           ? accept()
           : accept({ type: 'ExportStatusChanged', exportId, erpStatus: 'awaiting_posting', at });
       }
-      return accept();
+      return exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget, command);
     case 'rejected':
       return current ? accept({ type: 'ExportRejected', exportId, at }) : accept();
     case 'posted':
@@ -556,6 +564,19 @@ function applyExportOutcome(budget: Budget, command: Extract<BudgetCommand, { ty
     default:
       return assertNever(command.outcome);
   }
+}
+
+/**
+ * A send that was retrieved or rejected can still reach the ERP (an acceptance racing the
+ * retrieval, a success after a timeout). Its entries then sit unposted in the ERP, so the budget is
+ * held again until they are posted — unless a newer send already holds it.
+ */
+function exportedEntriesHoldTheBudgetEvenAfterItWasReleased(
+  budget: Budget,
+  command: Extract<BudgetCommand, { type: 'ApplyExportOutcome' }>,
+): Decision {
+  if (budget.hold !== null || !command.sentHold || budget.erpStatus === 'importing') return accept();
+  return accept({ type: 'ExportHoldRetaken', hold: { ...command.sentHold, statusBefore: budget.erpStatus === 'synced' ? 'synced' : 'not_sent' }, relocked: !budget.locked, at: command.at });
 }
 
 function notReady(reasons: ReadinessReason[]): DomainError {
@@ -622,6 +643,8 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
       return releaseHold(b, { locked: true });
     case 'ExportRejected':
       return releaseHold(b, { locked: false });
+    case 'ExportHoldRetaken':
+      return { ...b, hold: event.hold, erpStatus: 'awaiting_posting', locked: true, exported: true };
     case 'ExportStatusChanged':
       return {
         ...b,

@@ -29,7 +29,7 @@ function sent(): { budget: BudgetState; saga: ExportSaga } {
     if (!d.ok) throw new Error(d.error.code);
     budget = fold(d.events, budget);
   }
-  const saga = startSaga({ exportId: 'x1', budgetId: 'b1', companyId: 'c1', projectId: 'p1', erpSystem: 'cmic', kind: 'original', sentBy: 'Pat Manager', at: t(0) });
+  const saga = startSaga({ hold: (budget as Budget).hold!, exportId: 'x1', budgetId: 'b1', companyId: 'c1', projectId: 'p1', erpSystem: 'cmic', kind: 'original', sentBy: 'Pat Manager', at: t(0) });
   return { budget, saga };
 }
 
@@ -38,12 +38,23 @@ function run(messages: SagaMessage[]) {
   let { budget, saga } = sent();
   const effects: SagaEffect[] = [];
   for (const message of messages) {
+    if (message.type === 'budget.retrieved') {
+      // The PM's retrieval is a command on the budget; the saga hears of it in the same transaction.
+      const d = decide(budget, { type: 'RetrieveFromErp', by: pm, at: message.at });
+      if (d.ok) budget = fold(d.events, budget);
+    }
     const reaction = react(saga, message, { timeoutMs });
     saga = reaction.saga;
     effects.push(...reaction.effects);
     for (const effect of reaction.effects) {
       if (effect.type !== 'ApplyToBudget') continue;
-      const d = decide(budget, { type: 'ApplyExportOutcome', exportId: saga.exportId, outcome: effect.status, at: message.at });
+      const d = decide(budget, {
+        type: 'ApplyExportOutcome',
+        exportId: saga.exportId,
+        outcome: effect.status,
+        at: message.at,
+        ...(saga.hold ? { sentHold: saga.hold } : {}),
+      });
       if (!d.ok) throw new Error(d.error.code);
       budget = fold(d.events, budget);
     }
@@ -64,6 +75,7 @@ const histories: [string, SagaMessage[], SagaStatus, { erpStatus: string; locked
   ['accepted, failed, rejected', [accepted, failed, rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
   ['rejected', [rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
   ['accepted', [accepted], 'exporting', { erpStatus: 'exporting', locked: true, held: true }],
+  ['retrieved', [retrieved], 'retrieved', { erpStatus: 'not_sent', locked: true, held: false }],
 ];
 
 describe('export saga: given these events in any order, with duplicates, it ends in the same state', () => {
@@ -135,5 +147,20 @@ describe('export saga: timeout', () => {
     const result = run([{ type: 'timeout.check', at: t(10_000) }]);
     expect(result.saga.status).toBe('awaiting_acceptance');
     expect(result.effects).toEqual([]);
+  });
+});
+
+describe('export saga: a send that reaches the ERP after it was released', () => {
+  it('when the acceptance races the retrieval and the export then succeeds, the budget is held again until posting', () => {
+    const result = run([retrieved, accepted, succeeded]);
+    expect(result.saga.status).toBe('awaiting_posting');
+    expect(result.budget).toEqual({ erpStatus: 'awaiting_posting', locked: true, held: true });
+  });
+
+  it('when a timed-out export was rejected and the ERP then reports success, the budget is locked and held again', () => {
+    const result = run([accepted, { type: 'timeout.check', at: t(61) }, rejected, succeeded]);
+    expect(result.budget).toEqual({ erpStatus: 'awaiting_posting', locked: true, held: true });
+    const posted = run([accepted, { type: 'timeout.check', at: t(61) }, rejected, succeeded, { type: 'erp.posted', at: t(90) }]);
+    expect(posted.budget).toEqual({ erpStatus: 'synced', locked: true, held: false });
   });
 });

@@ -1,3 +1,5 @@
+import type { ExportHold } from '../../budgets/domain/budget';
+
 /**
  * The export saga of one send: it holds the budget from send until the export is posted, or the
  * send is rejected or retrieved. Its status is a function of the set of facts it has heard, never
@@ -45,6 +47,8 @@ export interface ExportSaga {
   deadline: string | null;
   timeline: TimelineEntry[];
   startedAt: string;
+  /** What the send holds the budget with (its snapshot), to hold it again after a late export. */
+  hold: ExportHold | null;
 }
 
 export type SagaMessage =
@@ -70,6 +74,7 @@ export interface SagaStarted {
   kind: 'original' | 'revision';
   sentBy: string;
   at: string;
+  hold: ExportHold;
 }
 
 export interface Reaction {
@@ -93,6 +98,7 @@ export function startSaga(start: SagaStarted): ExportSaga {
       { at: start.at, event: 'budget.sent', note: `Sent for accounting acceptance by ${start.sentBy}; the export hold is taken.`, status: 'awaiting_acceptance' },
     ],
     startedAt: start.at,
+    hold: start.hold,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { ExportHold } from '../../budgets/domain/budget';
 import type { SagaFacts, TimelineEntry } from '../domain/export-saga';
 
 @Entity({ name: 'export_sagas' })
@@ -37,6 +38,9 @@ export class ExportSagaOrmEntity {
 
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt!: Date;
+
+  @Column({ type: 'jsonb', nullable: true })
+  hold!: ExportHold | null;
 
   @Column({ type: 'integer' })
   version!: number;

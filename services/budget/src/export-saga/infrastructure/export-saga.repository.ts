@@ -26,6 +26,7 @@ const toDomain = (row: ExportSagaOrmEntity): ExportSaga => ({
   deadline: row.deadline ? row.deadline.toISOString() : null,
   timeline: row.timeline,
   startedAt: row.startedAt.toISOString(),
+  hold: row.hold,
 });
 
 const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
@@ -41,6 +42,7 @@ const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
     deadline: saga.deadline ? new Date(saga.deadline) : null,
     timeline: saga.timeline,
     startedAt: new Date(saga.startedAt),
+    hold: saga.hold,
     version,
   });
 

@@ -39,6 +39,7 @@ export class AdvanceExportSagaHandler {
             exportId,
             outcome: effect.status,
             at: message.at,
+            ...(saga.hold ? { sentHold: saga.hold } : {}),
           });
           break;
         }
