@@ -51,7 +51,7 @@ function freePort(): Promise<number> {
  * The real service as its own Node process, as deployed (HTTP, inbox consumer, outbox relay). A
  * separate process also keeps the ESM-only JWT library out of jest.
  */
-export async function startApproval(infra: Infra): Promise<RunningProcess> {
+export async function startApproval(infra: { db: { url: string }; broker: { brokers: string } }): Promise<RunningProcess> {
   const port = await freePort();
   const logs: string[] = [];
   const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'services/approval/src/main.ts'], {
