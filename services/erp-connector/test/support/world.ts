@@ -101,6 +101,7 @@ export const CONNECTOR_ENV: Record<string, string> = {
   POSTING_CHECK_MAX_MS: '500',
   BREAKER_THRESHOLD: '4',
   BREAKER_COOLDOWN_MS: '300',
+  KAFKA_SESSION_TIMEOUT_MS: '6000',
 };
 
 /** The connector over HTTP on a fresh database, the dev broker and the ERP simulator, with a wire recorder. */
@@ -117,7 +118,7 @@ export class World {
     readonly sim: ErpSimulator,
   ) {}
 
-  static async start(name: string): Promise<World> {
+  static async start(name: string, serviceEnv: Record<string, string> = {}): Promise<World> {
     const [db, broker, sim] = await Promise.all([createTestDatabase(name), startTestBroker(), startErpSimulator({ port: 0 })]);
     const world = new World(db, broker, sim);
     try {
@@ -139,7 +140,7 @@ export class World {
           world.wire.push({ topic, key: message.key?.toString() ?? null, headers, raw, value: JSON.parse(raw) as Record<string, unknown> });
         },
       });
-      await world.startService();
+      await world.startService(serviceEnv);
       return world;
     } catch (error) {
       await world.stop();

@@ -33,6 +33,7 @@ export class ExportWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private readonly inProgress = new Map<string, Promise<void>>();
 
   constructor(
     readonly adapter: ErpAdapter,
@@ -56,6 +57,7 @@ export class ExportWorker {
     this.wake?.();
   }
 
+  /** Stops leasing new work. Calls in flight are not awaited: their leases expire and another worker resumes them. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
@@ -81,22 +83,39 @@ export class ExportWorker {
     }
   }
 
-  /** One pass: lease what is due for this ERP, then attempt and check it all concurrently. */
+  /**
+   * One pass: lease what is due for this ERP and start it, without waiting for calls already in
+   * flight, so one slow export does not hold up the next ones.
+   */
   async tick(): Promise<void> {
+    const room = BATCH - this.inProgress.size;
+    if (room <= 0) return;
     const lease = this.deps.config.EXPORT_LEASE_MS;
     const [attempts, postings] = await this.deps.dataSource.transaction(async (m) => [
-      await this.deps.exports.leaseDue(m, this.system, 'attempt', BATCH, lease),
-      await this.deps.exports.leaseDue(m, this.system, 'posting', BATCH, lease),
+      await this.deps.exports.leaseDue(m, this.system, 'attempt', room, lease),
+      await this.deps.exports.leaseDue(m, this.system, 'posting', room, lease),
     ]);
-    await Promise.all([...attempts.map((id) => this.guard(id, () => this.attempt(id))), ...postings.map((id) => this.guard(id, () => this.checkPosting(id)))]);
+    for (const id of attempts) this.track(id, () => this.attempt(id));
+    for (const id of postings) this.track(`posting:${id}`, () => this.checkPosting(id));
   }
 
-  private async guard(exportId: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      if (this.running) this.logger.error(`export ${exportId}: ${(error as Error).message}`);
-    }
+  /** Waits for the work started so far (tests and shutdown of a healthy ERP). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.inProgress.values()]);
+  }
+
+  private track(key: string, work: () => Promise<void>): void {
+    if (this.inProgress.has(key)) return;
+    const exportId = key.replace(/^posting:/, '');
+    const promise = work()
+      .catch((error: Error) => {
+        if (this.running) this.logger.error(`export ${exportId}: ${error.message}`);
+      })
+      .finally(() => {
+        this.inProgress.delete(key);
+        this.nudge();
+      });
+    this.inProgress.set(key, promise);
   }
 
   private async attempt(exportId: string): Promise<void> {
