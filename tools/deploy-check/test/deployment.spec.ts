@@ -39,6 +39,8 @@ const deployment = (docs: Json[], name: string): Json =>
   docs.find((doc) => doc.kind === 'Deployment' && (doc.metadata as Json).name === name)!;
 const container = (docs: Json[], name: string): Json =>
   ((((deployment(docs, name).spec as Json).template as Json).spec as Json).containers as Json[])[0];
+const scaler = (docs: Json[], name: string): Json =>
+  (((docs.find((doc) => doc.kind === 'ScaledObject' && (doc.metadata as Json).name === name)!.spec as Json).triggers as Json[])[0].metadata as Json);
 const containerEnv = (docs: Json[], name: string, variable: string): Json =>
   (container(docs, name).env as Json[]).find((entry) => entry.name === variable)!;
 
@@ -134,6 +136,22 @@ describe('a deliberately broken copy is reported', () => {
     ['an ERP whose workers run nowhere', (c) => void (env(c.compose, 'erp-connector-quickbooks').ERP_SYSTEMS = 'cmic'), 'no erp-connector runs the quickbooks workers'],
     ['a service on another service\'s database', (c) => void (env(c.compose, 'budget').DATABASE_URL = 'postgres://approval:approval-dev-password@postgres:5432/approval'), 'not the service\'s own role budget'],
     ['Kafka without KRaft', (c) => void (env(c.compose, 'kafka').KAFKA_PROCESS_ROLES = 'broker'), 'not in KRaft mode'],
+    ['no Kafka broker at all', (c) => void delete (c.compose.services as Json).kafka, 'no Apache Kafka broker'],
+    ['topic auto-creation on', (c) => void (env(c.compose, 'kafka').KAFKA_AUTO_CREATE_TOPICS_ENABLE = 'true'), 'topic auto-creation must be off'],
+    ['Kafka without a healthcheck', (c) => void delete service(c.compose, 'kafka').healthcheck, 'docker-compose.yml kafka: no healthcheck'],
+    ['no topic-init job', (c) => void delete (c.compose.services as Json)['kafka-topics'], 'no one-shot service runs deploy/kafka/create-topics.sh'],
+    ['a topic-init job without the script', (c) => void (service(c.compose, 'kafka-topics').volumes = []), 'does not mount ./deploy/kafka/create-topics.sh'],
+    ['a topic-init job that does not wait for Kafka', (c) => void (service(c.compose, 'kafka-topics').depends_on = {}), 'kafka-topics: must wait for kafka to be healthy'],
+    ['a wait on a service that does not exist', (c) => void ((service(c.compose, 'approval').depends_on as Json).redis = { condition: 'service_healthy' }), 'approval: depends on unknown service redis'],
+    ['a wait only for a start', (c) => void ((service(c.compose, 'approval').depends_on as Json).mailpit = { condition: 'service_started' }), 'approval: waits for mailpit only to start'],
+    ['an app without a healthcheck', (c) => void delete service(c.compose, 'erp-simulator').healthcheck, 'erp-simulator: no healthcheck'],
+    ['a healthcheck on another port', (c) => void ((service(c.compose, 'notification').healthcheck as Json).test = ['CMD', 'node', '-e', "fetch('http://127.0.0.1:3001/health/ready')"]), 'notification: the healthcheck calls port 3001'],
+    ['a published port that is not the app\'s', (c) => void (service(c.compose, 'budget').ports = ['3001:8080']), 'budget: publishes container port 8080'],
+    ['an image built from another app', (c) => void (((service(c.compose, 'approval').build as Json).args as Json).APP = 'services/budget'), 'approval: builds APP=services/budget'],
+    ['brokers that Kafka does not advertise', (c) => void (env(c.compose, 'budget').KAFKA_BROKERS = 'localhost:9092'), 'budget: KAFKA_BROKERS localhost:9092 is not an advertised listener'],
+    ['a database password that is not the role\'s', (c) => void (env(c.compose, 'approval').DATABASE_URL = 'postgres://approval:wrong@postgres:5432/approval'), 'approval: DATABASE_URL password differs'],
+    ['an app that is not run', (c) => void delete (c.compose.services as Json)['erp-simulator'], 'erp-simulator (tools/erp-simulator) is not run'],
+    ['a variable without a default', (c) => void (env(c.compose, 'budget').JWT_SECRET = '${JWT_SECRET}'), 'budget: ${JWT_SECRET} has no default'],
   ])('docker-compose: %s', (_name, breakIt, expected) => {
     const copy = { compose: clone(compose), script };
     breakIt(copy);
@@ -152,6 +170,20 @@ describe('a deliberately broken copy is reported', () => {
     ['a KafkaTopic missing', (c) => void c.splice(c.findIndex((d) => d.kind === 'KafkaTopic' && (d.spec as Json).topicName === 'budget.sent'), 1), 'KafkaTopic resources: topic budget.sent is used by the code but not created'],
     ['two Deployments for the same ERP', (c) => void ((container(c, 'erp-connector-sage300cre').env as Json[]).find((e) => e.name === 'ERP_SYSTEMS')!.value = 'cmic'), 'expected one Deployment with ERP_SYSTEMS=sage300cre, found 0'],
     ['a Deployment using another service\'s Kafka user', (c) => void ((container(c, 'budget').env as Json[]).find((e) => e.name === 'KAFKA_SASL_USERNAME')!.value = 'approval'), 'Deployment budget: uses Kafka user approval of service approval'],
+    ['a per-ERP Deployment with another ERP\'s Kafka user', (c) => void (containerEnv(c, 'erp-connector-cmic', 'KAFKA_SASL_USERNAME').value = 'erp-connector-quickbooks'), 'erp-connector-cmic: runs ERP_SYSTEMS=cmic with the Kafka user of quickbooks'],
+    ['a SASL password from another Secret', (c) => void (containerEnv(c, 'notification', 'KAFKA_SASL_PASSWORD').valueFrom = { secretKeyRef: { name: 'budget', key: 'password' } }), 'notification: KAFKA_SASL_PASSWORD must come from Secret notification key password'],
+    ['a Service aiming at another port', (c) => void (((c.find((d) => d.kind === 'Service' && (d.metadata as Json).name === 'approval')!.spec as Json).ports as Json[])[0].targetPort = 8080), 'Service approval: targets port 8080'],
+    ['a service without a Deployment', (c) => void c.splice(c.indexOf(deployment(c, 'notification')), 1), 'notification: no Deployment'],
+    ['a service without a Service', (c) => void c.splice(c.findIndex((d) => d.kind === 'Service' && (d.metadata as Json).name === 'budget'), 1), 'budget: no Service'],
+    ['an ERP Deployment without autoscaling', (c) => void c.splice(c.findIndex((d) => d.kind === 'ScaledObject' && (d.metadata as Json).name === 'erp-connector-quickbooks'), 1), 'ScaledObject of Deployment erp-connector-quickbooks: expected one, found 0'],
+    ['autoscaling on another topic', (c) => void (scaler(c, 'erp-connector-cmic').topic = 'budget.sent'), 'watches topic budget.sent'],
+    ['autoscaling without a lag threshold', (c) => void delete scaler(c, 'erp-connector-cmic').lagThreshold, 'lagThreshold must be a positive number'],
+    ['autoscaling against other brokers', (c) => void (scaler(c, 'erp-connector-cmic').bootstrapServers = 'kafka:9092'), 'bootstrapServers kafka:9092 differ'],
+    ['more replicas than partitions', (c) => void ((c.find((d) => d.kind === 'ScaledObject')!.spec as Json).maxReplicaCount = 50), 'maxReplicaCount 50 exceeds the 12 partitions of budget.accepted'],
+    ['autoscaling without its credentials', (c) => void c.splice(c.findIndex((d) => d.kind === 'TriggerAuthentication'), 1), 'TriggerAuthentication erp-connector-cmic-kafka does not exist'],
+    ['a ConfigMap that does not exist', (c) => void c.splice(c.findIndex((d) => d.kind === 'ConfigMap' && (d.metadata as Json).name === 'budget-config'), 1), 'Deployment budget: envFrom ConfigMap budget-config does not exist'],
+    ['a topic with other partitions than planned', (c) => void ((c.find((d) => d.kind === 'KafkaTopic' && (d.spec as Json).topicName === 'erp.posted')!.spec as Json).partitions = 1), 'topic erp.posted has 1 partitions, the plan says 6'],
+    ['a compacted topic turned to delete', (c) => void ((c.find((d) => d.kind === 'KafkaTopic' && (d.spec as Json).topicName === 'erp.project.linked')!.spec as Json).config = { 'cleanup.policy': 'delete' }), 'topic erp.project.linked cleanup.policy is delete, the plan says compact'],
   ])('Kubernetes: %s', (_name, breakIt, expected) => {
     const copy = clone(k8s);
     breakIt(copy);
@@ -174,6 +206,8 @@ describe('a deliberately broken copy is reported', () => {
     ['a write the service does not need', (c) => void c.find((u) => u.name === 'notification')!.write.push('budget.accepted'), 'notification: has write on budget.accepted, which its code does not need'],
     ['a missing dead-letter write', (c) => void (c.find((u) => u.name === 'approval')!.write = c.find((u) => u.name === 'approval')!.write.filter((t) => t !== 'budget.sent.dlq')), 'approval: lacks write on budget.sent.dlq'],
     ['no user for an ERP\'s workers', (c) => void c.splice(c.findIndex((u) => u.name === 'erp-connector-sage300cre'), 1), 'no Kafka user for the sage300cre workers'],
+    ['no user for a service', (c) => void c.splice(c.findIndex((u) => u.name === 'notification'), 1), 'no Kafka user for notification'],
+    ['a user for no service of the platform', (c) => void c.push({ name: 'reporting', service: 'reporting', groups: ['reporting'], read: ['budget.sent'], write: [] }), 'reporting: reporting is no service of the platform'],
   ])('Kafka ACLs: %s', (_name, breakIt, expected) => {
     const copy = clone(users);
     breakIt(copy);
@@ -197,10 +231,25 @@ describe('a deliberately broken copy is reported', () => {
     expect(catalogProblems(codeSources(), copy).join('\n')).toContain(expected);
   });
 
-  it('the topic plan: an event topic left out', () => {
+  it.each<[string, (copy: typeof plan) => void, string]>([
+    ['an event topic left out', (p) => void (p.topics = p.topics.filter((t) => t.name !== 'erp.connection.updated')), 'topic erp.connection.updated is used by the code but not planned'],
+    ['a topic the code does not use', (p) => void p.topics.push({ name: 'budget.deleted', partitions: 3, cleanup: 'delete', retentionMs: 1 }), 'topic budget.deleted is not used by the code'],
+    ['a topic without partitions', (p) => void (p.topics[2].partitions = 0), 'has no valid partition count'],
+  ])('the topic plan: %s', (_name, breakIt, expected) => {
     const copy = clone(plan);
-    copy.topics = copy.topics.filter((t) => t.name !== 'erp.connection.updated');
-    expect(topicPlanProblems(copy).join('\n')).toContain('topic erp.connection.updated is used by the code but not planned');
+    breakIt(copy);
+    expect(topicPlanProblems(copy).join('\n')).toContain(expected);
+  });
+
+  it('the generated files: the ACL table changed without regenerating the Kafka users', () => {
+    const copy = clone(users);
+    copy[0].groups = [...copy[0].groups, 'another'];
+    const problems = staleGeneratedFiles(plan, copy, {
+      createTopicsScript: script,
+      strimziTopics: readRepoFile('deploy/k8s/base/kafka/topics.yaml'),
+      strimziUsers: readRepoFile('deploy/k8s/base/kafka/users.yaml'),
+    });
+    expect(problems).toEqual(['deploy/k8s/base/kafka/users.yaml is out of date: run node -r @swc-node/register tools/deploy-check/src/generate.ts']);
   });
 
   it('the generated files: a plan changed without regenerating', () => {
