@@ -64,8 +64,8 @@ export function documentedSchema(service: ServiceName): z.ZodObject {
 /**
  * Validates environments against each service's own schema (the export of services/<x>/src/config.ts
  * whose name holds "config" and "schema"), the way the service does at start (service-kit
- * `loadConfig`). Runs in a child Node process: the services' modules load NestJS, which is ESM and
- * which jest's module loader cannot require.
+ * `loadConfig`). Runs in a child Node process, as the service itself runs: a service's config module
+ * loads its platform modules (NestJS among them) and must not depend on the test runner's loader.
  */
 export function validateEnvironments(cases: EnvCase[]): EnvVerdict[] {
   const result = spawnSync(process.execPath, ['-r', '@swc-node/register', repoPath('tools/deploy-check/src/validate-env.ts')], {
