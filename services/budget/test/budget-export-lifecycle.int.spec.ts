@@ -18,7 +18,7 @@ beforeAll(async () => {
     Topics.BudgetSent,
     Topics.BudgetRetrieved,
     Topics.BudgetExportTimedOut,
-  ], { EXPORT_TIMEOUT_MS: '4000' });
+  ], { EXPORT_TIMEOUT_MS: '2500' });
   pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
 }, 60_000);
 
@@ -238,5 +238,23 @@ describe('retrieve and timeout', () => {
     expect(await post(`/budgets/${budgetId}/unlock`, {})).toMatchObject({ status: 409, body: { code: 'BUDGET.EXPORT_FAILED' } });
     const timeline = await get(`/budgets/${budgetId}/timeline`);
     expect(timeline.body.exports[0]).toMatchObject({ status: 'failed_to_export', failure: { reasonCode: 'timeout' } });
+  });
+});
+
+describe('restarts', () => {
+  it('when the service is down while the export is accepted and succeeds, it catches up after restart and holds the budget', async () => {
+    const created = await post(`/projects/${projectId}/budgets`, { name: 'Survives restarts', lines: [{ costCode: '01-100', amount: '42.00' }] });
+    const budgetId = created.body.id as string;
+    await post(`/budgets/${budgetId}/lock`);
+    const sent = await post(`/budgets/${budgetId}/send-to-erp`);
+    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot;
+
+    await world.stopService();
+    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, sent.body.exportId), erpReference: 'BATCH-R', total: '42.00', exportedAt: now() }, budgetId, companyId);
+    await world.startService();
+
+    await waitForStatus(budgetId, 'awaiting_posting');
+    expect(await post(`/budgets/${budgetId}/unlock`, {})).toMatchObject({ status: 409, body: { code: 'BUDGET.EXPORT_NOT_POSTED' } });
   });
 });

@@ -85,6 +85,9 @@ export interface World {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }>;
   waitForWire(topic: string, predicate?: (m: WiredMessage) => boolean): Promise<WiredMessage>;
+  /** Stops the service process; `start` runs a new one on the same database and broker. */
+  stopService(): Promise<void>;
+  startService(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,16 +109,17 @@ export async function startWorld(name: string, recorded: Topic[], env: Record<st
     await broker.stop().catch(() => undefined);
     await db.drop().catch(() => undefined);
   };
+  const serviceEnv = {
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: broker.brokers,
+    JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    OUTBOX_POLL_MS: '100',
+    EXPORT_TIMEOUT_SWEEP_MS: '200',
+    ...env,
+  };
   try {
-    service = await startServiceProcess({
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: broker.brokers,
-      JWT_SECRET,
-      LOG_LEVEL: 'warn',
-      OUTBOX_POLL_MS: '100',
-      EXPORT_TIMEOUT_SWEEP_MS: '200',
-      ...env,
-    });
+    service = await startServiceProcess(serviceEnv);
     producer = kafka.producer();
     await producer.connect();
     const wire: WiredMessage[] = [];
@@ -131,7 +135,9 @@ export async function startWorld(name: string, recorded: Topic[], env: Record<st
     });
     const started = { service, producer };
     return {
-      service,
+      get service() {
+        return started.service;
+      },
       broker,
       db,
       wire,
@@ -161,6 +167,13 @@ export async function startWorld(name: string, recorded: Topic[], env: Record<st
       },
       waitForWire(topic, predicate = () => true) {
         return waitFor(() => wire.find((m) => m.topic === topic && predicate(m)), { timeoutMs: 15_000, description: `a ${topic} message` });
+      },
+      async stopService() {
+        await started.service.close();
+      },
+      async startService() {
+        started.service = await startServiceProcess(serviceEnv);
+        service = started.service;
       },
       stop,
     };
