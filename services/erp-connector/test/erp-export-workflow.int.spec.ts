@@ -182,6 +182,52 @@ it('with QuickBooks down, CMiC exports still complete on time', async () => {
   }
 });
 
+describe('HTTP API', () => {
+  it('PUT /erp/connection with bad input answers 400 naming every bad field', async () => {
+    const res = await world.http('PUT', '/erp/connection', tokens.cmic!, { system: 'sap', settings: { timeZone: 'Mars/Base', extra: 1 } });
+    expect(res.status).toBe(400);
+    const paths = (res.body.details as { path: string }[]).map((d) => d.path).sort();
+    expect(paths).toEqual(expect.arrayContaining(['system', 'settings.timeZone']));
+    expect(paths.some((p) => p.startsWith('settings'))).toBe(true);
+  });
+
+  it('answers the connection without its credentials, and refuses a read-only user with 403', async () => {
+    const res = await world.http('PUT', '/erp/connection', tokens.sage300cre!, { system: 'sage300cre', settings: { timeZone: 'America/Chicago' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ system: 'sage300cre', timeZone: 'America/Chicago', hasCredentials: true });
+    expect(JSON.stringify(res.body)).not.toContain(CANARY);
+    const readOnly = tokenFor(company('sage300cre'), 'read_only');
+    expect((await world.http('PUT', '/erp/connection', readOnly, { system: 'sage300cre' })).status).toBe(403);
+  });
+
+  it('linking without an ERP connection is refused with 409, an unknown ERP job with 404', async () => {
+    const res = await world.http('POST', '/erp/projects/p-x/link', tokenFor('co-unconnected'), { jobNumber: 'L-1' });
+    expect(res).toMatchObject({ status: 409, body: { code: 'ERP.CONNECTION_MISSING' } });
+    const missing = await world.http('POST', '/erp/projects/p-x/link', tokens.cmic!, { jobNumber: 'NO-SUCH-JOB' });
+    expect(missing).toMatchObject({ status: 404, body: { code: 'ERP.JOB_NOT_FOUND', message: 'Job NO-SUCH-JOB was not found in CMiC' } });
+  });
+
+  it('initial import of a linked project publishes the ERP lines above $0; an unlinked project is refused', async () => {
+    await createJob('cmic', 'I-1');
+    await world.simControl('PUT', `/_sim/cmic/jobs/I-1/budget?companyId=${company('cmic')}`, { lines: [{ costCode: '02-200', costType: 'M', amount: '12.34' }] });
+    expect((await world.http('POST', '/erp/projects/p-I-1/link', tokens.cmic!, { jobNumber: 'I-1' })).status).toBe(200);
+    const res = await world.http('POST', '/erp/projects/p-I-1/import', tokens.cmic!, { mode: 'keep_and_add' });
+    expect(res).toMatchObject({ status: 202, body: { status: 'imported', total: '12.34' } });
+    const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === res.body.importId);
+    expect(imported.value).toMatchObject({ budgetId: null, projectId: 'p-I-1', mode: 'initial_keep_and_add', lines: [{ costCode: '02-200', costType: 'M', amount: '12.34' }] });
+    expect((await world.http('POST', '/erp/projects/p-unlinked/import', tokens.cmic!, {})).body).toMatchObject({ statusCode: 409, code: 'ERP.PROJECT_NOT_LINKED' });
+  });
+
+  it("another company's export answers 404, exactly like a missing one", async () => {
+    const event = accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'E-1', lines: [{ costCode: '01-100', amount: '1.00' }] });
+    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
+    expect((await world.http('GET', `/erp/exports/${event.exportId}`, tokens.cmic!)).status).toBe(200);
+    expect((await world.http('GET', `/erp/exports/${event.exportId}`, tokens.quickbooks!)).status).toBe(404);
+    expect((await world.http('GET', '/erp/exports/nope', tokens.cmic!)).status).toBe(404);
+  });
+});
+
 it('credentials reach the ERP but never appear in any event, log line or outbox row', async () => {
   expect(world.sim.state.credentialsSeen.get('cmic')?.some((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().includes(CANARY))).toBe(true);
   expect(world.sim.state.credentialsSeen.get('quickbooks')).toContain(`Bearer ${CANARY}`);

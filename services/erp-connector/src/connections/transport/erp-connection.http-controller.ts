@@ -5,13 +5,25 @@ import { ErpSystemSchema } from '@budget-erp/contracts';
 import { ZodBody } from '@budget-erp/service-kit';
 import { ErpConnectionsService } from '../application/erp-connections.service';
 
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const ConnectionBody = z.strictObject({
   system: ErpSystemSchema,
   settings: z
     .strictObject({
       erpCompanyId: z.string().min(1).max(100).optional(),
       estimatesEnabled: z.boolean().optional(),
-      timeZone: z.string().min(1).max(64).optional(),
+      timeZone: z
+        .string()
+        .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
+        .optional(),
       credentials: z.record(z.string().min(1).max(100), z.string().max(4000)).optional(),
     })
     .optional(),
