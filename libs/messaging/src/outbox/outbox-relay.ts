@@ -51,6 +51,18 @@ const RELAY_LOCK = "hashtext('budget-erp.outbox-relay')";
 
 class DatabaseStepFailed extends Error {}
 
+// The relay's statements carry no bind parameters, so they travel as single simple-protocol
+// messages: pglite-socket queues each protocol message on its own, and an autocommit
+// Parse/Bind/Execute sequence could be interleaved with another connection's statements.
+const seqList = (seqs: string[]): string =>
+  seqs
+    .map((seq) => {
+      if (!/^\d+$/.test(seq)) throw new Error(`unexpected outbox seq ${seq}`);
+      return seq;
+    })
+    .join(',');
+const sqlText = (text: string): string => `'${text.slice(0, 2_000).replace(/\u0000/g, '').replace(/'/g, "''")}'`;
+
 /**
  * Publishes committed outbox rows to Kafka in `seq` order, then marks them published.
  * At least once: a crash between publishing and marking publishes the batch again.
@@ -200,8 +212,7 @@ export class OutboxRelay {
       () =>
         runner.query(
           `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
-             FROM outbox_messages WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-          [this.batchSize],
+             FROM outbox_messages WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`,
         ) as Promise<OutboxRow[]>,
     );
     if (rows.length === 0) return 0;
@@ -214,16 +225,15 @@ export class OutboxRelay {
       this.producer = undefined;
       await broken?.disconnect().catch(() => undefined);
       await this.database(() =>
-        runner.query('UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])', [
-          seqs,
-          (error as Error).message,
-        ]),
+        runner.query(
+          `UPDATE outbox_messages SET attempts = attempts + 1, last_error = ${sqlText((error as Error).message)} WHERE seq IN (${seqList(seqs)})`,
+        ),
       );
       throw error;
     }
     const events = rows.map((row) => ({ seq: row.seq, id: row.id, topic: row.topic, key: row.message_key, createdAt: row.created_at }));
     await this.options.onBatchPublished?.(events);
-    await this.database(() => runner.query('UPDATE outbox_messages SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]));
+    await this.database(() => runner.query(`UPDATE outbox_messages SET published_at = now() WHERE seq IN (${seqList(seqs)})`));
     this.lastPublishedAt = new Date();
     messagingMetrics.relayLagMs.set(Date.now() - new Date(rows[0].created_at).getTime());
     for (const row of rows) messagingMetrics.published.inc({ topic: row.topic });
