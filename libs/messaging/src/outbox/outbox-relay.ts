@@ -61,7 +61,7 @@ const seqList = (seqs: string[]): string =>
       return seq;
     })
     .join(',');
-const sqlText = (text: string): string => `'${text.slice(0, 2_000).replace(/\u0000/g, '').replace(/'/g, "''")}'`;
+const sqlText = (text: string): string => `'${text.slice(0, 2_000).split(String.fromCharCode(0)).join('').replace(/'/g, "''")}'`;
 
 /**
  * Publishes committed outbox rows to Kafka in `seq` order, then marks them published.
