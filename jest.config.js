@@ -26,7 +26,9 @@ module.exports = {
   roots: ['libs', 'services', 'tools'].filter((dir) => fs.existsSync(path.join(__dirname, dir))).map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/?(*.)+(spec|test).ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swcConfig] },
+  // jose and NestJS 12 ship only ES modules; swc turns them into CommonJS for jest like our own sources.
+  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swcConfig] },
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@nestjs)/)'],
   moduleNameMapper: workspaceModules(),
   testTimeout: 60000,
   maxWorkers: 2,
