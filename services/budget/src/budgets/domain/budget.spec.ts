@@ -163,6 +163,10 @@ describe('budget lifecycle: every forbidden move answers a stable code', () => {
     ['synced', 'send', 'BUDGET.NO_CHANGES'],
     ['synced', 'retrieve', 'BUDGET.NOT_SENT'],
     ['synced', 'addLine', 'BUDGET.LOCKED'],
+    ['awaiting_acceptance', 'lock', 'BUDGET.ALREADY_LOCKED'],
+    ['exporting', 'modify', 'BUDGET.EXPORT_IN_PROGRESS'],
+    ['failed_to_export', 'modify', 'BUDGET.EXPORT_FAILED'],
+    ['synced', 'lock', 'BUDGET.ALREADY_LOCKED'],
   ] as const)('from %s, %s is refused with %s', (from, action, code) => {
     expect(outcome(given(from), cmd[action])).toEqual({ error: code });
   });

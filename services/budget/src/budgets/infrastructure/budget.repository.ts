@@ -27,12 +27,12 @@ export async function loadBudget(manager: EntityManager, companyId: string, budg
   return { budget: toDomain({ budget: row, lines, modifications }), version: row.version };
 }
 
-export async function listProjectBudgets(manager: EntityManager, companyId: string, projectId: string): Promise<Budget[]> {
+export async function listProjectBudgets(manager: EntityManager, companyId: string, projectId: string): Promise<LoadedBudget[]> {
   const rows = await manager.find(BudgetOrmEntity, { where: { companyId, projectId }, order: { createdAt: 'ASC' } });
-  const budgets: Budget[] = [];
+  const budgets: LoadedBudget[] = [];
   for (const row of rows) {
     const loaded = await loadBudget(manager, companyId, row.id);
-    if (loaded) budgets.push(loaded.budget);
+    if (loaded) budgets.push(loaded);
   }
   return budgets;
 }

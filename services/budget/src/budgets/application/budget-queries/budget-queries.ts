@@ -21,7 +21,7 @@ export class BudgetQueries {
   listForProject(companyId: string, projectId: string): Promise<{ items: BudgetView[] }> {
     return this.tx.run(async (manager) => {
       const budgets = await listProjectBudgets(manager, companyId, projectId);
-      return { items: budgets.map((budget) => budgetView(budget, 0)) };
+      return { items: budgets.map((loaded) => budgetView(loaded.budget, loaded.version)) };
     });
   }
 

@@ -55,7 +55,7 @@ export class ReimportBudgetHandler {
         });
         budgetId = created.budget.id;
       } else {
-        budgetId = target.id;
+        budgetId = target.budget.id;
       }
     }
     const loaded = await loadBudget(manager, event.companyId, budgetId);
