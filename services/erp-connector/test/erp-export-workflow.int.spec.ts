@@ -228,6 +228,13 @@ describe('HTTP API', () => {
   });
 });
 
+it('/metrics counts export attempts per ERP and outcome', async () => {
+  const text = await (await fetch(`${world.service!.url}/metrics`)).text();
+  expect(text).toMatch(/erp_export_attempts_total\{[^}]*system="cmic"[^}]*outcome="found_in_erp"[^}]*\} [1-9]/);
+  expect(text).toMatch(/erp_export_attempts_total\{[^}]*system="quickbooks"[^}]*outcome="transient_failure"[^}]*\} [1-9]/);
+  expect(text).toMatch(/erp_exports_posted_total\{[^}]*system="sage300cre"[^}]*\} [1-9]/);
+});
+
 it('credentials reach the ERP but never appear in any event, log line or outbox row', async () => {
   expect(world.sim.state.credentialsSeen.get('cmic')?.some((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().includes(CANARY))).toBe(true);
   expect(world.sim.state.credentialsSeen.get('quickbooks')).toContain(`Bearer ${CANARY}`);

@@ -9,6 +9,7 @@ import { CircuitBreaker } from '../../domain/circuit-breaker';
 import { applyAll, decide, type ExportCommand } from '../../domain/export';
 import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
 import type { ErpExportRepository, LoadedExport } from '../../infrastructure/erp-export.repository';
+import type { ExportMetrics } from '../../infrastructure/export-metrics';
 import { erpPostedPayload, exportFailedPayload, exportSucceededPayload } from '../export-events';
 
 export interface ExportWorkerDeps {
@@ -18,6 +19,7 @@ export interface ExportWorkerDeps {
   exports: ErpExportRepository;
   connections: ErpConnectionsService;
   config: ErpConnectorConfig;
+  metrics?: ExportMetrics;
 }
 
 const BATCH = 10;
@@ -184,9 +186,9 @@ export class ExportWorker {
     if (!decision.ok) throw new Error(decision.error.message);
     const next = applyAll(loaded.state, decision.events) as LoadedExport['state'];
     const trace = { correlationId: data.correlationId, causationId: data.causationId };
+    const attemptOutcome = outcome.ok ? (outcome.value.foundInErp ? 'found_in_erp' : 'landed') : `${outcome.error.kind}_failure`;
     await uow.run(async (m) => {
       await exports.save(m, loaded, next, { leaseUntil: null });
-      const attemptOutcome = outcome.ok ? (outcome.value.foundInErp ? 'found_in_erp' : 'landed') : `${outcome.error.kind}_failure`;
       await exports.finishAttempt(m, data.exportId, attempt, attemptOutcome, now, error);
       if (next.status === 'succeeded') {
         await outbox.publish(m, { topic: Topics.ExportSucceeded, subject: data.budgetId, companyId: data.companyId, payload: exportSucceededPayload(next), ...trace });
@@ -194,6 +196,8 @@ export class ExportWorker {
         await outbox.publish(m, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(next), ...trace });
       }
     });
+    this.deps.metrics?.attempts.inc({ system: this.system, outcome: attemptOutcome });
+    this.deps.metrics?.breakerOpen.set({ system: this.system }, this.breaker.current().status === 'closed' ? 0 : 1);
     if (next.status === 'failed') this.logger.warn(`export ${data.exportId} failed: ${next.reasonCode}`);
     else if (error) this.logger.warn(`export ${data.exportId} attempt ${attempt} failed (${error.code}), will retry`);
   }
@@ -213,6 +217,7 @@ export class ExportWorker {
     await uow.run(async (m) => {
       await exports.save(m, loaded, next, { leaseUntil: null });
       if (next.status === 'posted') {
+        this.deps.metrics?.posted.inc({ system: this.system });
         await outbox.publish(m, {
           topic: Topics.ErpPosted,
           subject: next.data.budgetId,

@@ -2,11 +2,12 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DataSource } from 'typeorm';
 import type { ErpSystem } from '@budget-erp/contracts';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { SERVICE_CONFIG } from '@budget-erp/service-kit';
+import { MetricsService, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../../config';
 import { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import { adapterFor } from '../../../erp-adapters/erp-adapter.registry';
 import { ErpExportRepository } from '../../infrastructure/erp-export.repository';
+import { ExportMetrics } from '../../infrastructure/export-metrics';
 import { ExportWorker } from './export-worker';
 
 /** Runs one export worker per ERP named in `ERP_SYSTEMS`. */
@@ -21,9 +22,11 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(OutboxWriter) outbox: OutboxWriter,
     @Inject(ErpExportRepository) exports: ErpExportRepository,
     @Inject(ErpConnectionsService) connections: ErpConnectionsService,
+    @Inject(MetricsService) metricsService: MetricsService,
   ) {
+    const metrics = new ExportMetrics(metricsService.registry);
     for (const system of config.ERP_SYSTEMS) {
-      this.workers.set(system, new ExportWorker(adapterFor(system), { dataSource, uow, outbox, exports, connections, config }));
+      this.workers.set(system, new ExportWorker(adapterFor(system), { dataSource, uow, outbox, exports, connections, config, metrics }));
     }
   }
 
