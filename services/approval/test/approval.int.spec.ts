@@ -4,12 +4,14 @@ import { type TopicCollector, collectTopic, waitFor } from '@budget-erp/testing'
 import { type ApiAnswer, type Caller, EventProducer, type Infra, type RunningProcess, api, callers, startApproval, startInfra, tokenFor } from './support/harness';
 import {
   type BudgetIds,
+  budgetImported,
   budgetRetrieved,
   budgetSent,
   connectionUpdated,
   erpPosted,
   exportFailed,
   exportSucceeded,
+  importRequested,
   newBudget,
   projectLinked,
 } from './support/upstream-events';
@@ -209,6 +211,40 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
         ],
         failure: null,
         reimport: null,
+      });
+    });
+  });
+
+  describe('re-import of an ERP-origin budget', () => {
+    it('while synced, shows ERP, platform and after-re-import totals, and stays under synced through the re-import', async () => {
+      const ids = newBudget(companyId);
+      const exportId = `x-${randomUUID()}`;
+      await events.send('budget.sent', budgetSent(ids, exportId, 1, { origin: 'erp' }));
+      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
+      await events.send('erp.posted', erpPosted(ids, exportId, 4));
+      await waitUntilListed(ids, ['synced']);
+      expect((await review(ids.budgetId)).body).toMatchObject({
+        origin: 'erp',
+        reimport: { erpTotal: '1250.50', platformTotal: '1250.50', platformTotalAfterReimport: '1250.50' },
+      });
+      const importId = `i-${randomUUID()}`;
+      await events.send('budget.import.requested', importRequested(ids, importId, 6));
+      await waitForStatus(ids.budgetId, 'importing');
+      expect(await whereListed(ids)).toEqual(['synced']);
+      await events.send(
+        'erp.budget.imported',
+        budgetImported(ids, importId, 7, [
+          { costCode: '01-100', costType: 'labor', subJob: null, description: 'Framing', amount: '1400.00' },
+          { costCode: '04-400', costType: null, subJob: null, description: 'Roofing', amount: '600.00' },
+        ]),
+      );
+      await waitForStatus(ids.budgetId, 'synced');
+      const { body } = await as(callers.reader, 'GET', '/erp-integrations/budgets?filter=synced&limit=100');
+      // 02-200 is not in the ERP's budget, so the platform keeps it beside the re-imported amounts.
+      expect((body as ListAnswer).items.find((i) => i.budgetId === ids.budgetId)).toMatchObject({ erpStatus: 'synced', total: '2250.50' });
+      expect((await review(ids.budgetId)).body).toMatchObject({
+        reimport: { erpTotal: '2000.00', platformTotal: '2250.50', platformTotalAfterReimport: '2250.50' },
       });
     });
   });

@@ -113,3 +113,31 @@ export const connectionUpdated = (companyId: string, timeZone: string, at: numbe
   timeZone,
   updatedAt: minute(at),
 });
+
+export const importRequested = (ids: BudgetIds, importId: string, at: number): PayloadOf<'budget.import.requested'> => ({
+  ...ids,
+  importId,
+  erpSystem: 'cmic',
+  jobNumber: 'J-100',
+  requestedBy: pat,
+  requestedAt: minute(at),
+});
+
+export const budgetImported = (
+  ids: BudgetIds,
+  importId: string,
+  at: number,
+  lines: PayloadOf<'erp.budget.imported'>['lines'],
+): PayloadOf<'erp.budget.imported'> => ({
+  budgetId: ids.budgetId,
+  projectId: ids.projectId,
+  companyId: ids.companyId,
+  importId,
+  mode: 'reimport',
+  erpSystem: 'cmic',
+  jobNumber: 'J-100',
+  lines,
+  total: sumAmounts(lines.map((l) => l.amount)),
+  requestedBy: pat,
+  importedAt: minute(at),
+});

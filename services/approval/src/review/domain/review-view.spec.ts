@@ -91,7 +91,7 @@ describe('review of a budget', () => {
         },
       ]),
     );
-    expect(view.reimport).toEqual({ erpTotal: '1100.00', platformTotal: '1100.00', platformTotalAfterReimport: '1100.00' });
+    expect(view.reimport).toEqual({ erpTotal: '1100.00', platformTotal: '1600.00', platformTotalAfterReimport: '1600.00' });
   });
 });
 

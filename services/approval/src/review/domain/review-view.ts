@@ -3,6 +3,7 @@ import {
   type BudgetReview,
   type ErpLine,
   type ErpStatus,
+  type ImportRecord,
   type ExportKind,
   type SnapshotLine,
   currentExport,
@@ -124,26 +125,47 @@ type LineKeyed = { costCode: string; costType: string | null; subJob: string | n
 const lineKey = (l: LineKeyed) => JSON.stringify([l.costCode, l.costType ?? null, l.subJob ?? null]);
 
 /**
- * The platform total once the ERP's amounts replace the platform's: matching lines take the ERP
- * amount, lines only the ERP has are added, lines only the platform has keep their amount.
+ * The lines once the ERP's amounts replace the platform's: matching lines (same cost code, cost
+ * type and sub job) take the ERP amount, lines only the ERP has are added, lines only the platform
+ * has keep their amount.
  */
-export function totalAfterReimport(platformLines: LineKeyed[], erpLines: ErpLine[]): string {
-  const erp = new Map<string, bigint>();
-  for (const line of erpLines) erp.set(lineKey(line), (erp.get(lineKey(line)) ?? 0n) + toCents(line.amount));
-  const seen = new Set<string>();
-  let total = 0n;
+export function linesAfterReimport(platformLines: LineKeyed[], erpLines: ErpLine[]): LineKeyed[] {
+  const erp = new Map<string, ErpLine[]>();
+  for (const line of erpLines) erp.set(lineKey(line), [...(erp.get(lineKey(line)) ?? []), line]);
+  const taken = new Set<string>();
+  const result: LineKeyed[] = [];
   for (const line of platformLines) {
     const key = lineKey(line);
-    if (erp.has(key)) {
-      if (!seen.has(key)) total += erp.get(key)!;
-      seen.add(key);
-    } else {
-      total += toCents(line.amount);
+    const fromErp = erp.get(key);
+    if (!fromErp) result.push(line);
+    else if (!taken.has(key)) {
+      taken.add(key);
+      result.push(...fromErp);
     }
   }
-  for (const [key, amount] of erp) if (!seen.has(key)) total += amount;
-  return fromCents(total);
+  for (const [key, lines] of erp) if (!taken.has(key)) result.push(...lines);
+  return result;
 }
+
+export function totalAfterReimport(platformLines: LineKeyed[], erpLines: ErpLine[]): string {
+  return sum(linesAfterReimport(platformLines, erpLines).map((l) => l.amount));
+}
+
+/** The platform's lines as last known: the latest send, with every later successful re-import applied. */
+export function platformLinesOf(state: BudgetReview): LineKeyed[] {
+  const current = currentExport(state);
+  const since = current ? Date.parse(current.sent.at) : Number.NEGATIVE_INFINITY;
+  const laterImports = Object.values(state.imports)
+    .filter((i): i is ImportRecord & { imported: NonNullable<ImportRecord['imported']> } => i.imported !== undefined)
+    .filter((i) => Date.parse(i.imported.at) > since)
+    .sort((a, b) => Date.parse(a.imported.at) - Date.parse(b.imported.at) || (a.importId < b.importId ? -1 : 1));
+  return laterImports.reduce<LineKeyed[]>(
+    (lines, i) => linesAfterReimport(lines, i.imported.lines),
+    current?.sent.snapshot.lines ?? [],
+  );
+}
+
+export const platformTotalOf = (state: BudgetReview): string => sum(platformLinesOf(state).map((l) => l.amount));
 
 /** Re-import figures, for ERP-origin budgets that are synced. */
 export function reimportFigures(state: BudgetReview): ReimportFigures | null {
@@ -151,7 +173,6 @@ export function reimportFigures(state: BudgetReview): ReimportFigures | null {
   if (originOf(state) !== 'erp' || (status !== 'synced' && status !== 'importing')) return null;
   const imported = lastSuccessfulImport(state);
   const synced = lastSyncedExport(state);
-  const current = currentExport(state);
   const importIsNewer = imported && (!synced || Date.parse(imported.imported.at) > Date.parse(synced.posted!.at));
   const erpLines: ErpLine[] = importIsNewer
     ? imported.imported.lines
@@ -162,8 +183,7 @@ export function reimportFigures(state: BudgetReview): ReimportFigures | null {
         description,
         amount,
       }));
-  const platformIsNewer = current && (!imported || Date.parse(current.sent.at) > Date.parse(imported.imported.at));
-  const platformLines: LineKeyed[] = platformIsNewer ? current.sent.snapshot.lines : (imported?.imported.lines ?? []);
+  const platformLines = platformLinesOf(state);
   return {
     erpTotal: sum(erpLines.map((l) => l.amount)),
     platformTotal: sum(platformLines.map((l) => l.amount)),

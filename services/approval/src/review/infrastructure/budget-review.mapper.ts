@@ -6,6 +6,7 @@ import {
   listFilterOf,
   originOf,
 } from '../domain/budget-review';
+import { platformTotalOf } from '../domain/review-view';
 import { BudgetReviewOrmEntity } from './budget-review.orm-entity';
 
 export function toDomain(row: BudgetReviewOrmEntity): BudgetReview {
@@ -37,7 +38,7 @@ export function toRow(state: BudgetReview, version: number): BudgetReviewOrmEnti
   row.name = current?.sent.snapshot.name ?? null;
   row.erpSystem = current?.sent.snapshot.erpSystem ?? null;
   row.jobNumber = current?.sent.snapshot.jobNumber ?? null;
-  row.total = importIsLatest ? imported.imported.total : (current?.sent.snapshot.total ?? null);
+  row.total = current || imported ? platformTotalOf(state) : null;
   row.version = version;
   return row;
 }
