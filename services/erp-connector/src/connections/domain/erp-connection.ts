@@ -11,9 +11,3 @@ export interface ErpConnectionSettings {
   hasCredentials: boolean;
   updatedAt: string;
 }
-
-/** Whether exports to this ERP are possible with these settings, in words an accountant understands. */
-export function connectionCannotExportBecause(settings: ErpConnectionSettings, estimatesFeatureRequired: boolean, erpName: string): string | null {
-  if (estimatesFeatureRequired && !settings.estimatesEnabled) return `The estimates feature is turned off for this company in ${erpName}`;
-  return null;
-}

@@ -142,7 +142,9 @@ export class ExportWorker {
       return saved;
     });
 
-    const outcome = await this.callErp(loaded, checkErpFirst);
+    const outcome = await this.callErp(loaded, checkErpFirst).catch(
+      (error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The export could not be attempted: ${error.message}` } }),
+    );
     await this.record(loaded, outcome);
   }
 
@@ -173,12 +175,13 @@ export class ExportWorker {
     const attempt = loaded.state.attempts;
     let command: ExportCommand;
     let error: ErpError | undefined;
+    // An ERP that answers, even with a refusal, is up: only transient failures count against it.
+    if (outcome.ok || outcome.error.kind === 'permanent') this.breaker.recordSuccess();
+    else this.breaker.recordTransientFailure(now.getTime());
     if (outcome.ok) {
-      this.breaker.recordSuccess();
       command = { type: 'RecordLanded', erpReference: outcome.value.erpReference, now: now.toISOString() };
     } else {
       error = outcome.error;
-      if (error.kind === 'transient') this.breaker.recordTransientFailure(now.getTime());
       const delay = retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random());
       command = { type: 'RecordFailure', error, now: now.toISOString(), retryAt: new Date(now.getTime() + delay).toISOString(), maxAttempts: config.EXPORT_MAX_ATTEMPTS };
     }
