@@ -47,6 +47,7 @@ describe('review of a budget', () => {
   it('when the export failed, shows the reason', () => {
     const view = reviewView(given([sent('e1', 1), accepted('e1', 2), failed('e1', 3)]));
     expect(view.failure).toEqual({ reasonCode: 'erp_unavailable', message: 'CMiC did not answer', failedAt: at(3) });
+    expect(view.decision).toMatchObject({ decision: 'accepted', by: { name: 'Alex Approver' }, at: at(2) });
   });
 
   it('for a synced platform budget, offers no re-import figures', () => {

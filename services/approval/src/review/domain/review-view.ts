@@ -4,6 +4,8 @@ import {
   type ErpLine,
   type ErpStatus,
   type ImportRecord,
+  type Person,
+  type RevisionFields,
   type ExportKind,
   type SnapshotLine,
   currentExport,
@@ -57,6 +59,12 @@ export interface ReviewView {
   exportId: string | null;
   kind: ExportKind | null;
   sentAt: string | null;
+  sentBy: Person | null;
+  /** What the approver decided on the current send, if anything. */
+  decision:
+    | { decision: 'accepted'; by: Person; at: string; description: string | null; revision: RevisionFields | null }
+    | { decision: 'rejected'; by: Person; at: string; reason: string }
+    | null;
   lines: ReviewLine[];
   totals: { original: string; changes: string; revised: string };
   failure: { reasonCode: string; message: string; failedAt: string } | null;
@@ -209,6 +217,12 @@ export function reviewView(state: BudgetReview): ReviewView {
     exportId: current?.exportId ?? null,
     kind,
     sentAt: current?.sent.at ?? null,
+    sentBy: current?.sent.sentBy ?? null,
+    decision: current?.rejected
+      ? { decision: 'rejected', ...current.rejected }
+      : current?.accepted
+        ? { decision: 'accepted', ...current.accepted }
+        : null,
     lines,
     totals: {
       original: sum(lines.map((l) => l.original)),
