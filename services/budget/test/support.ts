@@ -91,8 +91,40 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(name: string, recorded: Topic[], env: Record<string, string> = {}): Promise<World> {
-  const [db, broker] = await Promise.all([createTestDatabase(name), startTestBroker({ partitions: 1 })]);
+/** An in-memory PGlite served over the PostgreSQL protocol, as the platform's embedded fallback. */
+export async function startEmbeddedDatabase(): Promise<TestDatabase> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'support', 'embedded-postgres.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening (\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then(() => reject(new Error(`embedded PostgreSQL exited: ${output}`)));
+  });
+  return {
+    name: 'postgres',
+    url: `postgres://postgres@${address}/postgres`,
+    drop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function startWorld(
+  name: string,
+  recorded: Topic[],
+  env: Record<string, string> = {},
+  database: () => Promise<TestDatabase> = () => createTestDatabase(name),
+): Promise<World> {
+  const [db, broker] = await Promise.all([database(), startTestBroker({ partitions: 1 })]);
   const kafka = new Kafka({ clientId: `${name}-test`, brokers: broker.brokerList, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@budget-erp/contracts';
+import { waitFor } from '@budget-erp/testing';
+import { now, person, startEmbeddedDatabase, startWorld, tokenFor, World } from './support';
+
+// PGlite runs one transaction at a time across connections: a unit of work that awaited a query on
+// another connection would hang here. This runs the whole export path on it, sweeper included.
+const companyId = `c-${randomUUID()}`;
+const projectId = `p-${randomUUID()}`;
+const pat = person('Pat');
+const ann = person('Ann');
+
+let world: World;
+let pm: string;
+
+beforeAll(async () => {
+  world = await startWorld('budget_embedded', [Topics.BudgetSent], { EXPORT_TIMEOUT_MS: '60000', EXPORT_TIMEOUT_SWEEP_MS: '50' }, startEmbeddedDatabase);
+  pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
+}, 60_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+it('on the embedded database, a budget goes from creation through send, export and posting to synced', async () => {
+  await world.publish(Topics.ErpConnectionUpdated, { companyId, erpSystem: 'sage300cre', estimatesEnabled: false, timeZone: 'UTC', updatedAt: now() }, companyId, companyId);
+  await world.publish(
+    Topics.ErpProjectLinked,
+    {
+      projectId, companyId, erpSystem: 'sage300cre', jobNumber: 'S-1', jobName: 'Yard', supportsSubJobs: true, subJobs: [],
+      costCodes: [{ code: '01-100', description: '' }], linkedBy: pat, linkedAt: now(),
+    },
+    projectId,
+    companyId,
+  );
+  const created = await world.http('POST', `/projects/${projectId}/budgets`, pm, { name: 'Embedded', lines: [{ costCode: '01-100', amount: '75.25' }] });
+  expect(created.status).toBe(201);
+  const budgetId = created.body.id as string;
+  expect((await world.http('POST', `/budgets/${budgetId}/lock`, pm)).status).toBe(200);
+  await waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}/erp-readiness`, pm)).body.canSend ? true : undefined), { timeoutMs: 15_000 });
+
+  const sent = await world.http('POST', `/budgets/${budgetId}/send-to-erp`, pm);
+  expect(sent.status).toBe(202);
+  const { exportId } = sent.body as { exportId: string };
+  const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot;
+
+  const people = { sentBy: pat, createdBy: pat };
+  await world.publish(
+    Topics.BudgetAccepted,
+    { budgetId, projectId, companyId, exportId, description: null, revision: null, acceptedBy: ann, acceptedAt: now(), ...people, snapshot: snapshot as never },
+    budgetId,
+    companyId,
+  );
+  await world.publish(
+    Topics.ExportSucceeded,
+    { budgetId, projectId, companyId, exportId, erpSystem: 'sage300cre', jobNumber: 'S-1', kind: 'original', acceptedBy: ann, ...people, erpReference: 'JC-1', total: '75.25', exportedAt: now() },
+    budgetId,
+    companyId,
+  );
+  await world.publish(
+    Topics.ErpPosted,
+    { budgetId, projectId, companyId, exportId, erpSystem: 'sage300cre', jobNumber: 'S-1', total: '75.25', ...people, postedAt: now() },
+    budgetId,
+    companyId,
+  );
+  const synced = await waitFor(async () => {
+    const b = (await world.http('GET', `/budgets/${budgetId}`, pm)).body;
+    return b.erpStatus === 'synced' ? b : undefined;
+  }, { timeoutMs: 20_000, description: 'the budget to be synced' });
+  expect(synced).toMatchObject({ locked: true, exported: true, exportId: null, total: '75.25' });
+  expect((await world.http('POST', `/budgets/${budgetId}/unlock`, pm, {})).status).toBe(200);
+});
