@@ -1,7 +1,7 @@
 import { Controller, Inject, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { Topics } from '@budget-erp/contracts';
+import { Topic, Topics } from '@budget-erp/contracts';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createInboxTransport, InboxContext, KafkaInboxServer, OutboxWriter, ReceivedEvent } from '../../src';
 
@@ -22,7 +22,7 @@ export const attemptsByEvent = new Map<string, number>();
 class BudgetLockedTestHandlers {
   constructor(@Inject(OutboxWriter) private readonly outbox: OutboxWriter) {}
 
-  @EventPattern<string>(Topics.BudgetLocked)
+  @EventPattern<Topic>(Topics.BudgetLocked)
   async onLocked(@Payload() event: ReceivedEvent<'budget.locked'>, @Ctx() ctx: InboxContext<'budget.locked'>): Promise<void> {
     const attempt = (attemptsByEvent.get(event.id) ?? 0) + 1;
     attemptsByEvent.set(event.id, attempt);
