@@ -93,4 +93,19 @@ describe('the admin client against the dev broker', () => {
       await c2.consumer.disconnect();
     }
   });
+
+  it('when a topic is deleted, groups forget their committed offsets for it', async () => {
+    const producer = await connectedProducer(kafka);
+    await producer.send({ topic: 'admin.recreated', messages: [{ key: 'a', value: 'old' }] });
+    await producer.disconnect();
+    const c = await runConsumer(kafka, 'admin.recreated', { groupId: 'admin-recreated' });
+    await waitFor(() => c.received.length === 1, 10000, 'first read');
+    await c.consumer.disconnect();
+    const before = await admin.fetchOffsets({ groupId: 'admin-recreated', topics: ['admin.recreated'] });
+    expect(before[0].partitions.some((p) => p.offset === '1')).toBe(true);
+    await admin.deleteTopics({ topics: ['admin.recreated'] });
+    await admin.createTopics({ topics: [{ topic: 'admin.recreated' }] });
+    const after = await admin.fetchOffsets({ groupId: 'admin-recreated', topics: ['admin.recreated'] });
+    expect(after[0].partitions.every((p) => p.offset === '-1')).toBe(true);
+  });
 });

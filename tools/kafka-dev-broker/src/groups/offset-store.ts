@@ -14,6 +14,11 @@ interface OffsetLine {
   m: string | null;
 }
 
+/** Written when a topic is deleted: every group forgets its offsets for it. */
+interface TopicDeletedLine {
+  deletedTopic: string;
+}
+
 /** Committed offsets per group; with a data dir, an append-only JSON-lines file compacted on start. */
 export class OffsetStore {
   private readonly groups = new Map<string, Map<string, Map<number, CommittedOffset>>>();
@@ -26,8 +31,9 @@ export class OffsetStore {
       for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
         if (line.trim() === '') continue;
         try {
-          const l = JSON.parse(line) as OffsetLine;
-          this.put(l.g, l.t, l.p, { offset: l.o, metadata: l.m });
+          const l = JSON.parse(line) as OffsetLine | TopicDeletedLine;
+          if ('deletedTopic' in l) this.forget(l.deletedTopic);
+          else this.put(l.g, l.t, l.p, { offset: l.o, metadata: l.m });
         } catch {
           // a line cut short by a crash: everything before it stands
         }
@@ -62,6 +68,15 @@ export class OffsetStore {
       if (this.fd !== null) out += JSON.stringify({ g: group, t: e.topic, p: e.partition, o: e.offset, m: e.metadata } satisfies OffsetLine) + '\n';
     }
     if (this.fd !== null && out !== '') fs.writeSync(this.fd, out);
+  }
+
+  deleteTopic(topic: string): void {
+    this.forget(topic);
+    if (this.fd !== null) fs.writeSync(this.fd, JSON.stringify({ deletedTopic: topic } satisfies TopicDeletedLine) + '\n');
+  }
+
+  private forget(topic: string): void {
+    for (const topics of this.groups.values()) topics.delete(topic);
   }
 
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {

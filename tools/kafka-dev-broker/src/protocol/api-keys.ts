@@ -29,7 +29,7 @@ export type ApiKeyNumber = (typeof ApiKey)[keyof typeof ApiKey];
 export const supportedVersions: ReadonlyArray<{ key: ApiKeyNumber; min: number; max: number }> = [
   { key: ApiKey.Produce, min: 3, max: 3 },
   { key: ApiKey.Fetch, min: 4, max: 4 },
-  { key: ApiKey.ListOffsets, min: 0, max: 1 },
+  { key: ApiKey.ListOffsets, min: 1, max: 1 },
   { key: ApiKey.Metadata, min: 0, max: 4 },
   { key: ApiKey.OffsetCommit, min: 2, max: 2 },
   { key: ApiKey.OffsetFetch, min: 1, max: 1 },

@@ -303,7 +303,10 @@ export class RequestRouter {
   private deleteTopics(names: string[]): Array<{ name: string; error: number }> {
     return names.map((name) => {
       const deleted = this.store.delete(name);
-      if (deleted) this.log.debug(`topic ${name} deleted`);
+      if (deleted) {
+        this.coordinator.offsets.deleteTopic(name);
+        this.log.debug(`topic ${name} deleted`);
+      }
       return { name, error: deleted ? ErrorCode.None : ErrorCode.UnknownTopicOrPartition };
     });
   }
