@@ -85,7 +85,7 @@ export function waitForListing(client: PlatformClient, filter: string, budgetId:
   return eventually(
     `budget ${budgetId} under ${filter}`,
     async () => {
-      const list = await client.approval('approver', 'GET', `/erp-integrations/budgets?filter=${filter}&limit=200`);
+      const list = await client.approval('approver', 'GET', `/erp-integrations/budgets?filter=${filter}&limit=100`);
       return (list.body?.items as { budgetId: string }[] | undefined)?.find((item) => item.budgetId === budgetId);
     },
     { timeoutMs },
@@ -93,7 +93,7 @@ export function waitForListing(client: PlatformClient, filter: string, budgetId:
 }
 
 export async function isListed(client: PlatformClient, filter: string, budgetId: string): Promise<boolean> {
-  const list = await client.approval('approver', 'GET', `/erp-integrations/budgets?filter=${filter}&limit=200`);
+  const list = await client.approval('approver', 'GET', `/erp-integrations/budgets?filter=${filter}&limit=100`);
   return ((list.body?.items as { budgetId: string }[] | undefined) ?? []).some((item) => item.budgetId === budgetId);
 }
 
