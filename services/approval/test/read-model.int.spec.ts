@@ -9,11 +9,13 @@ import { approvalEntities, approvalMigrations } from '../src/review/infrastructu
 import { StaleReviewError, loadReview, saveReview } from '../src/review/infrastructure/review.repository';
 import { evolve } from '../src/review/domain/budget-review';
 import {
+  budgetImported,
   budgetRetrieved,
   budgetSent,
   erpPosted,
   exportFailed,
   exportSucceeded,
+  importRequested,
   newBudget,
   projectLinked,
 } from './support/upstream-events';
@@ -55,6 +57,21 @@ describe('approval read model in PostgreSQL', () => {
     await record({ topic: 'erp.posted', payload: erpPosted(ids, 'e1', 5) });
     expect((await list(ids.companyId, 'synced')).items.map((i) => [i.budgetId, i.erpStatus])).toEqual([[ids.budgetId, 'synced']]);
     expect((await list('company-other', 'synced')).items).toEqual([]);
+  });
+
+  it('an ERP-origin budget known only from its re-import shows under synced with its project\'s ERP job, importing until done', async () => {
+    const ids = newBudget('company-reimport');
+    await record({ topic: 'erp.project.linked', payload: projectLinked(ids, 0) });
+    await record({ topic: 'budget.import.requested', payload: importRequested(ids, 'i1', 2) });
+    expect((await list(ids.companyId, 'synced')).items).toEqual([
+      expect.objectContaining({ budgetId: ids.budgetId, erpSystem: 'cmic', jobNumber: 'J-100', erpStatus: 'importing', origin: 'erp' }),
+    ]);
+    await record({
+      topic: 'erp.budget.imported',
+      payload: budgetImported(ids, 'i1', 3, [{ costCode: '01-100', costType: null, subJob: null, description: null, amount: '900.00' }]),
+    });
+    expect((await list(ids.companyId, 'synced')).items).toEqual([expect.objectContaining({ erpStatus: 'synced', total: '900.00' })]);
+    expect((await list(ids.companyId, 'ready_to_import')).items).toEqual([]);
   });
 
   it('when events are redelivered, the stored review does not change', async () => {

@@ -65,9 +65,12 @@ export async function listBudgets(
              AND COALESCE(r.erp_status, 'not_sent') = 'not_sent' AND COALESCE(r.origin, 'platform') = 'platform'
          ) x WHERE true ${after} ORDER BY sort_at DESC, sort_id DESC LIMIT $2`
       : `SELECT * FROM (
-           SELECT budget_id, project_id, name, origin, erp_system, job_number, erp_status, total,
-                  listed_at AS sort_at, budget_id AS sort_id
-           FROM budget_reviews WHERE company_id = $1 AND list_filter = $${cursor ? 5 : 3}
+           SELECT r.budget_id, r.project_id, r.name, r.origin, COALESCE(r.erp_system, p.erp_system) AS erp_system,
+                  COALESCE(r.job_number, p.job_number) AS job_number, r.erp_status, r.total,
+                  r.listed_at AS sort_at, r.budget_id AS sort_id
+           FROM budget_reviews r
+           LEFT JOIN project_links p ON p.company_id = r.company_id AND p.project_id = r.project_id
+           WHERE r.company_id = $1 AND r.list_filter = $${cursor ? 5 : 3}
          ) x WHERE true ${after} ORDER BY sort_at DESC, sort_id DESC LIMIT $2`;
   if (filter !== 'ready_to_import') params.push(filter);
   const rows: Array<Record<string, string | null | Date>> = await manager.query(sql, params);
