@@ -162,6 +162,20 @@ it('QuickBooks refuses sub jobs with a clear reason, without calling the ERP', a
   expect((await simJob('quickbooks', 'S-1')).exports).toHaveLength(0);
 });
 
+it('QuickBooks with its estimates feature turned off fails the export with estimates_disabled, naming the setting', async () => {
+  await createJob('quickbooks', 'N-1');
+  await world.simControl('PUT', `/_sim/quickbooks/companies/${company('quickbooks')}/preferences`, { estimatesEnabled: false });
+  try {
+    const event = accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'N-1', lines: [{ costCode: '01-100', amount: '5.00' }] });
+    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
+    expect(failed.value).toMatchObject({ reasonCode: 'estimates_disabled', message: expect.stringContaining('Account and Settings → Sales') });
+    expect((await simJob('quickbooks', 'N-1')).exports).toHaveLength(0);
+  } finally {
+    await world.simControl('PUT', `/_sim/quickbooks/companies/${company('quickbooks')}/preferences`, { estimatesEnabled: true });
+  }
+});
+
 it('with QuickBooks down, CMiC exports still complete on time', async () => {
   await createJob('quickbooks', 'D-1');
   await createJob('cmic', 'D-1');
