@@ -77,6 +77,12 @@ describe('accepting and rejecting a sent budget', () => {
 });
 
 describe('revision field defaults', () => {
+  it('when the approver has no display name, approved-by defaults to their email', () => {
+    const nameless = { userId: 'u-x', name: '', email: 'x@example.com' };
+    const result = decide(evolveAll(emptyReview('b1', 'c1', 'p1'), [sent('e1', 1, snapshot({ kind: 'revision' }))]), accept({ by: nameless }));
+    expect(result.ok && result.events[0]).toMatchObject({ revision: { approvedBy: 'x@example.com' } });
+  });
+
   it.each<[string | null, string, string]>([
     [null, '2026-11-24T02:30:00Z', '2026-11-24'],
     ['America/Los_Angeles', '2026-11-24T02:30:00Z', '2026-11-23'],

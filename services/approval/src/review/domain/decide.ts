@@ -70,7 +70,8 @@ export function decide(state: BudgetReview, command: ReviewCommand): Decision<De
             description: command.description?.trim() || null,
             revision: resolveRevisionFields(send.sent.snapshot.kind, command.revision, {
               ...command.defaults,
-              approverName: command.by.name,
+              // A token may carry no display name; the ERP still needs someone in "approved by".
+              approverName: command.by.name.trim() || command.by.email || command.by.userId,
             }),
           },
         ],
