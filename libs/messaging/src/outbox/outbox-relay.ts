@@ -22,6 +22,8 @@ export interface OutboxRelayOptions {
   /** Longest pause after a failure (default 5 s). */
   maxBackoffMs?: number;
   kafkaLogLevel?: logLevel;
+  /** Published rows older than this are deleted by the leader when idle (default 7 days). */
+  retainPublishedMs?: number;
   /** Called after Kafka acknowledged a batch, before it is marked published (metrics, fault injection). */
   onBatchPublished?: (events: RelayedEvent[]) => void | Promise<void>;
 }
@@ -86,6 +88,7 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
   private lastError?: string;
   private lastPublishedAt?: Date;
+  private lastPurgeAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -166,6 +169,7 @@ export class OutboxRelay {
       try {
         if (!this.runner) await this.tryToLead();
         if (this.runner) published = await this.relayBatch(this.runner);
+        if (this.runner && published === 0) await this.purgePublished(this.runner);
         this.consecutiveFailures = 0;
         this.lastError = undefined;
       } catch (error) {
@@ -238,6 +242,18 @@ export class OutboxRelay {
     messagingMetrics.relayLagMs.set(Date.now() - new Date(rows[0].created_at).getTime());
     for (const row of rows) messagingMetrics.published.inc({ topic: row.topic });
     return rows.length;
+  }
+
+  private async purgePublished(runner: QueryRunner): Promise<void> {
+    if (Date.now() - this.lastPurgeAt < 10 * 60_000) return;
+    this.lastPurgeAt = Date.now();
+    const retainMs = Math.max(0, Math.floor(this.options.retainPublishedMs ?? 7 * 24 * 3_600_000));
+    await this.database(() =>
+      runner.query(
+        `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages
+           WHERE published_at < now() - interval '${retainMs} milliseconds' ORDER BY seq LIMIT 10000)`,
+      ),
+    );
   }
 
   private async send(rows: OutboxRow[]): Promise<void> {
