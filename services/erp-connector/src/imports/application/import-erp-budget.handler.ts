@@ -5,6 +5,7 @@ import { Topics, type ErpFailureCode, type ErpSystem, type UserRef } from '@budg
 import { compareAmounts, normalizeAmount, sumAmounts } from '@budget-erp/money';
 import { OutboxWriter } from '@budget-erp/messaging';
 import { ErpConnectionsService } from '../../connections/application/erp-connections.service';
+import type { ErpLine, ErpResult } from '../../erp-adapters/erp-adapter';
 import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
 
 export interface ImportRequest {
@@ -30,14 +31,21 @@ export class ImportErpBudgetHandler {
     @Inject(ErpConnectionsService) private readonly connections: ErpConnectionsService,
   ) {}
 
+  /** Reads and publishes within one unit of work (an inbox delivery). */
   async execute(manager: EntityManager, request: ImportRequest): Promise<ImportOutcome> {
+    return this.publish(manager, request, await this.read(manager, request));
+  }
+
+  /** Asks the ERP for the job's budget; outside any transaction when called from HTTP. */
+  async read(manager: EntityManager, request: ImportRequest): Promise<ErpResult<ErpLine[]>> {
+    const resolved = await this.connections.connectionFor(manager, request.companyId);
+    if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
+    return adapterFor(request.system).readBudget(resolved.connection, request.jobNumber);
+  }
+
+  async publish(manager: EntityManager, request: ImportRequest, read: ErpResult<ErpLine[]>): Promise<ImportOutcome> {
     const importId = request.importId ?? randomUUID();
     const base = { budgetId: request.budgetId, projectId: request.projectId, companyId: request.companyId, importId, requestedBy: request.requestedBy };
-    const adapter = adapterFor(request.system);
-    const resolved = await this.connections.connectionFor(manager, request.companyId);
-    const read = resolved
-      ? await adapter.readBudget(resolved.connection, request.jobNumber)
-      : ({ ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } } as const);
     const subject = request.budgetId ?? request.projectId;
     if (!read.ok) {
       await this.outbox.publish(manager, {

@@ -28,16 +28,16 @@ export class ImportHttpController {
   async import(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Body(new ZodBody(ImportBody)) body: z.output<typeof ImportBody>) {
     const link = await this.dataSource.manager.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } });
     if (!link) throw ApplicationError.conflict('ERP.PROJECT_NOT_LINKED', 'ERP data has not been synced: link the project to an ERP job first');
-    return this.uow.run((manager) =>
-      this.importBudget.execute(manager, {
-        companyId: principal.companyId,
-        projectId,
-        budgetId: body.budgetId ?? null,
-        system: link.system as ErpSystem,
-        jobNumber: link.jobNumber,
-        mode: body.mode === 'overwrite' ? 'initial_overwrite' : 'initial_keep_and_add',
-        requestedBy: { userId: principal.userId, name: principal.name, email: principal.email },
-      }),
-    );
+    const request = {
+      companyId: principal.companyId,
+      projectId,
+      budgetId: body.budgetId ?? null,
+      system: link.system as ErpSystem,
+      jobNumber: link.jobNumber,
+      mode: body.mode === 'overwrite' ? ('initial_overwrite' as const) : ('initial_keep_and_add' as const),
+      requestedBy: { userId: principal.userId, name: principal.name, email: principal.email },
+    };
+    const read = await this.importBudget.read(this.dataSource.manager, request);
+    return this.uow.run((manager) => this.importBudget.publish(manager, request, read));
   }
 }
