@@ -17,7 +17,8 @@ describe('MessagingModule in a Nest application', () => {
   beforeAll(async () => {
     db = await createTestDatabase('messaging_module');
     broker = await startTestBroker();
-    dataSource = await openMigratedDataSource(db.url);
+    // A pool of one connection: the relay must not hold a pooled connection for its leader lock.
+    dataSource = await openMigratedDataSource(db.url, [], 1);
     locked = await collectTopic(broker.brokers, Topics.BudgetLocked);
   });
 
@@ -29,7 +30,7 @@ describe('MessagingModule in a Nest application', () => {
     await db?.drop();
   });
 
-  it('when the application boots, the relay starts and events stored by the unit of work are published; on close it stops', async () => {
+  it('when the application boots, the relay starts and events stored by the unit of work are published, even on a pool of one connection; on close it stops', async () => {
     @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
     class DatabaseModule {}
     @Module({ imports: [{ module: DatabaseModule, global: true }, MessagingModule.forRoot({ serviceName: 'budget', brokers: broker.brokerList, relay: { pollIntervalMs: 5_000 } })] })
@@ -49,6 +50,7 @@ describe('MessagingModule in a Nest application', () => {
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(locked.messages.find((m) => m.headers.ce_id === event.id)!.headers.ce_source).toBe('/budget');
     expect(relay.isHealthy()).toBe(true);
+    expect(relay.status().leader).toBe(true);
 
     await app.close();
     app = undefined;

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { createKafka, ensureTopics } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
+import { openRelayConnection, RelayConnection } from './relay-connection';
 
 export interface RelayedEvent {
   seq: string;
@@ -79,7 +80,7 @@ export class OutboxRelay {
   private admin?: Admin;
   private healthAdmin?: Admin;
   private readonly knownTopics = new Set<string>();
-  private runner?: QueryRunner;
+  private runner?: RelayConnection;
   private running = false;
   private loop?: Promise<void>;
   private nudged = false;
@@ -188,36 +189,36 @@ export class OutboxRelay {
   }
 
   private async tryToLead(): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
+    let connection: RelayConnection | undefined;
     try {
-      await runner.connect();
-      const [row] = (await runner.query(`SELECT pg_try_advisory_lock(${RELAY_LOCK}) AS locked`)) as { locked: boolean }[];
+      connection = await openRelayConnection(this.dataSource, this.options.clientId);
+      const [row] = await connection.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${RELAY_LOCK}) AS locked`);
       if (row?.locked) {
-        this.runner = runner;
+        this.runner = connection;
         return;
       }
     } catch (error) {
-      await runner.release().catch(() => undefined);
+      await connection?.close();
       throw new DatabaseStepFailed(`outbox relay could not reach the database: ${(error as Error).message}`);
     }
-    await runner.release();
+    await connection.close();
   }
 
   private async resign(): Promise<void> {
-    const runner = this.runner;
-    if (!runner) return;
+    const connection = this.runner;
+    if (!connection) return;
     this.runner = undefined;
-    await runner.query(`SELECT pg_advisory_unlock(${RELAY_LOCK})`).catch(() => undefined);
-    await runner.release().catch(() => undefined);
+    await connection.query(`SELECT pg_advisory_unlock(${RELAY_LOCK})`).catch(() => undefined);
+    await connection.close();
   }
 
-  private async relayBatch(runner: QueryRunner): Promise<number> {
+  private async relayBatch(runner: RelayConnection): Promise<number> {
     const rows = await this.database(
       () =>
-        runner.query(
+        runner.query<OutboxRow>(
           `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
              FROM outbox_messages WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`,
-        ) as Promise<OutboxRow[]>,
+        ),
     );
     if (rows.length === 0) return 0;
     const seqs = rows.map((row) => row.seq);
@@ -244,7 +245,7 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private async purgePublished(runner: QueryRunner): Promise<void> {
+  private async purgePublished(runner: RelayConnection): Promise<void> {
     if (Date.now() - this.lastPurgeAt < 10 * 60_000) return;
     this.lastPurgeAt = Date.now();
     const retainMs = Math.max(0, Math.floor(this.options.retainPublishedMs ?? 7 * 24 * 3_600_000));
