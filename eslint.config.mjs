@@ -51,6 +51,26 @@ export default tseslint.config(
     },
   },
   {
+    // Tests and benchmarks may also use the dev-only peers in tools/ (dev broker, ERP simulator, SMTP sink).
+    files: ['services/*/test/**/*.ts', 'libs/*/test/**/*.ts', 'libs/*/bench/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tools'] },
+            { sourceTag: 'scope:budget', onlyDependOnLibsWithTags: ['scope:budget', 'scope:shared', 'scope:tools'] },
+            { sourceTag: 'scope:approval', onlyDependOnLibsWithTags: ['scope:approval', 'scope:shared', 'scope:tools'] },
+            { sourceTag: 'scope:erp-connector', onlyDependOnLibsWithTags: ['scope:erp-connector', 'scope:shared', 'scope:tools'] },
+            { sourceTag: 'scope:notification', onlyDependOnLibsWithTags: ['scope:notification', 'scope:shared', 'scope:tools'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:util'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.test.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
