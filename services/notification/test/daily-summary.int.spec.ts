@@ -139,10 +139,9 @@ describe('ERP Integrations Daily Summary', () => {
   });
 
   it('the next day, sends the next summary once, including an approver who opted back in', async () => {
+    now = new Date('2026-11-24T07:00:00.000Z');
     const asEve = await api(service, await tokenFor(people.eve, companyId, true), 'PUT', '/notifications/preferences', { dailySummary: true });
     expect(asEve.status).toBe(200);
-
-    now = new Date('2026-11-24T07:00:00.000Z');
     const run = await service.app.get(SendDailySummariesHandler).runDue();
     await waitFor(() => summaries().length >= 5, { timeoutMs: 10000, description: 'three more summaries' });
     await settle();

@@ -113,6 +113,19 @@ describe('notification service: emails and feed from platform events', () => {
     expect(mails[0]!.text).toContain('Reason (timeout): CMiC did not confirm the export within 30 minutes');
   });
 
+  it('when the connector then reports the same export failed, tells nobody a second time', async () => {
+    const wingH = await db.query(`SELECT export_id, budget_id FROM tracked_exports WHERE budget_name = 'Wing H'`);
+    const ref = { companyId, budgetId: wingH.rows[0].budget_id as string, exportId: wingH.rows[0].export_id as string };
+
+    await events.send('export.failed', build.failed(ref));
+    const later = await sendBudget('Wing I');
+    await events.send('budget.accepted', build.accepted(later, 'Wing I'));
+    await events.send('export.failed', build.failed(later));
+    await waitForMails('Export of budget "Wing I" to CMiC failed', 2);
+
+    expect(mailsWithSubject('Export of budget "Wing H" to CMiC failed')).toHaveLength(2);
+  });
+
   it('when the export is posted, tells the creator they may unlock the budget', async () => {
     const ref = await sendBudget('Lobby C');
 

@@ -1,8 +1,10 @@
 import type { ErpSystem, Person } from './person';
 
 interface FactBase {
-  /** Id of the event that reported the fact; with the recipient it identifies a notification. */
+  /** Id of the event that reported the fact. */
   eventId: string;
+  /** The export the fact is about; with the kind and the recipient it identifies a notification. */
+  exportId: string;
   companyId: string;
   budgetId: string;
   /** Budget name when known, else null (the templates then say "your budget"). */

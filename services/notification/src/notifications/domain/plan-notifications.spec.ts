@@ -4,7 +4,7 @@ import { planNotifications } from './plan-notifications';
 const ana = { userId: 'u-ana', name: 'Ana Project', email: 'ana@example.test' };
 const bob = { userId: 'u-bob', name: 'Bob Approver', email: 'bob@example.test' };
 const sam = { userId: 'u-sam', name: 'Sam Sender', email: 'sam@example.test' };
-const base = { eventId: 'evt-1', companyId: 'co-1', budgetId: 'b-1', budgetName: 'Tower A', occurredAt: '2026-11-23T10:00:00.000Z' };
+const base = { eventId: 'evt-1', exportId: 'x-1', companyId: 'co-1', budgetId: 'b-1', budgetName: 'Tower A', occurredAt: '2026-11-23T10:00:00.000Z' };
 
 const rejected: NotifiableFact = { ...base, type: 'budget_rejected', reason: 'Cost code 01-100 <is> wrong', rejectedBy: bob, createdBy: ana };
 const failed: NotifiableFact = {
@@ -53,12 +53,12 @@ describe('planning notifications from events', () => {
     expect(planned[0]!.message.text).toContain('The export of budget "Tower A" to the ERP failed.');
   });
 
-  it('gives each (event, recipient) its own stable dedupe key', () => {
+  it('gives each (kind, export, recipient) one stable dedupe key, whatever event reported it', () => {
     const first = planNotifications(failed).map((n) => n.dedupeKey);
-    const again = planNotifications(failed).map((n) => n.dedupeKey);
+    const reportedAgain = planNotifications({ ...failed, eventId: 'evt-2' } as NotifiableFact).map((n) => n.dedupeKey);
 
-    expect(first).toEqual(['export_failed:evt-1:u-sam', 'export_failed:evt-1:u-bob']);
-    expect(again).toEqual(first);
+    expect(first).toEqual(['export_failed:x-1:u-sam', 'export_failed:x-1:u-bob']);
+    expect(reportedAgain).toEqual(first);
   });
 
   it('when a recipient has no email address, keeps the feed entry but sends no mail', () => {

@@ -38,9 +38,16 @@ export function uniqueByUser(people: Person[]): Person[] {
 
 export const hasEmailAddress = (person: Person): boolean => /^[^\s@]+@[^\s@]+$/.test(person.email.trim());
 
+/**
+ * One notification per kind, export and recipient: a redelivered event, or the same fact reported
+ * again under a new event id (a timeout and then the failure itself), tells nobody twice.
+ */
+export const oneNotificationPerExportAndRecipient = (fact: NotifiableFact, recipient: Person): string =>
+  `${fact.type}:${fact.exportId}:${recipient.userId}`;
+
 export function planNotifications(fact: NotifiableFact): PlannedNotification[] {
   return recipientsOf(fact).map((recipient) => ({
-    dedupeKey: `${fact.type}:${fact.eventId}:${recipient.userId}`,
+    dedupeKey: oneNotificationPerExportAndRecipient(fact, recipient),
     kind: fact.type,
     companyId: fact.companyId,
     budgetId: fact.budgetId,

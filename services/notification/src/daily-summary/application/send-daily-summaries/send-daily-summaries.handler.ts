@@ -30,6 +30,7 @@ export class SendDailySummariesHandler implements OnApplicationBootstrap, OnAppl
   private readonly logger = new Logger(SendDailySummariesHandler.name);
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<unknown> | null = null;
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(TRANSACTION_RUNNER) private readonly uow: TransactionRunner,
@@ -59,8 +60,14 @@ export class SendDailySummariesHandler implements OnApplicationBootstrap, OnAppl
     this.current = null;
   }
 
-  /** Sends the summaries due at `now` (the injected clock by default). */
-  async runDue(now: Date = this.clock.now()): Promise<SummaryRun> {
+  /** Sends the summaries due at `now` (the injected clock by default); runs of one instance never overlap. */
+  runDue(now?: Date): Promise<SummaryRun> {
+    const run = this.serial.then(() => this.run(now ?? this.clock.now()));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(now: Date): Promise<SummaryRun> {
     const day = summaryDayDue(now, this.settings.dailySummary);
     if (!day) return { day: null, sentTo: [] };
     const sentTo = await this.uow.run(async (manager) => {

@@ -65,6 +65,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'budget_accepted',
       eventId: event.id,
+      exportId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName ?? p.snapshot.name,
@@ -83,6 +84,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'budget_rejected',
       eventId: event.id,
+      exportId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -109,6 +111,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'export_failed',
       eventId: event.id,
+      exportId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -129,6 +132,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'export_failed',
       eventId: event.id,
+      exportId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -148,6 +152,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'erp_posted',
       eventId: event.id,
+      exportId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
