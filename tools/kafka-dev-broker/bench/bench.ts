@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { rawProtocolBench } from './raw-protocol';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100000);
 const BATCH = 100;
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     const produceSeconds = (performance.now() - produceStart) / 1000;
     const produceCpu = { broker: cpuSeconds(brokerPid) - cpuAtProduce.broker, client: cpuSeconds(process.pid) - cpuAtProduce.client };
     progress('produced');
-    await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+    await Promise.all(workers.map((w) => w.terminate()));
 
     progress('consume throughput');
     // Consume everything from the beginning in one group member.
@@ -164,13 +165,19 @@ async function main(): Promise<void> {
 
     await producer.disconnect();
 
+    progress('broker alone: pre-encoded produce and plain fetch');
+    const cpuAtRaw = cpuSeconds(brokerPid);
+    const raw = await rawProtocolBench(brokers, 'bench.raw', 6, MESSAGES, BATCH, VALUE);
+    const rawCpu = cpuSeconds(brokerPid) - cpuAtRaw;
+
     const { sorted, total, rate } = latency;
     const mb = (MESSAGES * VALUE.length) / (1024 * 1024);
     const cpus = os.cpus();
     const lines = [
       `machine: ${cpus.length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${cpus[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${os.platform()} ${os.arch()}`,
-      `produce: ${fmt(MESSAGES)} messages of 1 KB in batches of ${BATCH} (${PRODUCER_THREADS} producer threads, ${IN_FLIGHT} sends in flight each, acks 1): ${fmt(MESSAGES / produceSeconds)} msg/s, ${fmt(mb / produceSeconds, 1)} MB/s (CPU s: broker ${fmt(produceCpu.broker, 2)}, client ${fmt(produceCpu.client, 2)})`,
-      `consume: ${fmt(consumed)} messages, one group member, eachBatch: ${fmt(consumed / consumeSeconds)} msg/s, ${fmt(mb / consumeSeconds, 1)} MB/s (CPU s: broker ${fmt(consumeCpu.broker, 2)}, client ${fmt(consumeCpu.client, 2)})`,
+      `kafkajs produce: ${fmt(MESSAGES)} messages of 1 KB in batches of ${BATCH} (${PRODUCER_THREADS} producer threads, ${IN_FLIGHT} sends in flight each, acks 1): ${fmt(MESSAGES / produceSeconds)} msg/s, ${fmt(mb / produceSeconds, 1)} MB/s (CPU s: broker ${fmt(produceCpu.broker, 2)}, client ${fmt(produceCpu.client, 2)})`,
+      `kafkajs consume: ${fmt(consumed)} messages, one group member, eachBatch: ${fmt(consumed / consumeSeconds)} msg/s, ${fmt(mb / consumeSeconds, 1)} MB/s (CPU s: broker ${fmt(consumeCpu.broker, 2)}, client ${fmt(consumeCpu.client, 2)})`,
+      `broker alone (pre-encoded Produce v3 batches of ${BATCH}, 16 in flight; Fetch v4 of 6 partitions): produce ${fmt(MESSAGES / raw.produceSeconds)} msg/s, ${fmt(mb / raw.produceSeconds, 1)} MB/s; consume ${fmt(raw.consumed / raw.consumeSeconds)} msg/s, ${fmt(mb / raw.consumeSeconds, 1)} MB/s (broker CPU s ${fmt(rawCpu, 2)})`,
       `latency: ${fmt(sorted.length)}/${fmt(total)} messages at ${fmt(rate)} msg/s, produce→consume p50 ${fmt(percentile(sorted, 50), 2)} ms, p99 ${fmt(percentile(sorted, 99), 2)} ms, max ${fmt(sorted[sorted.length - 1] ?? NaN, 2)} ms`,
       `peak RSS: broker ${fmt(peakRssMb(child.pid as number), 1)} MB, bench client ${fmt(peakRssMb('self'), 1)} MB`,
     ];

@@ -30,7 +30,6 @@ async function run(job: ProduceJob): Promise<void> {
   };
   await Promise.all(Array.from({ length: job.inFlight }, sender));
   parentPort?.postMessage({ type: 'done' });
-  await producer.disconnect();
 }
 
 void run(workerData as ProduceJob);
