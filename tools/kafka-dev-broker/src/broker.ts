@@ -83,6 +83,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const c of connections) c.destroy();
+        router.close();
         coordinator.close();
         store.close();
         offsetStore.close();

@@ -136,6 +136,21 @@ describe('the dev broker at the protocol level', () => {
     expect(frame.includes(Buffer.from('wake up'))).toBe(true);
   });
 
+  it('when the broker stops during a long poll, stop returns at once and closes the connection', async () => {
+    const own = await startBroker({ port: 0 });
+    const admin = kafkaFor(own.brokers).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'protocol.stop-while-polling' }] });
+    await admin.disconnect();
+    const client = await RawClient.connect(own.port);
+    fetchRequest(client, 13, 'protocol.stop-while-polling', 30000);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await own.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await client.closedByPeer(1000)).toBe(true);
+  });
+
   it('at debug level, logs one line per connection opened and closed', async () => {
     const client = await RawClient.connect(broker.port);
     await waitFor(() => logLines.some((l) => / connection 127\.0\.0\.1:\d+ opened\n$/.test(l)), 2000, 'opened line');

@@ -41,6 +41,7 @@ const CLUSTER_ID = 'kafka-dev-broker';
 /** Decodes each request, applies it to the topic store or group coordinator and encodes the answer. */
 export class RequestRouter {
   private nextProducerId: bigint;
+  private readonly waitingFetches = new Set<() => void>();
 
   constructor(
     private readonly store: TopicStore,
@@ -117,6 +118,11 @@ export class RequestRouter {
       default:
         return { kind: 'close', reason: `unhandled api key ${apiKey}` };
     }
+  }
+
+  /** Answers every long-polling fetch now, so no timer outlives the broker. */
+  close(): void {
+    for (const finish of [...this.waitingFetches]) finish();
   }
 
   private metadata(req: { topics: string[] | null; allowAutoTopicCreation: boolean }): MetadataResponse {
@@ -197,6 +203,7 @@ export class RequestRouter {
           if (done) return;
           done = true;
           clearTimeout(timer);
+          this.waitingFetches.delete(finish);
           for (const l of logs) l.removeWaiter(onAppend);
           resolve(encode(c));
         };
@@ -207,6 +214,7 @@ export class RequestRouter {
           else for (const l of logs) l.addWaiter(onAppend);
         };
         const timer = setTimeout(() => finish(), req.maxWaitMs);
+        this.waitingFetches.add(finish);
         for (const l of logs) l.addWaiter(onAppend);
       }),
     };
