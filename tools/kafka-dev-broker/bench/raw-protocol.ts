@@ -5,61 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { ApiKey } from '../src/protocol/api-keys';
 import { Reader } from '../src/protocol/reader';
 import { BatchField } from '../src/protocol/record-batch';
+import { encodeRecordBatch } from '../src/protocol/record-batch-encoder';
 import { Writer } from '../src/protocol/writer';
-
-const CRC32C_TABLE = (() => {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-function crc32c(buf: Buffer): number {
-  let crc = -1;
-  for (let i = 0; i < buf.length; i++) crc = CRC32C_TABLE[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
-}
-
-function varint(value: number): Buffer {
-  let v = (value << 1) ^ (value >> 31); // zigzag
-  const out: number[] = [];
-  while ((v & ~0x7f) !== 0) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
-
-/** A magic-2 record batch of `count` records with the given value, keys "0".."count-1". */
-export function encodeBatch(count: number, value: Buffer): Buffer {
-  const records: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = Buffer.from(String(i));
-    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(key.length), key, varint(value.length), value, varint(0)]);
-    records.push(varint(body.length), body);
-  }
-  const now = BigInt(Date.now());
-  const header = Buffer.alloc(61);
-  header.writeBigInt64BE(0n, BatchField.baseOffset);
-  header.writeInt32BE(0, BatchField.partitionLeaderEpoch);
-  header.writeInt8(2, BatchField.magic);
-  header.writeInt16BE(0, BatchField.attributes);
-  header.writeInt32BE(count - 1, BatchField.lastOffsetDelta);
-  header.writeBigInt64BE(now, BatchField.firstTimestamp);
-  header.writeBigInt64BE(now, BatchField.maxTimestamp);
-  header.writeBigInt64BE(-1n, BatchField.producerId);
-  header.writeInt16BE(-1, BatchField.producerEpoch);
-  header.writeInt32BE(-1, BatchField.baseSequence);
-  header.writeInt32BE(count, BatchField.recordCount);
-  const batch = Buffer.concat([header, ...records]);
-  batch.writeInt32BE(batch.length - 12, BatchField.batchLength);
-  batch.writeUInt32BE(crc32c(batch.subarray(BatchField.attributes)), BatchField.crc);
-  return batch;
-}
 
 class Pipe {
   private chunks: Buffer[] = [];
@@ -124,7 +71,7 @@ export async function rawProtocolBench(brokers: string, topic: string, partition
   const [host, port] = brokers.split(':');
   const pipe = await Pipe.connect(host, Number(port));
   await pipe.request(ApiKey.Metadata, 4, (w) => w.array([topic], (w, t) => w.string(t)).bool(true));
-  const batch = encodeBatch(batchSize, value);
+  const batch = encodeRecordBatch({ records: Array.from({ length: batchSize }, (_, i) => ({ key: Buffer.from(String(i)), value })) });
   const requests = Math.ceil(messages / batchSize);
   const inFlight = 16;
   let issued = 0;

@@ -238,8 +238,9 @@ export class RequestRouter {
           hasError = true;
           return { index: p.index, error: ErrorCode.OffsetOutOfRange, highWatermark: hw, chunks: [], size: 0 };
         }
-        const budget = bytes === 0 ? p.maxBytes : Math.min(p.maxBytes, req.maxBytes - bytes);
-        if (p.fetchOffset === hw || budget <= 0) return { index: p.index, error: ErrorCode.None, highWatermark: hw, chunks: [], size: 0 };
+        // The first batch of the response goes out whole whatever the limits, so a client always progresses.
+        const budget = Math.min(p.maxBytes, req.maxBytes - bytes);
+        if (p.fetchOffset === hw || (bytes > 0 && budget <= 0)) return { index: p.index, error: ErrorCode.None, highWatermark: hw, chunks: [], size: 0 };
         const read = log.read(p.fetchOffset, budget);
         if (bytes > 0 && read.size > budget) return { index: p.index, error: ErrorCode.None, highWatermark: hw, chunks: [], size: 0 };
         bytes += read.size;
