@@ -15,11 +15,13 @@ export class ErpExportHttpController {
   @Get(':exportId')
   @Requires('erp.read')
   async get(@CurrentPrincipal() principal: Principal, @Param('exportId') exportId: string) {
-    const manager = this.dataSource.manager;
-    const loaded = await this.exports.find(manager, exportId);
+    // Reads run in a transaction: the embedded database serves one at a time across connections.
+    const { loaded, attempts } = await this.dataSource.transaction(async (manager) => ({
+      loaded: await this.exports.find(manager, exportId),
+      attempts: await this.exports.attempts(manager, exportId),
+    }));
     if (!loaded || loaded.state.data.companyId !== principal.companyId) throw ApplicationError.notFound('EXPORT.NOT_FOUND', `Export ${exportId} was not found`);
     const s = loaded.state;
-    const attempts = await this.exports.attempts(manager, exportId);
     return {
       exportId,
       budgetId: s.data.budgetId,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type ErpFailureCode, type ErpSystem, type UserRef } from '@budget-erp/contracts';
 import { compareAmounts, normalizeAmount, sumAmounts } from '@budget-erp/money';
 import { OutboxWriter } from '@budget-erp/messaging';
@@ -36,9 +36,9 @@ export class ImportErpBudgetHandler {
     return this.publish(manager, request, await this.read(manager, request));
   }
 
-  /** Asks the ERP for the job's budget; outside any transaction when called from HTTP. */
-  async read(manager: EntityManager, request: ImportRequest): Promise<ErpResult<ErpLine[]>> {
-    const resolved = await this.connections.connectionFor(manager, request.companyId);
+  /** Asks the ERP for the job's budget; given the data source, reads the connection in its own short transaction and calls the ERP outside it. */
+  async read(db: EntityManager | DataSource, request: ImportRequest): Promise<ErpResult<ErpLine[]>> {
+    const resolved = db instanceof DataSource ? await db.transaction((m) => this.connections.connectionFor(m, request.companyId)) : await this.connections.connectionFor(db, request.companyId);
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
     return adapterFor(request.system).readBudget(resolved.connection, request.jobNumber);
   }

@@ -26,7 +26,7 @@ export class ImportHttpController {
   @HttpCode(202)
   @Requires('erp.manage')
   async import(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Body(new ZodBody(ImportBody)) body: z.output<typeof ImportBody>) {
-    const link = await this.dataSource.manager.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } });
+    const link = await this.dataSource.transaction((m) => m.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } }));
     if (!link) throw ApplicationError.conflict('ERP.PROJECT_NOT_LINKED', 'ERP data has not been synced: link the project to an ERP job first');
     const request = {
       companyId: principal.companyId,
@@ -37,7 +37,7 @@ export class ImportHttpController {
       mode: body.mode === 'overwrite' ? ('initial_overwrite' as const) : ('initial_keep_and_add' as const),
       requestedBy: { userId: principal.userId, name: principal.name, email: principal.email },
     };
-    const read = await this.importBudget.read(this.dataSource.manager, request);
+    const read = await this.importBudget.read(this.dataSource, request);
     return this.uow.run((manager) => this.importBudget.publish(manager, request, read));
   }
 }

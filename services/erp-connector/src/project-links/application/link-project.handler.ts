@@ -30,7 +30,7 @@ export class LinkProjectHandler {
   ) {}
 
   async execute(principal: Principal, projectId: string, jobNumber: string): Promise<ProjectLinkView> {
-    const resolved = await this.connections.connectionFor(this.dataSource.manager, principal.companyId);
+    const resolved = await this.dataSource.transaction((m) => this.connections.connectionFor(m, principal.companyId));
     if (!resolved) throw noConnection();
     const adapter = adapterFor(resolved.settings.system);
     const job = await adapter.fetchJob(resolved.connection, jobNumber);

@@ -122,11 +122,11 @@ export class ExportWorker {
 
   private async attempt(exportId: string): Promise<void> {
     const { exports, uow, dataSource } = this.deps;
-    let loaded = await exports.find(dataSource.manager, exportId);
+    let loaded = await dataSource.transaction((m) => exports.find(m, exportId));
     if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return;
     const admission = this.breaker.admit(Date.now());
     if (!admission.allowed) {
-      await exports.defer(dataSource.manager, exportId, new Date(admission.retryAt));
+      await dataSource.transaction((m) => exports.defer(m, exportId, new Date(admission.retryAt)));
       return;
     }
 
@@ -150,7 +150,7 @@ export class ExportWorker {
 
   private async callErp(loaded: LoadedExport, checkErpFirst: boolean): Promise<ErpResult<{ erpReference: string; foundInErp: boolean }>> {
     const data = loaded.state.data;
-    const resolved = await this.deps.connections.connectionFor(this.deps.dataSource.manager, data.companyId);
+    const resolved = await this.deps.dataSource.transaction((m) => this.deps.connections.connectionFor(m, data.companyId));
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
     if (checkErpFirst) {
       const found = await this.adapter.findExport(resolved.connection, data.jobNumber, data.idempotencyKey);
@@ -207,10 +207,10 @@ export class ExportWorker {
 
   private async checkPosting(exportId: string): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
-    const loaded = await exports.find(dataSource.manager, exportId);
+    const loaded = await dataSource.transaction((m) => exports.find(m, exportId));
     if (!loaded || loaded.state.status !== 'succeeded') return;
     const state = loaded.state;
-    const resolved = await connections.connectionFor(dataSource.manager, state.data.companyId);
+    const resolved = await dataSource.transaction((m) => connections.connectionFor(m, state.data.companyId));
     const seen = resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });

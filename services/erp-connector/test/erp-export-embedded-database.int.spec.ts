@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { accepted, tokenFor, World } from './support/world';
+
+/** On the embedded database (PGlite, one transaction at a time) an export still lands once and its posting is seen. */
+const companyId = 'co-embedded';
+let embedded: ChildProcess;
+let world: World;
+
+beforeAll(async () => {
+  embedded = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'support', 'embedded-postgres.ts')], {
+    cwd: path.join(__dirname, '..', '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const address = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    embedded.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening (\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    embedded.on('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
+  });
+  world = await World.start('erp_connector_embedded', { DATABASE_URL: `postgres://postgres@${address}/postgres` });
+  expect((await world.http('PUT', '/erp/connection', tokenFor(companyId), { system: 'cmic' })).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await world?.stop();
+  if (embedded && embedded.exitCode === null) {
+    const exited = new Promise((resolve) => embedded.once('exit', resolve));
+    embedded.kill('SIGTERM');
+    await exited;
+  }
+});
+
+it('exports after a lost reply exactly once per ERP, other ERPs busy alongside, and publishes erp.posted after posting', async () => {
+  for (const system of ['cmic', 'sage300cre'] as const) {
+    await world.simControl('POST', '/_sim/jobs', { system, companyId, jobNumber: 'P-1', costCodes: ['01-100'], subJobs: ['A'] });
+  }
+  await world.simControl('PUT', '/_sim/cmic/faults', { mode: 'lost_reply', count: 1 });
+  const events = [
+    accepted({ companyId, system: 'cmic', jobNumber: 'P-1', lines: [{ costCode: '01-100', subJob: 'A', amount: '250.00' }] }),
+    accepted({ companyId, system: 'sage300cre', jobNumber: 'P-1', lines: [{ costCode: '01-100', amount: '75.25' }] }),
+  ];
+  for (const e of events) await world.publish('budget.accepted', e, e.budgetId, e.companyId);
+  for (const e of events) await world.waitForWire('export.succeeded', (m) => m.value.exportId === e.exportId, 20_000);
+  expect(world.sim.state.findJob('cmic', 'P-1', companyId)!.entries).toHaveLength(1);
+  expect(world.sim.state.findJob('sage300cre', 'P-1', companyId)!.entries).toHaveLength(1);
+
+  await world.simControl('POST', `/_sim/cmic/jobs/P-1/post-entries?companyId=${companyId}`);
+  await world.waitForWire('erp.posted', (m) => m.value.exportId === events[0].exportId);
+  const status = await world.http('GET', `/erp/exports/${events[0].exportId}`, tokenFor(companyId, 'read_only'));
+  expect(status.body).toMatchObject({ status: 'posted', attempts: [{ outcome: 'transient_failure' }, { outcome: 'found_in_erp' }] });
+});
