@@ -1,10 +1,12 @@
 // npm run bench:outbox — outbox relay throughput on a 100,000-event backlog and commit→published lag
 // when idle, against the machine's PostgreSQL (synchronous_commit on) and the dev broker.
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Topics } from '@budget-erp/contracts';
-import { createTestDatabase, startTestBroker } from '@budget-erp/testing';
+import { createTestDatabase } from '@budget-erp/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { messagingEntities, messagingMigrations, OutboxRelay, OutboxWriter, RelayedEvent, UnitOfWork } from '../src';
@@ -17,9 +19,40 @@ const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 500);
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The dev broker in its own process, as it runs beside services (or KAFKA_BROKERS when set). */
+async function startBroker(): Promise<{ brokerList: string[]; description: string; stop(): Promise<void> }> {
+  if (process.env.KAFKA_BROKERS) {
+    return { brokerList: process.env.KAFKA_BROKERS.split(','), description: `broker at ${process.env.KAFKA_BROKERS}`, stop: async () => undefined };
+  }
+  const root = path.join(__dirname, '..', '..', '..');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, 'tools/kafka-dev-broker/src/cli.ts'), '--port', '0', '--log-level', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const brokers = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`dev broker exited with ${code}`)));
+  });
+  return {
+    brokerList: [brokers],
+    description: 'kafka-dev-broker in its own process',
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench_outbox');
-  const broker = await startTestBroker();
+  const broker = await startBroker();
   const dataSource = new DataSource({ type: 'postgres', url: db.url, entities: messagingEntities, migrations: messagingMigrations, extra: { max: 5 } });
   let relay: OutboxRelay | undefined;
   try {
@@ -113,8 +146,8 @@ async function main(): Promise<void> {
     console.log(
       [
         'outbox relay benchmark',
-        `  machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
-        `  database: PostgreSQL ${pgVersion}, synchronous_commit=${synchronousCommit}; broker: kafka-dev-broker (kafkajs idempotent producer, acks=all)`,
+        `  machine: ${cpus.length} cores (load average ${os.loadavg()[0].toFixed(1)} at the end), ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+        `  database: PostgreSQL ${pgVersion}, synchronous_commit=${synchronousCommit}; broker: ${broker.description} (kafkajs idempotent producer, acks=all)`,
         `  backlog: ${BACKLOG} events seeded in ${(seedMs / 1000).toFixed(1)} s, relay batch size ${BATCH_SIZE}`,
         `  drain: ${(drainMs / 1000).toFixed(2)} s → ${Math.round(throughput)} events/s (target ≥ 5000)`,
         `  idle lag (commit → published) over ${IDLE_EVENTS} events every ${IDLE_PACE_MS} ms: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${lags[lags.length - 1].toFixed(1)} ms (target p99 ≤ 50)${missing ? `, ${missing} not acknowledged` : ''}`,

@@ -8,4 +8,6 @@ export * from './inbox/received-event';
 export * from './inbox/backoff';
 export * from './inbox/kafka-inbox.server';
 export * from './messaging.module';
+export { kafkaSaslMechanisms, kafkaSecurityConfig } from './kafka/kafka-client';
+export type { KafkaSaslMechanism, KafkaSecurity } from './kafka/kafka-client';
 export { messagingMetrics } from './metrics';

@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { KafkaSecurity } from './kafka/kafka-client';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { OutboxWriter } from './outbox/outbox-writer';
 import { UnitOfWork } from './outbox/unit-of-work';
@@ -8,6 +9,8 @@ export interface MessagingModuleOptions {
   /** The service's name: CloudEvents source `/<serviceName>` and Kafka client id. */
   serviceName: string;
   brokers: string[];
+  /** TLS and SASL settings of the brokers (default: plaintext, no SASL). */
+  security?: KafkaSecurity;
   relay?: { pollIntervalMs?: number; batchSize?: number; enabled?: boolean };
 }
 
@@ -46,6 +49,7 @@ export class MessagingModule {
           useFactory: (dataSource: DataSource) =>
             new OutboxRelay(dataSource, {
               brokers: options.brokers,
+              ...(options.security ? { security: options.security } : {}),
               clientId: `${options.serviceName}-outbox`,
               ...(options.relay?.pollIntervalMs !== undefined ? { pollIntervalMs: options.relay.pollIntervalMs } : {}),
               ...(options.relay?.batchSize !== undefined ? { batchSize: options.relay.batchSize } : {}),

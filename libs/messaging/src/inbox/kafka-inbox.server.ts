@@ -5,7 +5,7 @@ import { Admin, Consumer, IHeaders, KafkaMessage, logLevel, Partitioners, Produc
 import { isObservable, lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { correlationContext } from '../correlation/correlation-context';
-import { createKafka, ensureTopics } from '../kafka/kafka-client';
+import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
 import { defaultRetryPolicy, RetryPolicy, retryDelayMs } from './backoff';
 import { keepOriginalHandlerErrors, withinDelivery } from './handler-errors';
@@ -13,6 +13,8 @@ import { InboxContext, ReceivedEvent } from './received-event';
 
 export interface InboxTransportOptions {
   brokers: string[];
+  /** TLS and SASL settings of the brokers (default: plaintext, no SASL). */
+  security?: KafkaSecurity;
   clientId: string;
   /** Consumer group: the service name, or `erp-connector.<system>` for a per-ERP worker. */
   groupId: string;
@@ -139,7 +141,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       return;
     }
     await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
-    const kafka = createKafka(this.options.brokers, this.options.clientId, this.options.kafkaLogLevel ?? logLevel.ERROR);
+    const kafka = createKafka(this.options.brokers, this.options.clientId, this.options.kafkaLogLevel ?? logLevel.ERROR, this.options.security);
     this.admin = kafka.admin();
     await this.admin.connect();
     await ensureTopics(this.admin, [...topics, ...topics.map(dlqTopic)]);

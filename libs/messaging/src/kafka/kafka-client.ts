@@ -1,5 +1,30 @@
+import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { Admin, Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
+
+export const kafkaSaslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof kafkaSaslMechanisms)[number];
+
+/** How the platform's Kafka clients authenticate; empty means plaintext without SASL (the dev broker). */
+export interface KafkaSecurity {
+  /** TLS to the brokers (server certificates checked against Node's CAs, NODE_EXTRA_CA_CERTS, or `caFile`). */
+  ssl?: boolean;
+  /** PEM bundle of the CAs that sign the brokers' certificates; implies TLS. */
+  caFile?: string;
+  sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+}
+
+/** The `ssl` and `sasl` parts of a kafkajs config. */
+export function kafkaSecurityConfig(security: KafkaSecurity = {}): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const config: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (security.caFile) config.ssl = { ca: [readFileSync(security.caFile, 'utf8')] };
+  else if (security.ssl) config.ssl = true;
+  if (security.sasl) {
+    const { mechanism, username, password } = security.sasl;
+    config.sasl = { mechanism, username, password } as KafkaConfig['sasl'];
+  }
+  return config;
+}
 
 const levels: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -9,10 +34,11 @@ const levels: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
 };
 
 /** A kafkajs client whose logs go through the Nest logger (and so the service's JSON logs). */
-export function createKafka(brokers: string[], clientId: string, level: logLevel = logLevel.ERROR): Kafka {
+export function createKafka(brokers: string[], clientId: string, level: logLevel = logLevel.ERROR, security: KafkaSecurity = {}): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...kafkaSecurityConfig(security),
     logLevel: level,
     retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
     logCreator: () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { createKafka, ensureTopics } from '../kafka/kafka-client';
+import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
 import { openRelayConnection, RelayConnection } from './relay-connection';
 
@@ -15,6 +15,8 @@ export interface RelayedEvent {
 
 export interface OutboxRelayOptions {
   brokers: string[];
+  /** TLS and SASL settings of the brokers (default: plaintext, no SASL). */
+  security?: KafkaSecurity;
   clientId: string;
   /** How often the relay looks for events when nobody nudges it (default 250 ms). */
   pollIntervalMs?: number;
@@ -98,7 +100,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
-    this.kafka = createKafka(options.brokers, options.clientId, options.kafkaLogLevel ?? logLevel.ERROR);
+    this.kafka = createKafka(options.brokers, options.clientId, options.kafkaLogLevel ?? logLevel.ERROR, options.security);
   }
 
   start(): void {
