@@ -153,6 +153,19 @@ describe.each(SYSTEMS)('%s', (system) => {
   });
 });
 
+it('budget.accepted redelivered as a new event for the same export still exports once', async () => {
+  await createJob('sage300cre', 'Z-1');
+  const event = accepted({ companyId: company('sage300cre'), system: 'sage300cre', jobNumber: 'Z-1', lines: [{ costCode: '01-100', amount: '8.00' }] });
+  await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
+  await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  const later = accepted({ companyId: company('sage300cre'), system: 'sage300cre', jobNumber: 'Z-1', lines: [{ costCode: '01-100', amount: '1.00' }] });
+  await world.publish('budget.accepted', later, later.budgetId, later.companyId);
+  await world.waitForWire('export.succeeded', (m) => m.value.exportId === later.exportId);
+  expect((await simJob('sage300cre', 'Z-1')).exports.map((e) => e.idempotencyKey)).toEqual([event.exportId, later.exportId]);
+  expect(world.wire.filter((m) => m.topic === 'export.succeeded' && m.value.exportId === event.exportId)).toHaveLength(1);
+});
+
 it('QuickBooks refuses sub jobs with a clear reason, without calling the ERP', async () => {
   await createJob('quickbooks', 'S-1');
   const event = accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'S-1', lines: [{ costCode: '01-100', subJob: 'SJ1', amount: '5.00' }] });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CurrentPrincipal, Requires, type Principal } from '@budget-erp/auth';
 import { UnitOfWork } from '@budget-erp/messaging';
 import { ApplicationError, ZodBody } from '@budget-erp/service-kit';
-import { ErpProjectLinkOrmEntity } from '../../connections/infrastructure/erp-connection.orm-entity';
+import { ErpProjectLinkOrmEntity } from '../../project-links/infrastructure/erp-project-link.orm-entity';
 import type { ErpSystem } from '@budget-erp/contracts';
 import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
 

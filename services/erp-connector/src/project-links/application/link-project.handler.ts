@@ -4,7 +4,7 @@ import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { DataSource } from 'typeorm';
 import type { Principal } from '@budget-erp/auth';
 import { ErpConnectionsService } from '../../connections/application/erp-connections.service';
-import { ErpProjectLinkOrmEntity } from '../../connections/infrastructure/erp-connection.orm-entity';
+import { ErpProjectLinkOrmEntity } from '../infrastructure/erp-project-link.orm-entity';
 import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
 import { httpErrorOfErp, noConnection } from '../../shared/erp-failure.http';
 
