@@ -36,6 +36,7 @@ export function notificationSettings(config: NotificationConfig): NotificationSe
       enabled: config.MAIL_DISPATCHER_ENABLED,
       pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
       batchSize: config.MAIL_BATCH_SIZE,
+      concurrency: config.MAIL_CONCURRENCY,
       // A send is bounded by three SMTP timeouts; the lease must outlive it.
       claimLeaseMs: config.SMTP_TIMEOUT_MS * 4,
       retry: {
@@ -90,6 +91,7 @@ export class AppModule {
               password: config.SMTP_PASSWORD,
               from: config.SMTP_FROM,
               timeoutMs: config.SMTP_TIMEOUT_MS,
+              maxConnections: config.MAIL_CONCURRENCY,
             }),
         },
         NotifyHandler,

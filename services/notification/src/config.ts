@@ -30,6 +30,7 @@ export const notificationConfigSchema = serviceConfigSchema({
   MAIL_DISPATCHER_ENABLED: booleanFlag(true),
   MAIL_POLL_INTERVAL_MS: positiveInt(1000, 'milliseconds between looks for pending emails'),
   MAIL_BATCH_SIZE: positiveInt(20, 'emails claimed per round'),
+  MAIL_CONCURRENCY: positiveInt(4, 'emails sent at the same time (pooled SMTP connections)'),
   MAIL_RETRY_BASE_MS: positiveInt(2000, 'milliseconds before the first retry of a failed email'),
   MAIL_RETRY_MAX_MS: positiveInt(300000, 'the longest wait between two attempts of an email'),
   MAIL_MAX_REFUSALS: positiveInt(10, 'attempts after which an email whose address the server refuses is abandoned'),

@@ -107,6 +107,7 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     closeTimeout: 500,
+    disableReverseLookup: true,
     onRcptTo: (_address, _session, callback) => {
       if (mode === 'refuse-address') {
         state.refused++;

@@ -40,6 +40,8 @@ export class MailSendError extends Error {
 /** Hands one email to the mail server; throws MailSendError when it was not accepted. */
 export interface Mailer {
   send(email: OutgoingEmail): Promise<void>;
+  /** Closes pooled connections; called once nothing is being sent any more. */
+  close?(): void;
 }
 
 export const TRANSACTION_RUNNER = Symbol('TransactionRunner');

@@ -9,6 +9,8 @@ export interface NotificationSettings {
     enabled: boolean;
     pollIntervalMs: number;
     batchSize: number;
+    /** Emails of a batch handed to the mail server at the same time. */
+    concurrency: number;
     /** How long a claimed email stays reserved for its dispatcher; longer than one send can take. */
     claimLeaseMs: number;
     retry: RetryPolicy;

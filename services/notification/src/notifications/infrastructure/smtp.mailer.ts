@@ -10,6 +10,8 @@ export interface SmtpSettings {
   from: string;
   /** Connection, greeting and socket timeout: bounded so a claim lease always outlives one send. */
   timeoutMs: number;
+  /** Pooled connections kept open to the server. */
+  maxConnections: number;
 }
 
 /** Sends through an SMTP server with nodemailer. */
@@ -18,6 +20,8 @@ export class SmtpMailer implements Mailer {
 
   constructor(private readonly settings: SmtpSettings) {
     this.transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: settings.maxConnections,
       host: settings.host,
       port: settings.port,
       secure: settings.secure,

@@ -58,6 +58,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     await this.stop();
+    this.mailer.close?.();
   }
 
   start(): void {
@@ -104,10 +105,14 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const { claimLeaseMs, batchSize } = this.settings.dispatcher;
     const claimed = await this.uow.run((manager) => claimDueEmails(manager, this.claimer, claimLeaseMs, batchSize));
     const round: DispatchRound = { sent: 0, failed: 0 };
-    for (const email of claimed) {
-      if (await this.deliver(email)) round.sent++;
-      else round.failed++;
-    }
+    const queue = [...claimed];
+    const worker = async () => {
+      for (let email = queue.shift(); email; email = queue.shift()) {
+        if (await this.deliver(email)) round.sent++;
+        else round.failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.settings.dispatcher.concurrency, queue.length) }, worker));
     return round;
   }
 
