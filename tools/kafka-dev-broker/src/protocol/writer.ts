@@ -2,6 +2,9 @@
 export class Writer {
   private buf: Buffer;
   private pos = 0;
+  /** Finished pieces when large buffers are referenced rather than copied (see `rawRef`). */
+  private readonly pieces: Buffer[] = [];
+  private pieceStart = 0;
 
   constructor(initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -79,6 +82,14 @@ export class Writer {
     return this;
   }
 
+  /** Appends a buffer by reference: it goes to the socket as it is, without a copy. */
+  rawRef(b: Buffer): this {
+    if (b.length < 4096) return this.raw(b);
+    this.pieces.push(this.buf.subarray(this.pieceStart, this.pos), b);
+    this.pieceStart = this.pos;
+    return this;
+  }
+
   array<T>(items: readonly T[], write: (w: this, item: T) => void): this {
     this.int32(items.length);
     for (const item of items) write(this, item);
@@ -97,5 +108,17 @@ export class Writer {
     build(w);
     w.buf.writeInt32BE(w.pos - 4, 0);
     return w.buf.subarray(0, w.pos);
+  }
+
+  /** Like `frame`, as pieces to write in order, large `rawRef` buffers shared rather than copied. */
+  static framePieces(correlationId: number, build: (w: Writer) => void, sizeHint = 256): Buffer[] {
+    const w = new Writer(sizeHint);
+    w.int32(0).int32(correlationId);
+    build(w);
+    const pieces = [...w.pieces, w.buf.subarray(w.pieceStart, w.pos)];
+    let size = 0;
+    for (const p of pieces) size += p.length;
+    pieces[0].writeInt32BE(size - 4, 0);
+    return pieces;
   }
 }

@@ -97,6 +97,16 @@ export class Connection {
     if (!this.busy && this.queue.length <= MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume();
   }
 
+  private send(frame: Buffer | Buffer[]): void {
+    if (!Array.isArray(frame)) {
+      this.socket.write(frame);
+      return;
+    }
+    this.socket.cork();
+    for (const piece of frame) this.socket.write(piece);
+    this.socket.uncork();
+  }
+
   private process(frame: Buffer): void {
     let outcome;
     try {
@@ -109,7 +119,7 @@ export class Connection {
     }
     switch (outcome.kind) {
       case 'respond':
-        this.socket.write(outcome.frame);
+        this.send(outcome.frame);
         return;
       case 'noResponse':
         return;
@@ -122,7 +132,7 @@ export class Connection {
           (frame) => {
             this.busy = false;
             if (this.closed) return;
-            this.socket.write(frame);
+            this.send(frame);
             this.drain();
           },
           (e: unknown) => {

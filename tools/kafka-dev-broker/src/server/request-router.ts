@@ -31,9 +31,9 @@ export interface RouterOptions {
 }
 
 export type Outcome =
-  | { kind: 'respond'; frame: Buffer }
+  | { kind: 'respond'; frame: Buffer | Buffer[] }
   | { kind: 'noResponse' }
-  | { kind: 'wait'; frame: Promise<Buffer> }
+  | { kind: 'wait'; frame: Promise<Buffer | Buffer[]> }
   | { kind: 'close'; reason: string };
 
 const CLUSTER_ID = 'kafka-dev-broker';
@@ -190,14 +190,13 @@ export class RequestRouter {
 
   private fetch(req: FetchRequest, correlationId: number): Outcome {
     const collect = () => this.collectFetch(req);
-    const encode = (c: ReturnType<typeof collect>) =>
-      Writer.frame(correlationId, (w) => encodeFetchResponse(w, { topics: c.topics }), c.bytes + 64 + 64 * c.partitions);
+    const encode = (c: ReturnType<typeof collect>) => Writer.framePieces(correlationId, (w) => encodeFetchResponse(w, { topics: c.topics }), 256 + 64 * c.partitions);
     const first = collect();
     if (first.bytes >= req.minBytes || req.maxWaitMs <= 0 || first.hasError) return { kind: 'respond', frame: encode(first) };
     const logs = req.topics.flatMap((t) => t.partitions.map((p) => this.store.partition(t.name, p.index))).filter((l): l is PartitionLog => l !== undefined);
     return {
       kind: 'wait',
-      frame: new Promise<Buffer>((resolve) => {
+      frame: new Promise<Buffer[]>((resolve) => {
         let done = false;
         const finish = (c = collect()) => {
           if (done) return;

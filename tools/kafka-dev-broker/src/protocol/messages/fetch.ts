@@ -41,7 +41,7 @@ export function encodeFetchResponse(w: Writer, res: FetchResponse): void {
       w.int32(p.index).int16(p.error).int64(p.highWatermark).int64(p.highWatermark);
       w.int32(0); // aborted transactions
       w.int32(p.size);
-      for (const c of p.chunks) w.raw(c);
+      for (const c of p.chunks) w.rawRef(c);
     });
   });
 }
