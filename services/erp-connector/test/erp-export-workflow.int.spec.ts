@@ -255,6 +255,13 @@ describe('HTTP API', () => {
   });
 });
 
+it('/docs describes every route with its request bodies', async () => {
+  const doc = (await (await fetch(`${world.service!.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/erp/connection', '/erp/projects/{projectId}/link', '/erp/projects/{projectId}/import', '/erp/exports/{exportId}']));
+  expect(doc.paths['/erp/connection'].put.requestBody).toBeDefined();
+  expect(doc.paths['/erp/projects/{projectId}/link'].post.requestBody).toBeDefined();
+});
+
 it('/metrics counts export attempts per ERP and outcome', async () => {
   const text = await (await fetch(`${world.service!.url}/metrics`)).text();
   expect(text).toMatch(/erp_export_attempts_total\{[^}]*system="cmic"[^}]*outcome="found_in_erp"[^}]*\} [1-9]/);

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Put } from '@nestjs/common';
 import { z } from 'zod';
 import { CurrentPrincipal, Requires, type Principal } from '@budget-erp/auth';
 import { ErpSystemSchema } from '@budget-erp/contracts';
-import { ZodBody } from '@budget-erp/service-kit';
+import { ApiZodBody, ZodBody } from '@budget-erp/service-kit';
 import { ErpConnectionsService } from '../application/erp-connections.service';
 
 function isTimeZone(value: string): boolean {
@@ -35,6 +35,7 @@ export class ErpConnectionHttpController {
 
   /** Sets the company's ERP system and settings; credentials are stored encrypted and never returned. */
   @Put()
+  @ApiZodBody(ConnectionBody, 'The ERP system and its settings; credentials are write-only')
   @HttpCode(200)
   @Requires('erp.manage')
   configure(@CurrentPrincipal() principal: Principal, @Body(new ZodBody(ConnectionBody)) body: z.output<typeof ConnectionBody>) {

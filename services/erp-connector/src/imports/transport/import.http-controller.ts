@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { CurrentPrincipal, Requires, type Principal } from '@budget-erp/auth';
 import { UnitOfWork } from '@budget-erp/messaging';
-import { ApplicationError, ZodBody } from '@budget-erp/service-kit';
+import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
 import { ErpProjectLinkOrmEntity } from '../../project-links/infrastructure/erp-project-link.orm-entity';
 import type { ErpSystem } from '@budget-erp/contracts';
 import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
@@ -23,6 +23,7 @@ export class ImportHttpController {
 
   /** Initial import of the linked ERP job's budget into the project; the outcome is published as an event. */
   @Post(':projectId/import')
+  @ApiZodBody(ImportBody, 'overwrite the project budget lines or keep them and add the ERP ones')
   @HttpCode(202)
   @Requires('erp.manage')
   async import(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Body(new ZodBody(ImportBody)) body: z.output<typeof ImportBody>) {

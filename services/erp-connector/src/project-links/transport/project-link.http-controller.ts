@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { CurrentPrincipal, Requires, type Principal } from '@budget-erp/auth';
-import { ZodBody } from '@budget-erp/service-kit';
+import { ApiZodBody, ZodBody } from '@budget-erp/service-kit';
 import { LinkProjectHandler } from '../application/link-project.handler';
 
 const LinkBody = z.strictObject({ jobNumber: z.string().trim().min(1).max(100) });
@@ -12,6 +12,7 @@ export class ProjectLinkHttpController {
 
   /** Links the project to an ERP job; answers once the job's cost codes are known. */
   @Post(':projectId/link')
+  @ApiZodBody(LinkBody)
   @HttpCode(200)
   @Requires('erp.manage')
   linkProject(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Body(new ZodBody(LinkBody)) body: z.output<typeof LinkBody>) {
