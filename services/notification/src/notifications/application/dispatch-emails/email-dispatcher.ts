@@ -42,6 +42,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private nudgedAt = 0;
 
   constructor(
     @Inject(TRANSACTION_RUNNER) private readonly uow: TransactionRunner,
@@ -76,6 +77,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   /** Asks the loop to look for due emails now rather than at its next poll. */
   nudge(): void {
+    this.nudgedAt = Date.now();
     this.wake?.();
   }
 
@@ -88,8 +90,11 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         this.logger.error(`email dispatch round failed: ${(error as Error).message}`);
       }
       if (round.sent + round.failed === 0 && this.running) {
+        // A nudge can come just before the transaction that queued the mail commits: look again soon.
+        const recentlyNudged = Date.now() - this.nudgedAt < 1000;
+        const pause = recentlyNudged ? Math.min(100, this.settings.dispatcher.pollIntervalMs) : this.settings.dispatcher.pollIntervalMs;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.settings.dispatcher.pollIntervalMs);
+          const timer = setTimeout(resolve, pause);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
