@@ -6,6 +6,7 @@ import { RequestRouter } from './request-router';
 
 const MIN_REQUEST_BYTES = 10; // api key, version, correlation id, client id length
 const MAX_QUEUED = 64;
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024; // a client that stops reading stops being served, not the broker's memory
 
 /**
  * One client connection. Requests are answered strictly in order, one at a time, like a Kafka broker
@@ -29,6 +30,7 @@ export class Connection {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
     socket.on('data', (d) => this.onData(d));
+    socket.on('drain', () => this.drain());
     socket.on('error', (e) => this.log.debug(`connection ${this.peer} error: ${e.message}`));
     socket.on('close', () => {
       this.closed = true;
@@ -59,7 +61,6 @@ export class Connection {
       const frame = this.take(size + 4, true).subarray(4);
       this.queue.push(frame);
     }
-    if (this.queue.length > MAX_QUEUED) this.socket.pause();
     this.drain();
   }
 
@@ -90,11 +91,12 @@ export class Connection {
   }
 
   private drain(): void {
-    while (!this.busy && !this.closed && this.queue.length > 0) {
+    while (!this.busy && !this.closed && this.queue.length > 0 && this.socket.writableLength < MAX_UNSENT_BYTES) {
       const frame = this.queue.shift() as Buffer;
       this.process(frame);
     }
-    if (!this.busy && this.queue.length <= MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume();
+    if (this.queue.length > MAX_QUEUED) this.socket.pause();
+    else if (!this.busy && this.queue.length <= MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume();
   }
 
   private send(frame: Buffer | Buffer[]): void {
