@@ -269,6 +269,18 @@ it('/metrics counts export attempts per ERP and outcome', async () => {
   expect(text).toMatch(/erp_exports_posted_total\{[^}]*system="sage300cre"[^}]*\} [1-9]/);
 });
 
+it('a second process running the CMiC worker shares the exports: each lands exactly once', async () => {
+  await createJob('cmic', 'M-1');
+  await world.startService({ ERP_SYSTEMS: 'cmic' });
+  await world.simControl('PUT', '/_sim/cmic/faults', { mode: 'error500', count: 3 });
+  const events = Array.from({ length: 8 }, (_, i) => accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'M-1', lines: [{ costCode: '01-100', amount: `${i + 1}.00` }] }));
+  for (const e of events) await world.publish('budget.accepted', e, e.budgetId, e.companyId);
+  for (const e of events) await world.waitForWire('export.succeeded', (m) => m.value.exportId === e.exportId);
+  const keys = (await simJob('cmic', 'M-1')).exports.map((e) => e.idempotencyKey).sort();
+  expect(keys).toEqual(events.map((e) => e.exportId).sort());
+  expect(world.wire.filter((m) => m.topic === 'export.succeeded' && events.some((e) => e.exportId === m.value.exportId))).toHaveLength(8);
+});
+
 it('credentials reach the ERP but never appear in any event, log line or outbox row', async () => {
   expect(world.sim.state.credentialsSeen.get('cmic')?.some((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().includes(CANARY))).toBe(true);
   expect(world.sim.state.credentialsSeen.get('quickbooks')).toContain(`Bearer ${CANARY}`);
