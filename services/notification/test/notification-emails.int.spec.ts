@@ -147,6 +147,23 @@ describe('notification service: emails and feed from platform events', () => {
     expect(mail!.text).toContain('Bob Approver accepted budget "Roof D" (job J-100, total 1,250.00)');
   });
 
+  it('when a re-import fails, emails who asked for it the reason', async () => {
+    await events.send('erp.budget.import.failed', {
+      budgetId: `b-${randomUUID()}`,
+      projectId: 'p-1',
+      companyId,
+      importId: `i-${randomUUID()}`,
+      reasonCode: 'job_not_found',
+      message: 'Job J-404 does not exist in Sage 300 CRE',
+      requestedBy: people.sam,
+      failedAt: new Date().toISOString(),
+    });
+
+    const [mail] = await waitForMails('Import of your budget from the ERP failed', 1);
+    expect(mail!.envelopeTo).toEqual(['sam@example.test']);
+    expect(mail!.text).toContain('Reason (job_not_found): Job J-404 does not exist in Sage 300 CRE');
+  });
+
   it('when the same event is delivered again, sends nothing more', async () => {
     const ref = await sendBudget('Annex E');
     const rejection = build.rejected(ref, 'Duplicate lines');

@@ -3,10 +3,11 @@ import type { ErpSystem, Person } from './person';
 interface FactBase {
   /** Id of the event that reported the fact. */
   eventId: string;
-  /** The export the fact is about; with the kind and the recipient it identifies a notification. */
-  exportId: string;
+  /** The export or import the fact is about; with the kind and the recipient it identifies a notification. */
+  operationId: string;
   companyId: string;
-  budgetId: string;
+  /** Null for an initial import, before the budget exists. */
+  budgetId: string | null;
   /** Budget name when known, else null (the templates then say "your budget"). */
   budgetName: string | null;
   occurredAt: string;
@@ -33,6 +34,16 @@ export type NotifiableFact =
       total: string;
       acceptedBy: Person;
       createdBy: Person;
-    });
+    })
+  | (FactBase & {
+      type: 'import_succeeded';
+      mode: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport';
+      erpSystem: ErpSystem;
+      jobNumber: string;
+      lineCount: number;
+      total: string;
+      requestedBy: Person;
+    })
+  | (FactBase & { type: 'import_failed'; reasonCode: string; message: string; requestedBy: Person });
 
 export type NotificationKind = NotifiableFact['type'] | 'daily_summary';

@@ -4,7 +4,7 @@ import { planNotifications } from './plan-notifications';
 const ana = { userId: 'u-ana', name: 'Ana Project', email: 'ana@example.test' };
 const bob = { userId: 'u-bob', name: 'Bob Approver', email: 'bob@example.test' };
 const sam = { userId: 'u-sam', name: 'Sam Sender', email: 'sam@example.test' };
-const base = { eventId: 'evt-1', exportId: 'x-1', companyId: 'co-1', budgetId: 'b-1', budgetName: 'Tower A', occurredAt: '2026-11-23T10:00:00.000Z' };
+const base = { eventId: 'evt-1', operationId: 'x-1', companyId: 'co-1', budgetId: 'b-1', budgetName: 'Tower A', occurredAt: '2026-11-23T10:00:00.000Z' };
 
 const rejected: NotifiableFact = { ...base, type: 'budget_rejected', reason: 'Cost code 01-100 <is> wrong', rejectedBy: bob, createdBy: ana };
 const failed: NotifiableFact = {
@@ -28,12 +28,36 @@ const accepted: NotifiableFact = {
   createdBy: ana,
 };
 
+const imported: NotifiableFact = {
+  ...base,
+  operationId: 'i-1',
+  budgetName: null,
+  type: 'import_succeeded',
+  mode: 'reimport',
+  erpSystem: 'quickbooks',
+  jobNumber: 'Q-7',
+  lineCount: 1,
+  total: '1000.00',
+  requestedBy: sam,
+};
+const importFailed: NotifiableFact = {
+  ...base,
+  operationId: 'i-2',
+  budgetName: null,
+  type: 'import_failed',
+  reasonCode: 'erp_unavailable',
+  message: 'QuickBooks Online did not answer',
+  requestedBy: sam,
+};
+
 describe('planning notifications from events', () => {
   it.each([
     ['a rejection', rejected, ['u-ana']],
     ['a failed export', failed, ['u-sam', 'u-bob']],
     ['a posting', posted, ['u-ana']],
     ['an acceptance', accepted, ['u-ana']],
+    ['a finished import', imported, ['u-sam']],
+    ['a failed import', importFailed, ['u-sam']],
   ])('when %s is heard, notifies %j', (_name, fact, userIds) => {
     expect(planNotifications(fact).map((n) => n.recipient.userId)).toEqual(userIds);
   });
@@ -94,6 +118,17 @@ describe('planning notifications from events', () => {
     expect(message.subject).toBe('Budget "Tower A" is posted in Sage 300 CRE: you may unlock it');
     expect(message.text).toContain('(job J-7, total 1,250,000.50) are posted in Sage 300 CRE');
     expect(message.text).toContain('you may unlock the budget');
+  });
+
+  it('when an import finishes or fails, tells who asked for it what happened', () => {
+    const [done] = planNotifications(imported);
+    const [failedImport] = planNotifications(importFailed);
+
+    expect(done!.message.subject).toBe('Re-import of job Q-7 from QuickBooks Online finished');
+    expect(done!.message.text).toContain('The re-import from QuickBooks Online job Q-7 finished: 1 line, total 1,000.00.');
+    expect(failedImport!.message.subject).toBe('Import of your budget from the ERP failed');
+    expect(failedImport!.message.text).toContain('Reason (erp_unavailable): QuickBooks Online did not answer');
+    expect(failedImport!.dedupeKey).toBe('import_failed:i-2:u-sam');
   });
 
   it('when the budget name is unknown, speaks of "your budget"', () => {

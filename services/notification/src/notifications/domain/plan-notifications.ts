@@ -26,6 +26,9 @@ export function recipientsOf(fact: NotifiableFact): Person[] {
       return [fact.createdBy];
     case 'budget_accepted':
       return [fact.createdBy];
+    case 'import_succeeded':
+    case 'import_failed':
+      return [fact.requestedBy];
     default:
       return assertNever(fact);
   }
@@ -39,15 +42,15 @@ export function uniqueByUser(people: Person[]): Person[] {
 export const hasEmailAddress = (person: Person): boolean => /^[^\s@]+@[^\s@]+$/.test(person.email.trim());
 
 /**
- * One notification per kind, export and recipient: a redelivered event, or the same fact reported
- * again under a new event id (a timeout and then the failure itself), tells nobody twice.
+ * One notification per kind, export (or import) and recipient: a redelivered event, or the same fact
+ * reported again under a new event id (a timeout and then the failure itself), tells nobody twice.
  */
-export const oneNotificationPerExportAndRecipient = (fact: NotifiableFact, recipient: Person): string =>
-  `${fact.type}:${fact.exportId}:${recipient.userId}`;
+export const oneNotificationPerOperationAndRecipient = (fact: NotifiableFact, recipient: Person): string =>
+  `${fact.type}:${fact.operationId}:${recipient.userId}`;
 
 export function planNotifications(fact: NotifiableFact): PlannedNotification[] {
   return recipientsOf(fact).map((recipient) => ({
-    dedupeKey: oneNotificationPerExportAndRecipient(fact, recipient),
+    dedupeKey: oneNotificationPerOperationAndRecipient(fact, recipient),
     kind: fact.type,
     companyId: fact.companyId,
     budgetId: fact.budgetId,

@@ -77,6 +77,24 @@ export function renderFactMessage(fact: NotifiableFact, recipient: Person): Rend
         { text: `You will be told when the entries are posted in ${erp} and the budget may be unlocked.` },
       ]);
     }
+    case 'import_succeeded': {
+      const erp = erpDisplayName(fact.erpSystem);
+      const what = fact.mode === 'reimport' ? 'Re-import' : 'Import';
+      return message(`${what} of ${fact.budgetName ? `budget "${fact.budgetName}"` : `job ${fact.jobNumber}`} from ${erp} finished`, recipient, [
+        {
+          text: `The ${what.toLowerCase()} from ${erp} job ${fact.jobNumber} finished: ${fact.lineCount} line${fact.lineCount === 1 ? '' : 's'}, total ${formatAmount(fact.total)}.`,
+        },
+        { text: 'The budget now holds the amounts from the ERP.' },
+      ]);
+    }
+    case 'import_failed':
+      return message(`Import of ${label} from the ERP failed`, recipient, [
+        { text: `The import of ${label} from the ERP failed; the budget was not changed.` },
+        {
+          text: `Reason (${fact.reasonCode}): ${fact.message}`,
+          html: html`<strong>Reason (${fact.reasonCode}):</strong> ${fact.message}`,
+        },
+      ]);
     default:
       return assertNever(fact);
   }

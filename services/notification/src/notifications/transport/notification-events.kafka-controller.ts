@@ -44,6 +44,16 @@ export class NotificationEventsKafkaController {
     await this.react.exportTimedOut(ctx.manager, event);
   }
 
+  @EventPattern<string>(Topics.ErpBudgetImported)
+  async onImported(@Payload() event: ReceivedEvent<'erp.budget.imported'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.budgetImported(ctx.manager, event);
+  }
+
+  @EventPattern<string>(Topics.ErpBudgetImportFailed)
+  async onImportFailed(@Payload() event: ReceivedEvent<'erp.budget.import.failed'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.budgetImportFailed(ctx.manager, event);
+  }
+
   @EventPattern<string>(Topics.ErpPosted)
   async onPosted(@Payload() event: ReceivedEvent<'erp.posted'>, @Ctx() ctx: InboxContext): Promise<void> {
     await this.react.erpPosted(ctx.manager, event);

@@ -65,7 +65,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'budget_accepted',
       eventId: event.id,
-      exportId: p.exportId,
+      operationId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName ?? p.snapshot.name,
@@ -84,7 +84,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'budget_rejected',
       eventId: event.id,
-      exportId: p.exportId,
+      operationId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -111,7 +111,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'export_failed',
       eventId: event.id,
-      exportId: p.exportId,
+      operationId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -132,7 +132,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'export_failed',
       eventId: event.id,
-      exportId: p.exportId,
+      operationId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -152,7 +152,7 @@ export class ReactToEventHandler {
     await this.notifyAbout(manager, {
       type: 'erp_posted',
       eventId: event.id,
-      exportId: p.exportId,
+      operationId: p.exportId,
       companyId: p.companyId,
       budgetId: p.budgetId,
       budgetName: state.budgetName,
@@ -161,6 +161,41 @@ export class ReactToEventHandler {
       jobNumber: p.jobNumber,
       total: p.total,
       createdBy: person(p.createdBy),
+    });
+  }
+
+  async budgetImported(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.budget.imported'>>): Promise<void> {
+    const p = event.payload;
+    await this.notifyAbout(manager, {
+      type: 'import_succeeded',
+      eventId: event.id,
+      operationId: p.importId,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: null,
+      occurredAt: p.importedAt,
+      mode: p.mode,
+      erpSystem: p.erpSystem,
+      jobNumber: p.jobNumber,
+      lineCount: p.lines.length,
+      total: p.total,
+      requestedBy: person(p.requestedBy),
+    });
+  }
+
+  async budgetImportFailed(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.budget.import.failed'>>): Promise<void> {
+    const p = event.payload;
+    await this.notifyAbout(manager, {
+      type: 'import_failed',
+      eventId: event.id,
+      operationId: p.importId,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: null,
+      occurredAt: p.failedAt,
+      reasonCode: p.reasonCode,
+      message: p.message,
+      requestedBy: person(p.requestedBy),
     });
   }
 
