@@ -14,6 +14,8 @@ export interface TestBrokerOptions {
   partitions?: number;
   minSessionTimeoutMs?: number;
   logLevel?: string;
+  /** A fixed port, e.g. to restart a broker where clients expect it (default: a free one). */
+  port?: number;
 }
 
 interface DevBrokerModule {
@@ -38,7 +40,7 @@ function loadDevBroker(): DevBrokerModule {
 
 /** Starts the Kafka-protocol dev broker on a free port. */
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
-  const broker = await loadDevBroker().startBroker({ ...options, port: 0 });
+  const broker = await loadDevBroker().startBroker({ ...options, port: options.port ?? 0 });
   return {
     brokers: broker.brokers,
     brokerList: broker.brokers.split(','),

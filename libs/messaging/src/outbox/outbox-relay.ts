@@ -100,7 +100,8 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
-    this.kafka = createKafka(options.brokers, options.clientId, options.kafkaLogLevel ?? logLevel.ERROR, options.security);
+    // Off by default: every failed batch is already logged once, with its backoff, by the relay.
+    this.kafka = createKafka(options.brokers, options.clientId, options.kafkaLogLevel ?? logLevel.NOTHING, options.security);
   }
 
   start(): void {
@@ -230,6 +231,7 @@ export class OutboxRelay {
       // A fresh idempotent producer (new producer id) avoids sequence errors after a broken session.
       const broken = this.producer;
       this.producer = undefined;
+      this.knownTopics.clear();
       await broken?.disconnect().catch(() => undefined);
       await this.database(() =>
         runner.query(

@@ -1,0 +1,62 @@
+import { Topics } from '@budget-erp/contracts';
+import { collectTopic, createTestDatabase, startTestBroker, TestBroker, TestDatabase, TopicCollector, waitFor } from '@budget-erp/testing';
+import { DataSource } from 'typeorm';
+import { OutboxRelay, OutboxWriter, UnitOfWork } from '../src';
+import { lockedPayload } from './support/events';
+import { openMigratedDataSource } from './support/messaging-database';
+
+describe('outbox relay during a broker outage', () => {
+  let db: TestDatabase;
+  let broker: TestBroker | undefined;
+  let dataSource: DataSource;
+  let relay: OutboxRelay;
+  let collector: TopicCollector | undefined;
+  const writer = new OutboxWriter({ serviceName: 'budget' });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('relay_outage');
+    dataSource = await openMigratedDataSource(db.url);
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await collector?.stop();
+    await broker?.stop();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('when the broker goes away, keeps the events, records the failure, reports unhealthy, and publishes them once the broker is back', async () => {
+    broker = await startTestBroker();
+    const port = Number(broker.brokers.split(':')[1]);
+    relay = new OutboxRelay(dataSource, { brokers: broker.brokerList, clientId: 'outage-relay', pollIntervalMs: 50, maxBackoffMs: 300 });
+    relay.start();
+    const uow = new UnitOfWork(dataSource, relay);
+    const publish = (subject: string) =>
+      uow.run((manager) => writer.publish(manager, { topic: Topics.BudgetLocked, subject, companyId: 'company-1', payload: lockedPayload(subject) }));
+
+    collector = await collectTopic(broker.brokers, Topics.BudgetLocked);
+    const before = await publish('budget-before');
+    await waitFor(() => collector!.messages.some((m) => m.headers.ce_id === before.id), { description: 'the first event' });
+    await collector.stop();
+    collector = undefined;
+    await broker.stop();
+    broker = undefined;
+
+    const during = await publish('budget-during');
+    await waitFor(() => !relay.isHealthy(), { timeoutMs: 20_000, description: 'the relay to report the outage' });
+    const [row] = await dataSource.query('SELECT attempts, last_error, published_at FROM outbox_messages WHERE id = $1', [during.id]);
+    expect(row.attempts).toBeGreaterThanOrEqual(1);
+    expect(row.last_error).toEqual(expect.any(String));
+    expect(row.published_at).toBeNull();
+    expect(relay.status().lastError).toEqual(expect.any(String));
+
+    broker = await startTestBroker({ port });
+    collector = await collectTopic(broker.brokers, Topics.BudgetLocked);
+    await waitFor(() => collector!.messages.some((m) => m.headers.ce_id === during.id), { timeoutMs: 20_000, description: 'the held event after the broker is back' });
+    await waitFor(async () => (await dataSource.query('SELECT 1 FROM outbox_messages WHERE id = $1 AND published_at IS NOT NULL', [during.id])).length === 1, {
+      description: 'the held event marked published',
+    });
+    await waitFor(() => relay.isHealthy(), { description: 'the relay healthy again' });
+  });
+});
