@@ -184,6 +184,10 @@ it('QuickBooks with its estimates feature turned off fails the export with estim
     const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
     expect(failed.value).toMatchObject({ reasonCode: 'estimates_disabled', message: expect.stringContaining('Account and Settings → Sales') });
     expect((await simJob('quickbooks', 'N-1')).exports).toHaveLength(0);
+
+    expect((await world.http('POST', '/erp/projects/p-N-1/link', tokens.quickbooks!, { jobNumber: 'N-1' })).status).toBe(200);
+    const updated = await world.waitForWire('erp.connection.updated', (m) => m.value.companyId === company('quickbooks') && m.value.estimatesEnabled === false);
+    expect(updated.value).toMatchObject({ erpSystem: 'quickbooks' });
   } finally {
     await world.simControl('PUT', `/_sim/quickbooks/companies/${company('quickbooks')}/preferences`, { estimatesEnabled: true });
   }

@@ -79,4 +79,6 @@ export interface ErpAdapter {
   checkPosted(connection: ErpConnection, jobNumber: string, ref: { erpReference: string; idempotencyKey: string }): Promise<ErpResult<boolean>>;
   /** The job's budget as the ERP now holds it. */
   readBudget(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpLine[]>>;
+  /** Company-wide ERP settings that decide what can be exported (only ERPs with such settings). */
+  readCompanySettings?(connection: ErpConnection): Promise<ErpResult<{ estimatesEnabled: boolean }>>;
 }

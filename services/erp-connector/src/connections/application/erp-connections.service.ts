@@ -71,6 +71,21 @@ export class ErpConnectionsService {
     });
   }
 
+  /** Records what the ERP itself says about the company's settings; publishes only a change. */
+  async recordErpSettings(manager: EntityManager, companyId: string, erpSettings: { estimatesEnabled: boolean }): Promise<void> {
+    const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
+    if (!row || row.estimatesEnabled === erpSettings.estimatesEnabled) return;
+    row.estimatesEnabled = erpSettings.estimatesEnabled;
+    row.updatedAt = new Date();
+    const saved = await manager.save(ErpConnectionOrmEntity, row);
+    await this.outbox.publish(manager, {
+      topic: Topics.ErpConnectionUpdated,
+      subject: companyId,
+      companyId,
+      payload: { companyId, erpSystem: saved.system as ErpSystem, estimatesEnabled: saved.estimatesEnabled, timeZone: saved.timeZone, updatedAt: saved.updatedAt.toISOString() },
+    });
+  }
+
   async settings(manager: EntityManager, companyId: string): Promise<ErpConnectionSettings | null> {
     const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
     return row ? view(row) : null;

@@ -18,6 +18,13 @@ function rejected(response: ErpHttpResponse, what: string): ErpResult<never> {
 
 const estimateRef = (e: unknown): ErpExportRef => ({ erpReference: String(record(e).Id), posted: record(e).TxnStatus === 'Closed' });
 
+async function readCompanySettings(c: ErpConnection): Promise<ErpResult<{ estimatesEnabled: boolean }>> {
+  const prefs = await call(c, 'GET', '/preferences');
+  if (!prefs.ok) return prefs;
+  if (prefs.value.status !== 200) return rejected(prefs.value, 'Company preferences');
+  return ok({ estimatesEnabled: record(record(record(prefs.value.body).Preferences).SalesFormsPrefs).AllowEstimates !== false });
+}
+
 /**
  * QuickBooks Online: no sub jobs; an export is an estimate (its `requestid` is QuickBooks' own
  * idempotency key); posting shows as the estimate's amount on the job costing report.
@@ -54,10 +61,12 @@ export const quickbooksAdapter: ErpAdapter = {
     return ok(found ? estimateRef(found) : null);
   },
 
+  readCompanySettings,
+
   async exportBudget(c, request) {
-    const prefs = await call(c, 'GET', '/preferences');
-    if (!prefs.ok) return prefs;
-    if (prefs.value.status === 200 && record(record(record(prefs.value.body).Preferences).SalesFormsPrefs).AllowEstimates === false) {
+    const settings = await readCompanySettings(c);
+    if (!settings.ok) return settings;
+    if (!settings.value.estimatesEnabled) {
       return fail('permanent', 'estimates_disabled', `Estimates are turned off in ${displayName}; turn them on under Account and Settings → Sales`);
     }
     const res = await call(c, 'POST', `/estimate?requestid=${encodeURIComponent(request.idempotencyKey)}`, {

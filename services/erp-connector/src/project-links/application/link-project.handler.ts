@@ -35,11 +35,13 @@ export class LinkProjectHandler {
     const adapter = adapterFor(resolved.settings.system);
     const job = await adapter.fetchJob(resolved.connection, jobNumber);
     if (!job.ok) throw httpErrorOfErp(job.error);
+    const erpSettings = adapter.readCompanySettings ? await adapter.readCompanySettings(resolved.connection) : null;
 
     const linkedAt = new Date();
     const supportsSubJobs = adapter.capabilities.subJobs;
     const subJobs = supportsSubJobs ? job.value.subJobs : [];
     await this.uow.run(async (manager) => {
+      if (erpSettings?.ok) await this.connections.recordErpSettings(manager, principal.companyId, erpSettings.value);
       await manager.upsert(
         ErpProjectLinkOrmEntity,
         {
