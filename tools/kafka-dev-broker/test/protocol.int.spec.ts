@@ -64,6 +64,27 @@ describe('the dev broker at the protocol level', () => {
     await stillServes();
   });
 
+  it('when clients send 300 requests of random bodies for every API, the broker answers or drops each and keeps serving', async () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    for (let i = 0; i < 300; i++) {
+      const api = supportedVersions[Math.floor(random() * supportedVersions.length)];
+      const version = api.min + Math.floor(random() * (api.max - api.min + 1));
+      const body = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+      // Small counts and lengths make random bodies parse further than pure noise would.
+      for (let j = 0; j + 4 <= body.length; j += 4) if (random() < 0.5) body.writeInt32BE(Math.floor(random() * 4), j);
+      const client = await RawClient.connect(broker.port);
+      client.request(api.key, version, i, (w) => w.raw(body));
+      const frame = await client.nextFrame(1000).catch(() => null);
+      if (frame !== null) expect(frame.readInt32BE(0)).toBe(i);
+      client.close();
+    }
+    await stillServes();
+  });
+
   it('when a produce carries a corrupt record batch, answers CORRUPT_MESSAGE and stores nothing', async () => {
     const client = await RawClient.connect(broker.port);
     client.request(ApiKey.Metadata, 4, 1, (w) => w.array(['protocol.corrupt'], (w, t) => w.string(t)).bool(true));

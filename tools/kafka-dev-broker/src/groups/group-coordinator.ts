@@ -101,7 +101,7 @@ export class GroupCoordinator {
     if (req.memberId === '') {
       if (!this.sharesProtocol(group, req.protocols)) return fail(ErrorCode.InconsistentGroupProtocol);
       member = {
-        id: `${req.clientId}-${randomUUID()}`,
+        id: `${req.clientId.slice(0, 200)}-${randomUUID()}`,
         clientId: req.clientId,
         clientHost: req.clientHost,
         sessionTimeoutMs: req.sessionTimeoutMs,

@@ -37,6 +37,8 @@ export type Outcome =
   | { kind: 'close'; reason: string };
 
 const CLUSTER_ID = 'kafka-dev-broker';
+/** Far beyond any development need; keeps one request from allocating without bound. */
+const MAX_PARTITIONS_PER_TOPIC = 10000;
 
 /** Decodes each request, applies it to the topic store or group coordinator and encodes the answer. */
 export class RequestRouter {
@@ -300,7 +302,7 @@ export class RequestRouter {
       if (this.store.get(t.name)) return { name: t.name, error: ErrorCode.TopicAlreadyExists };
       const partitions = t.numPartitions === -1 ? this.store.defaultPartitions : t.numPartitions;
       if (t.assignments > 0) return { name: t.name, error: ErrorCode.InvalidRequest };
-      if (partitions < 1) return { name: t.name, error: ErrorCode.InvalidPartitions };
+      if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) return { name: t.name, error: ErrorCode.InvalidPartitions };
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) return { name: t.name, error: ErrorCode.InvalidReplicationFactor };
       this.store.create(t.name, partitions, new Map(t.configs.map((c) => [c.name, c.value])));
       this.log.debug(`topic ${t.name} created with ${partitions} partition(s)`);
@@ -325,6 +327,9 @@ export class RequestRouter {
       if (!topic) return { name: t.name, error: ErrorCode.UnknownTopicOrPartition, message: null };
       if (t.count <= topic.partitions.length) {
         return { name: t.name, error: ErrorCode.InvalidPartitions, message: `Topic currently has ${topic.partitions.length} partitions, ${t.count} would not be an increase.` };
+      }
+      if (t.count > MAX_PARTITIONS_PER_TOPIC) {
+        return { name: t.name, error: ErrorCode.InvalidPartitions, message: `At most ${MAX_PARTITIONS_PER_TOPIC} partitions per topic.` };
       }
       if (!req.validateOnly) this.store.addPartitions(topic, t.count);
       return { name: t.name, error: ErrorCode.None, message: null };
