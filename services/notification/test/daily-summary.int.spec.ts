@@ -156,6 +156,28 @@ describe('ERP Integrations Daily Summary', () => {
     ]);
   });
 
+  it('when two instances run the same day at once, each approver still gets one summary', async () => {
+    const second = await start();
+    try {
+      now = new Date('2026-11-25T08:00:00.000Z');
+      const runs = await Promise.all([
+        service.app.get(SendDailySummariesHandler).runDue(),
+        second.app.get(SendDailySummariesHandler).runDue(),
+      ]);
+      await waitFor(() => summaries().length >= 8, { timeoutMs: 10000, description: 'three more summaries' });
+      await settle();
+
+      expect(runs.flatMap((r) => r.sentTo).length).toBeLessThanOrEqual(3);
+      const { rows } = await db.query(
+        `SELECT approver_user_id FROM daily_summaries WHERE day = '2026-11-25' ORDER BY approver_user_id`,
+      );
+      expect(rows.map((r) => r.approver_user_id)).toEqual(['u-bob', 'u-dan', 'u-eve']);
+      expect(summaries()).toHaveLength(8);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('keeps the summary in the approver’s feed too', async () => {
     const feed = await api<{ items: Array<{ kind: string; subject: string }> }>(
       service,
@@ -164,7 +186,7 @@ describe('ERP Integrations Daily Summary', () => {
       '/notifications',
     );
 
-    expect(feed.body.items.filter((i) => i.kind === 'daily_summary').map((i) => i.subject)).toEqual([SUBJECT, SUBJECT]);
+    expect(feed.body.items.filter((i) => i.kind === 'daily_summary').map((i) => i.subject)).toEqual([SUBJECT, SUBJECT, SUBJECT]);
   });
 
   it('when the preferences body is bad, answers 400 naming every bad field', async () => {
