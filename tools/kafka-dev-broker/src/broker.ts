@@ -33,13 +33,15 @@ export interface BrokerOptions {
 export interface RunningBroker {
   host: string;
   port: number;
-  /** `host:port`, ready for KAFKA_BROKERS. */
+  /** `host:port` as advertised, ready for KAFKA_BROKERS. */
   brokers: string;
   stop(): Promise<void>;
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
+  // A wildcard bind is reachable on loopback; clients cannot connect to "0.0.0.0" everywhere.
+  const advertisedHost = options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
   const log = options.logger ?? createLogger(options.logLevel ?? 'warn');
   const dataDir = options.dataDir ?? null;
   if (dataDir !== null) fs.mkdirSync(dataDir, { recursive: true });
@@ -55,7 +57,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const router = new RequestRouter(
     store,
     coordinator,
-    () => ({ nodeId: 0, host: options.advertisedHost ?? host, port: options.advertisedPort ?? port }),
+    () => ({ nodeId: 0, host: advertisedHost, port: options.advertisedPort ?? port }),
     { autoCreateTopics: options.autoCreateTopics ?? true, maxMessageBytes: options.maxMessageBytes ?? 1048588, dataDir },
     log,
   );
@@ -78,7 +80,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   return {
     host,
     port,
-    brokers: `${host}:${port}`,
+    brokers: `${advertisedHost}:${options.advertisedPort ?? port}`,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,6 +4,8 @@ import { isLogLevel, LogLevel } from './server/logger';
 interface CliArgs {
   port: number;
   host: string;
+  advertisedHost?: string;
+  advertisedPort?: number;
   dataDir?: string;
   partitions: number;
   logLevel: LogLevel;
@@ -22,6 +24,13 @@ function parseArgs(argv: string[]): CliArgs | string {
         break;
       case '--host':
         args.host = value;
+        break;
+      case '--advertised-host':
+        args.advertisedHost = value;
+        break;
+      case '--advertised-port':
+        args.advertisedPort = Number(value);
+        if (!Number.isInteger(args.advertisedPort) || args.advertisedPort < 1 || args.advertisedPort > 65535) return `invalid --advertised-port ${value}`;
         break;
       case '--data-dir':
         args.dataDir = value;
@@ -44,7 +53,7 @@ function parseArgs(argv: string[]): CliArgs | string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
-    process.stderr.write(`kafka-dev-broker: ${args}\nusage: kafka-dev-broker [--port 9092] [--host 127.0.0.1] [--data-dir DIR] [--partitions 3] [--log-level info]\n`);
+    process.stderr.write(`kafka-dev-broker: ${args}\nusage: kafka-dev-broker [--port 9092] [--host 127.0.0.1] [--advertised-host H] [--advertised-port P] [--data-dir DIR] [--partitions 3] [--log-level info]\n`);
     process.exit(2);
   }
   const broker = await startBroker({ ...args, logLevel: args.logLevel });

@@ -45,6 +45,17 @@ describe('the admin client against the dev broker', () => {
     expect(offsets.every((o) => o.low === '0')).toBe(true);
   });
 
+  it('finds offsets by timestamp, and the end of the log for a time after the last message', async () => {
+    await admin.createTopics({ topics: [{ topic: 'admin.by-time', numPartitions: 1 }] });
+    const producer = await connectedProducer(kafka);
+    await producer.send({ topic: 'admin.by-time', messages: [{ value: 'early', timestamp: '1000000' }] });
+    await producer.send({ topic: 'admin.by-time', messages: [{ value: 'late', timestamp: '2000000' }] });
+    await producer.disconnect();
+    expect(await admin.fetchTopicOffsetsByTimestamp('admin.by-time', 1500000)).toEqual([{ partition: 0, offset: '1' }]);
+    expect(await admin.fetchTopicOffsetsByTimestamp('admin.by-time', 500000)).toEqual([{ partition: 0, offset: '0' }]);
+    expect(await admin.fetchTopicOffsetsByTimestamp('admin.by-time', Date.now())).toEqual([{ partition: 0, offset: '2' }]);
+  });
+
   it('adds partitions to a topic and refuses to shrink it', async () => {
     await admin.createTopics({ topics: [{ topic: 'admin.grow', numPartitions: 2 }] });
     await admin.createPartitions({ topicPartitions: [{ topic: 'admin.grow', count: 4 }] });
