@@ -11,3 +11,4 @@ export * from './messaging.module';
 export { kafkaSaslMechanisms, kafkaSecurityConfig } from './kafka/kafka-client';
 export type { KafkaSaslMechanism, KafkaSecurity } from './kafka/kafka-client';
 export { messagingMetrics } from './metrics';
+export { isDatabaseUnavailable } from './inbox/infrastructure-errors';

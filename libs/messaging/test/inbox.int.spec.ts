@@ -82,6 +82,15 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     expect(await effectsOf(next.id)).toHaveLength(1);
   });
 
+  it('when the database is unavailable for longer than the retry limit, keeps retrying and applies the event instead of dead-lettering it', async () => {
+    const envelope = await send('budget-db-restart', 'database-restarting');
+
+    await waitFor(() => inboxHas(envelope.id), { description: 'the event applied after the outage' });
+    expect(attemptsByEvent.get(envelope.id)).toBe(5);
+    expect(await effectsOf(envelope.id)).toHaveLength(1);
+    expect(deadLetters.messages.filter((m) => m.headers.ce_id === envelope.id)).toHaveLength(0);
+  });
+
   it('when a payload breaks its contract, dead-letters it at once without calling the handler', async () => {
     const envelope = envelopeFor(Topics.BudgetLocked, 'budget-invalid');
     await produceRaw(broker.brokerList, Topics.BudgetLocked, [eventMessage(envelope, { budgetId: 'budget-invalid', lockedAt: 'yesterday' })]);

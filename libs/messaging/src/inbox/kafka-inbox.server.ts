@@ -9,6 +9,7 @@ import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client'
 import { messagingMetrics } from '../metrics';
 import { defaultRetryPolicy, RetryPolicy, retryDelayMs } from './backoff';
 import { keepOriginalHandlerErrors, withinDelivery } from './handler-errors';
+import { isDatabaseUnavailable } from './infrastructure-errors';
 import { InboxContext, ReceivedEvent } from './received-event';
 
 export interface InboxTransportOptions {
@@ -221,12 +222,22 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       partition,
       offset: message.offset,
     };
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, outage = 0; ; attempt++) {
       if (this.closing) throw new InboxClosing();
       try {
         return await this.apply(handler, event);
       } catch (error) {
         const reason = reasonOf(error);
+        if (isDatabaseUnavailable(error)) {
+          // Not the event's fault: wait for the database as long as it takes, without using up attempts.
+          attempt -= 1;
+          outage += 1;
+          const delay = Math.min(5_000, retryDelayMs(this.retry, outage));
+          this.logger.warn(`database unavailable while applying ${event.type} ${event.id} in ${this.options.groupId}, retrying in ${delay} ms: ${reason}`);
+          await this.pause(delay, heartbeat);
+          continue;
+        }
+        outage = 0;
         if (attempt >= this.retry.attempts) {
           this.logger.error(`${event.type} ${event.id} failed ${attempt} times in ${this.options.groupId}, dead-lettering: ${reason}`);
           return deadLetter(reason, attempt);

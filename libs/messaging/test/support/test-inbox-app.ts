@@ -35,6 +35,9 @@ class BudgetLockedTestHandlers {
       ctx.label ?? null,
     ]);
     if (behaviour === 'always-fail') throw new Error(`ledger for ${event.subject} is unavailable`);
+    if (behaviour === 'database-restarting' && attempt <= 4) {
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    }
     if (behaviour === 'fail-twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
     if (behaviour === 'publish-follow-up') {
       await this.outbox.publish(ctx.manager, {
