@@ -51,30 +51,25 @@ export class Connection {
     this.chunks.push(data);
     this.buffered += data.length;
     while (this.buffered >= 4) {
-      const head = this.chunks[0].length >= 4 ? this.chunks[0] : this.take(4, false);
-      const size = head.readInt32BE(0);
+      const size = this.peek(4).readInt32BE(0);
       if (size < MIN_REQUEST_BYTES || size > this.maxRequestBytes) {
         this.destroy(`request size ${size} out of bounds`);
         return;
       }
       if (this.buffered < size + 4) break;
-      const frame = this.take(size + 4, true).subarray(4);
-      this.queue.push(frame);
+      this.queue.push(this.consume(size + 4).subarray(4));
     }
     this.drain();
   }
 
-  /** Takes n bytes from the front (consume) or just gathers them for a peek. */
-  private take(n: number, consume: boolean): Buffer {
-    const first = this.chunks[0];
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-    } else {
-      out = Buffer.concat(this.chunks, Math.max(n, 0));
-      if (!consume) return out;
-    }
-    if (!consume) return out;
+  /** The first n buffered bytes, without consuming them. */
+  private peek(n: number): Buffer {
+    return this.chunks[0].length >= n ? this.chunks[0] : Buffer.concat(this.chunks, n);
+  }
+
+  /** Removes and returns the first n buffered bytes (a copy only when they span chunks). */
+  private consume(n: number): Buffer {
+    const out = this.peek(n).subarray(0, n);
     let left = n;
     while (left > 0) {
       const c = this.chunks[0];
