@@ -106,6 +106,12 @@ describe('transactional outbox (real PostgreSQL, dev broker)', () => {
     expect(await dataSource.query(`SELECT 1 FROM outbox_messages WHERE message_key = 'budget-bad'`)).toEqual([]);
   });
 
+  it('when publishing outside a transaction, refuses with MESSAGING.NOT_IN_TRANSACTION and stores nothing', async () => {
+    const attempt = writer.publish(dataSource.manager, { topic: Topics.BudgetLocked, subject: 'budget-no-tx', companyId: 'company-1', payload: lockedPayload('budget-no-tx') });
+    await expect(attempt).rejects.toMatchObject({ code: 'MESSAGING.NOT_IN_TRANSACTION' });
+    expect(await dataSource.query(`SELECT 1 FROM outbox_messages WHERE message_key = 'budget-no-tx'`)).toEqual([]);
+  });
+
   it('when many events of one budget are stored, publishes them in order with the budget id as key and CloudEvents headers', async () => {
     const relay = relays[0] ?? startRelay();
     const uow = new UnitOfWork(dataSource, relay);

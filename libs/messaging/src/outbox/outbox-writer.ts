@@ -32,6 +32,12 @@ export class OutboxWriter {
    * commits (or rolls back) together with the state change. Returns the stored envelope.
    */
   async publish<T extends Topic>(manager: EntityManager, request: PublishRequest<T>): Promise<CloudEventEnvelope> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new MessagingBugError(
+        'MESSAGING.NOT_IN_TRANSACTION',
+        `${request.topic} must be published with the manager of the transaction that changes the state (uow.run or the inbox ctx.manager)`,
+      );
+    }
     const contract = contractFor(request.topic);
     const parsed = contract.schema.safeParse(request.payload);
     if (!parsed.success) {
