@@ -80,6 +80,26 @@ describe('a partition log', () => {
     }
   });
 
+  it('when its file is damaged in the middle, keeps the batches before the damage', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partition-log-'));
+    try {
+      const file = path.join(dir, '0.log');
+      const log = new PartitionLog('t', 0, file);
+      log.append(batch(2));
+      const second = log.read(0, 1e6).chunks[0].length;
+      log.append(batch(3));
+      log.close();
+      const data = fs.readFileSync(file);
+      data.writeInt8(99, second + 16); // the second batch's magic byte
+      fs.writeFileSync(file, data);
+      const reopened = new PartitionLog('t', 0, file);
+      expect(reopened.highWatermark).toBe(2);
+      reopened.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('finds the first batch at or after a timestamp', () => {
     const log = new PartitionLog('t', 0, null);
     log.append(batch(2, { timestamp: 1000 }));

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { BatchField, BatchHeader, splitBatches } from '../protocol/record-batch';
+import { BATCH_HEADER_SIZE, BatchField, BatchHeader, splitBatches } from '../protocol/record-batch';
 import { ProducerState } from './producer-state';
 
 export type FetchWaiter = () => void;
@@ -142,14 +142,17 @@ export class PartitionLog {
   }
 }
 
-/** Reads a persisted log, stopping at the first incomplete batch (a write cut short by a crash). */
+/** Reads a persisted log up to the first incomplete or damaged batch (a write cut short by a crash); the rest is dropped. */
 function splitBatchesLenient(data: Buffer): { batches: BatchHeader[]; validBytes: number } {
+  const batches: BatchHeader[] = [];
   let valid = 0;
-  while (valid + 12 <= data.length) {
-    const total = data.readInt32BE(valid + 8) + 12;
-    if (total < 61 || valid + total > data.length) break;
+  while (valid + BATCH_HEADER_SIZE <= data.length) {
+    const total = data.readInt32BE(valid + BatchField.batchLength) + 12;
+    if (total < BATCH_HEADER_SIZE || valid + total > data.length) break;
+    const one = splitBatches(data.subarray(valid, valid + total));
+    if (!one.ok) break;
+    batches.push(...one.batches);
     valid += total;
   }
-  const split = splitBatches(data.subarray(0, valid));
-  return split.ok ? { batches: split.batches, validBytes: valid } : { batches: [], validBytes: 0 };
+  return { batches, validBytes: valid };
 }
