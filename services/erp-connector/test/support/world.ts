@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { Client } from 'pg';
+import { sumAmounts } from '@budget-erp/money';
 import { contractFor, toKafkaHeaders, type PayloadOf, type Topic } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
 import { createTestDatabase, startTestBroker, waitFor, type TestBroker, type TestDatabase } from '@budget-erp/testing';
@@ -265,8 +266,6 @@ export function accepted(input: AcceptedInput): PayloadOf<'budget.accepted'> {
     amount: l.amount,
     syncedAmount: l.syncedAmount ?? null,
   }));
-  const cents = (a: string) => Math.round(Number(a) * 100);
-  const fmt = (c: number) => (c / 100).toFixed(2);
   return {
     budgetId: input.budgetId ?? `b-${randomUUID()}`,
     projectId: `p-${input.jobNumber}`,
@@ -285,8 +284,8 @@ export function accepted(input: AcceptedInput): PayloadOf<'budget.accepted'> {
       erpSystem: input.system,
       jobNumber: input.jobNumber,
       lines,
-      total: fmt(lines.reduce((s, l) => s + cents(l.amount), 0)),
-      syncedTotal: fmt(lines.reduce((s, l) => s + cents(l.syncedAmount ?? '0'), 0)),
+      total: sumAmounts(lines.map((l) => l.amount)),
+      syncedTotal: sumAmounts(lines.map((l) => l.syncedAmount ?? '0')),
       modificationIds: [],
     },
   };
