@@ -2,23 +2,26 @@ import { Topics } from '@budget-erp/contracts';
 import { collectTopic, createTestDatabase, startTestBroker, TestBroker, TestDatabase, TopicCollector, waitFor } from '@budget-erp/testing';
 import { DataSource } from 'typeorm';
 import { OutboxRelay, OutboxWriter, UnitOfWork } from '../src';
-import { lockedPayload } from './support/events';
+import { envelopeFor, eventMessage, lockedPayload, produceRaw } from './support/events';
 import { openMigratedDataSource } from './support/messaging-database';
+import { CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
 
-describe('outbox relay during a broker outage', () => {
+describe('broker outages', () => {
   let db: TestDatabase;
   let broker: TestBroker | undefined;
   let dataSource: DataSource;
   let relay: OutboxRelay;
   let collector: TopicCollector | undefined;
+  let inbox: TestInboxApp | undefined;
   const writer = new OutboxWriter({ serviceName: 'budget' });
 
   beforeAll(async () => {
     db = await createTestDatabase('relay_outage');
-    dataSource = await openMigratedDataSource(db.url);
+    dataSource = await openMigratedDataSource(db.url, [CreateAppliedEffects1700000000999]);
   });
 
   afterAll(async () => {
+    await inbox?.close();
     await relay?.stop();
     await collector?.stop();
     await broker?.stop();
@@ -58,5 +61,28 @@ describe('outbox relay during a broker outage', () => {
       description: 'the held event marked published',
     });
     await waitFor(() => relay.isHealthy(), { description: 'the relay healthy again' });
+  });
+
+  it('when the broker is down as the service starts, the inbox still lets the app start, reports unhealthy, and consumes once the broker is up', async () => {
+    await relay?.stop();
+    await collector?.stop();
+    collector = undefined;
+    await broker?.stop();
+    broker = undefined;
+    const probe = await startTestBroker();
+    const port = Number(probe.brokers.split(':')[1]);
+    await probe.stop();
+
+    inbox = await startTestInboxApp({ dataSource, brokers: [`127.0.0.1:${port}`], groupId: 'late-broker-consumer' });
+    expect(inbox.transport.isHealthy()).toBe(false);
+
+    broker = await startTestBroker({ port });
+    const envelope = envelopeFor(Topics.BudgetLocked, 'budget-late-broker');
+    await produceRaw(broker.brokerList, Topics.BudgetLocked, [eventMessage(envelope, lockedPayload('budget-late-broker'))]);
+    await waitFor(async () => (await dataSource.query('SELECT 1 FROM inbox_messages WHERE message_id = $1', [envelope.id])).length === 1, {
+      timeoutMs: 40_000,
+      description: 'the event consumed after the broker came up',
+    });
+    expect(inbox.transport.isHealthy()).toBe(true);
   });
 });

@@ -31,6 +31,7 @@ export interface InboxTransportOptions {
   sessionTimeoutMs?: number;
   /** Partitions handled at the same time (default 1); order within a partition is always kept. */
   partitionsConsumedConcurrently?: number;
+  /** kafkajs's own logs (default none: start failures, crashes and dead letters are logged here). */
   kafkaLogLevel?: logLevel;
 }
 
@@ -142,7 +143,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       return;
     }
     await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
-    const kafka = createKafka(this.options.brokers, this.options.clientId, this.options.kafkaLogLevel ?? logLevel.ERROR, this.options.security);
+    const kafka = createKafka(this.options.brokers, this.options.clientId, this.options.kafkaLogLevel ?? logLevel.NOTHING, this.options.security);
     this.admin = kafka.admin();
     await this.admin.connect();
     await ensureTopics(this.admin, [...topics, ...topics.map(dlqTopic)]);

@@ -26,7 +26,8 @@ interface PgPoolLike {
 export async function openRelayConnection(dataSource: DataSource, applicationName: string): Promise<RelayConnection> {
   const pool = (dataSource.driver as unknown as { master?: PgPoolLike }).master;
   if (pool?.Client && pool.options) {
-    const client = new pool.Client({ ...pool.options, password: pool.options.password, application_name: applicationName });
+    // A statement that hangs (e.g. a silent network partition) fails instead of stalling the relay.
+    const client = new pool.Client({ ...pool.options, password: pool.options.password, application_name: applicationName, query_timeout: 30_000 });
     let lost: Error | undefined;
     client.on('error', (error) => {
       lost = error;
