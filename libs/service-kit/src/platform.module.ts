@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AuthModule, DEV_JWT_SECRET } from '@budget-erp/auth';
 import { MessagingModule, MessagingModuleOptions, messagingEntities, messagingMigrations } from '@budget-erp/messaging';
-import type { BaseServiceConfig } from './config/load-config';
+import { BaseServiceConfig, kafkaSecurityOf } from './config/load-config';
 import { DatabaseModule, DatabaseOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthController } from './health/health.controller';
@@ -45,7 +45,7 @@ class PlatformChecks implements OnModuleInit {
 
   onModuleInit(): void {
     this.health.register('database', databaseCheck(this.dataSource));
-    this.health.register('broker', brokerCheck(this.config.KAFKA_BROKERS, this.serviceName));
+    this.health.register('broker', brokerCheck(this.config.KAFKA_BROKERS, this.serviceName, { security: kafkaSecurityOf(this.config) }));
   }
 }
 
@@ -75,7 +75,7 @@ export class PlatformModule {
         }),
         ...(options.messaging === false
           ? []
-          : [MessagingModule.forRoot({ serviceName, brokers: config.KAFKA_BROKERS, ...(options.messaging ?? {}) })]),
+          : [MessagingModule.forRoot({ serviceName, brokers: config.KAFKA_BROKERS, security: kafkaSecurityOf(config), ...(options.messaging ?? {}) })]),
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

@@ -6,14 +6,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { createInboxTransport, InboxTransportOptions } from '@budget-erp/messaging';
 import { correlationAndRequestLog, jsonBodyParser } from './http/http-middleware';
-import { logLevels, LogLevel } from './config/load-config';
+import { kafkaSecurityOf, logLevels, LogLevel } from './config/load-config';
 import { JsonLogger } from './logging/json-logger';
 import { MetricsService } from './metrics/metrics.service';
 import type { BaseServiceConfig } from './config/load-config';
 import { SERVICE_CONFIG } from './platform.module';
 
-/** One Kafka consumer group of the service; brokers, client id and data source come from the platform. */
-export type InboxEntry = Omit<InboxTransportOptions, 'brokers' | 'clientId' | 'dataSource'> & { clientId?: string };
+/** One Kafka consumer group of the service; brokers, TLS/SASL, client id and data source come from the platform. */
+export type InboxEntry = Omit<InboxTransportOptions, 'brokers' | 'security' | 'clientId' | 'dataSource'> & { clientId?: string };
 
 export interface StartServiceOptions {
   name: string;
@@ -69,6 +69,7 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
       const strategy = createInboxTransport({
         ...entry,
         brokers: config.KAFKA_BROKERS,
+        security: kafkaSecurityOf(config),
         clientId: entry.clientId ?? `${options.name}-${entry.label ?? entry.groupId}`,
         dataSource,
       });

@@ -19,16 +19,12 @@ export interface EnvCase {
 export interface EnvVerdict {
   /** What the service would refuse to start with, one line per variable. */
   problems: string[];
-  /** Variables set that the service's schema does not read (misspelt, or not supported yet). */
+  /** Variables set that the service's schema does not read (misspelt, or not supported). */
   unread: string[];
 }
 
-/**
- * Variables a process may get without its config schema reading them: Node's own, and the Kafka
- * security settings production needs that the platform does not read yet (deploy/README.md).
- */
+/** Variables a process may get without its config schema reading them: Node's own. */
 export const VARIABLES_OUTSIDE_THE_SCHEMA = ['NODE_ENV', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
-export const KAFKA_SECURITY_VARIABLES = ['KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'];
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const ERP_SYSTEM_LIST = /^(cmic|sage300cre|quickbooks)(,(cmic|sage300cre|quickbooks))*$/;
@@ -79,15 +75,12 @@ export function validateEnvironments(cases: EnvCase[]): EnvVerdict[] {
   return JSON.parse(lines[lines.length - 1]) as EnvVerdict[];
 }
 
-/**
- * Problems of validated environments: what the service would refuse, and variables it would not
- * read. `tolerated` names variables knowingly set ahead of the services' support.
- */
-export function envVerdictProblems(cases: EnvCase[], verdicts: EnvVerdict[], tolerated: string[] = []): string[] {
+/** Problems of validated environments: what the service would refuse, and variables it would not read. */
+export function envVerdictProblems(cases: EnvCase[], verdicts: EnvVerdict[]): string[] {
   return cases.flatMap((c, i) => [
     ...verdicts[i].problems,
     ...verdicts[i].unread
-      .filter((key) => !VARIABLES_OUTSIDE_THE_SCHEMA.includes(key) && !tolerated.includes(key))
+      .filter((key) => !VARIABLES_OUTSIDE_THE_SCHEMA.includes(key))
       .map((key) => `${c.where}: sets ${key}, which the ${c.service} config schema does not read`),
   ]);
 }

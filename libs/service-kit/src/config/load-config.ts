@@ -1,4 +1,6 @@
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
+import { kafkaSaslMechanisms, KafkaSecurity } from '@budget-erp/messaging';
 
 /** Thrown at start when the environment does not match the service's config schema. */
 export class ConfigError extends Error {
@@ -99,19 +101,89 @@ export const baseServiceConfigShape = {
   JWT_ISSUER: z.string().optional().describe('the required token issuer'),
   JWT_AUDIENCE: z.string().optional().describe('the required token audience'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe(`one of ${logLevels.join(', ')}`),
+  KAFKA_SSL: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((value) => ['true', '1', 'yes'].includes(value))
+    .optional()
+    .describe('true or false: TLS to the Kafka brokers'),
+  KAFKA_SSL_CA_FILE: z
+    .string()
+    .refine(isReadableFile, 'no readable file at that path')
+    .optional()
+    .describe('the path of a PEM bundle of the CAs that sign the Kafka brokers\' certificates'),
+  KAFKA_SASL_MECHANISM: z.enum(kafkaSaslMechanisms).optional().describe(`one of ${kafkaSaslMechanisms.join(', ')}`),
+  KAFKA_SASL_USERNAME: z.string().optional().describe('the Kafka SASL user'),
+  // Zod messages for a string never quote the value, so a bad password cannot reach a ConfigError.
+  KAFKA_SASL_PASSWORD: z.string().optional().describe('the Kafka SASL password'),
 };
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type KafkaSecurityVariables = {
+  KAFKA_SSL?: unknown;
+  KAFKA_SSL_CA_FILE?: unknown;
+  KAFKA_SASL_MECHANISM?: unknown;
+  KAFKA_SASL_USERNAME?: unknown;
+  KAFKA_SASL_PASSWORD?: unknown;
+};
+
+// Refinements below also run when other variables are bad: values may still be the raw strings.
+const isOn = (flag: unknown) => flag === true || (typeof flag === 'string' && ['true', '1', 'yes'].includes(flag));
+const saslMissing = 'is missing: KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together';
 
 const hasTokenKey = (config: { JWT_SECRET?: unknown; JWKS_URL?: unknown }) => Boolean(config.JWT_SECRET || config.JWKS_URL);
 
 /** The platform's variables plus the service's own: `serviceConfigSchema({ PORT: port(3001), ERP_URL: url(['http']) })`. */
 export function serviceConfigSchema<Extra extends z.ZodRawShape = Record<never, never>>(extra: Extra = {} as Extra) {
-  return z.object({ ...baseServiceConfigShape, ...extra }).refine(hasTokenKey, {
-    path: ['JWT_SECRET'],
-    message: 'is missing: set JWT_SECRET (HS256 secret, development) or JWKS_URL (production)',
-    // Checked even when other variables are bad, so one run names every problem.
-    when: () => true,
-  });
+  // Checked even when other variables are bad, so one run names every problem.
+  const always = { when: () => true };
+  const sasl = (config: KafkaSecurityVariables) => Boolean(config.KAFKA_SASL_MECHANISM || config.KAFKA_SASL_USERNAME || config.KAFKA_SASL_PASSWORD);
+  return z
+    .object({ ...baseServiceConfigShape, ...extra })
+    .refine(hasTokenKey, {
+      path: ['JWT_SECRET'],
+      message: 'is missing: set JWT_SECRET (HS256 secret, development) or JWKS_URL (production)',
+      ...always,
+    })
+    .refine((config: KafkaSecurityVariables) => !sasl(config) || Boolean(config.KAFKA_SASL_MECHANISM), {
+      path: ['KAFKA_SASL_MECHANISM'],
+      message: `${saslMissing} (expected one of ${kafkaSaslMechanisms.join(', ')})`,
+      ...always,
+    })
+    .refine((config: KafkaSecurityVariables) => !sasl(config) || Boolean(config.KAFKA_SASL_USERNAME), {
+      path: ['KAFKA_SASL_USERNAME'],
+      message: saslMissing,
+      ...always,
+    })
+    .refine((config: KafkaSecurityVariables) => !sasl(config) || Boolean(config.KAFKA_SASL_PASSWORD), {
+      path: ['KAFKA_SASL_PASSWORD'],
+      message: saslMissing,
+      ...always,
+    })
+    .refine((config: KafkaSecurityVariables) => !config.KAFKA_SSL_CA_FILE || config.KAFKA_SSL === undefined || isOn(config.KAFKA_SSL), {
+      path: ['KAFKA_SSL_CA_FILE'],
+      message: 'is set while KAFKA_SSL is false: a CA bundle is only used over TLS',
+      ...always,
+    });
 }
 
 export const baseServiceConfigSchema = serviceConfigSchema();
 export type BaseServiceConfig = z.output<typeof baseServiceConfigSchema>;
+
+/** The Kafka TLS and SASL settings of a validated config, for every kafkajs client of the service. */
+export function kafkaSecurityOf(config: BaseServiceConfig): KafkaSecurity {
+  const security: KafkaSecurity = {};
+  if (config.KAFKA_SSL || config.KAFKA_SSL_CA_FILE) security.ssl = true;
+  if (config.KAFKA_SSL_CA_FILE) security.caFile = config.KAFKA_SSL_CA_FILE;
+  if (config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD) {
+    security.sasl = { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD };
+  }
+  return security;
+}

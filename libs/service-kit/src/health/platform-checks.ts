@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSecurityConfig, KafkaSecurity } from '@budget-erp/messaging';
 import type { DataSource } from 'typeorm';
 import { cachedCheck, HealthCheck } from './health.service';
 
@@ -10,10 +11,15 @@ export function databaseCheck(dataSource: DataSource): HealthCheck {
 }
 
 /** Connects a kafkajs admin with a short timeout; the outcome is cached so probes do not hammer the broker. */
-export function brokerCheck(brokers: string[], clientId: string, { timeoutMs = 1500, cacheMs = 5000 } = {}): HealthCheck {
+export function brokerCheck(
+  brokers: string[],
+  clientId: string,
+  { timeoutMs = 1500, cacheMs = 5000, security = {} }: { timeoutMs?: number; cacheMs?: number; security?: KafkaSecurity } = {},
+): HealthCheck {
   const kafka = new Kafka({
     clientId: `${clientId}-health`,
     brokers,
+    ...kafkaSecurityConfig(security),
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries: 0 },

@@ -73,9 +73,12 @@ export class JsonLogger implements LoggerService {
   }
 }
 
+// A logged config or client options object (KAFKA_SASL_PASSWORD, sasl.password, JWT_SECRET) never shows its secrets.
+const secretKey = /passw(or)?d|secret/i;
+
 function safeStringify(value: Fields): string {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return JSON.stringify(value, (key, v: unknown) => (typeof v === 'bigint' ? v.toString() : secretKey.test(key) && v !== undefined && v !== null ? '[redacted]' : v));
   } catch {
     return JSON.stringify({ time: value.time, level: value.level, service: value.service, message: String(value.message) });
   }
