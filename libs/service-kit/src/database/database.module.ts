@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, MixedList } from 'typeorm';
+import { DataSource, MigrationExecutor, MixedList } from 'typeorm';
 import { ensureDatabaseExists } from './ensure-database';
 
 type EntityList = MixedList<string | (new (...args: never[]) => unknown) | import('typeorm').EntitySchema>;
@@ -15,6 +16,36 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/** The `pg_advisory_lock` key that serializes the migrations of one service: a signed 64-bit integer, as text. */
+export function migrationLockKey(serviceName: string): string {
+  return createHash('sha256').update(`budget-erp:migrations:${serviceName}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Runs the pending migrations while holding the service's advisory lock, all on one connection, so
+ * replicas starting together migrate once: the others wait, then find nothing pending. A session
+ * lock rather than a transaction lock, because the migrations run in their own transaction on the
+ * same connection (the only one PGlite would let proceed anyway). Returns the migrations it ran.
+ */
+export async function runMigrationsLocked(dataSource: DataSource, serviceName: string): Promise<string[]> {
+  const key = migrationLockKey(serviceName);
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    await queryRunner.connect();
+    await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+    try {
+      const executor = new MigrationExecutor(dataSource, queryRunner);
+      executor.transaction = 'all';
+      return (await executor.executePendingMigrations()).map((migration) => migration.name);
+    } finally {
+      // A lost connection has released the lock already; its error must not hide the migration's.
+      await queryRunner.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+    }
+  } finally {
+    await queryRunner.release();
+  }
+}
+
 export async function createDataSource(options: DatabaseOptions): Promise<DataSource> {
   await ensureDatabaseExists(options.url);
   const dataSource = new DataSource({
@@ -22,13 +53,20 @@ export async function createDataSource(options: DatabaseOptions): Promise<DataSo
     url: options.url,
     entities: options.entities,
     migrations: options.migrations,
-    migrationsRun: true,
+    migrationsRun: false,
     synchronize: false,
     logging: false,
     ...(options.applicationName ? { applicationName: options.applicationName } : {}),
     extra: { max: options.poolSize ?? 5, connectionTimeoutMillis: 5000 },
   });
-  return dataSource.initialize();
+  await dataSource.initialize();
+  try {
+    await runMigrationsLocked(dataSource, options.applicationName ?? new URL(options.url).pathname.replace(/^\//, ''));
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+  return dataSource;
 }
 
 class DataSourceCloser implements OnApplicationShutdown {
@@ -39,7 +77,7 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-/** Provides the service's TypeORM `DataSource` (inject it by its class), migrated on start, never synchronized. */
+/** Provides the service's TypeORM `DataSource` (inject it by its class), migrated on start under an advisory lock, never synchronized. */
 @Global()
 @Module({})
 export class DatabaseModule {
