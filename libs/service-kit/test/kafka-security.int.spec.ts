@@ -1,11 +1,17 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { RunningBroker, startBroker } from '@budget-erp/kafka-dev-broker';
 import { createTestDatabase, startTestBroker, TestBroker, TestDatabase, waitFor } from '@budget-erp/testing';
 
 // The Kafka security settings on the wire. The dev broker speaks neither TLS nor SASL, so this checks
-// that the plaintext path still works with the settings read, and that a SASL password is never
-// written anywhere when the connection fails (the dev broker refuses SASL).
+// that the plaintext path still works with the settings read, that a SASL password is never written
+// anywhere when the connection fails (the dev broker refuses SASL), and TLS through a TLS-terminating
+// proxy in front of the dev broker (advertising the proxy).
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const secret = 'kafka-security-test-secret-0123';
 const canary = 'canary-Pa55word-c41f02';
@@ -109,3 +115,72 @@ describe('Kafka security settings against the dev broker', () => {
     expect(output).not.toContain(canary);
   });
 });
+
+describe('Kafka over TLS, through a TLS-terminating proxy in front of the dev broker', () => {
+  let directory: string;
+  let caFile: string;
+  let proxy: tls.Server;
+  let broker: RunningBroker;
+  let database: TestDatabase;
+  let service: Service | undefined;
+  const sockets = new Set<net.Socket>();
+
+  beforeAll(async () => {
+    directory = mkdtempSync(path.join(tmpdir(), 'service-kit-tls-'));
+    caFile = path.join(directory, 'broker.pem');
+    const keyFile = path.join(directory, 'broker.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', caFile], { stdio: 'ignore' });
+    let upstreamPort = 0;
+    proxy = tls.createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (client) => {
+      const upstream = net.connect(upstreamPort, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => (socket === client ? upstream : client).destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as net.AddressInfo).port;
+    broker = await startBroker({ port: 0, advertisedPort: proxyPort });
+    upstreamPort = broker.port;
+    database = await createTestDatabase('service_kit_kafka_tls');
+  });
+
+  afterEach(async () => {
+    await stopFixture(service);
+    service = undefined;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy?.close(resolve));
+    await broker?.stop();
+    await database?.drop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('when KAFKA_SSL is true with the CA bundle, events go through the relay and the inbox over TLS and the service is ready', async () => {
+    expect(broker.brokers).toBe(`127.0.0.1:${(proxy.address() as net.AddressInfo).port}`);
+    service = await startFixture({ DATABASE_URL: database.url, KAFKA_BROKERS: broker.brokers, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: caFile, LOG_LEVEL: 'warn' });
+    const editor = { sub: 'u1', name: 'Pat PM', email: 'pat@example.com', companyId: 'c1', perms: { budget: 'standard', erpIntegrations: 'none' }, privileges: [] };
+    const published = await fetch(`${service.url}/notifications/n-tls/sent`, { method: 'POST', headers: { authorization: `Bearer ${token(editor)}` } });
+    expect(published.status).toBe(201);
+    const { eventId } = (await published.json()) as { eventId: string };
+    const received = await waitFor(async () => (await fetch(`${service!.url}/probe/received/${eventId}`)).ok, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      description: 'the event to reach the inbox handler over TLS',
+    });
+    expect(received).toBe(true);
+    expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+  });
+
+  it('when KAFKA_SSL is true without the CA bundle, the self-signed broker certificate is refused and readiness says so', async () => {
+    service = await startFixture({ DATABASE_URL: database.url, KAFKA_BROKERS: broker.brokers, KAFKA_SSL: 'true', LOG_LEVEL: 'warn' });
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/broker .*unreachable.*(self-signed|certificate)/i);
+  });
+});
+
