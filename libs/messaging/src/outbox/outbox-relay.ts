@@ -249,16 +249,20 @@ export class OutboxRelay {
     return rows.length;
   }
 
+  /** Deletes old published rows, looking only at the oldest ones (index on seq) so it stays cheap. */
   private async purgePublished(runner: RelayConnection): Promise<void> {
     if (Date.now() - this.lastPurgeAt < 10 * 60_000) return;
     this.lastPurgeAt = Date.now();
     const retainMs = Math.max(0, Math.floor(this.options.retainPublishedMs ?? 7 * 24 * 3_600_000));
-    await this.database(() =>
-      runner.query(
-        `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages
-           WHERE published_at < now() - interval '${retainMs} milliseconds' ORDER BY seq LIMIT 10000)`,
-      ),
-    );
+    for (let round = 0; round < 20 && this.running && !this.nudged; round++) {
+      const deleted = await this.database(() =>
+        runner.query(
+          `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages ORDER BY seq LIMIT 1000)
+             AND published_at < now() - interval '${retainMs} milliseconds' RETURNING seq`,
+        ),
+      );
+      if (deleted.length < 1000) return;
+    }
   }
 
   private async send(rows: OutboxRow[]): Promise<void> {
