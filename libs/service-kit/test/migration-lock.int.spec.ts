@@ -2,8 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { messagingEntities, messagingMigrations } from '@budget-erp/messaging';
 import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createDataSource, DatabaseOptions, migrationLockKey } from '../src/database/database.module';
+import { JsonLogger } from '../src/logging/json-logger';
 
 // Slow on purpose, and fails when run twice: two replicas migrating at once would collide here.
 class CreateLedger1700000000100 implements MigrationInterface {
@@ -63,6 +65,8 @@ describe('migrations when replicas start together', () => {
 
   it('when another replica holds the migration lock, a starting one waits for it instead of migrating alongside', async () => {
     const holder = await createDataSource(options(database.url));
+    const lines: string[] = [];
+    Logger.overrideLogger(new JsonLogger('ledger', 'info', (line) => lines.push(line)));
     const runner = holder.createQueryRunner();
     await runner.connect();
     let starting: Promise<DataSource> | undefined;
@@ -75,12 +79,14 @@ describe('migrations when replicas start together', () => {
       });
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(startedAt).toBeUndefined();
+      expect(lines.some((line) => line.includes('another instance of ledger is migrating the database; waiting for it'))).toBe(true);
       const releasedAt = Date.now();
       await runner.query('SELECT pg_advisory_unlock($1::bigint)', [migrationLockKey('ledger')]);
       const started = await starting;
       expect(startedAt).toBeGreaterThanOrEqual(releasedAt);
       await started.destroy();
     } finally {
+      Logger.overrideLogger(new ConsoleLogger());
       await runner.release();
       await holder.destroy();
     }

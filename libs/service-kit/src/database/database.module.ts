@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, MigrationExecutor, MixedList } from 'typeorm';
 import { ensureDatabaseExists } from './ensure-database';
 
@@ -15,6 +15,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   applicationName?: string;
 }
+
+const logger = new Logger('Migrations');
 
 /** The `pg_advisory_lock` key that serializes the migrations of one service: a signed 64-bit integer, as text. */
 export function migrationLockKey(serviceName: string): string {
@@ -32,11 +34,17 @@ export async function runMigrationsLocked(dataSource: DataSource, serviceName: s
   const queryRunner = dataSource.createQueryRunner();
   try {
     await queryRunner.connect();
-    await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+    const [{ locked }] = (await queryRunner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key])) as { locked: boolean }[];
+    if (!locked) {
+      logger.log(`another instance of ${serviceName} is migrating the database; waiting for it`);
+      await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+    }
     try {
       const executor = new MigrationExecutor(dataSource, queryRunner);
       executor.transaction = 'all';
-      return (await executor.executePendingMigrations()).map((migration) => migration.name);
+      const ran = (await executor.executePendingMigrations()).map((migration) => migration.name);
+      if (ran.length > 0) logger.log(`ran ${ran.length} migration(s): ${ran.join(', ')}`);
+      return ran;
     } finally {
       // A lost connection has released the lock already; its error must not hide the migration's.
       await queryRunner.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
