@@ -5,15 +5,21 @@
  *   npm start -- --fresh        wipe the dev broker's and PGlite's data first
  *   npm start -- --memory       keep nothing on disk
  *   npm start -- --quiet        do not echo the services' logs
+ *   npm start -- --ephemeral-ports --database-prefix t_x_   free ports and throw-away databases (tests)
  */
 import { DEFAULT_DATA_DIR, DEV_JWT_SECRET, startPlatform } from './platform';
 
 async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = new Set(argv);
   const quiet = args.has('--quiet');
+  const prefixIndex = argv.indexOf('--database-prefix');
+  const databasePrefix = prefixIndex >= 0 ? argv[prefixIndex + 1] : undefined;
   console.log('Starting the budget → ERP platform…');
   const platform = await startPlatform({
-    database: args.has('--pglite') ? 'pglite' : 'auto',
+    database: args.has('--pglite') ? 'pglite' : args.has('--postgres') ? 'postgres' : 'auto',
+    ports: args.has('--ephemeral-ports') ? 'ephemeral' : 'default',
+    ...(databasePrefix ? { databasePrefix } : {}),
     dataDir: args.has('--memory') ? undefined : DEFAULT_DATA_DIR,
     fresh: args.has('--fresh'),
     logLevel: process.env.LOG_LEVEL ?? 'info',
