@@ -29,6 +29,12 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).optional().describe('the consumer session timeout (at least 6000, as brokers require), in milliseconds (how soon a crashed process leaves its groups)'),
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
   BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
+  NODE_ENV: z.string().optional().describe('production requires ERP_CREDENTIALS_KEY'),
+}).superRefine((config, ctx) => {
+  // Outside production a fixed development key seals credentials; in production that would be no secret at all.
+  if (config.NODE_ENV === 'production' && !config.ERP_CREDENTIALS_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['ERP_CREDENTIALS_KEY'], message: 'is required when NODE_ENV=production (32 bytes, base64 or 64 hex digits)' });
+  }
 });
 
 export type ErpConnectorConfig = z.output<typeof erpConnectorConfigSchema>;
