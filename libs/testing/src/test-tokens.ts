@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { DEV_JWT_SECRET, signDevToken, TokenClaims } from '@budget-erp/auth';
 
 /** The people of the workflow, as token claims (company `company-1`). */
@@ -58,4 +59,15 @@ export type TestUser = keyof typeof testUsers;
 export function testToken(user: TestUser | TokenClaims, overrides: Partial<TokenClaims> = {}, secret = process.env.JWT_SECRET || DEV_JWT_SECRET): Promise<string> {
   const claims = typeof user === 'string' ? testUsers[user] : user;
   return signDevToken({ ...claims, ...overrides }, secret);
+}
+
+/**
+ * An HS256 JWT signed here with node:crypto, independently of the auth library, so a test also
+ * checks that the service accepts a standard token. Adds `iat` and an `exp` one hour later.
+ */
+export function signTestJwt(claims: Record<string, unknown>, secret: string, ttlSeconds = 3600): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ ...claims, iat: now, exp: now + ttlSeconds })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
