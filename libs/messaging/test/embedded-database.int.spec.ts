@@ -1,7 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { Topics } from '@budget-erp/contracts';
-import { collectTopic, startTestBroker, TestBroker, TopicCollector, waitFor } from '@budget-erp/testing';
+import { collectTopic, EmbeddedPostgres, startEmbeddedPostgres, startTestBroker, TestBroker, TopicCollector, waitFor } from '@budget-erp/testing';
 import { DataSource } from 'typeorm';
 import { OutboxRelay, OutboxWriter, UnitOfWork } from '../src';
 import { lockedPayload } from './support/events';
@@ -11,25 +9,12 @@ import { CreateAppliedEffects1700000000999, startTestInboxApp } from './support/
 // PGlite runs one transaction at a time across all connections: the relay must never hold one open
 // while it waits for Kafka, and the inbox must keep every query of a delivery on its transaction.
 describe('outbox and inbox on the embedded database (PGlite over pglite-socket)', () => {
-  let embedded: ChildProcess;
-  let address: string;
+  let embedded: EmbeddedPostgres;
   let broker: TestBroker;
   let followUps: TopicCollector;
 
   beforeAll(async () => {
-    embedded = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'support', 'embedded-postgres.ts')], {
-      cwd: path.join(__dirname, '..', '..', '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    address = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      embedded.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const match = /listening (\S+)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      embedded.on('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
-    });
+    embedded = await startEmbeddedPostgres();
     broker = await startTestBroker();
     followUps = await collectTopic(broker.brokers, Topics.BudgetUnlocked);
   });
@@ -37,17 +22,13 @@ describe('outbox and inbox on the embedded database (PGlite over pglite-socket)'
   afterAll(async () => {
     await followUps?.stop();
     await broker?.stop();
-    if (embedded && embedded.exitCode === null) {
-      const exited = new Promise((resolve) => embedded.once('exit', resolve));
-      embedded.kill('SIGTERM');
-      await exited;
-    }
+    await embedded?.stop();
   });
 
   it.each([5, 1])(
     'with a pool of %i connection(s), when services write, relay, consume and publish follow-ups concurrently, every event is applied once and nothing deadlocks',
     async (poolSize) => {
-      const dataSource: DataSource = await openMigratedDataSource(`postgres://postgres@${address}/postgres`, [CreateAppliedEffects1700000000999], poolSize);
+      const dataSource: DataSource = await openMigratedDataSource(embedded.url, [CreateAppliedEffects1700000000999], poolSize);
       const relay = new OutboxRelay(dataSource, { brokers: broker.brokerList, clientId: `embedded-relay-${poolSize}`, pollIntervalMs: 50 });
       relay.start();
       const inbox = await startTestInboxApp({ dataSource, brokers: broker.brokerList, groupId: `embedded-consumer-${poolSize}` });

@@ -1,7 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { messagingEntities, messagingMigrations } from '@budget-erp/messaging';
-import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
+import { createTestDatabase, EmbeddedPostgres, startEmbeddedPostgres, TestDatabase } from '@budget-erp/testing';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createDataSource, DatabaseOptions, migrationLockKey } from '../src/database/database.module';
@@ -116,32 +114,16 @@ describe('migrations when replicas start together', () => {
 // PGlite serves every connection from one session and runs one transaction at a time: the lock
 // must not make a service wait for itself there.
 describe('migrations on the embedded database (PGlite over pglite-socket)', () => {
-  let embedded: ChildProcess;
+  let embedded: EmbeddedPostgres;
   let url: string;
 
   beforeAll(async () => {
-    embedded = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'support', 'embedded-postgres.ts')], {
-      cwd: path.join(__dirname, '..', '..', '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const address = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      embedded.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const match = /listening (\S+)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      embedded.on('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
-    });
-    url = `postgres://postgres@${address}/postgres`;
+    embedded = await startEmbeddedPostgres();
+    url = embedded.url;
   });
 
   afterAll(async () => {
-    if (embedded && embedded.exitCode === null) {
-      const exited = new Promise((resolve) => embedded.once('exit', resolve));
-      embedded.kill('SIGTERM');
-      await exited;
-    }
+    await embedded?.stop();
   });
 
   it('when a service starts, then starts again, it migrates once and comes up both times', async () => {
