@@ -1,7 +1,5 @@
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { type TestBroker, type TopicCollector, collectTopic, startTestBroker, waitFor } from '@budget-erp/testing';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './support/embedded-postgres';
+import { type EmbeddedPostgres, type TestBroker, type TopicCollector, collectTopic, startEmbeddedPostgres, startTestBroker, waitFor } from '@budget-erp/testing';
 import { EventProducer, type RunningProcess, api, callers, startApproval, tokenFor } from './support/harness';
 import { budgetSent, newBudget } from './support/upstream-events';
 
@@ -16,7 +14,7 @@ describe('approval service on the embedded database', () => {
   const companyId = `co-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    [embedded, broker] = await Promise.all([startEmbeddedPostgres(path.resolve(__dirname, '..', '..', '..')), startTestBroker({ partitions: 1 })]);
+    [embedded, broker] = await Promise.all([startEmbeddedPostgres(), startTestBroker({ partitions: 1 })]);
     service = await startApproval({ db: { url: embedded.url }, broker });
     events = await EventProducer.connect(broker.brokers);
     accepted = await collectTopic(broker.brokers, 'budget.accepted');
