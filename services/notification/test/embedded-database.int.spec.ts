@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { loadConfig, type RunningService } from '@budget-erp/service-kit';
-import { type TestBroker, startTestBroker, waitFor } from '@budget-erp/testing';
+import { type EmbeddedPostgres, type TestBroker, startEmbeddedPostgres, startTestBroker, waitFor } from '@budget-erp/testing';
 import { SendDailySummariesHandler } from '../src/daily-summary/application/send-daily-summaries/send-daily-summaries.handler';
 import { notificationConfigSchema } from '../src/config';
 import { startNotificationService } from '../src/start';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './support/embedded-postgres';
 import { EventProducer, build } from './support/events';
 import { JWT_SECRET, api, tokenFor } from './support/harness';
 import { type TestSmtpServer, startTestSmtpServer } from './support/smtp-test-server';
@@ -23,7 +21,7 @@ describe('notification service on the embedded database', () => {
 
   beforeAll(async () => {
     [embedded, broker, smtp] = await Promise.all([
-      startEmbeddedPostgres(path.join(__dirname, '..', '..', '..')),
+      startEmbeddedPostgres(),
       startTestBroker({ partitions: 1 }),
       startTestSmtpServer(),
     ]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { type PayloadOf, type Topic, contractFor, toKafkaHeaders } from '@budget-erp/contracts';
+import { type PayloadOf, type Topic } from '@budget-erp/contracts';
+import { TestEventProducer } from '@budget-erp/testing';
 
 export const people = {
   ana: { userId: 'u-ana', name: 'Ana Project', email: 'ana@example.test' },
@@ -11,34 +11,20 @@ export const people = {
 
 /** Produces platform events through the real broker, as the other services would. */
 export class EventProducer {
-  private constructor(private readonly producer: Producer) {}
+  private constructor(private readonly events: TestEventProducer) {}
 
   static async connect(brokers: string): Promise<EventProducer> {
-    const kafka = new Kafka({ clientId: 'notification-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
-    await producer.connect();
-    return new EventProducer(producer);
+    return new EventProducer(await TestEventProducer.connect(brokers, 'notification-test'));
   }
 
   /** Sends one event; pass the same `id` again to redeliver it. Returns the event id. */
-  async send<T extends Topic>(topic: T, payload: PayloadOf<T> & { companyId: string }, id: string = randomUUID()): Promise<string> {
+  send<T extends Topic>(topic: T, payload: PayloadOf<T> & { companyId: string }, id: string = randomUUID()): Promise<string> {
     const subject = (payload as { budgetId?: string }).budgetId ?? payload.companyId;
-    const headers = toKafkaHeaders({
-      id,
-      source: '/test',
-      type: contractFor(topic).type,
-      specversion: '1.0',
-      time: new Date().toISOString(),
-      subject,
-      companyid: payload.companyId,
-      correlationid: randomUUID(),
-    });
-    await this.producer.send({ topic, messages: [{ key: subject, value: JSON.stringify(payload), headers }] });
-    return id;
+    return this.events.send(topic, payload, { id, subject });
   }
 
-  async close(): Promise<void> {
-    await this.producer.disconnect();
+  close(): Promise<void> {
+    return this.events.close();
   }
 }
 
