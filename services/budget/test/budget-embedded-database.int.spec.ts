@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@budget-erp/contracts';
-import { waitFor } from '@budget-erp/testing';
-import { now, person, startEmbeddedDatabase, startWorld, tokenFor, World } from './support';
+import { startEmbeddedPostgres, waitFor } from '@budget-erp/testing';
+import { now, person, startWorld, tokenFor, World } from './support';
 
 // PGlite runs one transaction at a time across connections: a unit of work that awaited a query on
 // another connection would hang here. This runs the whole export path on it, sweeper included.
@@ -14,7 +14,7 @@ let world: World;
 let pm: string;
 
 beforeAll(async () => {
-  world = await startWorld('budget_embedded', [Topics.BudgetSent], { EXPORT_TIMEOUT_MS: '60000', EXPORT_TIMEOUT_SWEEP_MS: '50' }, startEmbeddedDatabase);
+  world = await startWorld('budget_embedded', [Topics.BudgetSent], { EXPORT_TIMEOUT_MS: '60000', EXPORT_TIMEOUT_SWEEP_MS: '50' }, startEmbeddedPostgres);
   pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
 }, 60_000);
 

@@ -1,67 +1,23 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import * as path from 'node:path';
-import { Kafka, logLevel, Producer, Consumer } from 'kafkajs';
-import { contractFor, PayloadOf, Topic, toKafkaHeaders } from '@budget-erp/contracts';
-import { createTestDatabase, startTestBroker, TestBroker, TestDatabase, waitFor } from '@budget-erp/testing';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Consumer } from 'kafkajs';
+import { PayloadOf, Topic } from '@budget-erp/contracts';
+import {
+  createTestDatabase,
+  ServiceProcess,
+  signTestJwt,
+  startServiceProcess,
+  startTestBroker,
+  TestBroker,
+  TestDatabase,
+  TestEventProducer,
+  waitFor,
+} from '@budget-erp/testing';
 
 /** The service as its own Node process (as deployed), reachable over HTTP. */
-export interface RunningProcess {
-  url: string;
-  logs: string[];
-  close(): Promise<void>;
-}
+export type RunningProcess = ServiceProcess;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServiceProcess(env: Record<string, string>): Promise<RunningProcess> {
-  const port = await freePort();
-  const logs: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'services/budget/src/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: String(port), SWC_NODE_PROJECT: path.join(repoRoot, 'tsconfig.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const close = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  try {
-    await Promise.race([
-      waitFor(
-        async () => {
-          const response = await fetch(`${url}/health/live`).catch(() => undefined);
-          return response?.ok;
-        },
-        { timeoutMs: 45_000, intervalMs: 200, description: 'the budget service to listen' },
-      ),
-      exited.then(() => {
-        throw new Error(`the budget service exited with ${child.exitCode}:\n${logs.join('')}`);
-      }),
-    ]);
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { url, logs, close };
+function startBudgetProcess(env: Record<string, string>): Promise<RunningProcess> {
+  return startServiceProcess({ main: 'services/budget/src/main.ts', env, readyPath: '/health/live', name: 'the budget service' });
 }
 
 export const JWT_SECRET = 'budget-component-test-secret';
@@ -91,33 +47,6 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/** An in-memory PGlite served over the PostgreSQL protocol, as the platform's embedded fallback. */
-export async function startEmbeddedDatabase(): Promise<TestDatabase> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'support', 'embedded-postgres.ts')], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening (\S+)/.exec(output);
-      if (match) resolve(match[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then(() => reject(new Error(`embedded PostgreSQL exited: ${output}`)));
-  });
-  return {
-    name: 'postgres',
-    url: `postgres://postgres@${address}/postgres`,
-    drop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 export async function startWorld(
   name: string,
   recorded: Topic[],
@@ -132,11 +61,11 @@ export async function startWorld(
   await admin.disconnect();
 
   let service: RunningProcess | undefined;
-  let producer: Producer | undefined;
+  let producer: TestEventProducer | undefined;
   let consumer: Consumer | undefined;
   const stop = async () => {
     await consumer?.disconnect().catch(() => undefined);
-    await producer?.disconnect().catch(() => undefined);
+    await producer?.close().catch(() => undefined);
     await service?.close().catch(() => undefined);
     await broker.stop().catch(() => undefined);
     await db.drop().catch(() => undefined);
@@ -151,9 +80,8 @@ export async function startWorld(
     ...env,
   };
   try {
-    service = await startServiceProcess(serviceEnv);
-    producer = kafka.producer();
-    await producer.connect();
+    service = await startBudgetProcess(serviceEnv);
+    producer = await TestEventProducer.connect(broker.brokerList, `${name}-test`);
     const wire: WiredMessage[] = [];
     consumer = kafka.consumer({ groupId: `recorder-${randomUUID()}` });
     await consumer.connect();
@@ -174,19 +102,7 @@ export async function startWorld(
       db,
       wire,
       async publish(topic, payload, subject, companyId) {
-        const contract = contractFor(topic);
-        const value = contract.schema.parse(payload);
-        const headers = toKafkaHeaders({
-          id: randomUUID(),
-          source: '/component-test',
-          type: contract.type,
-          specversion: '1.0',
-          time: new Date().toISOString(),
-          subject,
-          companyid: companyId,
-          correlationid: randomUUID(),
-        });
-        await started.producer.send({ topic, messages: [{ key: subject, value: JSON.stringify(value), headers }] });
+        await started.producer.send(topic, payload, { subject, companyId, source: '/component-test', validate: true });
       },
       async http(method, path, token, body) {
         const response = await fetch(`${started.service.url}${path}`, {
@@ -204,7 +120,7 @@ export async function startWorld(
         await started.service.close();
       },
       async startService() {
-        started.service = await startServiceProcess(serviceEnv);
+        started.service = await startBudgetProcess(serviceEnv);
         service = started.service;
       },
       stop,
@@ -226,26 +142,19 @@ export interface Claims {
   privileges?: string[];
 }
 
-const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
-
 /** An HS256 token made here with node:crypto, independently of the code under test. */
 export async function tokenFor(claims: Claims): Promise<string> {
-  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const iat = Math.floor(Date.now() / 1000);
-  const body = base64url(
-    JSON.stringify({
+  return signTestJwt(
+    {
       sub: claims.sub ?? 'u-pm',
       name: claims.name ?? 'Pat Manager',
       email: claims.email ?? 'pat@example.com',
       companyId: claims.companyId,
       perms: claims.perms ?? { budget: 'admin', erpIntegrations: 'none' },
       privileges: claims.privileges ?? [],
-      iat,
-      exp: iat + 3600,
-    }),
+    },
+    JWT_SECRET,
   );
-  const signature = createHmac('sha256', JWT_SECRET).update(`${header}.${body}`).digest('base64url');
-  return `${header}.${body}.${signature}`;
 }
 
 export const person = (name: string) => ({ userId: `u-${name.toLowerCase()}`, name, email: `${name.toLowerCase()}@example.com` });
