@@ -6,7 +6,7 @@
  * (open loop), each service's peak RSS and CPU, and the export of one 50,000-line budget.
  */
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -20,6 +20,7 @@ const QUICK = args.includes('--quick');
 const N = Number(flag('n') ?? process.env.BENCH_N ?? (QUICK ? 40 : 200));
 const BIG_LINES = Number(flag('lines') ?? (QUICK ? 10000 : 50000));
 const SMALL_LINES = 5000;
+const PHASES = new Set((flag('phases') ?? '1,2,3').split(','));
 const BUDGETS_PER_COMPANY = 20;
 const SYSTEM: ErpSystem = 'cmic';
 const SAGA_TIMEOUT_MS = 120000;
@@ -71,6 +72,15 @@ function cpuTicks(pid: number): number {
   }
 }
 
+/** Nanoseconds the process's main thread spent runnable but waiting for a core. */
+function runQueueWaitNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
 function machineTicks(): { busy: number; total: number } {
   const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const idle = values[3] + (values[4] ?? 0);
@@ -84,6 +94,7 @@ const TICKS_PER_SECOND = 100;
 class PhaseMeter {
   private readonly peaks = new Map<string, number>();
   private readonly cpuStart = new Map<string, number>();
+  private readonly waitStart = new Map<string, number>();
   private machineStart = machineTicks();
   private started = Date.now();
   private timer?: NodeJS.Timeout;
@@ -93,7 +104,10 @@ class PhaseMeter {
   start(): this {
     this.started = Date.now();
     this.machineStart = machineTicks();
-    for (const [name, pid] of Object.entries(this.pids())) this.cpuStart.set(name, cpuTicks(pid));
+    for (const [name, pid] of Object.entries(this.pids())) {
+      this.cpuStart.set(name, cpuTicks(pid));
+      this.waitStart.set(name, runQueueWaitNs(pid));
+    }
     this.sample();
     this.timer = setInterval(() => this.sample(), 100);
     return this;
@@ -106,18 +120,26 @@ class PhaseMeter {
     }
   }
 
-  stop(): { peakRssMb: Record<string, number>; cpuPercent: Record<string, number>; machineBusyPercent: number; seconds: number } {
+  stop(): {
+    peakRssMb: Record<string, number>;
+    cpuPercent: Record<string, number>;
+    runQueuePercent: Record<string, number>;
+    machineBusyPercent: number;
+    seconds: number;
+  } {
     clearInterval(this.timer);
     this.sample();
     const seconds = (Date.now() - this.started) / 1000;
     const cpuPercent: Record<string, number> = {};
+    const runQueuePercent: Record<string, number> = {};
     for (const [name, pid] of Object.entries(this.pids())) {
       cpuPercent[name] = Math.round(((cpuTicks(pid) - (this.cpuStart.get(name) ?? 0)) / TICKS_PER_SECOND / seconds) * 100);
+      runQueuePercent[name] = Math.round(((runQueueWaitNs(pid) - (this.waitStart.get(name) ?? 0)) / 1e9 / seconds) * 100);
     }
     const machine = machineTicks();
     const machineBusyPercent = Math.round(((machine.busy - this.machineStart.busy) / Math.max(1, machine.total - this.machineStart.total)) * 100 * cpus().length);
     const peakRssMb = Object.fromEntries([...this.peaks].map(([name, kb]) => [name, Math.round(kb / 1024)]));
-    return { peakRssMb, cpuPercent, machineBusyPercent, seconds };
+    return { peakRssMb, cpuPercent, runQueuePercent, machineBusyPercent, seconds };
   }
 }
 
@@ -126,6 +148,7 @@ class PhaseMeter {
 /** Watches the topics that mark saga steps, keyed by budget id. */
 class Wire {
   private readonly seen = new Map<string, number[]>();
+  private readonly ids = new Map<string, string>();
   private readonly waiters = new Map<string, (() => void)[]>();
   private consumer?: Consumer;
 
@@ -138,6 +161,7 @@ class Wire {
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const key = `${topic}|${message.key?.toString()}`;
+        if (!this.ids.has(key)) this.ids.set(key, message.headers?.ce_id?.toString() ?? '');
         const list = this.seen.get(key) ?? [];
         list.push(Date.now());
         this.seen.set(key, list);
@@ -146,6 +170,15 @@ class Wire {
       },
     });
     await Promise.race([joined, sleep(30000).then(() => Promise.reject(new Error('bench consumer did not join within 30 s')))]);
+  }
+
+  /** The CloudEvents id of the first event of a topic for a budget. */
+  eventId(topic: string, budgetId: string): string | undefined {
+    return this.ids.get(`${topic}|${budgetId}`);
+  }
+
+  firstAt(topic: string, budgetId: string): number {
+    return this.seen.get(`${topic}|${budgetId}`)?.[0] ?? NaN;
   }
 
   count(topic: string, budgetId: string): number {
@@ -250,36 +283,73 @@ async function budgetStatus(p: Prepared): Promise<string | undefined> {
 
 interface SagaTimes {
   sentAt: number;
+  sendAnsweredAt: number;
+  acceptedAt: number;
+  exportedAt: number;
   awaitingPostingAt: number;
+  postedAt: number;
   syncedAt: number;
 }
 
-/** send → accept → exported (awaiting_posting) → posted in the ERP → synced. */
+/**
+ * send → accept → export.succeeded → (the accountant posts in the ERP) → erp.posted. The budget
+ * service is not polled (polling would load it): when it applied export.succeeded
+ * (awaiting_posting) and erp.posted (synced) is read afterwards from its inbox table.
+ */
 async function runSaga(p: Prepared, wire: Wire, postInErp = true): Promise<SagaTimes> {
   const sentAt = Date.now();
   const sent = await p.client.budget('pm', 'POST', `/budgets/${p.budgetId}/send-to-erp`, {});
   if (sent.status !== 202) throw new Error(`send: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const sendAnsweredAt = Date.now();
   // The approval service learns of the budget from budget.sent; until then accept answers 404/409.
-  await until(
-    'accept',
-    async () => {
-      const r = await p.client.approval('approver', 'POST', `/erp-integrations/budgets/${p.budgetId}/accept`, {});
-      if (r.status === 202) return true;
-      if (r.status !== 404 && r.status !== 409) throw new Error(`accept: ${r.status} ${JSON.stringify(r.body)}`);
-      return undefined;
-    },
-    SAGA_TIMEOUT_MS,
-    10,
-  );
+  let delay = 10;
+  const deadline = Date.now() + SAGA_TIMEOUT_MS;
+  for (;;) {
+    const r = await p.client.approval('approver', 'POST', `/erp-integrations/budgets/${p.budgetId}/accept`, {});
+    if (r.status === 202) break;
+    if (r.status !== 404 && r.status !== 409) throw new Error(`accept: ${r.status} ${JSON.stringify(r.body)}`);
+    if (Date.now() > deadline) throw new Error(`accept still ${r.status} after ${SAGA_TIMEOUT_MS} ms`);
+    await sleep(delay);
+    delay = Math.min(200, delay * 2);
+  }
+  const acceptedAt = Date.now();
   await wire.waitFor(Topics.ExportSucceeded, p.budgetId, SAGA_TIMEOUT_MS);
-  await until('awaiting_posting', async () => ((await budgetStatus(p)) === 'awaiting_posting' ? true : undefined), 30000, 10);
-  const awaitingPostingAt = Date.now();
-  if (!postInErp) return { sentAt, awaitingPostingAt, syncedAt: NaN };
+  const exportedAt = wire.firstAt(Topics.ExportSucceeded, p.budgetId);
+  if (!postInErp) return { sentAt, sendAnsweredAt, acceptedAt, exportedAt, awaitingPostingAt: NaN, postedAt: NaN, syncedAt: NaN };
   const posted = await p.client.simulator('POST', `/_sim/${SYSTEM}/jobs/${p.jobNumber}/post-entries?companyId=${encodeURIComponent(p.client.companyId)}`, {});
   if (posted.status !== 200) throw new Error(`post entries: ${posted.status}`);
   await wire.waitFor(Topics.ErpPosted, p.budgetId, SAGA_TIMEOUT_MS);
-  await until('synced', async () => ((await budgetStatus(p)) === 'synced' ? true : undefined), 30000, 20);
-  return { sentAt, awaitingPostingAt, syncedAt: Date.now() };
+  const postedAt = wire.firstAt(Topics.ErpPosted, p.budgetId);
+  return { sentAt, sendAnsweredAt, acceptedAt, exportedAt, awaitingPostingAt: NaN, postedAt, syncedAt: NaN };
+}
+
+/** Fills in when the budget service applied export.succeeded and erp.posted (its inbox rows), waiting (bounded) for the last ones. */
+async function budgetAppliedTimes(e2e: E2ePlatform, wire: Wire, pairs: { p: Prepared; times: SagaTimes }[], withPosting: boolean): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl(e2e, 'budget') });
+  await db.connect();
+  try {
+    const wanted = new Map<string, (at: number) => void>();
+    for (const { p, times } of pairs) {
+      const exported = wire.eventId(Topics.ExportSucceeded, p.budgetId);
+      if (exported) wanted.set(exported, (at) => (times.awaitingPostingAt = at));
+      const posted = withPosting ? wire.eventId(Topics.ErpPosted, p.budgetId) : undefined;
+      if (posted) wanted.set(posted, (at) => (times.syncedAt = at));
+    }
+    const deadline = Date.now() + 60000;
+    while (wanted.size && Date.now() < deadline) {
+      const { rows } = await db.query<{ message_id: string; at: Date }>(
+        `SELECT message_id, processed_at AS at FROM inbox_messages WHERE consumer_group LIKE 'budget%' AND message_id = ANY($1)`,
+        [[...wanted.keys()]],
+      );
+      for (const row of rows) {
+        wanted.get(row.message_id)?.(row.at.getTime());
+        wanted.delete(row.message_id);
+      }
+      if (wanted.size) await sleep(250);
+    }
+  } finally {
+    await db.end();
+  }
 }
 
 /** Every budget synced, exactly one export in the ERP per send, one export.succeeded per budget. */
@@ -297,6 +367,98 @@ async function verify(prepared: Prepared[], wire: Wire, expectStatus = 'synced')
   return { ok: problems.length === 0, problems };
 }
 
+// ---------- where the time goes: the services' own inbox and outbox tables ----------
+
+function databaseUrl(e2e: E2ePlatform, service: string): string {
+  const name = /\/([^/\s]+)$/.exec(e2e.platform.databases[service] ?? '')?.[1];
+  return `${process.env.DATABASE_ADMIN_URL?.replace(/\/[^/]*$/, '') ?? 'postgres://postgres@127.0.0.1:5432'}/${name}`;
+}
+
+/** Per service: how fast its inbox applied events (one at a time) and how long its outbox rows waited for the relay. */
+async function pipelineReport(e2e: E2ePlatform, from: number, to: number): Promise<void> {
+  for (const service of SERVICE_NAMES) {
+    const db = new Client({ connectionString: databaseUrl(e2e, service) });
+    await db.connect();
+    try {
+      const inbox = await db.query<{ topic: string; n: string; span: number }>(
+        `SELECT topic, count(*) AS n, extract(epoch FROM max(processed_at) - min(processed_at)) AS span
+           FROM inbox_messages WHERE processed_at BETWEEN $1 AND $2 GROUP BY ROLLUP(topic) ORDER BY topic NULLS LAST`,
+        [new Date(from), new Date(to)],
+      );
+      const outbox = await db.query<{ n: string; p50: number; p99: number }>(
+        `SELECT count(*) AS n,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM published_at - created_at)) * 1000 AS p50,
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM published_at - created_at)) * 1000 AS p99
+           FROM outbox_messages WHERE created_at BETWEEN $1 AND $2 AND published_at IS NOT NULL`,
+        [new Date(from), new Date(to)],
+      );
+      const total = inbox.rows.find((r) => r.topic === null);
+      const rate = total && Number(total.span) > 0 ? (Number(total.n) / Number(total.span)).toFixed(0) : '-';
+      const o = outbox.rows[0];
+      out(
+        `    ${service.padEnd(13)} inbox applied ${total?.n ?? 0} events at ${rate}/s while busy (${inbox.rows
+          .filter((r) => r.topic !== null)
+          .map((r) => `${r.topic}=${r.n}`)
+          .join(' ')}); outbox ${o?.n ?? 0} events, created→published p50=${Math.round(Number(o?.p50 ?? NaN))} ms p99=${Math.round(Number(o?.p99 ?? NaN))} ms`,
+      );
+    } finally {
+      await db.end();
+    }
+  }
+}
+
+/** Samples pg_stat_activity of the services' databases: what their connections are doing (or waiting for). */
+class DatabaseSampler {
+  private readonly counts = new Map<string, Map<string, number>>();
+  private db?: Client;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+
+  constructor(private readonly e2e: E2ePlatform) {}
+
+  async start(): Promise<this> {
+    this.db = new Client({ connectionString: databaseUrl(this.e2e, 'budget') });
+    await this.db.connect();
+    const names = Object.fromEntries(SERVICE_NAMES.map((s) => [new URL(databaseUrl(this.e2e, s)).pathname.slice(1), s]));
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.db!.query<{ datname: string; activity: string }>(
+        `SELECT datname, state || coalesce(' ' || wait_event_type || ':' || wait_event, '') AS activity
+           FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`,
+        [Object.keys(names)],
+      )
+        .then(({ rows }) => {
+          for (const row of rows) {
+            const service = names[row.datname];
+            const map = this.counts.get(service) ?? new Map<string, number>();
+            map.set(row.activity, (map.get(row.activity) ?? 0) + 1);
+            this.counts.set(service, map);
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (this.busy = false));
+    }, 50);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.db?.end();
+    for (const service of SERVICE_NAMES) {
+      const map = this.counts.get(service);
+      if (!map) continue;
+      const total = [...map.values()].reduce((a, b) => a + b, 0);
+      const top = [...map]
+        .filter(([activity]) => activity !== 'idle')
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([activity, n]) => `${activity} ${Math.round((n / total) * 100)}%`);
+      out(`    ${service.padEnd(13)} db connections: ${top.join(', ') || 'idle'} (of ${total} connection samples; the rest idle)`);
+    }
+  }
+}
+
 // ---------- report ----------
 
 const report: string[] = [];
@@ -304,9 +466,26 @@ function out(line = ''): void {
   console.log(line);
   report.push(line);
 }
+function stagesLine(times: SagaTimes[]): void {
+  const stages: [string, (t: SagaTimes) => number][] = [
+    ['send answered', (t) => t.sendAnsweredAt - t.sentAt],
+    ['accepted (approval has it)', (t) => t.acceptedAt - t.sendAnsweredAt],
+    ['export.succeeded', (t) => t.exportedAt - t.acceptedAt],
+    ['budget applied it (awaiting_posting)', (t) => t.awaitingPostingAt - t.exportedAt],
+    ['posted in ERP → erp.posted', (t) => t.postedAt - t.exportedAt],
+    ['budget applied it (synced)', (t) => t.syncedAt - t.postedAt],
+  ];
+  const parts = stages
+    .map(([name, f]) => [name, times.map(f).filter((v) => Number.isFinite(v))] as const)
+    .filter(([, values]) => values.length)
+    .map(([name, values]) => `${name} p50=${percentile(values, 50)}/p99=${percentile(values, 99)}`);
+  out(`    stages (ms)   ${parts.join('; ')}`);
+}
+
 function phaseLine(meter: ReturnType<PhaseMeter['stop']>): void {
   const names = [...SERVICE_NAMES, 'bench'];
   out(`    peak RSS MB   ${names.map((n) => `${n}=${meter.peakRssMb[n] ?? '?'}`).join('  ')}`);
+  out(`    main thread waiting for a core %  ${names.map((n) => `${n}=${meter.runQueuePercent[n] ?? '?'}`).join('  ')}`);
   out(`    CPU %         ${names.map((n) => `${n}=${meter.cpuPercent[n] ?? '?'}`).join('  ')}  (bench = broker + simulator + SMTP sink + load)  machine busy=${meter.machineBusyPercent}% of ${cpus().length * 100}%`);
 }
 
@@ -314,12 +493,15 @@ async function main(): Promise<void> {
   const cpu = cpus();
   out('Budget → ERP platform: end-to-end benchmark' + (QUICK ? ' (quick)' : ''));
   out(`Machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
+  out(`Load average before start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine competes for the same cores)`);
   out(`Settings: N=${N} budgets (${BUDGETS_PER_COMPANY} per company, one ERP job each, ${SYSTEM}), big budget ${BIG_LINES} lines`);
   out('Platform: dev broker, ERP simulator and SMTP sink in this process; the four services as child processes; PostgreSQL 15 on loopback');
   out('Targets: ≥150 sagas/s, p99 send→awaiting_posting ≤100 ms at half load, 50,000-line export ≤10 s, every service <256 MB RSS, memory flat 5,000→50,000 lines');
 
   const t0 = Date.now();
-  const e2e = await startE2ePlatform();
+  // BENCH_CPU_PROF=<dir>: every service writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : undefined;
+  const e2e = await startE2ePlatform(profile ? { serviceEnv: Object.fromEntries(SERVICE_NAMES.map((n) => [n, profile])) } : {});
   out(`Platform up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const pids = (): Record<string, number> => ({
     ...Object.fromEntries(SERVICE_NAMES.map((n) => [n, e2e.platform.services[n]!.process.pid!])),
@@ -334,30 +516,45 @@ async function main(): Promise<void> {
     const warm = await prepareCompanies(e2e, 5, 3, 'warm');
     await Promise.all(warm.map((p) => runSaga(p, wire)));
 
+    let maxRate = Number(flag('rate') ?? 10);
+    if (PHASES.has('1')) {
     // 1. Throughput: all N sagas at once (closed burst).
     out('');
     out(`1. Throughput: ${N} sagas started together, send → accept → export → post → synced`);
     let t = Date.now();
     const burst = await prepareCompanies(e2e, N, 3, 'burst');
     out(`    (prepared ${N} linked, locked, ready budgets in ${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    let meter = new PhaseMeter(pids).start();
+    const meter1 = new PhaseMeter(pids).start();
+    const sampler = await new DatabaseSampler(e2e).start();
     t = Date.now();
     const results = await Promise.allSettled(burst.map((p) => runSaga(p, wire)));
-    const wall = (Date.now() - t) / 1000;
-    const m1 = meter.stop();
-    const done = results.filter((r): r is PromiseFulfilledResult<SagaTimes> => r.status === 'fulfilled').map((r) => r.value);
+    const burstPairs = burst.flatMap((p, i) => (results[i].status === 'fulfilled' ? [{ p, times: (results[i] as PromiseFulfilledResult<SagaTimes>).value }] : []));
+    await budgetAppliedTimes(e2e, wire, burstPairs, true);
+    const m1 = meter1.stop();
+    await sampler.stop();
+    const done = burstPairs.map((x) => x.times).filter((d) => Number.isFinite(d.syncedAt));
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     const firstSent = Math.min(...done.map((d) => d.sentAt));
+    const wall = (Math.max(...done.map((d) => d.syncedAt)) - firstSent) / 1000;
     const exportWall = (Math.max(...done.map((d) => d.awaitingPostingAt)) - firstSent) / 1000;
-    const maxRate = done.length / wall;
+    maxRate = done.length / wall;
     out(`    completed ${done.length}/${N} in ${wall.toFixed(2)} s → ${maxRate.toFixed(1)} sagas/s (to awaiting_posting: ${(done.length / exportWall).toFixed(1)}/s)`);
     out(`    per-saga send→synced p50=${percentile(done.map((d) => d.syncedAt - d.sentAt), 50)} ms p99=${percentile(done.map((d) => d.syncedAt - d.sentAt), 99)} ms; send→awaiting_posting p50=${percentile(done.map((d) => d.awaitingPostingAt - d.sentAt), 50)} ms p99=${percentile(done.map((d) => d.awaitingPostingAt - d.sentAt), 99)} ms`);
+    stagesLine(done);
     if (errors.length) out(`    errors: ${errors.length}, first: ${(errors[0].reason as Error).message}`);
+    await pipelineReport(e2e, t, t + wall * 1000);
     const check = await verify(burst, wire);
     out(`    nothing lost or duplicated: ${check.ok ? 'yes' : `NO — ${check.problems.length} problems, e.g. ${check.problems.slice(0, 3).join('; ')}`}`);
     phaseLine(m1);
+    out(
+      `    CPU ms per saga ${Object.entries(m1.cpuPercent)
+        .map(([n, pct]) => `${n}=${Math.round((pct / 100) * m1.seconds * 1000 / Math.max(1, done.length))}`)
+        .join('  ')} → at most ~${Math.round((cpus().length * 1000) / Object.values(m1.cpuPercent).reduce((a, pct) => a + (pct / 100) * m1.seconds * 1000 / Math.max(1, done.length), 0))} sagas/s on ${cpus().length} idle cores, PostgreSQL not counted`,
+    );
     failed ||= !check.ok;
+    }
 
+    if (PHASES.has('2')) {
     // 2. Latency at half the maximum rate, open loop.
     checkDeadline();
     const rate = Math.max(1, maxRate / 2);
@@ -365,7 +562,7 @@ async function main(): Promise<void> {
     out('');
     out(`2. Latency: ${count} sagas started at ${rate.toFixed(1)}/s (half the maximum), open loop`);
     const paced = await prepareCompanies(e2e, count, 3, 'paced');
-    meter = new PhaseMeter(pids).start();
+    const meter = new PhaseMeter(pids).start();
     const begin = Date.now();
     const pending: Promise<SagaTimes>[] = [];
     for (let i = 0; i < paced.length; i++) {
@@ -374,29 +571,38 @@ async function main(): Promise<void> {
       pending.push(runSaga(paced[i], wire));
     }
     const pacedResults = await Promise.allSettled(pending);
+    const pacedPairs = paced.flatMap((p, i) => (pacedResults[i].status === 'fulfilled' ? [{ p, times: (pacedResults[i] as PromiseFulfilledResult<SagaTimes>).value }] : []));
+    await budgetAppliedTimes(e2e, wire, pacedPairs, true);
     const m2 = meter.stop();
-    const pacedDone = pacedResults.filter((r): r is PromiseFulfilledResult<SagaTimes> => r.status === 'fulfilled').map((r) => r.value);
+    const pacedDone = pacedPairs.map((x) => x.times).filter((d) => Number.isFinite(d.awaitingPostingAt));
+    const pacedErrors = pacedResults.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (pacedErrors.length) out(`    errors: ${pacedErrors.length}, first: ${(pacedErrors[0].reason as Error).message}`);
     const latencies = pacedDone.map((d) => d.awaitingPostingAt - d.sentAt);
     out(`    completed ${pacedDone.length}/${count}; send→awaiting_posting p50=${percentile(latencies, 50)} ms p90=${percentile(latencies, 90)} ms p99=${percentile(latencies, 99)} ms max=${Math.max(...latencies)} ms`);
-    out(`    (includes the approver's accept, issued as soon as the approval service has the budget; polled every 10 ms)`);
+    stagesLine(pacedDone);
+    out(`    (includes the approver's accept, retried from 10 ms (doubling to 200 ms) until the approval service has the budget; awaiting_posting = when the budget service applied export.succeeded)`);
+    await pipelineReport(e2e, begin, Date.now());
     const check2 = await verify(paced, wire);
     out(`    nothing lost or duplicated: ${check2.ok ? 'yes' : `NO — ${check2.problems.slice(0, 3).join('; ')}`}`);
     phaseLine(m2);
     failed ||= !check2.ok;
+    }
 
     // 3. Large budgets: 5,000 then BIG_LINES lines.
-    for (const lines of [SMALL_LINES, BIG_LINES]) {
+    for (const lines of PHASES.has('3') ? [SMALL_LINES, BIG_LINES] : []) {
       checkDeadline();
       out('');
       out(`3. One ${lines.toLocaleString('en')}-line budget: send → accept → awaiting_posting`);
       const [big] = await prepareBig(e2e, lines);
       await sleep(1000);
-      meter = new PhaseMeter(pids).start();
+      const meter = new PhaseMeter(pids).start();
       const times = await runSaga(big, wire, false);
+      await budgetAppliedTimes(e2e, wire, [{ p: big, times }], false);
       const m3 = meter.stop();
       out(`    send→awaiting_posting ${((times.awaitingPostingAt - times.sentAt) / 1000).toFixed(2)} s`);
+      stagesLine([times]);
       const job = await big.client.simulator('GET', `/_sim/${SYSTEM}/jobs/${big.jobNumber}?companyId=${encodeURIComponent(big.client.companyId)}`);
-      out(`    ERP has ${(job.body?.budget as unknown[] | undefined)?.length ?? '?'} budget lines (the lines are summed per cost code) and ${(job.body?.exports as unknown[] | undefined)?.length ?? '?'} export(s)`);
+      out(`    ERP has ${(job.body?.exports as unknown[] | undefined)?.length ?? '?'} export(s), ${job.body?.unposted ?? '?'} unposted entries`);
       phaseLine(m3);
     }
     const hwm = Object.fromEntries(Object.entries(pids()).map(([n, pid]) => [n, Math.round(procStatus(pid).hwmKb / 1024)]));
@@ -425,15 +631,14 @@ async function prepareBig(e2e: E2ePlatform, lines: number): Promise<Prepared[]> 
     if (unlocked.status !== 200) throw new Error(`unlock: ${unlocked.status}`);
     // How fast the API adds lines one by one, for the record.
     const addStart = Date.now();
-    const sample = 100;
+    const sample = 20;
     for (let i = 0; i < sample; i++) {
       const r = await p.client.budget('pm', 'POST', `/budgets/${p.budgetId}/lines`, { costCode: COST_CODES[i % 3].code, amount: '1.00' });
       if (r.status !== 201) throw new Error(`add line: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
     }
     const perAdd = (Date.now() - addStart) / sample;
     out(`    POST /budgets/:id/lines on a ${SMALL_LINES}-line budget: ${perAdd.toFixed(0)} ms per line (whole budget rewritten) → the rest inserted in SQL`);
-    const name = /\/([^/\s]+)$/.exec(e2e.platform.databases.budget)?.[1];
-    const db = new Client({ connectionString: `${process.env.DATABASE_ADMIN_URL?.replace(/\/[^/]*$/, '') ?? 'postgres://postgres@127.0.0.1:5432'}/${name}` });
+    const db = new Client({ connectionString: databaseUrl(e2e, 'budget') });
     await db.connect();
     try {
       const remaining = lines - SMALL_LINES - sample;
@@ -447,7 +652,7 @@ async function prepareBig(e2e: E2ePlatform, lines: number): Promise<Prepared[]> 
       await db.end();
     }
     const relocked = await p.client.budget('pm', 'POST', `/budgets/${p.budgetId}/lock`, {});
-    if (relocked.status !== 200) throw new Error(`lock: ${relocked.status}`);
+    if (relocked.status !== 200) throw new Error(`lock: ${relocked.status} ${JSON.stringify(relocked.body)}`);
     const view = await p.client.budget('pm', 'GET', `/budgets/${p.budgetId}`);
     out(`    budget has ${(view.body?.lines as unknown[] | undefined)?.length} lines, total ${view.body?.total}`);
   }
