@@ -1,37 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@budget-erp/testing';
 import { accepted, tokenFor, World } from './support/world';
 
 /** On the embedded database (PGlite, one transaction at a time) an export still lands once and its posting is seen. */
 const companyId = 'co-embedded';
-let embedded: ChildProcess;
+let embedded: EmbeddedPostgres;
 let world: World;
 
 beforeAll(async () => {
-  embedded = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'support', 'embedded-postgres.ts')], {
-    cwd: path.join(__dirname, '..', '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const address = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    embedded.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening (\S+)/.exec(output);
-      if (match) resolve(match[1]);
-    });
-    embedded.on('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
-  });
-  world = await World.start('erp_connector_embedded', { DATABASE_URL: `postgres://postgres@${address}/postgres` });
+  embedded = await startEmbeddedPostgres();
+  world = await World.start('erp_connector_embedded', { DATABASE_URL: embedded.url });
   expect((await world.http('PUT', '/erp/connection', tokenFor(companyId), { system: 'cmic' })).status).toBe(200);
 }, 60_000);
 
 afterAll(async () => {
   await world?.stop();
-  if (embedded && embedded.exitCode === null) {
-    const exited = new Promise((resolve) => embedded.once('exit', resolve));
-    embedded.kill('SIGTERM');
-    await exited;
-  }
+  await embedded?.stop();
 });
 
 it('exports after a lost reply exactly once per ERP, other ERPs busy alongside, and publishes erp.posted after posting', async () => {

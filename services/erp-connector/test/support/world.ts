@@ -1,72 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import * as path from 'node:path';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { sumAmounts } from '@budget-erp/money';
-import { contractFor, toKafkaHeaders, type PayloadOf, type Topic } from '@budget-erp/contracts';
+import { type PayloadOf, type Topic } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
-import { createTestDatabase, startTestBroker, waitFor, type TestBroker, type TestDatabase } from '@budget-erp/testing';
+import {
+  createTestDatabase,
+  signTestJwt,
+  startServiceProcess,
+  startTestBroker,
+  TestEventProducer,
+  waitFor,
+  type ServiceProcess,
+  type TestBroker,
+  type TestDatabase,
+} from '@budget-erp/testing';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-
-/** The connector in its own process, exactly as `npm start` runs it (jose, used by auth, is ESM-only). */
-export interface ServiceProcess {
-  url: string;
-  /** Every line the process wrote to stdout and stderr. */
-  output: string[];
-  child: ChildProcess;
-  /** SIGTERM, then SIGKILL after 10 s. */
-  close(): Promise<void>;
-  /** A crash: SIGKILL at once. */
-  kill(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/erp-connector/src/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: String(port), SWC_NODE_PROJECT: path.join(repoRoot, 'tsconfig.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const service: ServiceProcess = { url, output, child, close: () => stopWith('SIGTERM'), kill: () => stopWith('SIGKILL') };
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`erp-connector exited with ${child.exitCode}:\n${output.join('')}`);
-        const response = await fetch(`${url}/health/live`).catch(() => undefined);
-        return response?.ok;
-      },
-      { timeoutMs: 45_000, intervalMs: 200, description: 'the erp-connector to listen' },
-    );
-  } catch (error) {
-    await service.close();
-    throw error;
-  }
-  return service;
+/** The connector in its own process, exactly as `npm start` runs it. */
+function startConnectorProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  return startServiceProcess({ main: 'services/erp-connector/src/main.ts', env, readyPath: '/health/live', name: 'erp-connector' });
 }
 
 export const JWT_SECRET = 'erp-connector-component-test-secret';
@@ -110,7 +62,7 @@ export class World {
   service?: ServiceProcess;
   readonly wire: WiredMessage[] = [];
   readonly processes: ServiceProcess[] = [];
-  private producer?: Producer;
+  private producer?: TestEventProducer;
   private consumer?: Consumer;
 
   private constructor(
@@ -128,8 +80,7 @@ export class World {
       await admin.connect();
       await admin.createTopics({ topics: [...OUTPUT_TOPICS, 'budget.accepted', 'budget.import.requested'].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
       await admin.disconnect();
-      world.producer = kafka.producer();
-      await world.producer.connect();
+      world.producer = await TestEventProducer.connect(broker.brokerList, `${name}-test`);
       world.consumer = kafka.consumer({ groupId: `recorder-${randomUUID()}` });
       await world.consumer.connect();
       await world.consumer.subscribe({ topics: OUTPUT_TOPICS, fromBeginning: true });
@@ -154,7 +105,7 @@ export class World {
   }
 
   async startService(extra: Record<string, string> = {}): Promise<ServiceProcess> {
-    const service = await startServiceProcess(this.env(extra));
+    const service = await startConnectorProcess(this.env(extra));
     this.service = service;
     this.processes.push(service);
     return service;
@@ -166,18 +117,7 @@ export class World {
   }
 
   async publish<T extends Topic>(topic: T, payload: PayloadOf<T>, subject: string, companyId: string): Promise<void> {
-    const contract = contractFor(topic);
-    const headers = toKafkaHeaders({
-      id: randomUUID(),
-      source: '/component-test',
-      type: contract.type,
-      specversion: '1.0',
-      time: new Date().toISOString(),
-      subject,
-      companyid: companyId,
-      correlationid: randomUUID(),
-    });
-    await this.producer!.send({ topic, messages: [{ key: subject, value: JSON.stringify(contract.schema.parse(payload)), headers }] });
+    await this.producer!.send(topic, payload, { subject, companyId, source: '/component-test', validate: true });
   }
 
   async http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { [k: string]: unknown } }> {
@@ -226,7 +166,7 @@ export class World {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.producer?.close().catch(() => undefined);
     for (const p of this.processes) await p.close().catch(() => undefined);
     await this.sim.stop().catch(() => undefined);
     await this.broker.stop().catch(() => undefined);
@@ -238,11 +178,10 @@ export const person = (name: string) => ({ userId: `u-${name.toLowerCase()}`, na
 
 /** HS256 signed with node:crypto, independently of the auth library. */
 export function tokenFor(companyId: string, erpIntegrations: 'none' | 'read_only' | 'standard' | 'admin' = 'standard'): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const claims = { sub: 'u-ivy', name: 'Ivy Integrations', email: 'ivy@example.com', companyId, perms: { budget: 'none', erpIntegrations }, privileges: [], iat: now, exp: now + 3600 };
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
-  return `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
+  return signTestJwt(
+    { sub: 'u-ivy', name: 'Ivy Integrations', email: 'ivy@example.com', companyId, perms: { budget: 'none', erpIntegrations }, privileges: [] },
+    JWT_SECRET,
+  );
 }
 
 export interface AcceptedInput {
