@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { kafkaSecurityConfig } from '@budget-erp/messaging';
-import { baseServiceConfigSchema, ConfigError, kafkaSecurityOf, loadConfig, serviceConfigSchema } from '../src/config/load-config';
+import { baseServiceConfigSchema, kafkaSecurityOf, loadConfig, serviceConfigSchema } from '../src/config/load-config';
+import { configErrorOf } from './support/config-error';
 import { JsonLogger } from '../src/logging/json-logger';
 
 const validEnv = {
@@ -11,16 +12,6 @@ const validEnv = {
   JWT_SECRET: 'dev-secret-change-me',
 };
 const canary = 'canary-Pa55word-7f3e9c';
-
-function configErrorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Kafka TLS and SASL settings in the platform config', () => {
   let directory: string;

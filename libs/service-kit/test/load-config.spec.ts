@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import { baseServiceConfigSchema, ConfigError, loadConfig, port, serviceConfigSchema, url } from '../src/config/load-config';
+import { baseServiceConfigSchema, loadConfig, port, serviceConfigSchema, url } from '../src/config/load-config';
+import { configErrorOf } from './support/config-error';
 
 const validEnv = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/budget',
   KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
   JWT_SECRET: 'dev-secret-change-me',
 };
-
-function configErrorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('when the environment is valid, parses ports, broker lists and defaults', () => {
