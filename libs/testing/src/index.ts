@@ -6,3 +6,5 @@ export * from './test-tokens';
 export * from './embedded-postgres';
 export * from './service-process';
 export * from './event-producer';
+export * from './test-infra';
+export * from './http-json';

@@ -1,6 +1,8 @@
 import { createTokenVerifier } from '@budget-erp/auth';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { collectTopic, signTestJwt, startEmbeddedPostgres, startTestBroker, TestEventProducer } from '../src';
+import { collectTopic, httpJson, signTestJwt, startEmbeddedPostgres, startTestBroker, TestEventProducer } from '../src';
 
 describe('process and event helpers', () => {
   it('when an embedded PostgreSQL is started, it answers queries until stopped', async () => {
@@ -47,6 +49,31 @@ describe('process and event helpers', () => {
       await wire.stop();
       await events.close();
       await broker.stop();
+    }
+  });
+
+  it('when a JSON call is made, it sends the bearer token and the body, and reads an empty answer as null', async () => {
+    const seen: Array<{ method?: string; authorization?: string; contentType?: string; body: string }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        seen.push({ method: request.method, authorization: request.headers.authorization, contentType: request.headers['content-type'], body });
+        response.statusCode = request.method === 'DELETE' ? 204 : 201;
+        response.end(request.method === 'DELETE' ? '' : JSON.stringify({ ok: true }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await httpJson(baseUrl, 'POST', '/things', 't-1', { name: 'a' })).toEqual({ status: 201, body: { ok: true } });
+      expect(await httpJson(baseUrl, 'DELETE', '/things/1', 't-1')).toEqual({ status: 204, body: null });
+      expect(seen).toEqual([
+        { method: 'POST', authorization: 'Bearer t-1', contentType: 'application/json', body: '{"name":"a"}' },
+        { method: 'DELETE', authorization: 'Bearer t-1', contentType: undefined, body: '' },
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
