@@ -1,36 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { type PayloadOf, type Topic } from '@budget-erp/contracts';
 import {
+  type HttpAnswer,
   type ServiceProcess,
-  type TestBroker,
-  type TestDatabase,
+  type TestInfra,
   TestEventProducer,
-  createTestDatabase,
+  httpJson,
   signTestJwt,
   startServiceProcess,
-  startTestBroker,
+  startTestInfra,
 } from '@budget-erp/testing';
 
 type PermissionLevel = 'none' | 'read_only' | 'standard' | 'admin';
 
 export const JWT_SECRET = 'approval-test-secret-0123456789';
 
-export interface Infra {
-  db: TestDatabase;
-  broker: TestBroker;
-  stop(): Promise<void>;
-}
+export type Infra = TestInfra;
 
-export async function startInfra(prefix: string): Promise<Infra> {
-  const [db, broker] = await Promise.all([createTestDatabase(prefix), startTestBroker({ partitions: 1 })]);
-  return {
-    db,
-    broker,
-    stop: async () => {
-      await broker.stop();
-      await db.drop();
-    },
-  };
+export function startInfra(prefix: string): Promise<Infra> {
+  return startTestInfra(prefix);
 }
 
 export type RunningProcess = ServiceProcess;
@@ -78,19 +66,10 @@ export function tokenFor(caller: Caller, companyId: string): string {
   );
 }
 
-export interface ApiAnswer<T = unknown> {
-  status: number;
-  body: T;
-}
+export type ApiAnswer<T = unknown> = HttpAnswer<T>;
 
-export async function api<T = unknown>(service: { url: string }, token: string, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
-  const response = await fetch(`${service.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+export function api<T = unknown>(service: { url: string }, token: string, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+  return httpJson<T>(service.url, method, path, token, body);
 }
 
 /** Produces upstream events through the real broker, as the budget service and the ERP connector would. */

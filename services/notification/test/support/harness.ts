@@ -1,28 +1,16 @@
 import { signDevToken } from '@budget-erp/auth';
 import { loadConfig, type RunningService } from '@budget-erp/service-kit';
-import { type TestBroker, type TestDatabase, createTestDatabase, startTestBroker } from '@budget-erp/testing';
+import { type HttpAnswer, type TestInfra, httpJson, startTestInfra } from '@budget-erp/testing';
 import { notificationConfigSchema } from '../../src/config';
 import type { NotificationModuleOverrides } from '../../src/app.module';
 import { startNotificationService } from '../../src/start';
 
 export const JWT_SECRET = 'notification-test-secret-0123456789';
 
-export interface Infra {
-  db: TestDatabase;
-  broker: TestBroker;
-  stop(): Promise<void>;
-}
+export type Infra = TestInfra;
 
-export async function startInfra(prefix: string): Promise<Infra> {
-  const [db, broker] = await Promise.all([createTestDatabase(prefix), startTestBroker({ partitions: 1 })]);
-  return {
-    db,
-    broker,
-    stop: async () => {
-      await broker.stop();
-      await db.drop();
-    },
-  };
+export function startInfra(prefix: string): Promise<Infra> {
+  return startTestInfra(prefix);
 }
 
 /** Starts the real service (HTTP, inbox, dispatcher) on a free port against the test's infrastructure. */
@@ -68,18 +56,6 @@ export function tokenFor(
   );
 }
 
-export async function api<T = unknown>(
-  service: RunningService,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${service.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+export function api<T = unknown>(service: RunningService, token: string, method: string, path: string, body?: unknown): Promise<HttpAnswer<T>> {
+  return httpJson<T>(service.url, method, path, token, body);
 }
