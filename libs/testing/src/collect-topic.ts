@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from './wait-for';
 
-export interface CollectedMessage {
+export interface CollectedMessage<V = unknown> {
   topic: string;
   partition: number;
   offset: string;
@@ -10,21 +10,21 @@ export interface CollectedMessage {
   /** Header values decoded as UTF-8 strings. */
   headers: Record<string, string>;
   /** The value parsed as JSON, or the raw text when it is not JSON. */
-  value: unknown;
+  value: V;
   rawValue: string | null;
 }
 
-export interface TopicCollector {
-  readonly messages: CollectedMessage[];
+export interface TopicCollector<V = unknown> {
+  readonly messages: CollectedMessage<V>[];
   /** Waits until at least `count` messages arrived and returns them all. */
-  waitForCount(count: number, timeoutMs?: number): Promise<CollectedMessage[]>;
+  waitForCount(count: number, timeoutMs?: number): Promise<CollectedMessage<V>[]>;
   stop(): Promise<void>;
 }
 
 export interface CollectTopicOptions {
   /** Read from the start of the topic (default true). */
   fromBeginning?: boolean;
-  /** Partitions to create when the topic does not exist yet (default: the broker's default). */
+  /** Partitions to create when a topic does not exist yet (default: the broker's default). */
   numPartitions?: number;
 }
 
@@ -46,8 +46,14 @@ const parse = (text: string | null): unknown => {
   }
 };
 
-/** A throwaway consumer (own group) that records every message of a topic for assertions. */
-export async function collectTopic(brokers: string | string[], topic: string, options: CollectTopicOptions = {}): Promise<TopicCollector> {
+/** A throwaway consumer (own group) that records every message of one or more topics for assertions. */
+export async function collectTopic<V = unknown>(
+  brokers: string | string[],
+  topic: string | string[],
+  options: CollectTopicOptions = {},
+): Promise<TopicCollector<V>> {
+  const topics = typeof topic === 'string' ? [topic] : topic;
+  const described = topics.join(', ');
   const kafka = new Kafka({
     clientId: `collector-${randomUUID().slice(0, 8)}`,
     brokers: typeof brokers === 'string' ? brokers.split(',') : brokers,
@@ -57,19 +63,20 @@ export async function collectTopic(brokers: string | string[], topic: string, op
   await admin.connect();
   try {
     const existing = await admin.listTopics();
-    if (!existing.includes(topic)) {
+    const missing = topics.filter((t) => !existing.includes(t));
+    if (missing.length > 0) {
       await admin.createTopics({
-        topics: [{ topic, ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}) }],
+        topics: missing.map((t) => ({ topic: t, ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}) })),
         waitForLeaders: true,
       });
     }
   } finally {
     await admin.disconnect();
   }
-  const messages: CollectedMessage[] = [];
+  const messages: CollectedMessage<V>[] = [];
   const consumer = kafka.consumer({ groupId: `collector-${randomUUID()}`, allowAutoTopicCreation: false });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+  await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
   await consumer.run({
     eachMessage: async ({ topic: t, partition, message }) => {
       const rawValue = message.value ? message.value.toString('utf8') : null;
@@ -79,7 +86,7 @@ export async function collectTopic(brokers: string | string[], topic: string, op
         offset: message.offset,
         key: message.key ? message.key.toString('utf8') : null,
         headers: decodeHeaders(message.headers),
-        value: parse(rawValue),
+        value: parse(rawValue) as V,
         rawValue,
       });
     },
@@ -89,7 +96,7 @@ export async function collectTopic(brokers: string | string[], topic: string, op
     waitForCount: async (count, timeoutMs = 15_000) =>
       waitFor(() => (messages.length >= count ? [...messages] : undefined), {
         timeoutMs,
-        description: `${count} message(s) on ${topic} (got ${messages.length})`,
+        description: `${count} message(s) on ${described} (got ${messages.length})`,
       }),
     stop: async () => {
       await consumer.disconnect();
