@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Consumer } from 'kafkajs';
 import { PayloadOf, Topic } from '@budget-erp/contracts';
 import {
+  CollectedMessage,
+  collectTopic,
   createTestDatabase,
+  httpJson,
   ServiceProcess,
   signTestJwt,
   startServiceProcess,
@@ -10,6 +11,7 @@ import {
   TestBroker,
   TestDatabase,
   TestEventProducer,
+  TopicCollector,
   waitFor,
 } from '@budget-erp/testing';
 
@@ -22,12 +24,7 @@ function startBudgetProcess(env: Record<string, string>): Promise<RunningProcess
 
 export const JWT_SECRET = 'budget-component-test-secret';
 
-export interface WiredMessage {
-  topic: string;
-  key: string | null;
-  headers: Record<string, string>;
-  value: Record<string, unknown>;
-}
+export type WiredMessage = CollectedMessage<Record<string, unknown>>;
 
 /** The budget service over HTTP on a fresh database and a dev broker, plus a producer and a recorder. */
 export interface World {
@@ -54,17 +51,11 @@ export async function startWorld(
   database: () => Promise<TestDatabase> = () => createTestDatabase(name),
 ): Promise<World> {
   const [db, broker] = await Promise.all([database(), startTestBroker({ partitions: 1 })]);
-  const kafka = new Kafka({ clientId: `${name}-test`, brokers: broker.brokerList, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: recorded.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
-  await admin.disconnect();
-
   let service: RunningProcess | undefined;
   let producer: TestEventProducer | undefined;
-  let consumer: Consumer | undefined;
+  let recorder: TopicCollector<Record<string, unknown>> | undefined;
   const stop = async () => {
-    await consumer?.disconnect().catch(() => undefined);
+    await recorder?.stop().catch(() => undefined);
     await producer?.close().catch(() => undefined);
     await service?.close().catch(() => undefined);
     await broker.stop().catch(() => undefined);
@@ -80,19 +71,10 @@ export async function startWorld(
     ...env,
   };
   try {
+    recorder = await collectTopic<Record<string, unknown>>(broker.brokerList, recorded, { numPartitions: 1 });
+    const wire = recorder.messages;
     service = await startBudgetProcess(serviceEnv);
     producer = await TestEventProducer.connect(broker.brokerList, `${name}-test`);
-    const wire: WiredMessage[] = [];
-    consumer = kafka.consumer({ groupId: `recorder-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topics: recorded, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
-        wire.push({ topic, key: message.key?.toString() ?? null, headers, value: JSON.parse(message.value?.toString() ?? 'null') });
-      },
-    });
     const started = { service, producer };
     return {
       get service() {
@@ -104,14 +86,8 @@ export async function startWorld(
       async publish(topic, payload, subject, companyId) {
         await started.producer.send(topic, payload, { subject, companyId, source: '/component-test', validate: true });
       },
-      async http(method, path, token, body) {
-        const response = await fetch(`${started.service.url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : null };
+      http(method, path, token, body) {
+        return httpJson(started.service.url, method, path, token, body);
       },
       waitForWire(topic, predicate = () => true) {
         return waitFor(() => wire.find((m) => m.topic === topic && predicate(m)), { timeoutMs: 15_000, description: `a ${topic} message` });
