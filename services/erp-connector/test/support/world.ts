@@ -6,6 +6,7 @@ import { type PayloadOf, type Topic } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
 import {
   createTestDatabase,
+  httpJson,
   signTestJwt,
   startServiceProcess,
   startTestBroker,
@@ -121,13 +122,8 @@ export class World {
   }
 
   async http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { [k: string]: unknown } }> {
-    const response = await fetch(`${this.service!.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const answer = await httpJson<Record<string, unknown> | null>(this.service!.url, method, path, token, body);
+    return { status: answer.status, body: answer.body ?? {} };
   }
 
   async simControl<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
