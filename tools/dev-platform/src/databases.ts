@@ -32,7 +32,7 @@ export async function postgresReachable(adminUrl = ADMIN_URL): Promise<boolean> 
 }
 
 /** One database per service on a reachable PostgreSQL server, created when missing. */
-export function postgresProvider(options: { adminUrl?: string; prefix?: string } = {}): DatabaseProvider {
+export function postgresProvider(options: { adminUrl?: string; prefix?: string; fresh?: boolean } = {}): DatabaseProvider {
   const adminUrl = options.adminUrl ?? ADMIN_URL;
   const prefix = options.prefix ?? 'budget_erp_';
   return {
@@ -42,6 +42,7 @@ export function postgresProvider(options: { adminUrl?: string; prefix?: string }
       const client = new Client({ connectionString: adminUrl });
       await client.connect();
       try {
+        if (options.fresh) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
         if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
       } finally {

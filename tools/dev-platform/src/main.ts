@@ -2,7 +2,7 @@
  * `npm start`: the whole platform on embedded defaults, one process per service.
  *   npm start                   dev broker (unless KAFKA_BROKERS is set), PostgreSQL if reachable else PGlite
  *   npm start -- --pglite       force the embedded PGlite databases
- *   npm start -- --fresh        wipe the dev broker's and PGlite's data first
+ *   npm start -- --fresh        start from empty: wipe .dev-data and recreate the services' PostgreSQL databases
  *   npm start -- --memory       keep nothing on disk
  *   npm start -- --quiet        do not echo the services' logs
  *   npm start -- --ephemeral-ports --database-prefix t_x_   free ports and throw-away databases (tests)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DatabaseProvider,
@@ -22,7 +23,7 @@ export interface PlatformOptions {
   ports?: 'default' | 'ephemeral';
   /** Where the dev broker and PGlite keep data; undefined = memory only. */
   dataDir?: string;
-  /** Wipe the data dir first. */
+  /** Start from empty: wipe the data dir and recreate the PostgreSQL databases. */
   fresh?: boolean;
   logLevel?: string;
   /** Extra environment per service. */
@@ -64,6 +65,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const kafkaBrokers = options.kafkaBrokers ?? process.env.KAFKA_BROKERS;
     let brokers = kafkaBrokers;
     if (!brokers) {
+      if (options.fresh && options.dataDir) rmSync(join(options.dataDir, 'kafka'), { recursive: true, force: true });
       const { startBroker } = await import('@budget-erp/kafka-dev-broker');
       const broker = await startBroker({
         port: await portFor(options.ports, 9092),
@@ -77,7 +79,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const mode = options.database ?? 'auto';
     const usePostgres = mode === 'postgres' || (mode === 'auto' && (await postgresReachable()));
     const databases: DatabaseProvider = usePostgres
-      ? postgresProvider({ prefix: options.databasePrefix })
+      ? postgresProvider({ prefix: options.databasePrefix, fresh: options.fresh })
       : pgliteProvider({ dataDir: options.dataDir ? join(options.dataDir, 'pglite') : undefined, fresh: options.fresh });
     stoppables.push(databases);
 
