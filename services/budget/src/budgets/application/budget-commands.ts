@@ -51,7 +51,7 @@ export class BudgetCommands {
     const next = fold(decision.events, state);
     if (next.status !== 'present') throw new Error('a decided budget is absent');
     if (decision.events.length === 0) return { budget: next, events: [], version: version ?? 0 };
-    const saved = await saveBudget(manager, next, version);
+    const saved = await saveBudget(manager, next, state.status === 'present' && version !== null ? { budget: state, version } : null);
     for (const event of decision.events) await this.publish(manager, next, event);
     return { budget: next, events: decision.events, version: saved };
   }

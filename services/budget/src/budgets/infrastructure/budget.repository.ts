@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Budget } from '../domain/budget';
 import { toDomain, toRows } from './budget.mapper';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budget.orm-entity';
@@ -37,11 +38,17 @@ export async function listProjectBudgets(manager: EntityManager, companyId: stri
   return budgets;
 }
 
-/** Saves a budget if nobody saved it since `loadedVersion` (null: new budget); returns the new version. */
-export async function saveBudget(manager: EntityManager, budget: Budget, loadedVersion: number | null): Promise<number> {
-  const version = (loadedVersion ?? 0) + 1;
-  const rows = toRows(budget, version, new Date());
-  if (loadedVersion === null) {
+/**
+ * Saves a budget if nobody saved it since it was loaded (`loaded` null: a new budget); returns the new version.
+ * Only the lines and modifications that differ from the loaded ones are written, in statements of at most
+ * CHUNK_ROWS rows, so a large budget neither rewrites itself on every change nor exceeds PostgreSQL's
+ * 65,535 bind parameters in one statement.
+ */
+export async function saveBudget(manager: EntityManager, budget: Budget, loaded: LoadedBudget | null): Promise<number> {
+  const version = (loaded?.version ?? 0) + 1;
+  const now = new Date();
+  const rows = toRows(budget, version, now);
+  if (loaded === null) {
     const inserted = await manager
       .createQueryBuilder()
       .insert()
@@ -57,14 +64,103 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loadedV
       .createQueryBuilder()
       .update(BudgetOrmEntity)
       .set(changes)
-      .where('id = :id AND version = :version', { id: budget.id, version: loadedVersion })
+      .where('id = :id AND version = :version', { id: budget.id, version: loaded.version })
       .execute();
     if (updated.affected !== 1) throw new StaleBudgetError(budget.id);
   }
-  // Children are rewritten whole: the aggregate is small and the version check above guards them.
-  await manager.delete(BudgetLineOrmEntity, { budgetId: budget.id });
-  await manager.delete(BudgetModificationOrmEntity, { budgetId: budget.id });
-  if (rows.lines.length > 0) await manager.insert(BudgetLineOrmEntity, rows.lines);
-  if (rows.modifications.length > 0) await manager.insert(BudgetModificationOrmEntity, rows.modifications);
+  // The version check above guards the children: nobody else wrote them since they were loaded.
+  const before = loaded ? toRows(loaded.budget, loaded.version, now) : { lines: [], modifications: [] };
+  await saveChildren(manager, BudgetLineOrmEntity, 'budget_lines', lineColumns, budget.id, before.lines, rows.lines);
+  await saveChildren(manager, BudgetModificationOrmEntity, 'budget_modifications', modificationColumns, budget.id, before.modifications, rows.modifications);
   return version;
+}
+
+/** Rows per statement: 1,000 rows of at most 10 columns stay far below PostgreSQL's 65,535 parameters. */
+export const CHUNK_ROWS = 1000;
+
+type Param = string | number | boolean | null;
+
+/** A column written by an UPDATE, with its SQL type and its value as a bind parameter. */
+interface Column<R> {
+  name: string;
+  type: string;
+  param(row: R): Param;
+}
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+const lineColumns: Column<BudgetLineOrmEntity>[] = [
+  { name: 'position', type: 'integer', param: (r) => r.position },
+  { name: 'cost_code', type: 'text', param: (r) => r.costCode },
+  { name: 'cost_type', type: 'text', param: (r) => r.costType },
+  { name: 'sub_job', type: 'text', param: (r) => r.subJob },
+  { name: 'description', type: 'text', param: (r) => r.description },
+  { name: 'amount_cents', type: 'bigint', param: (r) => r.amountCents },
+];
+
+const modificationColumns: Column<BudgetModificationOrmEntity>[] = [
+  { name: 'position', type: 'integer', param: (r) => r.position },
+  { name: 'description', type: 'text', param: (r) => r.description },
+  { name: 'status', type: 'text', param: (r) => r.status },
+  { name: 'changes', type: 'jsonb', param: (r) => json(r.changes) },
+  { name: 'sent_in', type: 'text', param: (r) => r.sentIn },
+  { name: 'synced', type: 'boolean', param: (r) => r.synced },
+  { name: 'created_by', type: 'jsonb', param: (r) => json(r.createdBy) },
+  { name: 'created_at', type: 'timestamptz', param: (r) => r.createdAt.toISOString() },
+];
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK_ROWS) out.push(items.slice(i, i + CHUNK_ROWS));
+  return out;
+}
+
+/** Deletes removed rows, updates changed ones and inserts new ones, comparing by id with the rows as loaded. */
+async function saveChildren<R extends { id: string }>(
+  manager: EntityManager,
+  entity: EntityTarget<R>,
+  table: string,
+  columns: Column<R>[],
+  budgetId: string,
+  before: R[],
+  after: R[],
+): Promise<void> {
+  const loaded = new Map(before.map((row) => [row.id, row]));
+  const kept = new Set<string>();
+  const changed: R[] = [];
+  const added: R[] = [];
+  for (const row of after) {
+    kept.add(row.id);
+    const old = loaded.get(row.id);
+    if (!old) added.push(row);
+    else if (columns.some((c) => c.param(old) !== c.param(row))) changed.push(row);
+  }
+  const removed = before.filter((row) => !kept.has(row.id)).map((row) => row.id);
+  // Sequential on the one manager: the embedded database runs one statement of one transaction at a time.
+  for (const ids of chunks(removed)) {
+    const list = ids.map((_, i) => `$${i + 2}`).join(', ');
+    await manager.query(`DELETE FROM ${table} WHERE budget_id = $1 AND id IN (${list})`, [budgetId, ...ids]);
+  }
+  for (const part of chunks(changed)) await updateRows(manager, table, columns, budgetId, part);
+  for (const part of chunks(added)) await manager.insert(entity, part as QueryDeepPartialEntity<R>[]);
+}
+
+async function updateRows<R extends { id: string }>(manager: EntityManager, table: string, columns: Column<R>[], budgetId: string, rows: R[]): Promise<void> {
+  const params: Param[] = [budgetId];
+  const values = rows.map((row) => {
+    params.push(row.id);
+    const cells = [`$${params.length}::text`];
+    for (const c of columns) {
+      params.push(c.param(row));
+      cells.push(`$${params.length}::${c.type}`);
+    }
+    return `(${cells.join(', ')})`;
+  });
+  const names = columns.map((c) => c.name);
+  await manager.query(
+    `UPDATE ${table} AS t SET ${names.map((n) => `${n} = v.${n}`).join(', ')}
+     FROM (VALUES ${values.join(', ')}) AS v (id, ${names.join(', ')})
+     WHERE t.id = v.id AND t.budget_id = $1`,
+    params,
+  );
 }

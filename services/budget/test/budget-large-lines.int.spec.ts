@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { Topics } from '@budget-erp/contracts';
+import { waitFor } from '@budget-erp/testing';
+import { now, person, startWorld, tokenFor, World } from './support';
+
+const companyId = `c-${randomUUID()}`;
+const projectId = `p-${randomUUID()}`;
+const pat = person('Pat');
+
+let world: World;
+let pm: string;
+let sql: Client;
+
+beforeAll(async () => {
+  world = await startWorld('budget_large_lines', [Topics.BudgetSent]);
+  pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
+  sql = new Client({ connectionString: world.db.url });
+  await sql.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await sql?.end().catch(() => undefined);
+  await world?.stop();
+});
+
+const post = (path: string, body?: unknown) => world.http('POST', path, pm, body);
+
+/** Physical identity of each stored line: a row rewritten by delete and insert (or update) gets a new ctid and xmin. */
+async function lineRowVersions(budgetId: string): Promise<Map<string, string>> {
+  const { rows } = await sql.query<{ id: string; v: string }>(
+    'SELECT id, ctid::text || \'/\' || xmin::text AS v FROM budget_lines WHERE budget_id = $1',
+    [budgetId],
+  );
+  return new Map(rows.map((r) => [r.id, r.v]));
+}
+
+const lines = (count: number) => Array.from({ length: count }, (_, i) => ({ costCode: '01-100', description: `Line ${i}`, amount: '1.25' }));
+
+describe('a budget of thousands of lines', () => {
+  let budgetId: string;
+
+  it('when created with 5,000 lines over HTTP, answers 201 with every line', async () => {
+    const created = await post(`/projects/${projectId}/budgets`, { name: 'Campus', lines: lines(5000) });
+    expect(created.status).toBe(201);
+    expect(created.body.lines).toHaveLength(5000);
+    expect(created.body.total).toBe('6250.00');
+    budgetId = created.body.id;
+  });
+
+  it('when one line of 5,000 changes, only that line is written and the other 4,999 rows stay untouched', async () => {
+    const before = await lineRowVersions(budgetId);
+    expect(before.size).toBe(5000);
+    const lineId = (await world.http('GET', `/budgets/${budgetId}`, pm)).body.lines[2500].id as string;
+    const started = Date.now();
+    const patched = await world.http('PATCH', `/budgets/${budgetId}/lines/${lineId}`, pm, { amount: '2.25' });
+    const elapsedMs = Date.now() - started;
+    expect(patched.status).toBe(200);
+    expect(patched.body.total).toBe('6251.00');
+    const after = await lineRowVersions(budgetId);
+    expect(after.size).toBe(5000);
+    const rewritten = [...after].filter(([id, v]) => before.get(id) !== v).map(([id]) => id);
+    expect(rewritten).toEqual([lineId]);
+    process.stdout.write(`PATCH of one line in a 5,000-line budget: ${elapsedMs} ms\n`);
+  });
+
+  it('when a line is removed from the middle, it alone is deleted and the later lines only move', async () => {
+    const listed = (await world.http('GET', `/budgets/${budgetId}`, pm)).body.lines as { id: string }[];
+    const removed = await world.http('DELETE', `/budgets/${budgetId}/lines/${listed[4998].id}`, pm);
+    expect(removed.status).toBe(200);
+    const { rows } = await sql.query<{ id: string; position: number }>(
+      'SELECT id, position FROM budget_lines WHERE budget_id = $1 ORDER BY position',
+      [budgetId],
+    );
+    expect(rows.map((r) => r.id)).toEqual([...listed.slice(0, 4998), listed[4999]].map((l) => l.id));
+    expect(rows.map((r) => r.position)).toEqual(rows.map((_, i) => i));
+  });
+
+  it('with 10,000 lines (beyond one statement\'s 65,535 parameters), a line can be added, and the budget locked and sent whole', async () => {
+    // The API creates at most 5,000 lines at once and has no bulk add: the rest go straight into the tables.
+    await sql.query(
+      `INSERT INTO budget_lines (id, budget_id, position, cost_code, cost_type, sub_job, description, amount_cents)
+       SELECT gen_random_uuid()::text, $1, 4999 + n, '01-100', NULL, NULL, 'Bulk ' || n, 125 FROM generate_series(0, 4999) AS n`,
+      [budgetId],
+    );
+    const added = await post(`/budgets/${budgetId}/lines`, { costCode: '01-100', amount: '0.75' });
+    expect(added.status).toBe(201);
+    expect(added.body.lines).toHaveLength(10000);
+
+    await world.publish(Topics.ErpConnectionUpdated, { companyId, erpSystem: 'cmic', estimatesEnabled: false, timeZone: 'UTC', updatedAt: now() }, companyId, companyId);
+    await world.publish(
+      Topics.ErpProjectLinked,
+      {
+        projectId, companyId, erpSystem: 'cmic', jobNumber: 'J-900', jobName: 'Campus', supportsSubJobs: true, subJobs: [],
+        costCodes: [{ code: '01-100', description: 'Concrete' }], linkedBy: pat, linkedAt: now(),
+      },
+      projectId,
+      companyId,
+    );
+    const locked = await post(`/budgets/${budgetId}/lock`);
+    expect(locked.status).toBe(200);
+    await waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}/erp-readiness`, pm)).body.canSend ? true : undefined), {
+      timeoutMs: 15_000,
+      description: 'the budget to be ready to send',
+    });
+
+    const started = Date.now();
+    const sent = await post(`/budgets/${budgetId}/send-to-erp`);
+    process.stdout.write(`send of a 10,000-line budget: ${Date.now() - started} ms\n`);
+    expect(sent.status).toBe(202);
+    const event = await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
+    const snapshot = event.value.snapshot as { lines: { lineId: string }[]; total: string };
+    expect(snapshot.lines).toHaveLength(10000);
+    expect(snapshot.total).toBe('12500.50');
+    const stored = await lineRowVersions(budgetId);
+    expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
+  }, 60_000);
+});
