@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Admin, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { Admin, CompressionTypes, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
@@ -27,6 +27,12 @@ export interface OutboxRelayOptions {
   kafkaLogLevel?: logLevel;
   /** Published rows older than this are deleted by the leader when idle (default 7 days). */
   retainPublishedMs?: number;
+  /**
+   * Largest record (key, value and headers, before compression) the relay tries to publish
+   * (default 32 MiB); a larger one is set aside without being sent. The broker's own limit
+   * applies to the compressed batch and is handled when it answers MESSAGE_TOO_LARGE.
+   */
+  maxMessageBytes?: number;
   /** Called after Kafka acknowledged a batch, before it is marked published (metrics, fault injection). */
   onBatchPublished?: (events: RelayedEvent[]) => void | Promise<void>;
 }
@@ -56,6 +62,25 @@ const RELAY_LOCK = "hashtext('budget-erp.outbox-relay')";
 
 class DatabaseStepFailed extends Error {}
 
+// Errors the broker gives for the records themselves: sending them again can never succeed.
+const RECORD_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/** The broker's reason when it rejected the records themselves (kafkajs wraps it in `cause`). */
+function recordRejection(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && RECORD_REJECTIONS.has(type)) return `${type}: ${current.message}`;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const recordBytes = (row: OutboxRow): number =>
+  Buffer.byteLength(row.message_key) +
+  Buffer.byteLength(row.payload) +
+  Object.entries(row.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
+
 // The relay's statements carry no bind parameters, so they travel as single simple-protocol
 // messages: pglite-socket queues each protocol message on its own, and an autocommit
 // Parse/Bind/Execute sequence could be interleaved with another connection's statements.
@@ -77,6 +102,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBackoffMs: number;
+  private readonly maxMessageBytes: number;
   private readonly kafka: Kafka;
   private producer?: Producer;
   private admin?: Admin;
@@ -100,6 +126,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.maxMessageBytes = options.maxMessageBytes ?? 32 * 1024 * 1024;
     // Off by default: every failed batch is already logged once, with its backoff, by the relay.
     this.kafka = createKafka(options.brokers, options.clientId, options.kafkaLogLevel ?? logLevel.NOTHING, options.security);
   }
@@ -220,33 +247,81 @@ export class OutboxRelay {
       () =>
         runner.query<OutboxRow>(
           `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
-             FROM outbox_messages WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`,
+             FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`,
         ),
     );
     if (rows.length === 0) return 0;
-    const seqs = rows.map((row) => row.seq);
-    try {
-      await this.send(rows);
-    } catch (error) {
-      // A fresh idempotent producer (new producer id) avoids sequence errors after a broken session.
-      const broken = this.producer;
-      this.producer = undefined;
-      this.knownTopics.clear();
-      await broken?.disconnect().catch(() => undefined);
-      await this.database(() =>
-        runner.query(
-          `UPDATE outbox_messages SET attempts = attempts + 1, last_error = ${sqlText((error as Error).message)} WHERE seq IN (${seqList(seqs)})`,
-        ),
-      );
-      throw error;
+    const sendable: OutboxRow[] = [];
+    for (const row of rows) {
+      const bytes = recordBytes(row);
+      if (bytes > this.maxMessageBytes) await this.abandon(runner, row, `record of ${bytes} bytes exceeds maxMessageBytes (${this.maxMessageBytes})`);
+      else sendable.push(row);
     }
+    if (sendable.length === 0) return rows.length;
+    try {
+      await this.publish(runner, sendable);
+    } catch (error) {
+      await this.dropProducer();
+      if (error instanceof DatabaseStepFailed || recordRejection(error) === undefined) {
+        await this.recordFailure(runner, sendable, error);
+        throw error;
+      }
+      // The broker refused some record of the batch: find which, one row at a time, in order.
+      for (const [index, row] of sendable.entries()) {
+        try {
+          await this.publish(runner, [row]);
+        } catch (rowError) {
+          await this.dropProducer();
+          const rejection = rowError instanceof DatabaseStepFailed ? undefined : recordRejection(rowError);
+          if (rejection === undefined) {
+            await this.recordFailure(runner, sendable.slice(index), rowError);
+            throw rowError;
+          }
+          await this.abandon(runner, row, `${rejection} (record of ${recordBytes(row)} bytes before compression)`);
+        }
+      }
+    }
+    return rows.length;
+  }
+
+  private async publish(runner: RelayConnection, rows: OutboxRow[]): Promise<void> {
+    await this.send(rows);
     const events = rows.map((row) => ({ seq: row.seq, id: row.id, topic: row.topic, key: row.message_key, createdAt: row.created_at }));
     await this.options.onBatchPublished?.(events);
-    await this.database(() => runner.query(`UPDATE outbox_messages SET published_at = now() WHERE seq IN (${seqList(seqs)})`));
+    await this.database(() => runner.query(`UPDATE outbox_messages SET published_at = now() WHERE seq IN (${seqList(rows.map((row) => row.seq))})`));
     this.lastPublishedAt = new Date();
     messagingMetrics.relayLagMs.set(Date.now() - new Date(rows[0].created_at).getTime());
     for (const row of rows) messagingMetrics.published.inc({ topic: row.topic });
-    return rows.length;
+  }
+
+  private async recordFailure(runner: RelayConnection, rows: OutboxRow[], error: unknown): Promise<void> {
+    if (error instanceof DatabaseStepFailed) return;
+    await this.database(() =>
+      runner.query(
+        `UPDATE outbox_messages SET attempts = attempts + 1, last_error = ${sqlText((error as Error).message)} WHERE seq IN (${seqList(rows.map((row) => row.seq))})`,
+      ),
+    );
+  }
+
+  /** Sets aside an event that can never be published, so that the events after it go out. */
+  private async abandon(runner: RelayConnection, row: OutboxRow, reason: string): Promise<void> {
+    await this.database(() =>
+      runner.query(
+        `UPDATE outbox_messages SET abandoned_at = now(), attempts = attempts + 1, last_error = ${sqlText(reason)} WHERE seq IN (${seqList([row.seq])})`,
+      ),
+    );
+    messagingMetrics.abandoned.inc({ topic: row.topic });
+    this.logger.error(
+      `outbox event ${row.id} (type ${row.headers.ce_type ?? row.topic}, key ${row.message_key}, topic ${row.topic}) abandoned, it can never be published: ${reason}`,
+    );
+  }
+
+  /** A fresh idempotent producer (new producer id) avoids sequence errors after a failed request. */
+  private async dropProducer(): Promise<void> {
+    const broken = this.producer;
+    this.producer = undefined;
+    this.knownTopics.clear();
+    await broken?.disconnect().catch(() => undefined);
   }
 
   /** Deletes old published rows, looking only at the oldest ones (index on seq) so it stays cheap. */
@@ -257,7 +332,7 @@ export class OutboxRelay {
     for (let round = 0; round < 20 && this.running && !this.nudged; round++) {
       const deleted = await this.database(() =>
         runner.query(
-          `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages ORDER BY seq LIMIT 1000)
+          `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NOT NULL ORDER BY seq LIMIT 1000)
              AND published_at < now() - interval '${retainMs} milliseconds' RETURNING seq`,
         ),
       );
@@ -284,7 +359,8 @@ export class OutboxRelay {
       }
       entry.messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
     }
-    await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+    // gzip: a large budget's snapshot is several times the broker's message limit uncompressed.
+    await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.GZIP });
   }
 
   private async connectedProducer(): Promise<Producer> {

@@ -37,4 +37,8 @@ export class OutboxMessageEntity {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** Set when the event can never be published (e.g. too large for the broker); `last_error` says why. */
+  @Column({ name: 'abandoned_at', type: 'timestamptz', nullable: true })
+  abandonedAt!: Date | null;
 }

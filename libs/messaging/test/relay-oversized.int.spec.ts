@@ -1,0 +1,164 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { Logger } from '@nestjs/common';
+import { PayloadOf, Topics } from '@budget-erp/contracts';
+import { collectTopic, createTestDatabase, startTestBroker, TestBroker, TestDatabase, TopicCollector, waitFor } from '@budget-erp/testing';
+import { register } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { OutboxRelay, OutboxWriter, UnitOfWork } from '../src';
+import { lockedPayload } from './support/events';
+import { openMigratedDataSource } from './support/messaging-database';
+
+// The dev broker's default limit, Kafka's message.max.bytes.
+const BROKER_LIMIT_BYTES = 1_048_588;
+
+const user = (id: string) => ({ userId: id, name: `User ${id}`, email: `${id}@example.com` });
+
+/** A `budget.sent` like the budget service's for a budget of `lineCount` lines. */
+function sentPayload(budgetId: string, lineCount: number): PayloadOf<'budget.sent'> {
+  const costTypes = ['labor', 'material', 'equipment', 'subcontract', null];
+  const lines = Array.from({ length: lineCount }, (_, i) => {
+    const cents = 10_000 + ((i * 7_919) % 9_000_000);
+    return {
+      lineId: randomUUID(),
+      costCode: `${String(1 + (i % 48)).padStart(2, '0')}-${String(100 + (i % 900)).padStart(4, '0')}`,
+      costType: costTypes[i % costTypes.length],
+      subJob: i % 3 === 0 ? null : `SJ-${1 + (i % 12)}`,
+      description: `Level ${1 + (i % 9)} ${['concrete formwork', 'rebar supply', 'electrical rough-in', 'drywall', 'HVAC ductwork'][i % 5]} line ${i + 1}`,
+      amount: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
+      syncedAmount: i % 4 === 0 ? null : `${Math.floor(cents / 200)}.00`,
+    };
+  });
+  return {
+    budgetId,
+    projectId: 'project-1',
+    companyId: 'company-1',
+    exportId: randomUUID(),
+    sentBy: user('pm-1'),
+    createdBy: user('pm-1'),
+    sentAt: new Date().toISOString(),
+    snapshot: {
+      name: 'Tower B construction budget',
+      origin: 'platform',
+      kind: 'original',
+      erpSystem: 'cmic',
+      jobNumber: 'JOB-2026-001',
+      lines,
+      // Totals are not checked by the contract; the relay only carries them.
+      total: '0.00',
+      syncedTotal: '0.00',
+      modificationIds: [],
+    },
+  };
+}
+
+async function abandonedCount(topic: string): Promise<number> {
+  const metric = register.getSingleMetric('messaging_outbox_abandoned_total');
+  const values = (await metric?.get())?.values ?? [];
+  return values.filter((v) => v.labels.topic === topic).reduce((sum, v) => sum + v.value, 0);
+}
+
+describe('outbox relay and events larger than the broker accepts (real PostgreSQL, dev broker)', () => {
+  let db: TestDatabase;
+  let broker: TestBroker;
+  let dataSource: DataSource;
+  let sent: TopicCollector;
+  let locked: TopicCollector;
+  let relay: OutboxRelay | undefined;
+  const writer = new OutboxWriter({ serviceName: 'budget' });
+  const abandonedIds: string[] = [];
+
+  const startRelay = (options: { maxMessageBytes?: number } = {}): OutboxRelay => {
+    relay = new OutboxRelay(dataSource, { brokers: broker.brokerList, clientId: 'oversized-test', pollIntervalMs: 50, maxBackoffMs: 300, ...options });
+    relay.start();
+    return relay;
+  };
+  const outboxRow = async (id: string) =>
+    (await dataSource.query('SELECT published_at, abandoned_at, last_error, attempts FROM outbox_messages WHERE id = $1', [id]))[0];
+  const delivered = (collector: TopicCollector, id: string) => collector.messages.some((m) => m.headers.ce_id === id);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('relay_oversized');
+    broker = await startTestBroker();
+    dataSource = await openMigratedDataSource(db.url);
+    [sent, locked] = await Promise.all([collectTopic(broker.brokers, Topics.BudgetSent), collectTopic(broker.brokers, Topics.BudgetLocked)]);
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await relay?.stop();
+    await Promise.all([sent?.stop(), locked?.stop()]);
+    await dataSource?.destroy();
+    await broker?.stop();
+    await db?.drop();
+  });
+
+  it('when a budget.sent of 8,000 lines is above the broker limit uncompressed, it is published gzip-compressed and arrives whole', async () => {
+    startRelay();
+    const payload = sentPayload('budget-8000-lines', 8_000);
+    const rawBytes = Buffer.byteLength(JSON.stringify(payload));
+    const gzipBytes = gzipSync(JSON.stringify(payload)).length;
+    process.stdout.write(`budget.sent with 8,000 lines: ${rawBytes} bytes raw, ${gzipBytes} bytes gzip\n`);
+    expect(rawBytes).toBeGreaterThan(BROKER_LIMIT_BYTES);
+    expect(gzipBytes).toBeLessThan(BROKER_LIMIT_BYTES / 2);
+
+    const uow = new UnitOfWork(dataSource, relay);
+    const event = await uow.run((manager) => writer.publish(manager, { topic: Topics.BudgetSent, subject: payload.budgetId, companyId: 'company-1', payload }));
+
+    await waitFor(() => delivered(sent, event.id), { timeoutMs: 20_000, description: 'the 8,000-line budget.sent on the topic' });
+    const message = sent.messages.find((m) => m.headers.ce_id === event.id)!;
+    expect(message.value).toEqual(payload);
+    expect(await outboxRow(event.id)).toMatchObject({ published_at: expect.any(Date), abandoned_at: null });
+  });
+
+  it('when an event is too large even compressed, it is set aside with the broker reason, logged and counted, and the events after it (same and other budget) are published', async () => {
+    if (!relay) startRelay();
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const abandonedBefore = await abandonedCount(Topics.BudgetLocked);
+    // Random bytes do not compress: about 1.6 MB of base64 stays above the limit after gzip.
+    const huge = lockedPayload('budget-huge', randomBytes(1_200_000).toString('base64'));
+    const uow = new UnitOfWork(dataSource, relay);
+    const [tooLarge, sameBudgetAfter, otherBudgetAfter] = await uow.run(async (manager) => [
+      await writer.publish(manager, { topic: Topics.BudgetLocked, subject: 'budget-huge', companyId: 'company-1', payload: huge }),
+      await writer.publish(manager, { topic: Topics.BudgetLocked, subject: 'budget-huge', companyId: 'company-1', payload: lockedPayload('budget-huge') }),
+      await writer.publish(manager, { topic: Topics.BudgetLocked, subject: 'budget-other', companyId: 'company-2', payload: lockedPayload('budget-other') }),
+    ]);
+
+    await waitFor(() => delivered(locked, sameBudgetAfter.id) && delivered(locked, otherBudgetAfter.id), {
+      timeoutMs: 20_000,
+      description: 'the events written after the oversized one',
+    });
+    expect(delivered(locked, tooLarge.id)).toBe(false);
+    const row = await outboxRow(tooLarge.id);
+    expect(row).toMatchObject({ published_at: null, abandoned_at: expect.any(Date), last_error: expect.stringContaining('MESSAGE_TOO_LARGE') });
+    expect(await outboxRow(sameBudgetAfter.id)).toMatchObject({ published_at: expect.any(Date), abandoned_at: null });
+    expect(await abandonedCount(Topics.BudgetLocked)).toBe(abandonedBefore + 1);
+    const logged = errors.mock.calls.map((call) => String(call[0])).find((line) => line.includes(tooLarge.id));
+    expect(logged).toEqual(expect.stringContaining('budget.locked'));
+    expect(logged).toEqual(expect.stringContaining('key budget-huge'));
+    expect(logged).toEqual(expect.stringContaining('MESSAGE_TOO_LARGE'));
+    expect(relay!.isHealthy()).toBe(true);
+    abandonedIds.push(tooLarge.id);
+  });
+
+  it('when an event exceeds the configured maxMessageBytes, it is set aside without being sent and the next event is published', async () => {
+    await relay?.stop();
+    startRelay({ maxMessageBytes: 20_000 });
+    const uow = new UnitOfWork(dataSource, relay);
+    const [tooLarge, after] = await uow.run(async (manager) => [
+      await writer.publish(manager, { topic: Topics.BudgetLocked, subject: 'budget-capped', companyId: 'company-1', payload: lockedPayload('budget-capped', 'x'.repeat(30_000)) }),
+      await writer.publish(manager, { topic: Topics.BudgetLocked, subject: 'budget-capped', companyId: 'company-1', payload: lockedPayload('budget-capped') }),
+    ]);
+
+    await waitFor(() => delivered(locked, after.id), { timeoutMs: 20_000, description: 'the event after the capped one' });
+    expect(delivered(locked, tooLarge.id)).toBe(false);
+    expect(await outboxRow(tooLarge.id)).toMatchObject({
+      published_at: null,
+      abandoned_at: expect.any(Date),
+      last_error: expect.stringContaining('exceeds maxMessageBytes (20000)'),
+    });
+    abandonedIds.push(tooLarge.id);
+    const operatorView = await dataSource.query(`SELECT id, topic, message_key, last_error FROM outbox_messages WHERE abandoned_at IS NOT NULL ORDER BY seq`);
+    expect(operatorView.map((r: { id: string }) => r.id)).toEqual(abandonedIds);
+  });
+});
