@@ -70,3 +70,32 @@ it('on the embedded database, a budget goes from creation through send, export a
   expect(synced).toMatchObject({ locked: true, exported: true, exportId: null, total: '75.25' });
   expect((await world.http('POST', `/budgets/${budgetId}/unlock`, pm, {})).status).toBe(200);
 });
+
+it('on the embedded database, lines added, changed and removed and an approved modification are stored exactly', async () => {
+  const created = await world.http('POST', `/projects/${projectId}/budgets`, pm, {
+    name: 'Edits',
+    lines: [{ costCode: '01-100', amount: '1' }, { costCode: '01-100', amount: '2' }, { costCode: '01-100', amount: '3' }],
+  });
+  expect(created.status).toBe(201);
+  const budgetId = created.body.id as string;
+  const [first, second, third] = created.body.lines as { id: string }[];
+  expect((await world.http('PATCH', `/budgets/${budgetId}/lines/${second.id}`, pm, { amount: '20', description: 'Steel' })).status).toBe(200);
+  expect((await world.http('DELETE', `/budgets/${budgetId}/lines/${first.id}`, pm)).status).toBe(200);
+  const added = await world.http('POST', `/budgets/${budgetId}/lines`, pm, { costCode: '01-100', amount: '0.5' });
+  expect(added.status).toBe(201);
+  expect((await world.http('POST', `/budgets/${budgetId}/lock`, pm)).status).toBe(200);
+  const modification = await world.http('POST', `/budgets/${budgetId}/modifications`, pm, { changes: [{ lineId: third.id, amount: '-1' }] });
+  expect(modification.status).toBe(201);
+  const modificationId = (modification.body.modifications as { id: string }[])[0].id;
+  expect((await world.http('POST', `/budgets/${budgetId}/modifications/${modificationId}/approve`, pm)).status).toBe(200);
+
+  const stored = (await world.http('GET', `/budgets/${budgetId}`, pm)).body;
+  expect(stored.lines).toMatchObject([
+    { id: second.id, amount: '20.00', description: 'Steel' },
+    { id: third.id, amount: '3.00' },
+    { costCode: '01-100', amount: '0.50' },
+  ]);
+  // The approved modification's -1.00 counts in the total.
+  expect(stored.total).toBe('22.50');
+  expect(stored.modifications).toMatchObject([{ id: modificationId, status: 'approved', changes: [{ lineId: third.id, amount: '-1.00' }] }]);
+});
