@@ -672,8 +672,8 @@ async function main(): Promise<void> {
         await db.connect();
         try {
           const { rows } = await db.query<{ n: string; topic: string; bytes: string; last_error: string | null; attempts: number }>(
-            `SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL) AS n, topic, octet_length(payload::text) AS bytes, last_error, attempts
-               FROM outbox_messages WHERE published_at IS NULL ORDER BY seq LIMIT 1`,
+            `SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL) AS n, topic, octet_length(payload::text) AS bytes, last_error, attempts
+               FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL ORDER BY seq LIMIT 1`,
           );
           if (rows[0]) {
             out(
