@@ -2,31 +2,22 @@ import {
   acceptWhenListed,
   COST_CODES,
   createBudget,
-  E2ePlatform,
   eventually,
   linkProjectToErpJob,
   lockAndSend,
   postEntriesInErp,
   simulatorJob,
-  startE2ePlatform,
   waitForErpStatus,
 } from '../src';
+import { useE2ePlatform } from './support';
 
-let e2e: E2ePlatform;
-
-beforeAll(async () => {
-  e2e = await startE2ePlatform();
-}, 180000);
-
-afterAll(async () => {
-  await e2e?.stop();
-}, 60000);
+const platform = useE2ePlatform();
 
 describe('a service killed mid-flow (kill -9, then started again)', () => {
   it.each([['budget'], ['approval'], ['erp-connector'], ['notification']])(
     'when %s dies right after the approver accepts, every budget still ends synced with one export and one email per notification',
     async (service) => {
-      const client = await e2e.newCompany(`restart-${service}`);
+      const client = await platform().newCompany(`restart-${service}`);
       const projectId = 'p-restart';
       const jobNumber = 'J-RESTART';
       await linkProjectToErpJob(client, { system: 'cmic', projectId, jobNumber });
@@ -39,7 +30,7 @@ describe('a service killed mid-flow (kill -9, then started again)', () => {
         await lockAndSend(client, budget.id);
         await acceptWhenListed(client, budget.id);
         if (index === budgets.length - 1) {
-          await e2e.platform.restartService(service, 'SIGKILL');
+          await platform().platform.restartService(service, 'SIGKILL');
         } else {
           await waitForErpStatus(client, budget.id, 'awaiting_posting', 60000);
           await postEntriesInErp(client, 'cmic', jobNumber);

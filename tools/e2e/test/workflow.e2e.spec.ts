@@ -2,7 +2,6 @@ import {
   acceptWhenListed,
   COST_CODES,
   createBudget,
-  E2ePlatform,
   ErpSystem,
   eventually,
   exportAndPost,
@@ -13,26 +12,18 @@ import {
   postEntriesInErp,
   setErpFault,
   simulatorJob,
-  startE2ePlatform,
   waitForErpStatus,
   waitForListing,
 } from '../src';
+import { useE2ePlatform } from './support';
 
 const ERP_NAMES: Record<ErpSystem, string> = { cmic: 'CMiC', sage300cre: 'Sage 300 CRE', quickbooks: 'QuickBooks' };
 const SYSTEMS: ErpSystem[] = ['cmic', 'sage300cre', 'quickbooks'];
 
-let e2e: E2ePlatform;
-
-beforeAll(async () => {
-  e2e = await startE2ePlatform();
-}, 180000);
-
-afterAll(async () => {
-  await e2e?.stop();
-}, 60000);
+const platform = useE2ePlatform();
 
 async function companyWithLinkedProject(system: ErpSystem, label: string) {
-  const client = await e2e.newCompany(`${label}-${system}`);
+  const client = await platform().newCompany(`${label}-${system}`);
   const projectId = `p-${label}`;
   const jobNumber = `J-${label}`.toUpperCase();
   await linkProjectToErpJob(client, { system, projectId, jobNumber });
