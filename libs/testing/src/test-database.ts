@@ -13,8 +13,8 @@ export interface TestDatabase {
 const adminUrl = (): string =>
   process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const withAdmin = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
-  const client = new Client({ connectionString: adminUrl() });
+const withAdmin = async <T>(fn: (client: Client) => Promise<T>, url = adminUrl()): Promise<T> => {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -45,4 +45,18 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
       });
     },
   };
+}
+
+/**
+ * Drops every database whose name starts with `prefix`: the databases a test made through
+ * something else (e.g. `npm start` with a database prefix). LIKE wildcards in the prefix are escaped.
+ */
+export async function dropDatabasesWithPrefix(prefix: string, options: { adminUrl?: string } = {}): Promise<string[]> {
+  if (!/^t_[a-z0-9_]+$/.test(prefix)) throw new Error(`refusing to drop databases by prefix "${prefix}": test prefixes start with t_`);
+  return withAdmin(async (client) => {
+    const pattern = `${prefix.replace(/_/g, '\\_')}%`;
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [pattern]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    return rows.map((row) => row.datname);
+  }, options.adminUrl);
 }

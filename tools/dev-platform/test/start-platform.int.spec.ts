@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { dropDatabasesWithPrefix } from '@budget-erp/testing';
 
 // npm start runs as its own process here, as a developer runs it (PGlite cannot load inside jest anyway).
 const ROOT = join(__dirname, '..', '..', '..');
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Started {
   child: ChildProcess;
@@ -56,17 +55,6 @@ async function stopWithCtrlC(started: Started): Promise<void> {
   }
 }
 
-async function dropDatabases(prefix: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
-    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('npm start', () => {
   it('with a reachable PostgreSQL, brings all four services to ready on their own databases, prints where everything is, and stops on Ctrl-C', async () => {
     const prefix = `t_devplat_${randomBytes(3).toString('hex')}_`;
@@ -79,7 +67,7 @@ describe('npm start', () => {
       await stopWithCtrlC(started);
     } finally {
       started.child.kill('SIGKILL');
-      await dropDatabases(prefix);
+      await dropDatabasesWithPrefix(prefix);
     }
   }, 240000);
 

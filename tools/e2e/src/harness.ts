@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { RunningPlatform, startPlatform } from '@budget-erp/dev-platform';
+import { dropDatabasesWithPrefix } from '@budget-erp/testing';
 import { PlatformClient, PlatformUrls } from './client';
-
-const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface E2ePlatform {
   platform: RunningPlatform;
@@ -48,14 +46,7 @@ export async function startE2ePlatform(options: { serviceEnv?: Record<string, Re
     newCompany: (label) => PlatformClient.forCompany(urls, `${label}-${randomBytes(4).toString('hex')}`, platform.jwtSecret),
     async stop() {
       await platform.stop();
-      const admin = new Client({ connectionString: ADMIN_URL });
-      await admin.connect();
-      try {
-        const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
-        for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
+      await dropDatabasesWithPrefix(prefix, { adminUrl: process.env.DATABASE_ADMIN_URL });
     },
   };
 }
