@@ -7,7 +7,8 @@
  *   npm start -- --quiet        do not echo the services' logs
  *   npm start -- --ephemeral-ports --database-prefix t_x_   free ports and throw-away databases (tests)
  */
-import { DEFAULT_DATA_DIR, DEV_JWT_SECRET, startPlatform } from './platform';
+import { DEV_JWT_SECRET } from '@budget-erp/auth';
+import { DEFAULT_DATA_DIR, startPlatform } from './platform';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEV_JWT_SECRET } from '@budget-erp/auth';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -9,8 +10,6 @@ import {
   postgresReachable,
 } from './databases';
 import { PlatformEndpoints, RunningService, SERVICES, spawnService, stopService, waitUntilReady, WORKSPACE_ROOT } from './services';
-
-export const DEV_JWT_SECRET = 'dev-secret-change-me';
 
 export interface PlatformOptions {
   /** Use these brokers instead of starting the dev broker (default: `KAFKA_BROKERS`). */

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { AllTopics } from '@budget-erp/contracts';
-import { DEV_JWT_SECRET } from '@budget-erp/dev-platform';
+import { DEV_JWT_SECRET } from '@budget-erp/auth';
 import { ApiResponse, ErpSystem, eventually, PlatformClient, PlatformUrls } from './client';
 import { COST_CODES } from './flows';
 
