@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { OutboxRelay } from '../src';
 import { envelopeFor, eventMessage, lockedPayload, produceRaw } from './support/events';
 import { openMigratedDataSource } from './support/messaging-database';
-import { attemptsByEvent, CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
+import { afterCommitRuns, attemptsByEvent, CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
 
 describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPattern handlers)', () => {
   let db: TestDatabase;
@@ -146,5 +146,45 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     expect(followUp.headers.ce_causationid).toBe(envelope.id);
     expect(followUp.headers.ce_source).toBe('/inbox-test');
     expect(followUp.headers.ce_type).toBe('budget.unlocked.v1');
+  });
+
+  describe('a backlog on one partition', () => {
+    const backlog = (subject: string, behaviours: string[]) => {
+      const envelopes = behaviours.map(() => envelopeFor(Topics.BudgetLocked, subject));
+      return { envelopes, messages: envelopes.map((envelope, i) => eventMessage(envelope, lockedPayload(subject, behaviours[i]))) };
+    };
+
+    it('when 40 events wait on one partition, applies each exactly once, several in one transaction, and runs each after-commit callback once', async () => {
+      const { envelopes, messages } = backlog('budget-backlog', Array.from({ length: 40 }, () => 'ok'));
+      await produceRaw(broker.brokerList, Topics.BudgetLocked, messages);
+
+      await waitFor(async () => (await Promise.all(envelopes.map((e) => inboxHas(e.id)))).every(Boolean), { description: 'the whole backlog applied' });
+      const ids = envelopes.map((e) => e.id);
+      const [{ effects }] = await dataSource.query('SELECT count(*)::int AS effects FROM applied_effects WHERE event_id = ANY($1)', [ids]);
+      expect(effects).toBe(40);
+      // now() is the transaction's start: fewer distinct values than events means shared commits.
+      const [{ transactions }] = await dataSource.query(
+        'SELECT count(DISTINCT processed_at)::int AS transactions FROM inbox_messages WHERE consumer_group = $1 AND message_id = ANY($2)',
+        ['inbox-test', ids],
+      );
+      expect(transactions).toBeLessThan(40);
+      expect(ids.map((id) => afterCommitRuns.filter((run) => run === id).length)).toEqual(ids.map(() => 1));
+      expect(afterCommitRuns.filter((run) => ids.includes(run))).toEqual(ids);
+    });
+
+    it('when one event in the middle of a backlog always fails, applies every other event once, in order, and dead-letters only that one', async () => {
+      const { envelopes, messages } = backlog('budget-backlog-poison', ['ok', 'ok', 'always-fail', 'ok', 'ok']);
+      await produceRaw(broker.brokerList, Topics.BudgetLocked, messages);
+      const poison = envelopes[2];
+      const good = envelopes.filter((e) => e !== poison);
+
+      await waitFor(() => deadLetters.messages.some((m) => m.headers.ce_id === poison.id), { description: 'the poison event in the DLQ' });
+      await waitFor(async () => (await Promise.all(good.map((e) => inboxHas(e.id)))).every(Boolean), { description: 'the other events applied' });
+      for (const envelope of good) expect(await effectsOf(envelope.id)).toHaveLength(1);
+      expect(await effectsOf(poison.id)).toHaveLength(0);
+      expect(await inboxHas(poison.id)).toBe(false);
+      // No callback for the rolled-back attempts or for the dead-lettered event; one per applied event, in partition order.
+      expect(afterCommitRuns.filter((run) => envelopes.some((e) => e.id === run))).toEqual(good.map((e) => e.id));
+    });
   });
 });

@@ -4,7 +4,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { createInboxTransport, InboxTransportOptions } from '@budget-erp/messaging';
+import { createInboxTransport, InboxTransportOptions, OutboxRelay } from '@budget-erp/messaging';
 import { correlationAndRequestLog, jsonBodyParser } from './http/http-middleware';
 import { kafkaSecurityOf, logLevels, LogLevel } from './config/load-config';
 import { JsonLogger } from './logging/json-logger';
@@ -65,6 +65,8 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
   if (options.inbox?.length) {
     const config = app.get<BaseServiceConfig>(SERVICE_CONFIG);
     const dataSource = app.get(DataSource);
+    // Events a handler stored in the outbox are published at once rather than at the relay's next poll.
+    const relay = app.get(OutboxRelay, { strict: false });
     for (const entry of options.inbox) {
       const strategy = createInboxTransport({
         ...entry,
@@ -72,6 +74,10 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
         security: kafkaSecurityOf(config),
         clientId: entry.clientId ?? `${options.name}-${entry.label ?? entry.groupId}`,
         dataSource,
+        onApplied: () => {
+          entry.onApplied?.();
+          relay.nudge();
+        },
       });
       app.connectMicroservice({ strategy }, { inheritAppConfig: true });
     }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Admin, Consumer, IHeaders, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { correlationContext } from '../correlation/correlation-context';
 import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
@@ -31,11 +31,35 @@ export interface InboxTransportOptions {
   sessionTimeoutMs?: number;
   /** Partitions handled at the same time (default 1); order within a partition is always kept. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Most messages of one partition applied in one database transaction (default 100). A backlog is
+   * then applied with one commit per group instead of one per message; when any message of a group
+   * fails, the group is rolled back and its messages are applied one by one, with the usual retries.
+   * 1 applies every message in its own transaction.
+   */
+  maxMessagesPerTransaction?: number;
+  /** Called after a transaction applied at least one message (e.g. to nudge the outbox relay). */
+  onApplied?: () => void;
   /** kafkajs's own logs (default none: start failures, crashes and dead letters are logged here). */
   kafkaLogLevel?: logLevel;
 }
 
 type Outcome = 'applied' | 'duplicate' | 'dead-lettered';
+
+/** A message that passed the envelope and contract checks, ready for its handler. */
+interface Deliverable {
+  kind: 'deliverable';
+  handler: MessageHandler;
+  event: ReceivedEvent;
+  message: KafkaMessage;
+}
+
+/** A message that can never be applied: it goes to the dead-letter topic at once. */
+interface Undeliverable {
+  kind: 'undeliverable';
+  reason: string;
+  message: KafkaMessage;
+}
 
 class InboxClosing extends Error {
   constructor() {
@@ -181,35 +205,63 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const outcome = await this.process(topic, partition, message, heartbeat);
-        messagingMetrics.consumed.inc({ topic, group: this.options.groupId, outcome });
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        const counted = (outcome: Outcome) => messagingMetrics.consumed.inc({ topic, group: this.options.groupId, outcome });
+        let group: Deliverable[] = [];
+        const flush = async (): Promise<void> => {
+          if (group.length === 0) return;
+          const outcomes = await this.applyGroup(topic, partition, group, heartbeat);
+          outcomes.forEach(counted);
+          resolveOffset(group[group.length - 1].message.offset);
+          group = [];
+          await commitOffsetsIfNecessary();
+        };
+        for (const message of batch.messages) {
+          // After a rebalance the rest of the batch belongs to another member (nothing was resolved for it).
+          if (!isRunning() || isStale()) break;
+          const item = this.check(topic, partition, message);
+          if (item.kind === 'undeliverable') {
+            await flush();
+            counted(await this.deadLetter(topic, partition, message, item.reason, 0, heartbeat));
+            resolveOffset(message.offset);
+            continue;
+          }
+          group.push(item);
+          if (group.length >= this.maxMessagesPerTransaction) await flush();
+        }
+        await flush();
       },
     });
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {
-    const deadLetter = (reason: string, attempts: number) => this.deadLetter(topic, partition, message, reason, attempts, heartbeat);
+  private get maxMessagesPerTransaction(): number {
+    return Math.max(1, this.options.maxMessagesPerTransaction ?? 100);
+  }
+
+  /** Checks the envelope, the event type, the topic and the payload against the contract. */
+  private check(topic: string, partition: number, message: KafkaMessage): Deliverable | Undeliverable {
+    const reject = (reason: string): Undeliverable => ({ kind: 'undeliverable', reason, message });
     const decoded = fromKafkaHeaders(message.headers);
-    if (!decoded.ok) return deadLetter(decoded.problem, 0);
+    if (!decoded.ok) return reject(decoded.problem);
     const envelope = decoded.envelope;
     const contract = contractForType(envelope.type);
-    if (!contract) return deadLetter(`unknown event type ${envelope.type}`, 0);
-    if (contract.topic !== topic) return deadLetter(`event type ${envelope.type} does not belong on topic ${topic}`, 0);
+    if (!contract) return reject(`unknown event type ${envelope.type}`);
+    if (contract.topic !== topic) return reject(`event type ${envelope.type} does not belong on topic ${topic}`);
     let json: unknown;
     try {
       json = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch {
-      return deadLetter('payload is not valid JSON', 0);
+      return reject('payload is not valid JSON');
     }
     const parsed = contract.schema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
-      return deadLetter(`payload breaks the ${envelope.type} contract: ${problems.join('; ')}`, 0);
+      return reject(`payload breaks the ${envelope.type} contract: ${problems.join('; ')}`);
     }
     const handler = this.getHandlerByPattern(topic);
-    if (!handler) return deadLetter(`consumer group ${this.options.groupId} has no handler for ${topic}`, 0);
-
+    if (!handler) return reject(`consumer group ${this.options.groupId} has no handler for ${topic}`);
     const event: ReceivedEvent = {
       id: envelope.id,
       type: envelope.type,
@@ -223,6 +275,41 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       partition,
       offset: message.offset,
     };
+    return { kind: 'deliverable', handler, event, message };
+  }
+
+  /**
+   * Applies consecutive messages of one partition in one transaction. If any of them fails the
+   * transaction rolls back and each is applied on its own, so one bad message costs only itself.
+   */
+  private async applyGroup(topic: string, partition: number, group: Deliverable[], heartbeat: () => Promise<void>): Promise<Outcome[]> {
+    if (group.length > 1) {
+      if (this.closing) throw new InboxClosing();
+      try {
+        const committed: (() => void)[] = [];
+        const outcomes = await this.options.dataSource.transaction(async (manager) => {
+          const results: Outcome[] = [];
+          for (const item of group) results.push(await this.applyIn(manager, item.handler, item.event, committed));
+          return results;
+        });
+        this.afterCommit(outcomes, committed);
+        return outcomes;
+      } catch {
+        // Fall through: one by one, each with its own retries and, if it comes to that, dead letter.
+      }
+    }
+    const outcomes: Outcome[] = [];
+    for (const item of group) {
+      outcomes.push(await this.deliver(topic, partition, item, heartbeat));
+      await heartbeat();
+    }
+    return outcomes;
+  }
+
+  /** Applies one message in its own transaction, retrying with backoff, and dead-letters it when it keeps failing. */
+  private async deliver(topic: string, partition: number, item: Deliverable, heartbeat: () => Promise<void>): Promise<Outcome> {
+    const { handler, event, message } = item;
+    const deadLetter = (reason: string, attempts: number) => this.deadLetter(topic, partition, message, reason, attempts, heartbeat);
     for (let attempt = 1, outage = 0; ; attempt++) {
       if (this.closing) throw new InboxClosing();
       try {
@@ -250,28 +337,47 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     }
   }
 
-  private apply(handler: MessageHandler, event: ReceivedEvent): Promise<Outcome> {
-    return this.options.dataSource.transaction(async (manager) => {
-      const inserted = (await manager.query(
-        `INSERT INTO inbox_messages (consumer_group, message_id, topic) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING message_id`,
-        [this.options.groupId, event.id, event.topic],
-      )) as unknown[];
-      if (inserted.length === 0) return 'duplicate' as const;
-      const context: InboxContext = {
-        manager,
-        event,
-        consumerGroup: this.options.groupId,
-        ...(this.options.label !== undefined ? { label: this.options.label } : {}),
-      };
-      await correlationContext.run({ correlationId: event.correlationId, causationId: event.id }, () =>
-        withinDelivery(async () => {
-          const result: unknown = await handler(event, context);
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-        }),
-      );
-      return 'applied' as const;
-    });
+  private async apply(handler: MessageHandler, event: ReceivedEvent): Promise<Outcome> {
+    const committed: (() => void)[] = [];
+    const outcome = await this.options.dataSource.transaction((manager) => this.applyIn(manager, handler, event, committed));
+    this.afterCommit([outcome], committed);
+    return outcome;
+  }
+
+  /** Runs what the handlers asked for once their transaction committed. */
+  private afterCommit(outcomes: Outcome[], callbacks: (() => void)[]): void {
+    if (outcomes.includes('applied')) callbacks.push(() => this.options.onApplied?.());
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch (error) {
+        this.logger.error(`an after-commit callback of ${this.options.groupId} failed: ${reasonOf(error)}`);
+      }
+    }
+  }
+
+  /** Records the message in the inbox and runs its handler, in the caller's transaction. */
+  private async applyIn(manager: EntityManager, handler: MessageHandler, event: ReceivedEvent, committed: (() => void)[]): Promise<Outcome> {
+    const inserted = (await manager.query(
+      `INSERT INTO inbox_messages (consumer_group, message_id, topic) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.options.groupId, event.id, event.topic],
+    )) as unknown[];
+    if (inserted.length === 0) return 'duplicate';
+    const context: InboxContext = {
+      manager,
+      event,
+      consumerGroup: this.options.groupId,
+      ...(this.options.label !== undefined ? { label: this.options.label } : {}),
+      afterCommit: (callback) => void committed.push(callback),
+    };
+    await correlationContext.run({ correlationId: event.correlationId, causationId: event.id }, () =>
+      withinDelivery(async () => {
+        const result: unknown = await handler(event, context);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      }),
+    );
+    return 'applied';
   }
 
   /** Produces the message to `<topic>.dlq` and only returns once Kafka has it, so the offset can be committed. */

@@ -28,4 +28,9 @@ export interface InboxContext<T extends Topic = Topic> {
   consumerGroup: string;
   /** The transport's label, e.g. the ERP system of a per-ERP worker. */
   label?: string;
+  /**
+   * Runs `callback` once the transaction that applies this event has committed (never if it rolls
+   * back), e.g. to wake a worker that reads what the handler stored.
+   */
+  afterCommit(callback: () => void): void;
 }

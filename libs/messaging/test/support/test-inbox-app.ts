@@ -18,6 +18,9 @@ export class CreateAppliedEffects1700000000999 implements MigrationInterface {
 /** Handler attempts per event id, to script failures. */
 export const attemptsByEvent = new Map<string, number>();
 
+/** Event ids whose after-commit callback ran, in the order they ran. */
+export const afterCommitRuns: string[] = [];
+
 @Controller()
 class BudgetLockedTestHandlers {
   constructor(@Inject(OutboxWriter) private readonly outbox: OutboxWriter) {}
@@ -27,6 +30,7 @@ class BudgetLockedTestHandlers {
     const attempt = (attemptsByEvent.get(event.id) ?? 0) + 1;
     attemptsByEvent.set(event.id, attempt);
     const behaviour = event.payload.lockedBy.name;
+    ctx.afterCommit(() => afterCommitRuns.push(event.id));
     // The effect is written before failing, to show that a failed attempt leaves nothing behind.
     await ctx.manager.query('INSERT INTO applied_effects (event_id, subject, behaviour, label) VALUES ($1, $2, $3, $4)', [
       event.id,

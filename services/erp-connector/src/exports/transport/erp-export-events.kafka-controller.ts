@@ -20,7 +20,7 @@ export class ErpExportEventsKafkaController {
     const system = event.payload.snapshot.erpSystem;
     if (ctx.label !== system) return;
     const outcome = await this.accept.execute(ctx.manager, event);
-    if (outcome === 'recorded') this.workers.nudge(system);
+    if (outcome === 'recorded') ctx.afterCommit(() => this.workers.nudge(system));
     this.logger.log(`export ${event.payload.exportId} for ${system}: ${outcome}`);
   }
 }
