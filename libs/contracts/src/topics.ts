@@ -104,6 +104,25 @@ export function contractForType(ceType: string): EventContract | undefined {
 
 export const allContracts = (): EventContract[] => AllTopics.map((topic) => contractFor(topic));
 
+/**
+ * Largest record batch (compressed) that topics carrying a budget's lines accept. A 50,000-line
+ * `budget.sent` is about 10 MB as JSON and 2 MB gzipped, over Kafka's default of 1 MB; 16 MiB
+ * leaves room for budgets several times larger.
+ */
+export const LARGE_EVENT_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Topics whose events carry every line of a budget, and so can outgrow Kafka's default message size. */
+export const LargeEventTopics: readonly Topic[] = [Topics.BudgetSent, Topics.BudgetAccepted, Topics.ErpBudgetImported];
+
+/**
+ * The `max.message.bytes` a topic (or its dead-letter topic, which receives the same records) is
+ * created with, or undefined for the broker's default.
+ */
+export function maxMessageBytesOf(topic: string): number | undefined {
+  const base = topic.endsWith('.dlq') ? topic.slice(0, -'.dlq'.length) : topic;
+  return (LargeEventTopics as readonly string[]).includes(base) ? LARGE_EVENT_MAX_BYTES : undefined;
+}
+
 /** Dead-letter topic of a topic. */
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Logger } from '@nestjs/common';
-import { PayloadOf, Topics } from '@budget-erp/contracts';
+import { LARGE_EVENT_MAX_BYTES, PayloadOf, Topics } from '@budget-erp/contracts';
 import { collectTopic, createTestDatabase, startTestBroker, TestBroker, TestDatabase, TopicCollector, waitFor } from '@budget-erp/testing';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -107,6 +107,23 @@ describe('outbox relay and events larger than the broker accepts (real PostgreSQ
 
     await waitFor(() => delivered(sent, event.id), { timeoutMs: 20_000, description: 'the 8,000-line budget.sent on the topic' });
     const message = sent.messages.find((m) => m.headers.ce_id === event.id)!;
+    expect(message.value).toEqual(payload);
+    expect(await outboxRow(event.id)).toMatchObject({ published_at: expect.any(Date), abandoned_at: null });
+  });
+
+  it('when a 60,000-line budget.sent is above the broker default even gzipped, it is published on budget.sent (created with a larger max.message.bytes) and arrives whole', async () => {
+    if (!relay) startRelay();
+    const payload = sentPayload('budget-60000-lines', 60_000);
+    const gzipBytes = gzipSync(JSON.stringify(payload)).length;
+    expect(gzipBytes).toBeGreaterThan(BROKER_LIMIT_BYTES);
+    expect(gzipBytes).toBeLessThan(LARGE_EVENT_MAX_BYTES);
+
+    const uow = new UnitOfWork(dataSource, relay);
+    const event = await uow.run((manager) => writer.publish(manager, { topic: Topics.BudgetSent, subject: payload.budgetId, companyId: 'company-1', payload }));
+
+    await waitFor(() => delivered(sent, event.id), { timeoutMs: 30_000, description: 'the 60,000-line budget.sent on the topic' });
+    const message = sent.messages.find((m) => m.headers.ce_id === event.id)!;
+    expect((message.value as PayloadOf<'budget.sent'>).snapshot.lines).toHaveLength(60_000);
     expect(message.value).toEqual(payload);
     expect(await outboxRow(event.id)).toMatchObject({ published_at: expect.any(Date), abandoned_at: null });
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { maxMessageBytesOf } from '@budget-erp/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from './wait-for';
 
@@ -66,7 +67,15 @@ export async function collectTopic<V = unknown>(
     const missing = topics.filter((t) => !existing.includes(t));
     if (missing.length > 0) {
       await admin.createTopics({
-        topics: missing.map((t) => ({ topic: t, ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}) })),
+        // As the services create them: the topics that carry whole budgets take larger messages.
+        topics: missing.map((t) => {
+          const maxBytes = maxMessageBytesOf(t);
+          return {
+            topic: t,
+            ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}),
+            ...(maxBytes !== undefined ? { configEntries: [{ name: 'max.message.bytes', value: String(maxBytes) }] } : {}),
+          };
+        }),
         waitForLeaders: true,
       });
     }

@@ -107,6 +107,25 @@ describe('producing to the dev broker', () => {
       await small.stop();
     }
   });
+
+  it("when a topic was created with a larger max.message.bytes, that topic takes the large batch and the others still refuse it", async () => {
+    const small = await startBroker({ port: 0, maxMessageBytes: 10000 });
+    try {
+      const kafka = kafkaFor(small.brokers);
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'produce.large-allowed', configEntries: [{ name: 'max.message.bytes', value: '50000' }] }, { topic: 'produce.default-limit' }] });
+      await admin.disconnect();
+      const producer = await connectedProducer(kafka, { retry: { retries: 0 } });
+      const big = 'z'.repeat(20000);
+      await expect(producer.send({ topic: 'produce.large-allowed', messages: [{ value: big }] })).resolves.toEqual([expect.objectContaining({ errorCode: 0 })]);
+      await expect(producer.send({ topic: 'produce.default-limit', messages: [{ value: big }] })).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+      await expect(producer.send({ topic: 'produce.large-allowed', messages: [{ value: 'z'.repeat(60000) }] })).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+      await producer.disconnect();
+    } finally {
+      await small.stop();
+    }
+  });
 });
 
 function captureLogger(lines: string[]) {

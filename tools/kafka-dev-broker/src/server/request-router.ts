@@ -156,6 +156,12 @@ export class RequestRouter {
     };
   }
 
+  /** Largest record batch a topic accepts: its `max.message.bytes`, else the broker's `message.max.bytes` (as in Kafka). */
+  private maxMessageBytesOf(topicName: string): number {
+    const configured = Number(this.store.get(topicName)?.configs.get('max.message.bytes') ?? NaN);
+    return Number.isInteger(configured) && configured > 0 ? configured : this.options.maxMessageBytes;
+  }
+
   private appendRecords(log: PartitionLog, records: Buffer | null): { error: number; baseOffset: number } {
     if (records === null || records.length === 0) return { error: ErrorCode.CorruptMessage, baseOffset: -1 };
     const split = splitBatches(records);
@@ -163,7 +169,8 @@ export class RequestRouter {
       this.log.debug(`produce to ${log.topic}-${log.index} rejected: ${split.reason}`);
       return { error: ErrorCode.CorruptMessage, baseOffset: -1 };
     }
-    for (const b of split.batches) if (b.buf.length > this.options.maxMessageBytes) return { error: ErrorCode.MessageTooLarge, baseOffset: -1 };
+    const limit = this.maxMessageBytesOf(log.topic);
+    for (const b of split.batches) if (b.buf.length > limit) return { error: ErrorCode.MessageTooLarge, baseOffset: -1 };
     let first = -1;
     for (const batch of split.batches) {
       const check = log.producers.check(batch);
