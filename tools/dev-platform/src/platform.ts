@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEV_JWT_SECRET } from '@budget-erp/auth';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileRuntime } from './compile';
 import {
   DatabaseProvider,
   freePort,
@@ -29,6 +30,11 @@ export interface PlatformOptions {
   serviceEnv?: Partial<Record<string, Record<string, string>>>;
   onServiceOutput?: (service: string, line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * `compiled` (default): the services run as JavaScript compiled once per version of the sources
+   * (as in the Docker image); `typescript`: straight from the sources through @swc-node/register.
+   */
+  runtime?: 'compiled' | 'typescript';
 }
 
 export interface RunningPlatform {
@@ -99,6 +105,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       erpCredentialsKey: process.env.ERP_CREDENTIALS_KEY ?? randomBytes(32).toString('base64'),
     };
 
+    const runtimeDir = (options.runtime ?? 'compiled') === 'compiled' ? compileRuntime(WORKSPACE_ROOT).dir : undefined;
     const databaseUrls: Record<string, string> = {};
     const launch: Record<string, () => RunningService> = {};
     for (const definition of SERVICES) {
@@ -113,6 +120,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
           logLevel: options.logLevel ?? 'info',
           env: options.serviceEnv?.[definition.name],
           onOutput: (line) => options.onServiceOutput?.(definition.name, line),
+          ...(runtimeDir ? { runtimeDir } : {}),
         });
       services[definition.name] = launch[definition.name]();
     }

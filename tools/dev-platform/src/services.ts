@@ -50,10 +50,21 @@ export interface RunningService {
 /** Starts a service as its own process, as in production: one process per service. */
 export function spawnService(
   definition: ServiceDefinition,
-  options: { port: number; databaseUrl: string; endpoints: PlatformEndpoints; logLevel: string; env?: Record<string, string>; onOutput?: (line: string) => void },
+  options: {
+    port: number;
+    databaseUrl: string;
+    endpoints: PlatformEndpoints;
+    logLevel: string;
+    env?: Record<string, string>;
+    onOutput?: (line: string) => void;
+    /** A `compileRuntime` folder to run the compiled JavaScript from; else the TypeScript sources through @swc-node/register. */
+    runtimeDir?: string;
+  },
 ): RunningService {
-  const entry = join(WORKSPACE_ROOT, 'services', definition.name, 'src', 'main.ts');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+  const args = options.runtimeDir
+    ? [join(options.runtimeDir, 'services', definition.name, 'src', 'main.js')]
+    : ['-r', '@swc-node/register', join(WORKSPACE_ROOT, 'services', definition.name, 'src', 'main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: WORKSPACE_ROOT,
     env: {
       ...process.env,
