@@ -54,9 +54,8 @@ export function toDomain(rows: BudgetRows): Budget {
   };
 }
 
-export function toRows(budget: Budget, version: number, now: Date): BudgetRows {
-  return {
-    budget: Object.assign(new BudgetOrmEntity(), {
+export function toBudgetRow(budget: Budget, version: number, now: Date): BudgetOrmEntity {
+  return Object.assign(new BudgetOrmEntity(), {
       id: budget.id,
       companyId: budget.companyId,
       projectId: budget.projectId,
@@ -74,32 +73,37 @@ export function toRows(budget: Budget, version: number, now: Date): BudgetRows {
       createdAt: new Date(budget.createdAt),
       updatedAt: now,
       version,
+    });
+}
+
+export function toLineRows(budget: Pick<Budget, 'id' | 'lines'>): BudgetLineOrmEntity[] {
+  return budget.lines.map((line, position) =>
+    Object.assign(new BudgetLineOrmEntity(), {
+      id: line.id,
+      budgetId: budget.id,
+      position,
+      costCode: line.costCode,
+      costType: line.costType,
+      subJob: line.subJob,
+      description: line.description,
+      amountCents: toCents(line.amount).toString(),
     }),
-    lines: budget.lines.map((line, position) =>
-      Object.assign(new BudgetLineOrmEntity(), {
-        id: line.id,
-        budgetId: budget.id,
-        position,
-        costCode: line.costCode,
-        costType: line.costType,
-        subJob: line.subJob,
-        description: line.description,
-        amountCents: toCents(line.amount).toString(),
-      }),
-    ),
-    modifications: budget.modifications.map((m, position) =>
-      Object.assign(new BudgetModificationOrmEntity(), {
-        id: m.id,
-        budgetId: budget.id,
-        position,
-        description: m.description,
-        status: m.status,
-        changes: m.changes,
-        sentIn: m.sentIn,
-        synced: m.synced,
-        createdBy: m.createdBy,
-        createdAt: new Date(m.createdAt),
-      }),
-    ),
-  };
+  );
+}
+
+export function toModificationRows(budget: Pick<Budget, 'id' | 'modifications'>): BudgetModificationOrmEntity[] {
+  return budget.modifications.map((m, position) =>
+    Object.assign(new BudgetModificationOrmEntity(), {
+      id: m.id,
+      budgetId: budget.id,
+      position,
+      description: m.description,
+      status: m.status,
+      changes: m.changes,
+      sentIn: m.sentIn,
+      synced: m.synced,
+      createdBy: m.createdBy,
+      createdAt: new Date(m.createdAt),
+    }),
+  );
 }
