@@ -148,6 +148,17 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     expect(followUp.headers.ce_type).toBe('budget.unlocked.v1');
   });
 
+  it('when a message belongs to another consumer group (accepts says no), skips it without handler, inbox row or dead letter, and applies the next one', async () => {
+    const skipped = await send('budget-other-group', 'another-group');
+    const next = await send('budget-other-group', 'ok');
+
+    await waitFor(() => inboxHas(next.id), { description: 'the message after the skipped one' });
+    expect(attemptsByEvent.has(skipped.id)).toBe(false);
+    expect(await inboxHas(skipped.id)).toBe(false);
+    expect(await effectsOf(skipped.id)).toHaveLength(0);
+    expect(deadLetters.messages.some((m) => m.headers.ce_id === skipped.id)).toBe(false);
+  });
+
   describe('a backlog on one partition', () => {
     const backlog = (subject: string, behaviours: string[]) => {
       const envelopes = behaviours.map(() => envelopeFor(Topics.BudgetLocked, subject));

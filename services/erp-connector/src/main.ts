@@ -15,7 +15,18 @@ export async function startErpConnector(config: ErpConnectorConfig, options: { h
     description: 'ERP connection, project ↔ ERP job links, per-ERP export workers, posting detection and imports.',
     inbox: [
       { groupId: SERVICE_NAME, topics: [Topics.BudgetImportRequested], ...session },
-      ...config.ERP_SYSTEMS.map((system) => ({ groupId: `${SERVICE_NAME}.${system}`, label: system, topics: [Topics.BudgetAccepted], ...session })),
+      ...config.ERP_SYSTEMS.map((system) => ({
+        groupId: `${SERVICE_NAME}.${system}`,
+        label: system,
+        topics: [Topics.BudgetAccepted],
+        // Another ERP's export is skipped before validation and without a transaction; a payload
+        // without a readable ERP system goes on to validation (and the dead-letter topic).
+        accepts: (_topic: string, payload: unknown) => {
+          const erpSystem = (payload as { snapshot?: { erpSystem?: unknown } } | null)?.snapshot?.erpSystem;
+          return typeof erpSystem !== 'string' || erpSystem === system;
+        },
+        ...session,
+      })),
     ],
   });
 }

@@ -38,19 +38,32 @@ export interface InboxTransportOptions {
    * 1 applies every message in its own transaction.
    */
   maxMessagesPerTransaction?: number;
+  /**
+   * Tells from the parsed (not yet validated) payload whether this group applies the message; when
+   * it returns false the message is skipped before validation, without an inbox row or handler call.
+   * It must return false only for messages another group is responsible for (e.g. another ERP's
+   * export), never for malformed ones: those must reach validation and the dead-letter topic.
+   */
+  accepts?: (topic: string, payload: unknown) => boolean;
   /** Called after a transaction applied at least one message (e.g. to nudge the outbox relay). */
   onApplied?: () => void;
   /** kafkajs's own logs (default none: start failures, crashes and dead letters are logged here). */
   kafkaLogLevel?: logLevel;
 }
 
-type Outcome = 'applied' | 'duplicate' | 'dead-lettered';
+type Outcome = 'applied' | 'duplicate' | 'dead-lettered' | 'skipped';
 
 /** A message that passed the envelope and contract checks, ready for its handler. */
 interface Deliverable {
   kind: 'deliverable';
   handler: MessageHandler;
   event: ReceivedEvent;
+  message: KafkaMessage;
+}
+
+/** A message this consumer group is not meant to apply (see `accepts`). */
+interface NotForThisGroup {
+  kind: 'skipped';
   message: KafkaMessage;
 }
 
@@ -210,12 +223,17 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         const { topic, partition } = batch;
         const counted = (outcome: Outcome) => messagingMetrics.consumed.inc({ topic, group: this.options.groupId, outcome });
         let group: Deliverable[] = [];
+        // The latest offset handled (grouped or skipped); resolved only once everything up to it is applied.
+        let handled: string | undefined;
         const flush = async (): Promise<void> => {
-          if (group.length === 0) return;
-          const outcomes = await this.applyGroup(topic, partition, group, heartbeat);
-          outcomes.forEach(counted);
-          resolveOffset(group[group.length - 1].message.offset);
-          group = [];
+          if (group.length > 0) {
+            const outcomes = await this.applyGroup(topic, partition, group, heartbeat);
+            outcomes.forEach(counted);
+            group = [];
+          }
+          if (handled === undefined) return;
+          resolveOffset(handled);
+          handled = undefined;
           await commitOffsetsIfNecessary();
         };
         for (const message of batch.messages) {
@@ -226,6 +244,12 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
             await flush();
             counted(await this.deadLetter(topic, partition, message, item.reason, 0, heartbeat));
             resolveOffset(message.offset);
+            continue;
+          }
+          handled = message.offset;
+          if (item.kind === 'skipped') {
+            counted('skipped');
+            if (group.length === 0) await flush();
             continue;
           }
           group.push(item);
@@ -241,7 +265,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   }
 
   /** Checks the envelope, the event type, the topic and the payload against the contract. */
-  private check(topic: string, partition: number, message: KafkaMessage): Deliverable | Undeliverable {
+  private check(topic: string, partition: number, message: KafkaMessage): Deliverable | Undeliverable | NotForThisGroup {
     const reject = (reason: string): Undeliverable => ({ kind: 'undeliverable', reason, message });
     const decoded = fromKafkaHeaders(message.headers);
     if (!decoded.ok) return reject(decoded.problem);
@@ -255,6 +279,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     } catch {
       return reject('payload is not valid JSON');
     }
+    if (this.options.accepts && !this.options.accepts(topic, json)) return { kind: 'skipped', message };
     const parsed = contract.schema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);

@@ -91,6 +91,8 @@ export async function startTestInboxApp(options: {
     dataSource: options.dataSource,
     retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 100 },
     ...(options.label ? { label: options.label } : {}),
+    // Events locked by "another-group" belong to another consumer group and are skipped.
+    accepts: (_topic, payload) => (payload as { lockedBy?: { name?: unknown } } | null)?.lockedBy?.name !== 'another-group',
   });
   const app = await NestFactory.createMicroservice(TestInboxModule, { strategy: transport, logger: ['error'] });
   await app.listen();

@@ -117,8 +117,9 @@ export class World {
     return this.processes.flatMap((p) => p.output);
   }
 
-  async publish<T extends Topic>(topic: T, payload: PayloadOf<T>, subject: string, companyId: string): Promise<void> {
-    await this.producer!.send(topic, payload, { subject, companyId, source: '/component-test', validate: true });
+  /** Publishes an event as its producing service would; returns its `ce_id`. */
+  async publish<T extends Topic>(topic: T, payload: PayloadOf<T>, subject: string, companyId: string): Promise<string> {
+    return this.producer!.send(topic, payload, { subject, companyId, source: '/component-test', validate: true });
   }
 
   async http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { [k: string]: unknown } }> {
