@@ -119,8 +119,13 @@ export const LargeEventTopics: readonly Topic[] = [Topics.BudgetSent, Topics.Bud
  * created with, or undefined for the broker's default.
  */
 export function maxMessageBytesOf(topic: string): number | undefined {
-  const base = topic.endsWith('.dlq') ? topic.slice(0, -'.dlq'.length) : topic;
-  return (LargeEventTopics as readonly string[]).includes(base) ? LARGE_EVENT_MAX_BYTES : undefined;
+  return LargeEventTopics.some((large) => topic === large || topic === dlqTopic(large)) ? LARGE_EVENT_MAX_BYTES : undefined;
+}
+
+/** The topic configs a topic is created with beyond the broker's defaults, as Kafka admin clients take them. */
+export function topicConfigEntries(topic: string): { name: string; value: string }[] {
+  const maxBytes = maxMessageBytesOf(topic);
+  return maxBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(maxBytes) }];
 }
 
 /** Dead-letter topic of a topic. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { maxMessageBytesOf } from '@budget-erp/contracts';
+import { topicConfigEntries } from '@budget-erp/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from './wait-for';
 
@@ -68,14 +68,11 @@ export async function collectTopic<V = unknown>(
     if (missing.length > 0) {
       await admin.createTopics({
         // As the services create them: the topics that carry whole budgets take larger messages.
-        topics: missing.map((t) => {
-          const maxBytes = maxMessageBytesOf(t);
-          return {
-            topic: t,
-            ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}),
-            ...(maxBytes !== undefined ? { configEntries: [{ name: 'max.message.bytes', value: String(maxBytes) }] } : {}),
-          };
-        }),
+        topics: missing.map((t) => ({
+          topic: t,
+          configEntries: topicConfigEntries(t),
+          ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}),
+        })),
         waitForLeaders: true,
       });
     }

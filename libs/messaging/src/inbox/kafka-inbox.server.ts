@@ -311,14 +311,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     if (group.length > 1) {
       if (this.closing) throw new InboxClosing();
       try {
-        const committed: (() => void)[] = [];
-        const outcomes = await this.options.dataSource.transaction(async (manager) => {
-          const results: Outcome[] = [];
-          for (const item of group) results.push(await this.applyIn(manager, item.handler, item.event, committed));
-          return results;
-        });
-        this.afterCommit(outcomes, committed);
-        return outcomes;
+        return await this.applyTogether(group);
       } catch {
         // Fall through: one by one, each with its own retries and, if it comes to that, dead letter.
       }
@@ -333,12 +326,12 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
 
   /** Applies one message in its own transaction, retrying with backoff, and dead-letters it when it keeps failing. */
   private async deliver(topic: string, partition: number, item: Deliverable, heartbeat: () => Promise<void>): Promise<Outcome> {
-    const { handler, event, message } = item;
+    const { event, message } = item;
     const deadLetter = (reason: string, attempts: number) => this.deadLetter(topic, partition, message, reason, attempts, heartbeat);
     for (let attempt = 1, outage = 0; ; attempt++) {
       if (this.closing) throw new InboxClosing();
       try {
-        return await this.apply(handler, event);
+        return (await this.applyTogether([item]))[0];
       } catch (error) {
         const reason = reasonOf(error);
         if (isDatabaseUnavailable(error)) {
@@ -362,23 +355,26 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     }
   }
 
-  private async apply(handler: MessageHandler, event: ReceivedEvent): Promise<Outcome> {
+  /**
+   * Applies the messages in one transaction, then runs what their handlers asked for after the
+   * commit, and `onApplied` when at least one was new.
+   */
+  private async applyTogether(items: Deliverable[]): Promise<Outcome[]> {
     const committed: (() => void)[] = [];
-    const outcome = await this.options.dataSource.transaction((manager) => this.applyIn(manager, handler, event, committed));
-    this.afterCommit([outcome], committed);
-    return outcome;
-  }
-
-  /** Runs what the handlers asked for once their transaction committed. */
-  private afterCommit(outcomes: Outcome[], callbacks: (() => void)[]): void {
-    if (outcomes.includes('applied')) callbacks.push(() => this.options.onApplied?.());
-    for (const callback of callbacks) {
+    const outcomes = await this.options.dataSource.transaction(async (manager) => {
+      const results: Outcome[] = [];
+      for (const { handler, event } of items) results.push(await this.applyIn(manager, handler, event, committed));
+      return results;
+    });
+    if (outcomes.includes('applied') && this.options.onApplied) committed.push(this.options.onApplied);
+    for (const callback of committed) {
       try {
         callback();
       } catch (error) {
         this.logger.error(`an after-commit callback of ${this.options.groupId} failed: ${reasonOf(error)}`);
       }
     }
+    return outcomes;
   }
 
   /** Records the message in the inbox and runs its handler, in the caller's transaction. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { maxMessageBytesOf } from '@budget-erp/contracts';
+import { topicConfigEntries } from '@budget-erp/contracts';
 import { Admin, ISocketFactory, Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
 
 /** kafkajs's socket, with Nagle's algorithm off: small requests go out at once (commit→published lag). */
@@ -76,13 +76,7 @@ export async function ensureTopics(admin: Admin, topics: string[]): Promise<void
   const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
   if (missing.length === 0) return;
   try {
-    await admin.createTopics({
-      topics: missing.map((topic) => {
-        const maxBytes = maxMessageBytesOf(topic);
-        return maxBytes === undefined ? { topic } : { topic, configEntries: [{ name: 'max.message.bytes', value: String(maxBytes) }] };
-      }),
-      waitForLeaders: true,
-    });
+    await admin.createTopics({ topics: missing.map((topic) => ({ topic, configEntries: topicConfigEntries(topic) })), waitForLeaders: true });
   } catch (error) {
     // Another instance may have created some of them in the meantime.
     const nowExisting = new Set(await admin.listTopics());

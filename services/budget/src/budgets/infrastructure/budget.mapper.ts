@@ -56,24 +56,24 @@ export function toDomain(rows: BudgetRows): Budget {
 
 export function toBudgetRow(budget: Budget, version: number, now: Date): BudgetOrmEntity {
   return Object.assign(new BudgetOrmEntity(), {
-      id: budget.id,
-      companyId: budget.companyId,
-      projectId: budget.projectId,
-      name: budget.name,
-      origin: budget.origin,
-      locked: budget.locked,
-      erpStatus: budget.erpStatus,
-      exported: budget.exported,
-      syncedAt: budget.syncedAt ? new Date(budget.syncedAt) : null,
-      syncedLines: budget.syncedLines,
-      hold: budget.hold,
-      importing: budget.importing,
-      lastImport: budget.lastImport,
-      createdBy: budget.createdBy,
-      createdAt: new Date(budget.createdAt),
-      updatedAt: now,
-      version,
-    });
+    id: budget.id,
+    companyId: budget.companyId,
+    projectId: budget.projectId,
+    name: budget.name,
+    origin: budget.origin,
+    locked: budget.locked,
+    erpStatus: budget.erpStatus,
+    exported: budget.exported,
+    syncedAt: budget.syncedAt ? new Date(budget.syncedAt) : null,
+    syncedLines: budget.syncedLines,
+    hold: budget.hold,
+    importing: budget.importing,
+    lastImport: budget.lastImport,
+    createdBy: budget.createdBy,
+    createdAt: new Date(budget.createdAt),
+    updatedAt: now,
+    version,
+  });
 }
 
 export function toLineRows(budget: Pick<Budget, 'id' | 'lines'>): BudgetLineOrmEntity[] {

@@ -84,7 +84,10 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
   // lock, send and every saga step do: then there is nothing to compare or write.
   const linesChanged = loaded === null || budget.lines !== loaded.budget.lines;
   const modificationsChanged = loaded === null || budget.modifications !== loaded.budget.modifications;
-  if (linesChanged) await saveChildren(manager, BudgetLineOrmEntity, 'budget_lines', lineColumns, budget.id, loaded ? toLineRows(loaded.budget) : [], toLineRows(budget));
+  if (linesChanged) {
+    const before = loaded ? toLineRows(loaded.budget) : [];
+    await saveChildren(manager, BudgetLineOrmEntity, 'budget_lines', lineColumns, budget.id, before, toLineRows(budget));
+  }
   if (modificationsChanged) {
     const before = loaded ? toModificationRows(loaded.budget) : [];
     await saveChildren(manager, BudgetModificationOrmEntity, 'budget_modifications', modificationColumns, budget.id, before, toModificationRows(budget));
