@@ -170,6 +170,26 @@ it("a budget.accepted is applied by its own ERP's consumer group only; the other
   expect(rows.map((r) => r.consumer_group)).toEqual(['erp-connector.sage300cre']);
 });
 
+it('posting checks, before and after the entries are posted, leave the stored lines of the export whole', async () => {
+  await createJob('cmic', 'PC-1');
+  const lines = Array.from({ length: 120 }, (_, i) => ({ costCode: i % 2 ? '01-100' : '02-200', amount: `${i + 1}.25` }));
+  const request = accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'PC-1', lines });
+  await world.publish('budget.accepted', request, request.budgetId, request.companyId);
+  await world.waitForWire('export.succeeded', (m) => m.value.exportId === request.exportId);
+  const stored = () =>
+    world.dbQuery<{ status: string; posting_checks: number; lines: number; total: string }>(
+      `SELECT status, posting_checks, jsonb_array_length(data->'lines') AS lines, data->>'total' AS total FROM erp_exports WHERE export_id = $1`,
+      [request.exportId],
+    );
+  await waitFor(async () => ((await stored())[0]?.posting_checks ?? 0) >= 2, { timeoutMs: 10_000, description: 'two posting checks that see nothing posted yet' });
+  expect(await stored()).toEqual([{ status: 'succeeded', posting_checks: expect.any(Number), lines: 120, total: '7290.00' }]);
+
+  await world.simControl('POST', `/_sim/cmic/jobs/PC-1/post-entries?companyId=${company('cmic')}`);
+  const posted = await world.waitForWire('erp.posted', (m) => m.value.exportId === request.exportId);
+  expect(posted.value).toMatchObject({ jobNumber: 'PC-1', total: '7290.00' });
+  expect(await stored()).toEqual([{ status: 'posted', posting_checks: expect.any(Number), lines: 120, total: '7290.00' }]);
+});
+
 it('budget.accepted redelivered as a new event for the same export still exports once', async () => {
   await createJob('sage300cre', 'Z-1');
   const event = accepted({ companyId: company('sage300cre'), system: 'sage300cre', jobNumber: 'Z-1', lines: [{ costCode: '01-100', amount: '8.00' }] });

@@ -144,4 +144,21 @@ describe('retry policy and circuit breaker', () => {
     breaker.recordSuccess();
     expect(breaker.current()).toEqual({ status: 'closed', failures: 0 });
   });
+
+  it('a trial admitted but never sent (its step failed before the ERP call) is released, so the next trial may go', () => {
+    const breaker = new CircuitBreaker({ threshold: 1, cooldownMs: 1000 });
+    breaker.recordTransientFailure(0);
+    expect(breaker.admit(1000)).toEqual({ allowed: true });
+    expect(breaker.admit(1001).allowed).toBe(false);
+    breaker.release();
+    expect(breaker.admit(1002)).toEqual({ allowed: true });
+    expect(breaker.current()).toEqual({ status: 'half_open', trialInFlight: true });
+  });
+
+  it('releasing a closed breaker changes nothing', () => {
+    const breaker = new CircuitBreaker({ threshold: 3, cooldownMs: 1000 });
+    breaker.recordTransientFailure(0);
+    breaker.release();
+    expect(breaker.current()).toEqual({ status: 'closed', failures: 1 });
+  });
 });

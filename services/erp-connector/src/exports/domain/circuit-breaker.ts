@@ -27,6 +27,11 @@ export class CircuitBreaker {
     }
   }
 
+  /** An admitted call that never went out (its step failed before the ERP was called): a trial may go again. */
+  release(): void {
+    if (this.state.status === 'half_open') this.state = { status: 'half_open', trialInFlight: false };
+  }
+
   recordSuccess(): void {
     this.state = { status: 'closed', failures: 0 };
   }

@@ -10,27 +10,48 @@ export interface LoadedExport {
   row: ErpExportOrmEntity;
 }
 
+/** Every column but `data`, which is written once, when the export is requested. */
+const MUTABLE_COLUMNS = (['status', 'attempts', 'inFlight', 'nextAttemptAt', 'lastError', 'erpReference', 'exportedAt', 'reasonCode', 'message', 'failedAt', 'nextPostingCheckAt', 'postingChecks', 'postedAt'] as const) satisfies readonly (keyof ErpExportOrmEntity)[];
+
 @Injectable()
 export class ErpExportRepository {
-  async find(manager: EntityManager, exportId: string): Promise<LoadedExport | null> {
-    const row = await manager.findOne(ErpExportOrmEntity, { where: { exportId } });
+  /**
+   * Loads an export. With `lines: false` the lines are left in the database (a 50,000-line
+   * export is megabytes of JSON) and `state.data.lines` is empty: for steps that never send them,
+   * such as posting checks. `save` never writes `data`, so such a state cannot erase them.
+   */
+  async find(manager: EntityManager, exportId: string, options: { lines?: boolean } = {}): Promise<LoadedExport | null> {
+    const query = manager.createQueryBuilder(ErpExportOrmEntity, 'e').where('e.export_id = :exportId', { exportId });
+    if (options.lines === false) {
+      query.select(['exportId', 'companyId', 'system', 'leaseUntil', 'createdAt', 'version', ...MUTABLE_COLUMNS].map((column) => `e.${column}`));
+      query.addSelect(`e.data - 'lines'`, 'data_without_lines');
+      const { entities, raw } = await query.getRawAndEntities<{ data_without_lines: Omit<ErpExportOrmEntity['data'], 'lines'> }>();
+      const row = entities[0];
+      if (!row) return null;
+      row.data = { ...raw[0].data_without_lines, lines: [] };
+      return { state: toDomain(row), row };
+    }
+    const row = await query.getOne();
     return row ? { state: toDomain(row), row } : null;
   }
 
   /** Inserts a new export; false when it already exists (a redelivered `budget.accepted`). */
   async insert(manager: EntityManager, state: Exclude<ExportState, { status: 'none' }>): Promise<boolean> {
-    if (await manager.exists(ErpExportOrmEntity, { where: { exportId: state.data.exportId } })) return false;
     const row = toRow(state);
     row.version = 1;
     row.leaseUntil = null;
-    await manager.insert(ErpExportOrmEntity, row);
-    return true;
+    const result = await manager.createQueryBuilder().insert().into(ErpExportOrmEntity).values(row).orIgnore().returning('export_id').execute();
+    return (result.raw as unknown[]).length > 0;
   }
 
-  /** Saves a new state over the loaded one; zero rows updated means another worker changed it. */
+  /**
+   * Saves a new state over the loaded one; zero rows updated means another worker changed it.
+   * `data` (what to export, lines included) is fixed when the export is requested and not rewritten.
+   */
   async save(manager: EntityManager, loaded: LoadedExport, next: Exclude<ExportState, { status: 'none' }>, options: { leaseUntil?: Date | null } = {}): Promise<LoadedExport> {
     const row = toRow(next, { ...loaded.row } as ErpExportOrmEntity);
-    const { exportId, version, createdAt: _createdAt, ...fields } = row;
+    const { exportId, version } = row;
+    const fields = Object.fromEntries(MUTABLE_COLUMNS.map((column) => [column, row[column]]));
     const result = await manager
       .createQueryBuilder()
       .update(ErpExportOrmEntity)

@@ -41,12 +41,11 @@ export class AcceptBudgetExportHandler {
       correlationId: event.correlationId,
       causationId: event.id,
     };
-    if (await this.exports.find(manager, data.exportId)) return 'duplicate';
     const decision = decide({ status: 'none' }, { type: 'RequestExport', data, capabilities: adapter.capabilities, erpName: adapter.displayName, now: new Date().toISOString() });
     if (!decision.ok) return 'duplicate';
     const state = applyAll({ status: 'none' }, decision.events);
     if (state.status === 'none') return 'duplicate';
-    await this.exports.insert(manager, state);
+    if (!(await this.exports.insert(manager, state))) return 'duplicate';
     if (state.status === 'failed') {
       await this.outbox.publish(manager, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(state) });
       return 'failed_at_once';

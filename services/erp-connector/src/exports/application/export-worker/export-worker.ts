@@ -4,7 +4,7 @@ import { Topics, type ErpSystem } from '@budget-erp/contracts';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
-import type { ErpAdapter, ErpError, ErpResult } from '../../../erp-adapters/erp-adapter';
+import type { ErpAdapter, ErpConnection, ErpError, ErpResult } from '../../../erp-adapters/erp-adapter';
 import { CircuitBreaker } from '../../domain/circuit-breaker';
 import { applyAll, decide, type ExportCommand } from '../../domain/export';
 import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
@@ -35,6 +35,7 @@ export class ExportWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private nudged = false;
   private readonly inProgress = new Map<string, Promise<void>>();
 
   constructor(
@@ -55,7 +56,9 @@ export class ExportWorker {
     this.loop = this.run();
   }
 
+  /** Looks for due work now; a nudge that comes while a pass runs starts another pass after it. */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -68,12 +71,14 @@ export class ExportWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.nudged = false;
       try {
         await this.tick();
       } catch (error) {
         if (this.running) this.logger.error(`export worker tick failed: ${(error as Error).message}`);
       }
       if (!this.running) break;
+      if (this.nudged) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.deps.config.EXPORT_POLL_MS);
         this.wake = () => {
@@ -120,37 +125,52 @@ export class ExportWorker {
     this.inProgress.set(key, promise);
   }
 
+  /**
+   * One transaction loads the export, takes the breaker's admission, records the attempt as
+   * started and reads the company's connection; then the ERP is called outside any transaction.
+   */
   private async attempt(exportId: string): Promise<void> {
-    const { exports, uow, dataSource } = this.deps;
-    let loaded = await dataSource.transaction((m) => exports.find(m, exportId));
-    if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return;
-    const admission = this.breaker.admit(Date.now());
-    if (!admission.allowed) {
-      await dataSource.transaction((m) => exports.defer(m, exportId, new Date(admission.retryAt)));
+    const { exports, uow, connections } = this.deps;
+    let admitted = false;
+    const started = await uow
+      .run(async (m) => {
+        const loaded = await exports.find(m, exportId);
+        if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
+        const admission = this.breaker.admit(Date.now());
+        if (!admission.allowed) {
+          await exports.defer(m, exportId, new Date(admission.retryAt));
+          return null;
+        }
+        admitted = true;
+        const startedAt = new Date();
+        const decision = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString() });
+        if (!decision.ok) return null;
+        const event = decision.events[0];
+        const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state']);
+        await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
+        const resolved = await connections.connectionFor(m, saved.state.data.companyId);
+        return { saved, resolved, checkErpFirst: event.type === 'AttemptStarted' && event.checkErpFirst };
+      })
+      .catch((error: unknown) => {
+        if (admitted) this.breaker.release();
+        throw error;
+      });
+    if (!started) {
+      if (admitted) this.breaker.release();
       return;
     }
-
-    const startedAt = new Date();
-    const started = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString() });
-    if (!started.ok) return;
-    const startedEvent = started.events[0];
-    const checkErpFirst = startedEvent.type === 'AttemptStarted' && startedEvent.checkErpFirst;
-    const current = loaded;
-    loaded = await uow.run(async (m) => {
-      const saved = await exports.save(m, current, applyAll(current.state, started.events) as LoadedExport['state']);
-      await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
-      return saved;
-    });
-
-    const outcome = await this.callErp(loaded, checkErpFirst).catch(
+    const outcome = await this.callErp(started.saved, started.resolved, started.checkErpFirst).catch(
       (error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The export could not be attempted: ${error.message}` } }),
     );
-    await this.record(loaded, outcome);
+    await this.record(started.saved, outcome);
   }
 
-  private async callErp(loaded: LoadedExport, checkErpFirst: boolean): Promise<ErpResult<{ erpReference: string; foundInErp: boolean }>> {
+  private async callErp(
+    loaded: LoadedExport,
+    resolved: { connection: ErpConnection } | null,
+    checkErpFirst: boolean,
+  ): Promise<ErpResult<{ erpReference: string; foundInErp: boolean }>> {
     const data = loaded.state.data;
-    const resolved = await this.deps.dataSource.transaction((m) => this.deps.connections.connectionFor(m, data.companyId));
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
     if (checkErpFirst) {
       const found = await this.adapter.findExport(resolved.connection, data.jobNumber, data.idempotencyKey);
@@ -207,10 +227,15 @@ export class ExportWorker {
 
   private async checkPosting(exportId: string): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
-    const loaded = await dataSource.transaction((m) => exports.find(m, exportId));
-    if (!loaded || loaded.state.status !== 'succeeded') return;
-    const state = loaded.state;
-    const resolved = await dataSource.transaction((m) => connections.connectionFor(m, state.data.companyId));
+    // A posting check never sends the lines, so they stay in the database.
+    const found = await dataSource.transaction(async (m) => {
+      const loaded = await exports.find(m, exportId, { lines: false });
+      if (!loaded || loaded.state.status !== 'succeeded') return null;
+      return { loaded, resolved: await connections.connectionFor(m, loaded.state.data.companyId) };
+    });
+    if (!found || found.loaded.state.status !== 'succeeded') return;
+    const { loaded, resolved } = found;
+    const state = found.loaded.state;
     const seen = resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });

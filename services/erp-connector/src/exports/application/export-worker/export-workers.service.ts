@@ -42,9 +42,8 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
     return this.workers.has(system);
   }
 
-  /** Wakes a worker after its export was recorded (it also polls, so this is only a speed-up). */
+  /** Wakes a worker after its export was committed (it also polls, so this is only a speed-up). */
   nudge(system: ErpSystem): void {
-    const worker = this.workers.get(system);
-    if (worker) setTimeout(() => worker.nudge(), 20);
+    this.workers.get(system)?.nudge();
   }
 }
