@@ -39,6 +39,7 @@ const lines = (count: number) => Array.from({ length: count }, (_, i) => ({ cost
 
 describe('a budget of thousands of lines', () => {
   let budgetId: string;
+  let sentEvent: Record<string, unknown>;
 
   it('when created with 5,000 lines over HTTP, answers 201 with every line', async () => {
     const created = await post(`/projects/${projectId}/budgets`, { name: 'Campus', lines: lines(5000) });
@@ -109,10 +110,39 @@ describe('a budget of thousands of lines', () => {
     process.stdout.write(`send of a 10,000-line budget: ${Date.now() - started} ms\n`);
     expect(sent.status).toBe(202);
     const event = await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
+    sentEvent = event.value;
     const snapshot = event.value.snapshot as { lines: { lineId: string }[]; total: string };
     expect(snapshot.lines).toHaveLength(10000);
     expect(snapshot.total).toBe('12500.50');
     const stored = await lineRowVersions(budgetId);
     expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
+  }, 60_000);
+
+  it('the saga steps that only change its ERP status leave the held snapshot and the synced lines unwritten; posting writes both once', async () => {
+    // A trigger on the real table records every UPDATE statement that writes those columns.
+    await sql.query('CREATE TABLE written_columns (seq serial PRIMARY KEY, budget_id text, what text)');
+    await sql.query(`CREATE FUNCTION record_written() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO written_columns (budget_id, what) VALUES (NEW.id, TG_ARGV[0]); RETURN NEW; END $$`);
+    await sql.query(`CREATE TRIGGER hold_written AFTER UPDATE OF hold ON budgets FOR EACH ROW EXECUTE FUNCTION record_written('hold')`);
+    await sql.query(`CREATE TRIGGER synced_lines_written AFTER UPDATE OF synced_lines ON budgets FOR EACH ROW EXECUTE FUNCTION record_written('synced_lines')`);
+    const written = async () => (await sql.query<{ what: string }>('SELECT what FROM written_columns WHERE budget_id = $1 ORDER BY seq', [budgetId])).rows.map((r) => r.what);
+    const erpStatus = (status: string) =>
+      waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}`, pm)).body.erpStatus === status ? true : undefined), { timeoutMs: 15_000, description: `the budget to be ${status}` });
+
+    const exportId = sentEvent.exportId as string;
+    const ann = person('Ann');
+    const base = { budgetId, projectId, companyId, exportId };
+    await world.publish(Topics.BudgetAccepted, { ...base, description: null, revision: null, acceptedBy: ann, acceptedAt: now(), sentBy: pat, createdBy: pat, snapshot: sentEvent.snapshot as never }, budgetId, companyId);
+    await erpStatus('exporting');
+    const outcome = { ...base, erpSystem: 'cmic' as const, jobNumber: 'J-900', kind: 'original' as const, sentBy: pat, acceptedBy: ann, createdBy: pat };
+    await world.publish(Topics.ExportSucceeded, { ...outcome, erpReference: 'BATCH-900', total: '12500.50', exportedAt: now() }, budgetId, companyId);
+    await erpStatus('awaiting_posting');
+    expect(await written()).toEqual([]);
+
+    await world.publish(Topics.ErpPosted, { ...base, erpSystem: 'cmic', jobNumber: 'J-900', total: '12500.50', createdBy: pat, sentBy: pat, postedAt: now() }, budgetId, companyId);
+    await erpStatus('synced');
+    expect((await written()).sort()).toEqual(['hold', 'synced_lines']);
+    const { rows } = await sql.query<{ hold: unknown; synced: number }>('SELECT hold, jsonb_array_length(synced_lines) AS synced FROM budgets WHERE id = $1', [budgetId]);
+    expect(rows).toEqual([{ hold: null, synced: 10000 }]);
   }, 60_000);
 });

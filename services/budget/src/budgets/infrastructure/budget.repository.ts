@@ -70,7 +70,12 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
       .execute();
     if ((inserted.raw as unknown[]).length === 0) throw new StaleBudgetError(budget.id);
   } else {
-    const { id: _id, ...changes } = budgetRow;
+    const { id: _id, hold, syncedLines, ...unchanged } = budgetRow;
+    // The hold's snapshot and the synced lines are as large as the budget (megabytes at 50,000
+    // lines): written only when the domain replaced them, not on every status change of the saga.
+    const changes: Partial<BudgetOrmEntity> = unchanged;
+    if (hold !== loaded.budget.hold) changes.hold = hold;
+    if (syncedLines !== loaded.budget.syncedLines) changes.syncedLines = syncedLines;
     const updated = await manager
       .createQueryBuilder()
       .update(BudgetOrmEntity)
