@@ -53,6 +53,19 @@ describe('email delivery: SMTP outages delay mail, never lose or repeat it', () 
     await infra?.stop();
   });
 
+  it('when the event that queues an email commits, the email goes out at once, not at the next poll', async () => {
+    // A minute between polls: only the after-commit nudge can deliver the mails within the wait below.
+    const service = await start({ MAIL_POLL_INTERVAL_MS: '60000' });
+    smtp.behave('accept');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the dispatcher's first look at start-up is over
+    for (const name of ['Nudged One', 'Nudged Two', 'Nudged Three']) {
+      const eventId = await reject(name);
+      await waitFor(async () => (await emailRow(eventId))?.sent_at, { timeoutMs: 10000, description: `the email for ${name} sent` });
+      expect(mailsFor(`Reason for ${name}`)).toHaveLength(1);
+    }
+    await stop(service);
+  });
+
   it('when the SMTP server refuses for a while then recovers, delivers exactly one mail after retrying', async () => {
     const service = await start({ MAIL_MAX_REFUSALS: '2' });
     smtp.behave('refuse-temporarily');

@@ -42,7 +42,8 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private nudgedAt = 0;
+  /** Set by a nudge; one that comes during a round makes the loop look again at once. */
+  private nudged = false;
 
   constructor(
     @Inject(TRANSACTION_RUNNER) private readonly uow: TransactionRunner,
@@ -77,24 +78,23 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   /** Asks the loop to look for due emails now rather than at its next poll. */
   nudge(): void {
-    this.nudgedAt = Date.now();
+    this.nudged = true;
     this.wake?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.nudged = false;
       let round: DispatchRound = { sent: 0, failed: 0 };
       try {
         round = await this.dispatchDue();
       } catch (error) {
         this.logger.error(`email dispatch round failed: ${(error as Error).message}`);
       }
-      if (round.sent + round.failed === 0 && this.running) {
-        // A nudge can come just before the transaction that queued the mail commits: look again soon.
-        const recentlyNudged = Date.now() - this.nudgedAt < 1000;
-        const pause = recentlyNudged ? Math.min(100, this.settings.dispatcher.pollIntervalMs) : this.settings.dispatcher.pollIntervalMs;
+      if (round.sent + round.failed === 0 && this.running && !this.nudged) {
+        // Nudges come after the commit that queued an email, so an idle dispatcher only polls for retries that fall due.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pause);
+          const timer = setTimeout(resolve, this.settings.dispatcher.pollIntervalMs);
           this.wake = () => {
             clearTimeout(timer);
             resolve();

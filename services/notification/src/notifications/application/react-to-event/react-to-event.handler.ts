@@ -9,6 +9,12 @@ import { EmailDispatcher } from '../dispatch-emails/email-dispatcher';
 
 const person = (ref: UserRef): Person => ({ userId: ref.userId, name: ref.name || ref.userId, email: ref.email });
 
+/** The inbox transaction the event is applied in, and what to do once it has committed. */
+export interface InboxTransaction {
+  manager: EntityManager;
+  afterCommit(callback: () => void): void;
+}
+
 /** An event as the inbox hands it over: its id (the CloudEvents `ce_id`) and validated payload. */
 export interface IncomingEvent<P> {
   id: string;
@@ -28,9 +34,9 @@ export class ReactToEventHandler {
     private readonly dispatcher: EmailDispatcher,
   ) {}
 
-  async budgetSent(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.sent'>>): Promise<void> {
+  async budgetSent(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.sent'>>): Promise<void> {
     const p = event.payload;
-    await this.track.execute(manager, p, {
+    await this.track.execute(tx.manager, p, {
       type: 'sent',
       at: p.sentAt,
       budgetName: p.snapshot.name,
@@ -41,14 +47,14 @@ export class ReactToEventHandler {
     });
   }
 
-  async budgetRetrieved(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.retrieved'>>): Promise<void> {
-    await this.track.execute(manager, event.payload, { type: 'retrieved', at: event.payload.retrievedAt });
+  async budgetRetrieved(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.retrieved'>>): Promise<void> {
+    await this.track.execute(tx.manager, event.payload, { type: 'retrieved', at: event.payload.retrievedAt });
   }
 
-  async budgetAccepted(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.accepted'>>): Promise<void> {
+  async budgetAccepted(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.accepted'>>): Promise<void> {
     const p = event.payload;
     const state = await this.track.execute(
-      manager,
+      tx.manager,
       p,
       {
         type: 'accepted',
@@ -62,7 +68,7 @@ export class ReactToEventHandler {
       },
       [person(p.acceptedBy)],
     );
-    await this.notifyAbout(manager, {
+    await this.notifyAbout(tx, {
       type: 'budget_accepted',
       eventId: event.id,
       operationId: p.exportId,
@@ -78,10 +84,10 @@ export class ReactToEventHandler {
     });
   }
 
-  async budgetRejected(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.rejected'>>): Promise<void> {
+  async budgetRejected(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.rejected'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(manager, p, { type: 'rejected', at: p.rejectedAt }, [person(p.rejectedBy)]);
-    await this.notifyAbout(manager, {
+    const state = await this.track.execute(tx.manager, p, { type: 'rejected', at: p.rejectedAt }, [person(p.rejectedBy)]);
+    await this.notifyAbout(tx, {
       type: 'budget_rejected',
       eventId: event.id,
       operationId: p.exportId,
@@ -95,20 +101,20 @@ export class ReactToEventHandler {
     });
   }
 
-  async exportSucceeded(manager: EntityManager, event: IncomingEvent<PayloadOf<'export.succeeded'>>): Promise<void> {
+  async exportSucceeded(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'export.succeeded'>>): Promise<void> {
     const p = event.payload;
-    await this.track.execute(manager, p, { type: 'succeeded', at: p.exportedAt }, [person(p.acceptedBy)]);
+    await this.track.execute(tx.manager, p, { type: 'succeeded', at: p.exportedAt }, [person(p.acceptedBy)]);
   }
 
-  async exportFailed(manager: EntityManager, event: IncomingEvent<PayloadOf<'export.failed'>>): Promise<void> {
+  async exportFailed(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'export.failed'>>): Promise<void> {
     const p = event.payload;
     const state = await this.track.execute(
-      manager,
+      tx.manager,
       p,
       { type: 'failed', at: p.failedAt, erpSystem: p.erpSystem, jobNumber: p.jobNumber, reasonCode: p.reasonCode, message: p.message },
       [person(p.acceptedBy)],
     );
-    await this.notifyAbout(manager, {
+    await this.notifyAbout(tx, {
       type: 'export_failed',
       eventId: event.id,
       operationId: p.exportId,
@@ -125,11 +131,11 @@ export class ReactToEventHandler {
     });
   }
 
-  async exportTimedOut(manager: EntityManager, event: IncomingEvent<PayloadOf<'budget.export.timed_out'>>): Promise<void> {
+  async exportTimedOut(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.export.timed_out'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(manager, p, { type: 'timed_out', at: p.timedOutAt, message: p.message });
+    const state = await this.track.execute(tx.manager, p, { type: 'timed_out', at: p.timedOutAt, message: p.message });
     // The timeout event names nobody: the people come from the export's earlier events.
-    await this.notifyAbout(manager, {
+    await this.notifyAbout(tx, {
       type: 'export_failed',
       eventId: event.id,
       operationId: p.exportId,
@@ -146,10 +152,10 @@ export class ReactToEventHandler {
     });
   }
 
-  async erpPosted(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.posted'>>): Promise<void> {
+  async erpPosted(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.posted'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(manager, p, { type: 'posted', at: p.postedAt });
-    await this.notifyAbout(manager, {
+    const state = await this.track.execute(tx.manager, p, { type: 'posted', at: p.postedAt });
+    await this.notifyAbout(tx, {
       type: 'erp_posted',
       eventId: event.id,
       operationId: p.exportId,
@@ -164,9 +170,9 @@ export class ReactToEventHandler {
     });
   }
 
-  async budgetImported(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.budget.imported'>>): Promise<void> {
+  async budgetImported(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.budget.imported'>>): Promise<void> {
     const p = event.payload;
-    await this.notifyAbout(manager, {
+    await this.notifyAbout(tx, {
       type: 'import_succeeded',
       eventId: event.id,
       operationId: p.importId,
@@ -183,9 +189,9 @@ export class ReactToEventHandler {
     });
   }
 
-  async budgetImportFailed(manager: EntityManager, event: IncomingEvent<PayloadOf<'erp.budget.import.failed'>>): Promise<void> {
+  async budgetImportFailed(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.budget.import.failed'>>): Promise<void> {
     const p = event.payload;
-    await this.notifyAbout(manager, {
+    await this.notifyAbout(tx, {
       type: 'import_failed',
       eventId: event.id,
       operationId: p.importId,
@@ -199,9 +205,9 @@ export class ReactToEventHandler {
     });
   }
 
-  private async notifyAbout(manager: EntityManager, fact: Parameters<typeof planNotifications>[0]): Promise<void> {
-    const stored = await this.notify.execute(manager, planNotifications(fact));
-    // The inbox commits after this returns; the nudge only shortens the dispatcher's wait.
-    if (stored.some((s) => s.emailQueued)) setTimeout(() => this.dispatcher.nudge(), 50).unref();
+  private async notifyAbout(tx: InboxTransaction, fact: Parameters<typeof planNotifications>[0]): Promise<void> {
+    const stored = await this.notify.execute(tx.manager, planNotifications(fact));
+    // Once the queued email is committed, the dispatcher sends it without waiting for its next poll.
+    if (stored.some((s) => s.emailQueued)) tx.afterCommit(() => this.dispatcher.nudge());
   }
 }
