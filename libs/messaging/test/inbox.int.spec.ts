@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { OutboxRelay } from '../src';
 import { envelopeFor, eventMessage, lockedPayload, produceRaw } from './support/events';
 import { openMigratedDataSource } from './support/messaging-database';
-import { afterCommitRuns, attemptsByEvent, CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
+import { afterCommitRuns, appliedCommits, attemptsByEvent, CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
 
 describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPattern handlers)', () => {
   let db: TestDatabase;
@@ -146,6 +146,16 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     expect(followUp.headers.ce_causationid).toBe(envelope.id);
     expect(followUp.headers.ce_source).toBe('/inbox-test');
     expect(followUp.headers.ce_type).toBe('budget.unlocked.v1');
+  });
+
+  it('after a commit, tells onApplied whether the handlers stored outbox events (so the relay is nudged only then)', async () => {
+    const quiet = await send('budget-commit-quiet', 'ok');
+    await waitFor(() => appliedCommits.some((c) => c.eventIds.includes(quiet.id)), { description: 'the commit of the quiet event' });
+    const loud = await send('budget-commit-loud', 'publish-follow-up');
+    await waitFor(() => appliedCommits.some((c) => c.eventIds.includes(loud.id)), { description: 'the commit of the publishing event' });
+
+    expect(appliedCommits.filter((c) => c.eventIds.includes(quiet.id))).toEqual([{ eventIds: [quiet.id], storedEvents: false }]);
+    expect(appliedCommits.filter((c) => c.eventIds.includes(loud.id))).toEqual([{ eventIds: [loud.id], storedEvents: true }]);
   });
 
   it('when a message belongs to another consumer group (accepts says no), skips it without handler, inbox row or dead letter, and applies the next one', async () => {

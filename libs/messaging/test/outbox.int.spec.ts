@@ -42,6 +42,22 @@ describe('transactional outbox (real PostgreSQL, dev broker)', () => {
     await db?.drop();
   });
 
+  it('a unit of work nudges the relay after a commit that stored events, not after one that stored none or rolled back', async () => {
+    let nudges = 0;
+    const uow = new UnitOfWork(dataSource, { nudge: () => void nudges++ });
+    await uow.run((manager) => manager.query('SELECT 1'));
+    expect(nudges).toBe(0);
+    await expect(
+      uow.run(async (manager) => {
+        await writer.publish(manager, { topic: Topics.BudgetLocked, subject: 'budget-rolled-back', companyId: 'company-1', payload: lockedPayload('budget-rolled-back') });
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    expect(nudges).toBe(0);
+    await publishLocked(uow, 'budget-nudged');
+    expect(nudges).toBe(1);
+  });
+
   it('when the relay is killed between publishing and marking, the event is published again and the inbox applies it once', async () => {
     const uow = new UnitOfWork(dataSource);
     const event = await publishLocked(uow, 'budget-crash');

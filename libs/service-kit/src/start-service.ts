@@ -74,9 +74,9 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
         security: kafkaSecurityOf(config),
         clientId: entry.clientId ?? `${options.name}-${entry.label ?? entry.groupId}`,
         dataSource,
-        onApplied: () => {
-          entry.onApplied?.();
-          relay.nudge();
+        onApplied: (commit) => {
+          entry.onApplied?.(commit);
+          if (commit.storedEvents) relay.nudge();
         },
       });
       app.connectMicroservice({ strategy }, { inheritAppConfig: true });

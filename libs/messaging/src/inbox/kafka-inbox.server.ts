@@ -10,6 +10,7 @@ import { messagingMetrics } from '../metrics';
 import { defaultRetryPolicy, RetryPolicy, retryDelayMs } from './backoff';
 import { keepOriginalHandlerErrors, withinDelivery } from './handler-errors';
 import { isDatabaseUnavailable } from './infrastructure-errors';
+import { storedEventsIn } from '../outbox/outbox-writer';
 import { InboxContext, ReceivedEvent } from './received-event';
 
 export interface InboxTransportOptions {
@@ -45,8 +46,11 @@ export interface InboxTransportOptions {
    * export), never for malformed ones: those must reach validation and the dead-letter topic.
    */
   accepts?: (topic: string, payload: unknown) => boolean;
-  /** Called after a transaction applied at least one message (e.g. to nudge the outbox relay). */
-  onApplied?: () => void;
+  /**
+   * Called after a transaction applied at least one message, with whether its handlers stored
+   * events in the outbox (then the relay is worth nudging).
+   */
+  onApplied?: (commit: { storedEvents: boolean }) => void;
   /** kafkajs's own logs (default none: start failures, crashes and dead letters are logged here). */
   kafkaLogLevel?: logLevel;
 }
@@ -361,12 +365,15 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
    */
   private async applyTogether(items: Deliverable[]): Promise<Outcome[]> {
     const committed: (() => void)[] = [];
+    let storedEvents = false;
     const outcomes = await this.options.dataSource.transaction(async (manager) => {
       const results: Outcome[] = [];
       for (const { handler, event } of items) results.push(await this.applyIn(manager, handler, event, committed));
+      storedEvents = storedEventsIn(manager);
       return results;
     });
-    if (outcomes.includes('applied') && this.options.onApplied) committed.push(this.options.onApplied);
+    const onApplied = this.options.onApplied;
+    if (outcomes.includes('applied') && onApplied) committed.push(() => onApplied({ storedEvents }));
     for (const callback of committed) {
       try {
         callback();

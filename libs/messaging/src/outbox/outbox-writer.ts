@@ -23,6 +23,14 @@ export interface OutboxWriterOptions {
   serviceName: string;
 }
 
+/** Where a transaction's query runner records that it stored events (its `data` is per transaction). */
+const STORED_EVENTS = 'budgetErp.outboxStoredEvents';
+
+/** Whether `manager`'s transaction has stored events in the outbox so far: worth nudging the relay after its commit. */
+export function storedEventsIn(manager: EntityManager): boolean {
+  return manager.queryRunner?.data?.[STORED_EVENTS] === true;
+}
+
 /** Stores events in the outbox, inside the caller's transaction. */
 export class OutboxWriter {
   constructor(private readonly options: OutboxWriterOptions) {}
@@ -61,6 +69,7 @@ export class OutboxWriter {
       'INSERT INTO outbox_messages (id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)',
       [envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(parsed.data)],
     );
+    manager.queryRunner.data[STORED_EVENTS] = true;
     return envelope;
   }
 }

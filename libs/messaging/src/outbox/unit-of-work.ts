@@ -1,9 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboxRelay } from './outbox-relay';
+import { storedEventsIn } from './outbox-writer';
 
 type IsolationLevel = 'READ UNCOMMITTED' | 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
-/** One database transaction for a state change and the events it stores; nudges the relay after commit. */
+/** One database transaction for a state change and the events it stores; nudges the relay after a commit that stored events. */
 export class UnitOfWork {
   constructor(
     private readonly dataSource: DataSource,
@@ -15,10 +16,15 @@ export class UnitOfWork {
    * database another connection would wait for this transaction to end).
    */
   async run<T>(work: (manager: EntityManager) => Promise<T>, isolationLevel?: IsolationLevel): Promise<T> {
-    const result = isolationLevel
-      ? await this.dataSource.transaction(isolationLevel, work)
-      : await this.dataSource.transaction(work);
-    this.relay?.nudge();
+    let stored = false;
+    const unit = async (manager: EntityManager) => {
+      const result = await work(manager);
+      stored = storedEventsIn(manager);
+      return result;
+    };
+    const result = isolationLevel ? await this.dataSource.transaction(isolationLevel, unit) : await this.dataSource.transaction(unit);
+    // Only a commit that stored events has anything for the relay; the others leave it to sleep.
+    if (stored) this.relay?.nudge();
     return result;
   }
 }

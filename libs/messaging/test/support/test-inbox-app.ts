@@ -21,6 +21,10 @@ export const attemptsByEvent = new Map<string, number>();
 /** Event ids whose after-commit callback ran, in the order they ran. */
 export const afterCommitRuns: string[] = [];
 
+/** What `onApplied` heard after each commit: the events applied in it and whether they stored outbox events. */
+export const appliedCommits: { eventIds: string[]; storedEvents: boolean }[] = [];
+let committing: string[] = [];
+
 @Controller()
 class BudgetLockedTestHandlers {
   constructor(@Inject(OutboxWriter) private readonly outbox: OutboxWriter) {}
@@ -31,6 +35,7 @@ class BudgetLockedTestHandlers {
     attemptsByEvent.set(event.id, attempt);
     const behaviour = event.payload.lockedBy.name;
     ctx.afterCommit(() => afterCommitRuns.push(event.id));
+    ctx.afterCommit(() => committing.push(event.id));
     // The effect is written before failing, to show that a failed attempt leaves nothing behind.
     await ctx.manager.query('INSERT INTO applied_effects (event_id, subject, behaviour, label) VALUES ($1, $2, $3, $4)', [
       event.id,
@@ -93,6 +98,11 @@ export async function startTestInboxApp(options: {
     ...(options.label ? { label: options.label } : {}),
     // Events locked by "another-group" belong to another consumer group and are skipped.
     accepts: (_topic, payload) => (payload as { lockedBy?: { name?: unknown } } | null)?.lockedBy?.name !== 'another-group',
+    // Runs after the commit's own after-commit callbacks, which collected its event ids.
+    onApplied: ({ storedEvents }) => {
+      appliedCommits.push({ eventIds: committing, storedEvents });
+      committing = [];
+    },
   });
   const app = await NestFactory.createMicroservice(TestInboxModule, { strategy: transport, logger: ['error'] });
   await app.listen();
