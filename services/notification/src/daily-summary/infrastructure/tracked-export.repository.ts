@@ -42,16 +42,15 @@ export async function lockTrackedExport(
   ref: { exportId: string; companyId: string; budgetId: string },
   now: Date,
 ): Promise<{ state: PendingExport; version: number }> {
-  await manager.query(
-    `INSERT INTO tracked_exports (export_id, company_id, budget_id, stage, version, updated_at)
-     VALUES ($1, $2, $3, 'unknown', 0, $4) ON CONFLICT (export_id) DO NOTHING`,
-    [ref.exportId, ref.companyId, ref.budgetId, now],
-  );
+  // One statement: inserts the export if unseen, else locks the existing row (the no-op update
+  // takes the row lock, as SELECT ... FOR UPDATE would), and returns it either way.
   const [row]: TrackedExportRow[] = await manager.query(
-    `SELECT export_id, company_id, budget_id, stage, budget_name, erp_system, job_number, total::text AS total,
-            sent_by, accepted_by, sent_at, failure, version
-     FROM tracked_exports WHERE export_id = $1 FOR UPDATE`,
-    [ref.exportId],
+    `INSERT INTO tracked_exports AS t (export_id, company_id, budget_id, stage, version, updated_at)
+     VALUES ($1, $2, $3, 'unknown', 0, $4)
+     ON CONFLICT (export_id) DO UPDATE SET export_id = t.export_id
+     RETURNING export_id, company_id, budget_id, stage, budget_name, erp_system, job_number, total::text AS total,
+               sent_by, accepted_by, sent_at, failure, version`,
+    [ref.exportId, ref.companyId, ref.budgetId, now],
   );
   return row ? { state: toDomain(row), version: row.version } : { state: newPendingExport(ref.exportId, ref.companyId, ref.budgetId), version: 0 };
 }
