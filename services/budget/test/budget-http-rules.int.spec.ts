@@ -150,6 +150,12 @@ describe('modifications over HTTP', () => {
       changes: [{ lineId: created.body.lines[0].id, amount: '25.50' }, { costCode: '02-200', amount: '10' }],
     });
     expect(modified).toMatchObject({ status: 201, body: { total: '135.50', modifications: [{ status: 'approved', synced: false }] } });
+    const second = await world.http('POST', `/budgets/${id}/modifications`, tokens.admin, { changes: [{ lineId: created.body.lines[0].id, amount: '-0.50' }] });
+    expect(second).toMatchObject({ status: 201, body: { modifications: [{ description: 'Move money to concrete' }, { status: 'draft' }] } });
+    // Read back from the database: every field, the order and the timestamps as they were answered.
+    const reloaded = await world.http('GET', `/budgets/${id}`, tokens.admin);
+    expect(reloaded.body.modifications).toEqual(second.body.modifications);
+    expect(reloaded.body.modifications).toHaveLength(2);
     expect(await world.http('POST', `/budgets/${id}/unlock`, tokens.admin, {})).toMatchObject({ status: 409, body: { code: 'BUDGET.MODIFICATIONS_DECISION_REQUIRED' } });
     const unlocked = await world.http('POST', `/budgets/${id}/unlock`, tokens.admin, { modifications: 'delete' });
     expect(unlocked).toMatchObject({ status: 200, body: { locked: false, modifications: [], total: '100.00' } });

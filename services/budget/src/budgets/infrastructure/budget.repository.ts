@@ -19,11 +19,27 @@ export class StaleBudgetError extends Error {
 
 /** Loads a budget of the company; another company's budget is as absent as a missing one. */
 export async function loadBudget(manager: EntityManager, companyId: string, budgetId: string): Promise<LoadedBudget | null> {
-  const row = await manager.findOne(BudgetOrmEntity, { where: { id: budgetId, companyId } });
+  // The budget row and its (few) modifications in one round trip; the lines, which can be many, in a second.
+  const { entities, raw } = await manager
+    .createQueryBuilder(BudgetOrmEntity, 'b')
+    .addSelect(MODIFICATIONS_AS_JSON, 'modifications')
+    .where('b.id = :budgetId AND b.company_id = :companyId', { budgetId, companyId })
+    .getRawAndEntities<{ modifications: ModificationJson[] }>();
+  const row = entities[0];
   if (!row) return null;
-  const [lines, modifications] = [await loadLines(manager, budgetId), await manager.find(BudgetModificationOrmEntity, { where: { budgetId } })];
-  return { budget: toDomain({ budget: row, lines, modifications }), version: row.version };
+  const lines = await loadLines(manager, budgetId);
+  return { budget: toDomain({ budget: row, lines, modifications: raw[0].modifications.map(modificationFromJson) }), version: row.version };
 }
+
+const MODIFICATIONS_AS_JSON = `(SELECT coalesce(json_agg(json_build_object(
+    'id', m.id, 'budgetId', m.budget_id, 'position', m.position, 'description', m.description, 'status', m.status,
+    'changes', m.changes, 'sentIn', m.sent_in, 'synced', m.synced, 'createdBy', m.created_by, 'createdAt', m.created_at)), '[]'::json)
+  FROM budget_modifications m WHERE m.budget_id = b.id)`;
+
+type ModificationJson = Omit<BudgetModificationOrmEntity, 'createdAt'> & { createdAt: string };
+
+const modificationFromJson = (m: ModificationJson): BudgetModificationOrmEntity =>
+  Object.assign(new BudgetModificationOrmEntity(), { ...m, createdAt: new Date(m.createdAt) });
 
 /**
  * The lines of a budget as plain rows. A budget can hold tens of thousands of lines: one SQL query
