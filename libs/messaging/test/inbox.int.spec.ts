@@ -193,6 +193,18 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
       expect(afterCommitRuns.filter((run) => ids.includes(run))).toEqual(ids);
     });
 
+    it('when the same event appears twice in a backlog, applies it once and every other event once, in order', async () => {
+      const { envelopes, messages } = backlog('budget-backlog-twice', ['ok', 'ok', 'ok']);
+      const [first, second, third] = messages;
+      await produceRaw(broker.brokerList, Topics.BudgetLocked, [first, second, first, third, second]);
+
+      await waitFor(async () => (await Promise.all(envelopes.map((e) => inboxHas(e.id)))).every(Boolean), { description: 'the backlog applied' });
+      const ids = envelopes.map((e) => e.id);
+      for (const id of ids) expect(await effectsOf(id)).toHaveLength(1);
+      for (const id of ids) expect(attemptsByEvent.get(id)).toBe(1);
+      expect(afterCommitRuns.filter((run) => ids.includes(run))).toEqual(ids);
+    });
+
     it('when one event in the middle of a backlog always fails, applies every other event once, in order, and dead-letters only that one', async () => {
       const { envelopes, messages } = backlog('budget-backlog-poison', ['ok', 'ok', 'always-fail', 'ok', 'ok']);
       await produceRaw(broker.brokerList, Topics.BudgetLocked, messages);

@@ -367,8 +367,12 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     const committed: (() => void)[] = [];
     let storedEvents = false;
     const outcomes = await this.options.dataSource.transaction(async (manager) => {
+      const fresh = await this.recordInInbox(manager, items.map((item) => item.event));
       const results: Outcome[] = [];
-      for (const { handler, event } of items) results.push(await this.applyIn(manager, handler, event, committed));
+      for (const { handler, event } of items) {
+        // delete: the same event twice in one group is applied the first time only.
+        results.push(fresh.delete(event.id) ? await this.applyIn(manager, handler, event, committed) : 'duplicate');
+      }
       storedEvents = storedEventsIn(manager);
       return results;
     });
@@ -384,14 +388,30 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     return outcomes;
   }
 
-  /** Records the message in the inbox and runs its handler, in the caller's transaction. */
+  /**
+   * Records the events in the inbox, in the caller's transaction, with one statement however many
+   * there are; returns the ids that were not there yet (the others were applied before).
+   */
+  private async recordInInbox(manager: EntityManager, events: ReceivedEvent[]): Promise<Set<string>> {
+    const inserted = (
+      events.length === 1
+        ? await manager.query(
+            `INSERT INTO inbox_messages (consumer_group, message_id, topic) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING message_id`,
+            [this.options.groupId, events[0].id, events[0].topic],
+          )
+        : await manager.query(
+            `INSERT INTO inbox_messages (consumer_group, message_id, topic)
+             SELECT $1, m.id, m.topic FROM unnest($2::text[], $3::text[]) AS m(id, topic)
+             ON CONFLICT DO NOTHING RETURNING message_id`,
+            [this.options.groupId, events.map((e) => e.id), events.map((e) => e.topic)],
+          )
+    ) as { message_id: string }[];
+    return new Set(inserted.map((row) => row.message_id));
+  }
+
+  /** Runs the handler of an event just recorded in the inbox, in the caller's transaction. */
   private async applyIn(manager: EntityManager, handler: MessageHandler, event: ReceivedEvent, committed: (() => void)[]): Promise<Outcome> {
-    const inserted = (await manager.query(
-      `INSERT INTO inbox_messages (consumer_group, message_id, topic) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING message_id`,
-      [this.options.groupId, event.id, event.topic],
-    )) as unknown[];
-    if (inserted.length === 0) return 'duplicate';
     const context: InboxContext = {
       manager,
       event,
