@@ -118,13 +118,17 @@ describe('a budget of thousands of lines', () => {
     expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
   }, 60_000);
 
-  it('the saga steps that only change its ERP status leave the held snapshot and the synced lines unwritten; posting writes both once', async () => {
+  it('the saga steps that only change its ERP status leave the held snapshot (budget and saga) and the synced lines unwritten; posting writes the budget\'s once', async () => {
     // A trigger on the real table records every UPDATE statement that writes those columns.
     await sql.query('CREATE TABLE written_columns (seq serial PRIMARY KEY, budget_id text, what text)');
     await sql.query(`CREATE FUNCTION record_written() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN INSERT INTO written_columns (budget_id, what) VALUES (NEW.id, TG_ARGV[0]); RETURN NEW; END $$`);
     await sql.query(`CREATE TRIGGER hold_written AFTER UPDATE OF hold ON budgets FOR EACH ROW EXECUTE FUNCTION record_written('hold')`);
     await sql.query(`CREATE TRIGGER synced_lines_written AFTER UPDATE OF synced_lines ON budgets FOR EACH ROW EXECUTE FUNCTION record_written('synced_lines')`);
+    // The export saga keeps the send's hold too, to hold the budget again after a late export.
+    await sql.query(`CREATE FUNCTION record_saga_written() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO written_columns (budget_id, what) VALUES (NEW.budget_id, TG_ARGV[0]); RETURN NEW; END $$`);
+    await sql.query(`CREATE TRIGGER saga_hold_written AFTER UPDATE OF hold ON export_sagas FOR EACH ROW EXECUTE FUNCTION record_saga_written('saga hold')`);
     const written = async () => (await sql.query<{ what: string }>('SELECT what FROM written_columns WHERE budget_id = $1 ORDER BY seq', [budgetId])).rows.map((r) => r.what);
     const erpStatus = (status: string) =>
       waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}`, pm)).body.erpStatus === status ? true : undefined), { timeoutMs: 15_000, description: `the budget to be ${status}` });

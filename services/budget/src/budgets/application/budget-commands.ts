@@ -108,7 +108,7 @@ export class BudgetCommands {
         const loaded = await loadSaga(manager, event.exportId);
         if (loaded) {
           const reaction = react(loaded.saga, { type: 'budget.retrieved', at: event.at, by: event.by.name || event.by.userId }, { timeoutMs: this.config.exportTimeoutMs });
-          await saveSaga(manager, reaction.saga, loaded.version);
+          await saveSaga(manager, reaction.saga, loaded);
         }
         return this.events.publish(manager, {
           ...envelope,

@@ -48,10 +48,8 @@ const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
 
 /** Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize. */
 export async function loadSaga(manager: EntityManager, exportId: string): Promise<LoadedSaga | null> {
-  const rows: { version: number }[] = await manager.query('SELECT version FROM export_sagas WHERE export_id = $1 FOR UPDATE', [exportId]);
-  if (rows.length === 0) return null;
-  const row = await manager.findOneOrFail(ExportSagaOrmEntity, { where: { exportId } });
-  return { saga: toDomain(row), version: row.version };
+  const row = await manager.createQueryBuilder(ExportSagaOrmEntity, 's').where('s.export_id = :exportId', { exportId }).setLock('pessimistic_write').getOne();
+  return row ? { saga: toDomain(row), version: row.version } : null;
 }
 
 export async function sagasOfBudget(manager: EntityManager, budgetId: string): Promise<ExportSaga[]> {
@@ -68,18 +66,24 @@ export async function overdueExportIds(manager: EntityManager, now: Date, limit:
   return rows.map((row) => row.export_id);
 }
 
-export async function saveSaga(manager: EntityManager, saga: ExportSaga, loadedVersion: number | null): Promise<void> {
-  const row = toRow(saga, (loadedVersion ?? 0) + 1);
-  if (loadedVersion === null) {
+/**
+ * Inserts a new saga (`loaded` null) or saves one over its loaded version. The hold (the send's
+ * snapshot, megabytes for a large budget) is written only when it differs from the loaded one.
+ */
+export async function saveSaga(manager: EntityManager, saga: ExportSaga, loaded: LoadedSaga | null): Promise<void> {
+  const row = toRow(saga, (loaded?.version ?? 0) + 1);
+  if (loaded === null) {
     await manager.insert(ExportSagaOrmEntity, row);
     return;
   }
-  const { exportId: _id, ...changes } = row;
+  const { exportId: _id, hold, ...unchanged } = row;
+  const changes: Partial<ExportSagaOrmEntity> = unchanged;
+  if (hold !== loaded.saga.hold) changes.hold = hold;
   const updated = await manager
     .createQueryBuilder()
     .update(ExportSagaOrmEntity)
     .set(changes)
-    .where('export_id = :exportId AND version = :version', { exportId: saga.exportId, version: loadedVersion })
+    .where('export_id = :exportId AND version = :version', { exportId: saga.exportId, version: loaded.version })
     .execute();
   if (updated.affected !== 1) throw new StaleSagaError(saga.exportId);
 }

@@ -27,7 +27,7 @@ export class AdvanceExportSagaHandler {
     if (!loaded || loaded.saga.companyId !== companyId) return 'unknown_export';
     const { saga, effects } = react(loaded.saga, message, { timeoutMs: this.config.exportTimeoutMs });
     if (saga === loaded.saga) return 'unchanged';
-    await saveSaga(manager, saga, loaded.version);
+    await saveSaga(manager, saga, loaded);
 
     for (const effect of effects) {
       switch (effect.type) {
