@@ -79,23 +79,32 @@ export class ErpExportRepository {
     return manager.find(ErpExportAttemptOrmEntity, { where: { exportId }, order: { attempt: 'ASC' } });
   }
 
-  /** Leases up to `limit` due exports of one ERP to this worker (other processes skip them). */
-  async leaseDue(manager: EntityManager, system: string, kind: 'attempt' | 'posting', limit: number, leaseMs: number): Promise<string[]> {
-    const due =
-      kind === 'attempt'
-        ? `status IN ('requested', 'attempting') AND (next_attempt_at IS NULL OR next_attempt_at <= now())`
-        : `status = 'succeeded' AND next_posting_check_at <= now()`;
+  /**
+   * Leases, in one statement, up to `limit` exports of one ERP due for an attempt and up to `limit`
+   * due for a posting check; other processes skip the rows (`FOR UPDATE SKIP LOCKED`). Each list
+   * is found through its partial index, and `= ANY (array)` lets the update reach the rows by key
+   * (two `IN (...)` joined by OR would scan the whole table, posted exports included).
+   */
+  async leaseDue(manager: EntityManager, system: string, limit: number, leaseMs: number): Promise<{ attempts: string[]; postings: string[] }> {
     const rows = (await manager.query(
       `UPDATE erp_exports SET lease_until = now() + ($3::int * interval '1 millisecond')
-       WHERE export_id IN (
-         SELECT export_id FROM erp_exports
-         WHERE system = $1 AND ${due} AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING export_id`,
+       WHERE export_id = ANY (
+         ARRAY(SELECT export_id FROM erp_exports
+               WHERE system = $1 AND status IN ('requested', 'attempting') AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                 AND (lease_until IS NULL OR lease_until < now())
+               ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         || ARRAY(SELECT export_id FROM erp_exports
+               WHERE system = $1 AND status = 'succeeded' AND next_posting_check_at <= now()
+                 AND (lease_until IS NULL OR lease_until < now())
+               ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+       RETURNING export_id, status`,
       [system, limit, leaseMs],
     )) as unknown;
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as { export_id: string }[]) : (rows as { export_id: string }[]);
-    return list.map((r) => r.export_id);
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as { export_id: string; status: string }[]) : (rows as { export_id: string; status: string }[]);
+    return {
+      attempts: list.filter((r) => r.status !== 'succeeded').map((r) => r.export_id),
+      postings: list.filter((r) => r.status === 'succeeded').map((r) => r.export_id),
+    };
   }
 
   async releaseLease(manager: EntityManager, exportId: string): Promise<void> {

@@ -98,10 +98,7 @@ export class ExportWorker {
     const room = BATCH - this.inProgress.size;
     if (room <= 0) return;
     const lease = this.deps.config.EXPORT_LEASE_MS;
-    const [attempts, postings] = await this.deps.dataSource.transaction(async (m) => [
-      await this.deps.exports.leaseDue(m, this.system, 'attempt', room, lease),
-      await this.deps.exports.leaseDue(m, this.system, 'posting', room, lease),
-    ]);
+    const { attempts, postings } = await this.deps.dataSource.transaction((m) => this.deps.exports.leaseDue(m, this.system, room, lease));
     for (const id of attempts) this.track(id, () => this.attempt(id));
     for (const id of postings) this.track(`posting:${id}`, () => this.checkPosting(id));
   }
