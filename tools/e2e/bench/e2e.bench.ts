@@ -5,7 +5,7 @@
  * (send → accept → export → post → synced), send→awaiting_posting latency at half that rate
  * (open loop), each service's peak RSS and CPU, and the export of one 50,000-line budget.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +94,41 @@ function machineTicks(): { busy: number; total: number } {
 const TICKS_PER_SECOND = 100;
 
 /** Peak RSS and CPU of every service process (and of this process: broker, simulator, SMTP sink, load) over one phase. */
+/**
+ * Peak RSS of each process stage by stage: Linux's high-water mark (VmHWM), reset at each stage
+ * boundary through /proc/<pid>/clear_refs, so a short spike between two samples is not missed.
+ */
+class StagePeaks {
+  private readonly stages: { stage: string; peakMb: Record<string, number> }[] = [];
+
+  constructor(private readonly pids: () => Record<string, number>) {}
+
+  private reset(): void {
+    for (const pid of Object.values(this.pids())) {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      } catch {
+        // Not Linux, or not allowed: the figures below are then peaks since the process started.
+      }
+    }
+  }
+
+  start(): this {
+    this.reset();
+    return this;
+  }
+
+  /** Closes the stage that ends now. */
+  stage(name: string): void {
+    this.stages.push({ stage: name, peakMb: Object.fromEntries(Object.entries(this.pids()).map(([n, pid]) => [n, Math.round(procStatus(pid).hwmKb / 1024)])) });
+    this.reset();
+  }
+
+  lines(): string[] {
+    return this.stages.map(({ stage, peakMb }) => `      ${stage.padEnd(34)} ${SERVICE_NAMES.map((n) => `${n}=${peakMb[n] ?? '?'}`).join('  ')}`);
+  }
+}
+
 class PhaseMeter {
   private readonly peaks = new Map<string, number>();
   private readonly cpuStart = new Map<string, number>();
@@ -299,14 +334,23 @@ interface SagaTimes {
  * service is not polled (polling would load it): when it applied export.succeeded
  * (awaiting_posting) and erp.posted (synced) is read afterwards from its inbox table.
  */
-async function runSaga(p: Prepared, wire: Wire, approval: InboxWatcher, postInErp = true, timeoutMs = SAGA_TIMEOUT_MS): Promise<SagaTimes> {
+async function runSaga(
+  p: Prepared,
+  wire: Wire,
+  approval: InboxWatcher,
+  postInErp = true,
+  timeoutMs = SAGA_TIMEOUT_MS,
+  stage: (name: string) => void = () => undefined,
+): Promise<SagaTimes> {
   const sentAt = Date.now();
   const sent = await p.client.budget('pm', 'POST', `/budgets/${p.budgetId}/send-to-erp`, {});
   if (sent.status !== 202) throw new Error(`send: ${sent.status} ${JSON.stringify(sent.body)}`);
   const sendAnsweredAt = Date.now();
+  stage('send answered');
   // The approver accepts once the approval service has applied budget.sent (watched in its inbox table, not by polling its API).
   await wire.waitFor(Topics.BudgetSent, p.budgetId, timeoutMs);
   await approval.waitFor(wire.eventId(Topics.BudgetSent, p.budgetId)!, timeoutMs);
+  stage('budget.sent published and reviewed');
   let delay = 10;
   const deadline = Date.now() + SAGA_TIMEOUT_MS;
   for (;;) {
@@ -318,8 +362,10 @@ async function runSaga(p: Prepared, wire: Wire, approval: InboxWatcher, postInEr
     delay = Math.min(200, delay * 2);
   }
   const acceptedAt = Date.now();
+  stage('accept answered');
   await wire.waitFor(Topics.ExportSucceeded, p.budgetId, timeoutMs);
   const exportedAt = wire.firstAt(Topics.ExportSucceeded, p.budgetId);
+  stage('budget.accepted consumed, exported');
   if (!postInErp) return { sentAt, sendAnsweredAt, acceptedAt, exportedAt, awaitingPostingAt: NaN, postedAt: NaN, syncedAt: NaN };
   const posted = await p.client.simulator('POST', `/_sim/${SYSTEM}/jobs/${p.jobNumber}/post-entries?companyId=${encodeURIComponent(p.client.companyId)}`, {});
   if (posted.status !== 200) throw new Error(`post entries: ${posted.status}`);
@@ -661,10 +707,12 @@ async function main(): Promise<void> {
       const [big] = await prepareBig(e2e, lines);
       await sleep(1000);
       const meter = new PhaseMeter(pids).start();
+      const stagePeaks = new StagePeaks(pids).start();
       let times: SagaTimes;
       try {
-        times = await runSaga(big, wire, approval!, false, 30000);
+        times = await runSaga(big, wire, approval!, false, 30000, (name) => stagePeaks.stage(name));
         await budgetAppliedTimes(e2e, wire, [{ p: big, times }], false);
+        stagePeaks.stage('export.succeeded applied');
       } catch (error) {
         const m3 = meter.stop();
         out(`    FAILED: ${(error as Error).message.slice(0, 300)}`);
@@ -693,6 +741,8 @@ async function main(): Promise<void> {
       const job = await big.client.simulator('GET', `/_sim/${SYSTEM}/jobs/${big.jobNumber}?companyId=${encodeURIComponent(big.client.companyId)}`);
       out(`    ERP has ${(job.body?.exports as unknown[] | undefined)?.length ?? '?'} export(s), ${job.body?.unposted ?? '?'} unposted entries`);
       phaseLine(m3);
+      out('    peak RSS MB by stage (VmHWM, reset at each boundary):');
+      for (const line of stagePeaks.lines()) out(line);
     }
     if (PHASES.has('3') && failed) {
       out('');
