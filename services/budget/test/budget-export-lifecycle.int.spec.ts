@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { now, person, startWorld, tokenFor, World } from './support';
@@ -224,6 +225,37 @@ describe('retrieve and timeout', () => {
     expect(event.value).toMatchObject({ exportId: sent.body.exportId, retrievedBy: pat });
     expect(await post(`/budgets/${budgetId}/retrieve-from-erp`)).toMatchObject({ status: 409, body: { code: 'BUDGET.NOT_SENT' } });
     expect((await get(`/budgets/${budgetId}/erp-readiness`)).body.canSend).toBe(true);
+  });
+
+  it('when an acceptance raced the retrieval and the ERP then reports the export, the budget is held again with the sent snapshot until posting', async () => {
+    const budgetId = await createLockedBudget('Late export');
+    const sent = await post(`/budgets/${budgetId}/send-to-erp`);
+    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot as { lines: { lineId: string; amount: string }[] };
+    expect((await post(`/budgets/${budgetId}/retrieve-from-erp`)).body).toMatchObject({ erpStatus: 'not_sent', exportId: null });
+    // The lines change after the retrieval: what the ERP got is still the sent snapshot.
+    await post(`/budgets/${budgetId}/unlock`, {});
+    const lineId = (await get(`/budgets/${budgetId}`)).body.lines[0].id as string;
+    expect(await world.http('PATCH', `/budgets/${budgetId}/lines/${lineId}`, pm, { amount: '99.00' })).toMatchObject({ status: 200 });
+
+    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, sent.body.exportId), erpReference: 'BATCH-L', total: '10.00', exportedAt: now() }, budgetId, companyId);
+    await waitForStatus(budgetId, 'awaiting_posting');
+    expect((await get(`/budgets/${budgetId}`)).body).toMatchObject({ locked: true, exportId: sent.body.exportId });
+    expect(await post(`/budgets/${budgetId}/unlock`, {})).toMatchObject({ status: 409, body: { code: 'BUDGET.EXPORT_NOT_POSTED' } });
+
+    const posted = { budgetId, projectId, companyId, exportId: sent.body.exportId, erpSystem: 'cmic' as const, jobNumber: 'J-100', total: '10.00', createdBy: pat, sentBy: pat, postedAt: now() };
+    await world.publish(Topics.ErpPosted, posted, budgetId, companyId);
+    await waitForStatus(budgetId, 'synced');
+    // What the ERP holds is the sent snapshot's 10.00, not the 99.00 the line was edited to.
+    expect((await get(`/budgets/${budgetId}`)).body.lines).toEqual([expect.objectContaining({ id: snapshot.lines[0].lineId, amount: '99.00' })]);
+    const sql = new Client({ connectionString: world.db.url });
+    await sql.connect();
+    try {
+      const { rows } = await sql.query<{ synced_lines: { lineId: string; amount: string }[] }>('SELECT synced_lines FROM budgets WHERE id = $1', [budgetId]);
+      expect(rows[0].synced_lines).toEqual([expect.objectContaining({ lineId: snapshot.lines[0].lineId, amount: '10.00' })]);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('when an accepted export hears nothing in time, it is marked failed with reason timeout and budget.export.timed_out is published', async () => {

@@ -46,10 +46,27 @@ const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
     version,
   });
 
-/** Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize. */
-export async function loadSaga(manager: EntityManager, exportId: string): Promise<LoadedSaga | null> {
-  const row = await manager.createQueryBuilder(ExportSagaOrmEntity, 's').where('s.export_id = :exportId', { exportId }).setLock('pessimistic_write').getOne();
-  return row ? { saga: toDomain(row), version: row.version } : null;
+/**
+ * Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize.
+ * With `hold: false` the send's hold (its snapshot: megabytes for a large budget) stays in the
+ * database and `saga.hold` is null; `saveSaga` never rewrites a hold it did not load, and
+ * `loadSagaHold` reads it when it is needed after all.
+ */
+export async function loadSaga(manager: EntityManager, exportId: string, options: { hold?: boolean } = {}): Promise<LoadedSaga | null> {
+  const query = manager.createQueryBuilder(ExportSagaOrmEntity, 's').where('s.export_id = :exportId', { exportId }).setLock('pessimistic_write');
+  if (options.hold === false) query.select(SAGA_COLUMNS_BUT_HOLD.map((column) => `s.${column}`));
+  const row = await query.getOne();
+  if (!row) return null;
+  if (options.hold === false) row.hold = null;
+  return { saga: toDomain(row), version: row.version };
+}
+
+const SAGA_COLUMNS_BUT_HOLD = ['exportId', 'budgetId', 'companyId', 'projectId', 'erpSystem', 'kind', 'status', 'facts', 'deadline', 'timeline', 'startedAt', 'version'] as const satisfies readonly (keyof ExportSagaOrmEntity)[];
+
+/** The hold the send of an export took (null for an unknown export). */
+export async function loadSagaHold(manager: EntityManager, exportId: string): Promise<ExportSaga['hold']> {
+  const row = await manager.findOne(ExportSagaOrmEntity, { where: { exportId }, select: { exportId: true, hold: true } });
+  return row?.hold ?? null;
 }
 
 export async function sagasOfBudget(manager: EntityManager, budgetId: string): Promise<ExportSaga[]> {

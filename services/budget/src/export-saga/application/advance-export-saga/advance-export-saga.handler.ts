@@ -5,7 +5,7 @@ import { EventPublisher, EVENT_PUBLISHER } from '../../../budgets/application/po
 import { loadBudget } from '../../../budgets/infrastructure/budget.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
 import { react, SagaMessage } from '../../domain/export-saga';
-import { loadSaga, saveSaga } from '../../infrastructure/export-saga.repository';
+import { loadSaga, loadSagaHold, saveSaga } from '../../infrastructure/export-saga.repository';
 
 export type AdvanceOutcome = 'advanced' | 'unchanged' | 'unknown_export';
 
@@ -22,7 +22,8 @@ export class AdvanceExportSagaHandler {
   ) {}
 
   async execute(manager: EntityManager, exportId: string, companyId: string, message: SagaMessage): Promise<AdvanceOutcome> {
-    const loaded = await loadSaga(manager, exportId);
+    // The saga's copy of the hold is needed only to hold a released budget again (below).
+    const loaded = await loadSaga(manager, exportId, { hold: false });
     // Another company's export is as unknown as a missing one.
     if (!loaded || loaded.saga.companyId !== companyId) return 'unknown_export';
     const { saga, effects } = react(loaded.saga, message, { timeoutMs: this.config.exportTimeoutMs });
@@ -34,12 +35,14 @@ export class AdvanceExportSagaHandler {
         case 'ApplyToBudget': {
           const budget = await loadBudget(manager, companyId, saga.budgetId);
           if (!budget) break;
+          // A budget that still holds a send needs no copy of this one's hold (see ApplyExportOutcome).
+          const sentHold = budget.budget.hold === null ? await loadSagaHold(manager, exportId) : null;
           await this.commands.apply(manager, budget.budget, budget.version, {
             type: 'ApplyExportOutcome',
             exportId,
             outcome: effect.status,
             at: message.at,
-            ...(saga.hold ? { sentHold: saga.hold } : {}),
+            ...(sentHold ? { sentHold } : {}),
           });
           break;
         }
