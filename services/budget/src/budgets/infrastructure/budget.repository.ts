@@ -1,12 +1,14 @@
 import type { EntityManager, EntityTarget } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Budget } from '../domain/budget';
+import type { Budget, ExportHold } from '../domain/budget';
 import { toBudgetRow, toDomain, toLineRows, toModificationRows } from './budget.mapper';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budget.orm-entity';
 
 export interface LoadedBudget {
   budget: Budget;
   version: number;
+  /** What was left in the database by a partial load (see `loadBudgetForExportOutcome`). */
+  notLoaded?: { lines: true; syncedLines: true; heldSnapshotLines: boolean };
 }
 
 /** Another writer saved the budget between this one's load and save. */
@@ -30,6 +32,37 @@ export async function loadBudget(manager: EntityManager, companyId: string, budg
   const lines = await loadLines(manager, budgetId);
   return { budget: toDomain({ budget: row, lines, modifications: raw[0].modifications.map(modificationFromJson) }), version: row.version };
 }
+
+/**
+ * Loads what an export outcome (a saga step) decides on, in one query: the row, the hold and the
+ * modifications, but neither the lines nor the synced lines, which those steps never read, and the
+ * held snapshot's lines only when `posted` (posting records them as synced). For a 50,000-line
+ * budget each of those is megabytes. `budget.lines`, `budget.syncedLines` and, unless posted,
+ * `budget.hold.snapshot.lines` are then empty; `saveBudget` refuses to write what was not loaded.
+ */
+export async function loadBudgetForExportOutcome(manager: EntityManager, companyId: string, budgetId: string, posted: boolean): Promise<LoadedBudget | null> {
+  const query = manager
+    .createQueryBuilder(BudgetOrmEntity, 'b')
+    .select(BUDGET_COLUMNS_BUT_LARGE.map((column) => `b.${column}`))
+    .addSelect(MODIFICATIONS_AS_JSON, 'modifications')
+    .addSelect(posted ? 'b.hold' : `b.hold #- '{snapshot,lines}'`, 'hold')
+    .where('b.id = :budgetId AND b.company_id = :companyId', { budgetId, companyId });
+  const { entities, raw } = await query.getRawAndEntities<{ modifications: ModificationJson[]; hold: ExportHold | null }>();
+  const row = entities[0];
+  if (!row) return null;
+  const hold = raw[0].hold;
+  row.hold = hold && !posted ? { ...hold, snapshot: { ...hold.snapshot, lines: [] } } : hold;
+  row.syncedLines = [];
+  return {
+    budget: toDomain({ budget: row, lines: [], modifications: raw[0].modifications.map(modificationFromJson) }),
+    version: row.version,
+    notLoaded: { lines: true, syncedLines: true, heldSnapshotLines: !posted },
+  };
+}
+
+const BUDGET_COLUMNS_BUT_LARGE = [
+  'id', 'companyId', 'projectId', 'name', 'origin', 'locked', 'erpStatus', 'exported', 'syncedAt', 'importing', 'lastImport', 'createdBy', 'createdAt', 'updatedAt', 'version',
+] as const satisfies readonly (keyof BudgetOrmEntity)[];
 
 const MODIFICATIONS_AS_JSON = `(SELECT coalesce(json_agg(json_build_object(
     'id', m.id, 'budgetId', m.budget_id, 'position', m.position, 'description', m.description, 'status', m.status,
@@ -86,6 +119,10 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
       .execute();
     if ((inserted.raw as unknown[]).length === 0) throw new StaleBudgetError(budget.id);
   } else {
+    const notLoaded = loaded.notLoaded;
+    if (notLoaded && (budget.lines !== loaded.budget.lines || (notLoaded.heldSnapshotLines && budget.hold !== null && budget.hold.snapshot === loaded.budget.hold?.snapshot && budget.hold !== loaded.budget.hold))) {
+      throw new Error(`budget ${budget.id} was loaded without its lines: a change to them cannot be saved from it`);
+    }
     const { id: _id, hold, syncedLines, ...unchanged } = budgetRow;
     // The hold's snapshot and the synced lines are as large as the budget (megabytes at 50,000
     // lines): written only when the domain replaced them, not on every status change of the saga.

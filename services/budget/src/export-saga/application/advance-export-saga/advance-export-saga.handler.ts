@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BudgetCommands } from '../../../budgets/application/budget-commands';
 import { EventPublisher, EVENT_PUBLISHER } from '../../../budgets/application/ports';
-import { loadBudget } from '../../../budgets/infrastructure/budget.repository';
+import { loadBudgetForExportOutcome } from '../../../budgets/infrastructure/budget.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
 import { react, SagaMessage } from '../../domain/export-saga';
 import { loadSaga, loadSagaHold, saveSaga } from '../../infrastructure/export-saga.repository';
@@ -33,7 +33,7 @@ export class AdvanceExportSagaHandler {
     for (const effect of effects) {
       switch (effect.type) {
         case 'ApplyToBudget': {
-          const budget = await loadBudget(manager, companyId, saga.budgetId);
+          const budget = await loadBudgetForExportOutcome(manager, companyId, saga.budgetId, effect.status === 'posted');
           if (!budget) break;
           // A budget that still holds a send needs no copy of this one's hold (see ApplyExportOutcome).
           const sentHold = budget.budget.hold === null ? await loadSagaHold(manager, exportId) : null;
