@@ -116,6 +116,13 @@ describe('a budget of thousands of lines', () => {
     expect(snapshot.total).toBe('12500.50');
     const stored = await lineRowVersions(budgetId);
     expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
+    // The export saga starts with the same hold as the budget (copied in the database).
+    const { rows: holds } = await sql.query<{ same: boolean; lines: number }>(
+      `SELECT s.hold = b.hold AS same, jsonb_array_length(s.hold->'snapshot'->'lines') AS lines
+         FROM export_sagas s JOIN budgets b ON b.id = s.budget_id WHERE s.export_id = $1`,
+      [event.value.exportId],
+    );
+    expect(holds).toEqual([{ same: true, lines: 10000 }]);
   }, 60_000);
 
   it('the saga steps that only change its ERP status leave the held snapshot (budget and saga) and the synced lines unwritten; posting writes the budget\'s once', async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Budget, BudgetCommand, BudgetEvent, decide, fold, UserRef } from '../domain/budget';
 import { loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
-import { loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
+import { insertSagaOfSend, loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
 import { react, startSaga } from '../../export-saga/domain/export-saga';
 import { BudgetConfig, BUDGET_CONFIG } from '../../config';
 import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER } from './ports';
@@ -83,7 +83,7 @@ export class BudgetCommands {
         });
       case 'BudgetSent': {
         const { hold } = event;
-        await saveSaga(
+        await insertSagaOfSend(
           manager,
           startSaga({
             hold,
@@ -96,7 +96,6 @@ export class BudgetCommands {
             sentBy: hold.sentBy.name || hold.sentBy.userId,
             at: event.at,
           }),
-          null,
         );
         return this.events.publish(manager, {
           ...envelope,

@@ -84,6 +84,23 @@ export async function overdueExportIds(manager: EntityManager, now: Date, limit:
 }
 
 /**
+ * Inserts the saga a send starts, copying its hold from the budget row the same transaction just
+ * saved: PostgreSQL copies the snapshot, which is megabytes for a large budget, instead of the
+ * service serializing and sending it a second time.
+ */
+export async function insertSagaOfSend(manager: EntityManager, saga: ExportSaga): Promise<void> {
+  const row = toRow(saga, 1);
+  const inserted: unknown[] = await manager.query(
+    `INSERT INTO export_sagas (export_id, budget_id, company_id, project_id, erp_system, kind, status, facts, deadline, timeline, started_at, version, hold)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, b.hold
+       FROM budgets b WHERE b.id = $2 AND b.hold->>'exportId' = $1
+     RETURNING export_id`,
+    [row.exportId, row.budgetId, row.companyId, row.projectId, row.erpSystem, row.kind, row.status, JSON.stringify(row.facts), row.deadline, JSON.stringify(row.timeline), row.startedAt, row.version],
+  );
+  if (inserted.length !== 1) throw new Error(`budget ${saga.budgetId} does not hold export ${saga.exportId}: its saga cannot start`);
+}
+
+/**
  * Inserts a new saga (`loaded` null) or saves one over its loaded version. The hold (the send's
  * snapshot, megabytes for a large budget) is written only when it differs from the loaded one.
  */
