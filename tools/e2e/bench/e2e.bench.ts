@@ -98,6 +98,14 @@ const TICKS_PER_SECOND = 100;
  * Peak RSS of each process stage by stage: Linux's high-water mark (VmHWM), reset at each stage
  * boundary through /proc/<pid>/clear_refs, so a short spike between two samples is not missed.
  */
+/** VmHWM of each process before StagePeaks reset it, so the whole run's peak survives the resets. */
+const hwmBeforeResetsKb = new Map<number, number>();
+
+/** The highest RSS of the process since it started (VmHWM, and what resets of it had seen), in kB. */
+function peakSinceStartKb(pid: number): number {
+  return Math.max(procStatus(pid).hwmKb, hwmBeforeResetsKb.get(pid) ?? 0);
+}
+
 class StagePeaks {
   private readonly stages: { stage: string; peakMb: Record<string, number> }[] = [];
 
@@ -105,6 +113,7 @@ class StagePeaks {
 
   private reset(): void {
     for (const pid of Object.values(this.pids())) {
+      hwmBeforeResetsKb.set(pid, peakSinceStartKb(pid));
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');
       } catch {
@@ -754,7 +763,7 @@ async function main(): Promise<void> {
         (error: Error) => out(`    NO: ${error.message}`),
       );
     }
-    const hwm = Object.fromEntries(Object.entries(pids()).map(([n, pid]) => [n, Math.round(procStatus(pid).hwmKb / 1024)]));
+    const hwm = Object.fromEntries(Object.entries(pids()).map(([n, pid]) => [n, Math.round(peakSinceStartKb(pid) / 1024)]));
     out('');
     out(`Peak RSS over the whole run (VmHWM, MB): ${Object.entries(hwm).map(([n, v]) => `${n}=${v}`).join('  ')}`);
   } catch (error) {
