@@ -169,6 +169,28 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     expect(deadLetters.messages.some((m) => m.headers.ce_id === skipped.id)).toBe(false);
   });
 
+  it('when acceptsRaw says a message belongs to another group, skips it before parsing: not even an unreadable payload is dead-lettered', async () => {
+    const skipped = envelopeFor(Topics.BudgetLocked, 'budget-raw-skip');
+    const unreadable = { key: skipped.subject, headers: eventMessage(skipped, {}).headers, value: '{"note": "for-another-group", truncated' };
+    const next = envelopeFor(Topics.BudgetLocked, 'budget-raw-skip');
+    await produceRaw(broker.brokerList, Topics.BudgetLocked, [unreadable, eventMessage(next, lockedPayload('budget-raw-skip', 'ok'))]);
+
+    await waitFor(() => inboxHas(next.id), { description: 'the message after the skipped one' });
+    expect(await inboxHas(skipped.id)).toBe(false);
+    expect(attemptsByEvent.has(skipped.id)).toBe(false);
+    expect(deadLetters.messages.some((m) => m.headers.ce_id === skipped.id)).toBe(false);
+  });
+
+  it('when acceptsRaw cannot tell, the message is parsed and validated as usual: an unreadable one is dead-lettered', async () => {
+    const envelope = envelopeFor(Topics.BudgetLocked, 'budget-raw-unsure');
+    await produceRaw(broker.brokerList, Topics.BudgetLocked, [{ key: envelope.subject, headers: eventMessage(envelope, {}).headers, value: '{"truncated' }]);
+    const [dead] = await waitFor(() => {
+      const found = deadLetters.messages.filter((m) => m.headers.ce_id === envelope.id);
+      return found.length === 1 && found;
+    }, { description: 'the unreadable event in the DLQ' });
+    expect(dead.headers[DLQ_HEADERS.reason]).toBe('payload is not valid JSON');
+  });
+
   describe('a backlog on one partition', () => {
     const backlog = (subject: string, behaviours: string[]) => {
       const envelopes = behaviours.map(() => envelopeFor(Topics.BudgetLocked, subject));

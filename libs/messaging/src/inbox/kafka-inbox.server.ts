@@ -47,6 +47,13 @@ export interface InboxTransportOptions {
    */
   accepts?: (topic: string, payload: unknown) => boolean;
   /**
+   * Like `accepts`, but from the raw value before it is even parsed, for groups that skip most of
+   * a topic's messages and can tell them apart cheaply (a large event is megabytes of JSON to
+   * parse only to skip it). false skips the message; true or undefined (cannot tell) go on to
+   * parsing and `accepts`. The same rule holds: false only for another group's messages.
+   */
+  acceptsRaw?: (topic: string, value: Buffer) => boolean | undefined;
+  /**
    * Called after a transaction applied at least one message, with whether its handlers stored
    * events in the outbox (then the relay is worth nudging).
    */
@@ -277,6 +284,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     const contract = contractForType(envelope.type);
     if (!contract) return reject(`unknown event type ${envelope.type}`);
     if (contract.topic !== topic) return reject(`event type ${envelope.type} does not belong on topic ${topic}`);
+    if (this.options.acceptsRaw && message.value && this.options.acceptsRaw(topic, message.value) === false) return { kind: 'skipped', message };
     let json: unknown;
     try {
       json = JSON.parse(message.value?.toString('utf8') ?? '');

@@ -98,6 +98,8 @@ export async function startTestInboxApp(options: {
     ...(options.label ? { label: options.label } : {}),
     // Events locked by "another-group" belong to another consumer group and are skipped.
     accepts: (_topic, payload) => (payload as { lockedBy?: { name?: unknown } } | null)?.lockedBy?.name !== 'another-group',
+    // Raw values that say "for-another-group" are skipped before parsing.
+    acceptsRaw: (_topic, value) => (value.includes('for-another-group') ? false : undefined),
     // Runs after the commit's own after-commit callbacks, which collected its event ids.
     onApplied: ({ storedEvents }) => {
       appliedCommits.push({ eventIds: committing, storedEvents });
