@@ -104,7 +104,7 @@ export class BudgetCommands {
         });
       }
       case 'BudgetRetrieved': {
-        const loaded = await loadSaga(manager, event.exportId);
+        const loaded = await loadSaga(manager, event.exportId, { hold: false });
         if (loaded) {
           const reaction = react(loaded.saga, { type: 'budget.retrieved', at: event.at, by: event.by.name || event.by.userId }, { timeoutMs: this.config.exportTimeoutMs });
           await saveSaga(manager, reaction.saga, loaded);
