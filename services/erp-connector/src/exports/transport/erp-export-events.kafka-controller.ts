@@ -19,8 +19,9 @@ export class ErpExportEventsKafkaController {
   async onBudgetAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext<'budget.accepted'>): Promise<void> {
     const system = event.payload.snapshot.erpSystem;
     if (ctx.label !== system) return;
-    const outcome = await this.accept.execute(ctx.manager, event);
-    if (outcome === 'recorded') ctx.afterCommit(() => this.workers.nudge(system));
+    const { outcome, data } = await this.accept.execute(ctx.manager, event);
+    // Once committed, the worker starts the export with the data in hand instead of reading it back.
+    if (outcome === 'recorded') ctx.afterCommit(() => this.workers.handOver(system, data));
     this.logger.log(`export ${event.payload.exportId} for ${system}: ${outcome}`);
   }
 }

@@ -19,7 +19,8 @@ export class AcceptBudgetExportHandler {
     @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
   ) {}
 
-  async execute(manager: EntityManager, event: ReceivedEvent<'budget.accepted'>): Promise<'recorded' | 'duplicate' | 'failed_at_once'> {
+  /** Records the export; `data` is what was recorded (the worker may take it over instead of reading it back). */
+  async execute(manager: EntityManager, event: ReceivedEvent<'budget.accepted'>): Promise<{ outcome: 'recorded' | 'duplicate' | 'failed_at_once'; data: ExportData }> {
     const p = event.payload;
     const adapter = adapterFor(p.snapshot.erpSystem);
     const data: ExportData = {
@@ -42,14 +43,14 @@ export class AcceptBudgetExportHandler {
       causationId: event.id,
     };
     const decision = decide({ status: 'none' }, { type: 'RequestExport', data, capabilities: adapter.capabilities, erpName: adapter.displayName, now: new Date().toISOString() });
-    if (!decision.ok) return 'duplicate';
+    if (!decision.ok) return { outcome: 'duplicate', data };
     const state = applyAll({ status: 'none' }, decision.events);
-    if (state.status === 'none') return 'duplicate';
-    if (!(await this.exports.insert(manager, state))) return 'duplicate';
+    if (state.status === 'none') return { outcome: 'duplicate', data };
+    if (!(await this.exports.insert(manager, state))) return { outcome: 'duplicate', data };
     if (state.status === 'failed') {
       await this.outbox.publish(manager, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(state) });
-      return 'failed_at_once';
+      return { outcome: 'failed_at_once', data };
     }
-    return 'recorded';
+    return { outcome: 'recorded', data };
   }
 }

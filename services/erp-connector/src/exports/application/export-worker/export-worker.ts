@@ -6,7 +6,7 @@ import type { ErpConnectionsService } from '../../../connections/application/erp
 import type { ErpConnectorConfig } from '../../../config';
 import type { ErpAdapter, ErpConnection, ErpError, ErpResult } from '../../../erp-adapters/erp-adapter';
 import { CircuitBreaker } from '../../domain/circuit-breaker';
-import { applyAll, decide, type ExportCommand } from '../../domain/export';
+import { applyAll, decide, type ExportCommand, type ExportData } from '../../domain/export';
 import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
 import type { ErpExportRepository, LoadedExport } from '../../infrastructure/erp-export.repository';
 import type { ExportMetrics } from '../../infrastructure/export-metrics';
@@ -23,6 +23,8 @@ export interface ExportWorkerDeps {
 }
 
 const BATCH = 10;
+/** Exports whose recorded data a worker keeps for their first attempt (see `handOver`). */
+const HANDED_OVER_MAX = 2 * BATCH;
 
 /**
  * The export worker of one ERP: attempts due exports and checks postings, on its own loop and
@@ -54,6 +56,20 @@ export class ExportWorker {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+  }
+
+  /**
+   * The data of exports this process just recorded, kept until their first attempt takes it: what
+   * to export is fixed once recorded, so the attempt need not read megabytes of lines back. Bounded;
+   * an export another process leases, or one evicted, is read from the database as usual.
+   */
+  private readonly handedOver = new Map<string, ExportData>();
+
+  handOver(data: ExportData): void {
+    this.handedOver.delete(data.exportId);
+    this.handedOver.set(data.exportId, data);
+    while (this.handedOver.size > HANDED_OVER_MAX) this.handedOver.delete(this.handedOver.keys().next().value as string);
+    this.nudge();
   }
 
   /** Looks for due work now; a nudge that comes while a pass runs starts another pass after it. */
@@ -131,7 +147,9 @@ export class ExportWorker {
     let admitted = false;
     const started = await uow
       .run(async (m) => {
-        const loaded = await exports.find(m, exportId);
+        const handed = this.handedOver.get(exportId);
+        const found = await exports.find(m, exportId, handed ? { lines: false } : {});
+        const loaded = found && handed ? withData(found, handed) : found;
         if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
         const admission = this.breaker.admit(Date.now());
         if (!admission.allowed) {
@@ -152,6 +170,7 @@ export class ExportWorker {
         if (admitted) this.breaker.release();
         throw error;
       });
+    this.handedOver.delete(exportId);
     if (!started) {
       if (admitted) this.breaker.release();
       return;
@@ -254,4 +273,9 @@ export class ExportWorker {
       }
     });
   }
+}
+
+/** The export as loaded without its lines, with the data recorded for it (lines included). */
+function withData(loaded: LoadedExport, data: ExportData): LoadedExport {
+  return { state: { ...loaded.state, data }, row: { ...loaded.row, data } as LoadedExport['row'] };
 }

@@ -9,6 +9,7 @@ import { adapterFor } from '../../../erp-adapters/erp-adapter.registry';
 import { ErpExportRepository } from '../../infrastructure/erp-export.repository';
 import { ExportMetrics } from '../../infrastructure/export-metrics';
 import { ExportWorker } from './export-worker';
+import type { ExportData } from '../../domain/export';
 
 /** Runs one export worker per ERP named in `ERP_SYSTEMS`. */
 @Injectable()
@@ -42,8 +43,11 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
     return this.workers.has(system);
   }
 
-  /** Wakes a worker after its export was committed (it also polls, so this is only a speed-up). */
-  nudge(system: ErpSystem): void {
-    this.workers.get(system)?.nudge();
+  /**
+   * Wakes the ERP's worker after an export was committed, handing it the export's data so its
+   * first attempt need not read it back (it also polls, so this is only a speed-up).
+   */
+  handOver(system: ErpSystem, data: ExportData): void {
+    this.workers.get(system)?.handOver(data);
   }
 }
