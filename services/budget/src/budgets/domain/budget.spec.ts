@@ -346,3 +346,43 @@ describe('send-to-ERP readiness', () => {
     expect(codes(given(from), cmic)).toEqual([code]);
   });
 });
+
+describe('the export snapshot of a revision', () => {
+  const line = (id: string, amount: string) => ({ id, costCode: '01-100', costType: null, subJob: null, description: null, amount });
+  const syncedBudget = (lines: ReturnType<typeof line>[]): Budget => {
+    const base = fold([{ ...created, lines } as BudgetEvent, locked]);
+    const sent = fold([sentHold(base)], base) as Budget;
+    return evolve(sent, { type: 'ExportPosted', exportId: 'x1', snapshot: sent.hold!.snapshot, at }) as Budget;
+  };
+
+  it('exports each synced line that was removed once, at zero, after the current lines, among thousands of lines', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => line(`l${i}`, '10.00'));
+    const synced = syncedBudget(lines);
+    const edited: Budget = { ...synced, locked: true, lines: synced.lines.filter((l) => l.id !== 'l5' && l.id !== 'l2999') };
+    const d = decide(edited, { type: 'SendToErp', exportId: 'x2', by: pm, at, erp: cmic });
+    const snapshot = d.ok && d.events[0].type === 'BudgetSent' ? d.events[0].hold.snapshot : null;
+    expect(snapshot?.kind).toBe('revision');
+    expect(snapshot?.lines).toHaveLength(3000);
+    expect(snapshot?.lines.slice(-2)).toEqual([
+      expect.objectContaining({ lineId: 'l5', amount: '0.00', syncedAmount: '10.00' }),
+      expect.objectContaining({ lineId: 'l2999', amount: '0.00', syncedAmount: '10.00' }),
+    ]);
+    expect(snapshot?.total).toBe('29980.00');
+    expect(snapshot?.syncedTotal).toBe('30000.00');
+  });
+
+  it('adds a later approved change to a line that an earlier modification created, instead of creating it twice', () => {
+    const base = fold([created, locked]) as Budget;
+    const change = { lineId: 'new-1', costCode: '02-200', costType: null, subJob: null, description: 'Steel', amount: '5.00' };
+    const modification = (id: string, amount: string) => ({
+      id, description: null, status: 'approved' as const, changes: [{ ...change, amount }], sentIn: null, synced: false, createdBy: pm, createdAt: at,
+    });
+    const withTwo: Budget = { ...base, modifications: [modification('m1', '5.00'), modification('m2', '2.50')] };
+    const d = decide(withTwo, { type: 'SendToErp', exportId: 'x1', by: pm, at, erp: cmic });
+    const lines = d.ok && d.events[0].type === 'BudgetSent' ? d.events[0].hold.snapshot.lines : [];
+    expect(lines.map((l) => [l.lineId, l.amount])).toEqual([
+      ['l1', '1250.00'],
+      ['new-1', '7.50'],
+    ]);
+  });
+});

@@ -293,21 +293,24 @@ export function budgetTotal(budget: Pick<Budget, 'lines' | 'modifications'>): st
 /** The lines with the approved modifications applied: what an export would carry. */
 export function currentLines(budget: Pick<Budget, 'lines' | 'modifications'>): BudgetLine[] {
   const lines = budget.lines.map((line) => ({ ...line }));
+  const byId = new Map(lines.map((line) => [line.id, line]));
   for (const modification of budget.modifications) {
     if (modification.status !== 'approved') continue;
     modification.changes.forEach((change, index) => {
-      const target = change.lineId ? lines.find((line) => line.id === change.lineId) : undefined;
+      const target = change.lineId ? byId.get(change.lineId) : undefined;
       if (target) {
         target.amount = addAmounts(target.amount, change.amount);
       } else {
-        lines.push({
+        const added: BudgetLine = {
           id: change.lineId ?? `${modification.id}.${index + 1}`,
           costCode: change.costCode,
           costType: change.costType,
           subJob: change.subJob,
           description: change.description,
           amount: normalizeAmount(change.amount),
-        });
+        };
+        lines.push(added);
+        byId.set(added.id, added);
       }
     });
   }
@@ -326,8 +329,9 @@ export function exportSnapshot(budget: Budget, erpSystem: ErpSystem, jobNumber: 
     syncedAmount: synced.get(line.id)?.amount ?? null,
   }));
   // A synced line that was removed is exported at zero so the ERP drops its money too.
+  const current = new Set(lines.map((line) => line.lineId));
   for (const gone of budget.syncedLines) {
-    if (!lines.some((line) => line.lineId === gone.lineId)) {
+    if (!current.has(gone.lineId)) {
       lines.push({ ...gone, amount: '0.00', syncedAmount: gone.amount });
     }
   }
