@@ -21,7 +21,7 @@ export class ErpExportEventsKafkaController {
     if (ctx.label !== system) return;
     const { outcome, data } = await this.accept.execute(ctx.manager, event);
     // Once committed, the worker starts the export with the data in hand instead of reading it back.
-    if (outcome === 'recorded') ctx.afterCommit(() => this.workers.handOver(system, data));
+    if (outcome === 'recorded') ctx.afterCommit(() => this.workers.handOver(data));
     this.logger.log(`export ${event.payload.exportId} for ${system}: ${outcome}`);
   }
 }

@@ -151,15 +151,15 @@ export class ExportWorker {
         const found = await exports.find(m, exportId, handed ? { lines: false } : {});
         const loaded = found && handed ? withData(found, handed) : found;
         if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
+        const startedAt = new Date();
+        const decision = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString() });
+        if (!decision.ok) return null;
         const admission = this.breaker.admit(Date.now());
         if (!admission.allowed) {
           await exports.defer(m, exportId, new Date(admission.retryAt));
           return null;
         }
         admitted = true;
-        const startedAt = new Date();
-        const decision = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString() });
-        if (!decision.ok) return null;
         const event = decision.events[0];
         const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state']);
         await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
@@ -171,10 +171,7 @@ export class ExportWorker {
         throw error;
       });
     this.handedOver.delete(exportId);
-    if (!started) {
-      if (admitted) this.breaker.release();
-      return;
-    }
+    if (!started) return;
     const outcome = await this.callErp(started.saved, started.resolved, started.checkErpFirst).catch(
       (error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The export could not be attempted: ${error.message}` } }),
     );
@@ -246,12 +243,12 @@ export class ExportWorker {
     // A posting check never sends the lines, so they stay in the database.
     const found = await dataSource.transaction(async (m) => {
       const loaded = await exports.find(m, exportId, { lines: false });
-      if (!loaded || loaded.state.status !== 'succeeded') return null;
-      return { loaded, resolved: await connections.connectionFor(m, loaded.state.data.companyId) };
+      const state = loaded?.state;
+      if (!loaded || state?.status !== 'succeeded') return null;
+      return { loaded, state, resolved: await connections.connectionFor(m, state.data.companyId) };
     });
-    if (!found || found.loaded.state.status !== 'succeeded') return;
-    const { loaded, resolved } = found;
-    const state = found.loaded.state;
+    if (!found) return;
+    const { loaded, state, resolved } = found;
     const seen = resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });

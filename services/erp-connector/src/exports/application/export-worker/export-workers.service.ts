@@ -47,7 +47,7 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
    * Wakes the ERP's worker after an export was committed, handing it the export's data so its
    * first attempt need not read it back (it also polls, so this is only a speed-up).
    */
-  handOver(system: ErpSystem, data: ExportData): void {
-    this.workers.get(system)?.handOver(data);
+  handOver(data: ExportData): void {
+    this.workers.get(data.system)?.handOver(data);
   }
 }
