@@ -74,13 +74,13 @@ export async function sagasOfBudget(manager: EntityManager, budgetId: string): P
   return rows.map(toDomain);
 }
 
-/** Exports whose wait for the ERP is over. */
-export async function overdueExportIds(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
-  const rows: { export_id: string }[] = await manager.query(
-    `SELECT export_id FROM export_sagas WHERE status = 'exporting' AND deadline <= $1 ORDER BY deadline LIMIT $2`,
+/** Exports whose wait for the ERP is over, with their company. */
+export async function overdueExports(manager: EntityManager, now: Date, limit: number): Promise<{ exportId: string; companyId: string }[]> {
+  const rows: { export_id: string; company_id: string }[] = await manager.query(
+    `SELECT export_id, company_id FROM export_sagas WHERE status = 'exporting' AND deadline <= $1 ORDER BY deadline LIMIT $2`,
     [now, limit],
   );
-  return rows.map((row) => row.export_id);
+  return rows.map((row) => ({ exportId: row.export_id, companyId: row.company_id }));
 }
 
 /**
@@ -101,15 +101,11 @@ export async function insertSagaOfSend(manager: EntityManager, saga: ExportSaga)
 }
 
 /**
- * Inserts a new saga (`loaded` null) or saves one over its loaded version. The hold (the send's
- * snapshot, megabytes for a large budget) is written only when it differs from the loaded one.
+ * Saves a saga over its loaded version (a send starts one with `insertSagaOfSend`). The hold (the
+ * send's snapshot, megabytes for a large budget) is written only when it differs from the loaded one.
  */
-export async function saveSaga(manager: EntityManager, saga: ExportSaga, loaded: LoadedSaga | null): Promise<void> {
-  const row = toRow(saga, (loaded?.version ?? 0) + 1);
-  if (loaded === null) {
-    await manager.insert(ExportSagaOrmEntity, row);
-    return;
-  }
+export async function saveSaga(manager: EntityManager, saga: ExportSaga, loaded: LoadedSaga): Promise<void> {
+  const row = toRow(saga, loaded.version + 1);
   const { exportId: _id, hold, ...unchanged } = row;
   const changes: Partial<ExportSagaOrmEntity> = unchanged;
   if (hold !== loaded.saga.hold) changes.hold = hold;

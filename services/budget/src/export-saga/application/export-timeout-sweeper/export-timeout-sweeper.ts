@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../../../budgets/application/ports';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
-import { overdueExportIds, loadSaga } from '../../infrastructure/export-saga.repository';
+import { overdueExports } from '../../infrastructure/export-saga.repository';
 import { AdvanceExportSagaHandler } from '../advance-export-saga/advance-export-saga.handler';
 
 /** Marks accepted exports that heard nothing from the ERP in time as failed (reason `timeout`). */
@@ -41,14 +41,11 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
 
   private async sweepOnce(): Promise<number> {
     const now = this.clock.now();
-    const due = await this.tx.run((manager) => overdueExportIds(manager, now, 100));
+    const due = await this.tx.run((manager) => overdueExports(manager, now, 100));
     let timedOut = 0;
-    for (const exportId of due) {
-      const outcome = await this.tx.run(async (manager) => {
-        const loaded = await loadSaga(manager, exportId);
-        if (!loaded) return 'unknown_export';
-        return this.saga.execute(manager, exportId, loaded.saga.companyId, { type: 'timeout.check', at: now.toISOString() });
-      });
+    for (const { exportId, companyId } of due) {
+      // The saga step locks and re-reads the saga: one that moved on since is left unchanged.
+      const outcome = await this.tx.run((manager) => this.saga.execute(manager, exportId, companyId, { type: 'timeout.check', at: now.toISOString() }));
       if (outcome === 'advanced') timedOut += 1;
     }
     return timedOut;
