@@ -401,20 +401,12 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
    * there are; returns the ids that were not there yet (the others were applied before).
    */
   private async recordInInbox(manager: EntityManager, events: ReceivedEvent[]): Promise<Set<string>> {
-    const inserted = (
-      events.length === 1
-        ? await manager.query(
-            `INSERT INTO inbox_messages (consumer_group, message_id, topic) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING RETURNING message_id`,
-            [this.options.groupId, events[0].id, events[0].topic],
-          )
-        : await manager.query(
-            `INSERT INTO inbox_messages (consumer_group, message_id, topic)
-             SELECT $1, m.id, m.topic FROM unnest($2::text[], $3::text[]) AS m(id, topic)
-             ON CONFLICT DO NOTHING RETURNING message_id`,
-            [this.options.groupId, events.map((e) => e.id), events.map((e) => e.topic)],
-          )
-    ) as { message_id: string }[];
+    const inserted = (await manager.query(
+      `INSERT INTO inbox_messages (consumer_group, message_id, topic)
+       SELECT $1, m.id, m.topic FROM unnest($2::text[], $3::text[]) AS m(id, topic)
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.options.groupId, events.map((e) => e.id), events.map((e) => e.topic)],
+    )) as { message_id: string }[];
     return new Set(inserted.map((row) => row.message_id));
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { InboxContext } from '@budget-erp/messaging';
 import type { PayloadOf, UserRef } from '@budget-erp/contracts';
 import { TrackExportHandler } from '../../../daily-summary/application/track-export/track-export.handler';
 import type { Person } from '../../domain/person';
@@ -10,10 +10,7 @@ import { EmailDispatcher } from '../dispatch-emails/email-dispatcher';
 const person = (ref: UserRef): Person => ({ userId: ref.userId, name: ref.name || ref.userId, email: ref.email });
 
 /** The inbox transaction the event is applied in, and what to do once it has committed. */
-export interface InboxTransaction {
-  manager: EntityManager;
-  afterCommit(callback: () => void): void;
-}
+type InboxTransaction = Pick<InboxContext, 'manager' | 'afterCommit'>;
 
 /** An event as the inbox hands it over: its id (the CloudEvents `ce_id`) and validated payload. */
 export interface IncomingEvent<P> {
