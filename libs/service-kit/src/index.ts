@@ -14,3 +14,4 @@ export * from './health/platform-checks';
 export * from './metrics/metrics.service';
 export * from './platform.module';
 export * from './start-service';
+export * from './background/wakeup';

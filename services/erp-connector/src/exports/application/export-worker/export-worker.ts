@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
+import { Wakeup } from '@budget-erp/service-kit';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
@@ -36,8 +37,7 @@ export class ExportWorker {
   private readonly breaker: CircuitBreaker;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private nudged = false;
+  private readonly wakeup = new Wakeup();
   private readonly inProgress = new Map<string, Promise<void>>();
 
   constructor(
@@ -74,35 +74,26 @@ export class ExportWorker {
 
   /** Looks for due work now; a nudge that comes while a pass runs starts another pass after it. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
+    this.wakeup.nudge();
   }
 
   /** Stops leasing new work. Calls in flight are not awaited: their leases expire and another worker resumes them. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wakeup.interrupt();
     await this.loop;
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.nudged = false;
+      this.wakeup.beginPass();
       try {
         await this.tick();
       } catch (error) {
         if (this.running) this.logger.error(`export worker tick failed: ${(error as Error).message}`);
       }
       if (!this.running) break;
-      if (this.nudged) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.deps.config.EXPORT_POLL_MS);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
+      await this.wakeup.wait(this.deps.config.EXPORT_POLL_MS);
     }
   }
 

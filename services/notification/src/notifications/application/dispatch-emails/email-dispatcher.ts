@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@budget-erp/contracts';
+import { Wakeup } from '@budget-erp/service-kit';
 import { afterFailedAttempt } from '../../domain/email-delivery';
 import {
   type ClaimedEmail,
@@ -41,9 +42,8 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
   readonly claimer = `dispatcher-${randomUUID()}`;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  /** Set by a nudge; one that comes during a round makes the loop look again at once. */
-  private nudged = false;
+  /** A nudge that comes during a round makes the loop look again at once. */
+  private readonly wakeup = new Wakeup();
 
   constructor(
     @Inject(TRANSACTION_RUNNER) private readonly uow: TransactionRunner,
@@ -71,36 +71,28 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wakeup.interrupt();
     await this.loop;
     this.loop = null;
   }
 
   /** Asks the loop to look for due emails now rather than at its next poll. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
+    this.wakeup.nudge();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.nudged = false;
+      this.wakeup.beginPass();
       let round: DispatchRound = { sent: 0, failed: 0 };
       try {
         round = await this.dispatchDue();
       } catch (error) {
         this.logger.error(`email dispatch round failed: ${(error as Error).message}`);
       }
-      if (round.sent + round.failed === 0 && this.running && !this.nudged) {
+      if (round.sent + round.failed === 0 && this.running) {
         // Nudges come after the commit that queued an email, so an idle dispatcher only polls for retries that fall due.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.settings.dispatcher.pollIntervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
+        await this.wakeup.wait(this.settings.dispatcher.pollIntervalMs);
       }
     }
   }
