@@ -52,6 +52,8 @@ async function sentBudget(budgetId: string): Promise<Budget> {
   const lines = Array.from({ length: LINES }, (_, i) => ({ id: `${budgetId}-l${i}`, costCode: i % 2 ? '01-100' : '02-200', costType: null, subJob: null, description: `Line ${i}`, amount: `${i}.25` }));
   let budget = run({ status: 'absent' }, { type: 'CreateBudget', budgetId, companyId: 'c1', projectId: 'p1', name: 'Tower', createdBy: pm, at, lines });
   budget = run(budget, { type: 'LockBudget', by: pm, at });
+  const change = { lineId: lines[0].id, costCode: '02-200', costType: null, subJob: null, description: null, amount: '5.00' };
+  budget = run(budget, { type: 'CreateModification', modification: { id: `${budgetId}-m1`, description: 'Move money', status: 'approved', changes: [change], createdBy: pm, createdAt: at }, at });
   budget = run(budget, { type: 'SendToErp', exportId: `${budgetId}-x1`, by: pm, at, erp: cmic });
   await dataSource.transaction((m) => saveBudget(m, budget, null));
   return budget;
@@ -60,7 +62,10 @@ async function sentBudget(budgetId: string): Promise<Budget> {
 describe('loading a budget for an export outcome (a saga step)', () => {
   it('leaves the lines, the synced lines and the held snapshot lines out, but keeps the hold, status and modifications', async () => {
     await sentBudget('b-partial');
+    const sent = await dataSource.transaction((m) => loadBudget(m, 'c1', 'b-partial'));
     const loaded = await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c1', 'b-partial', false));
+    expect(loaded?.budget.modifications).toEqual(sent?.budget.modifications);
+    expect(loaded?.budget.modifications).toEqual([expect.objectContaining({ id: 'b-partial-m1', status: 'approved', sentIn: 'b-partial-x1' })]);
     expect(loaded?.budget).toMatchObject({ erpStatus: 'awaiting_acceptance', locked: true, lines: [], syncedLines: [], hold: { exportId: 'b-partial-x1', statusBefore: 'not_sent' } });
     expect(loaded?.budget.hold?.snapshot).toMatchObject({ lines: [], total: expect.any(String), jobNumber: 'J-1' });
     expect(loaded?.notLoaded).toEqual({ lines: true, syncedLines: true, heldSnapshotLines: true });

@@ -22,11 +22,7 @@ export class StaleBudgetError extends Error {
 /** Loads a budget of the company; another company's budget is as absent as a missing one. */
 export async function loadBudget(manager: EntityManager, companyId: string, budgetId: string): Promise<LoadedBudget | null> {
   // The budget row and its (few) modifications in one round trip; the lines, which can be many, in a second.
-  const { entities, raw } = await manager
-    .createQueryBuilder(BudgetOrmEntity, 'b')
-    .addSelect(MODIFICATIONS_AS_JSON, 'modifications')
-    .where('b.id = :budgetId AND b.company_id = :companyId', { budgetId, companyId })
-    .getRawAndEntities<{ modifications: ModificationJson[] }>();
+  const { entities, raw } = await budgetRowQuery(manager, companyId, budgetId).getRawAndEntities<{ modifications: ModificationJson[] }>();
   const row = entities[0];
   if (!row) return null;
   const lines = await loadLines(manager, budgetId);
@@ -41,13 +37,9 @@ export async function loadBudget(manager: EntityManager, companyId: string, budg
  * `budget.hold.snapshot.lines` are then empty; `saveBudget` refuses to write what was not loaded.
  */
 export async function loadBudgetForExportOutcome(manager: EntityManager, companyId: string, budgetId: string, posted: boolean): Promise<LoadedBudget | null> {
-  const query = manager
-    .createQueryBuilder(BudgetOrmEntity, 'b')
-    .select(BUDGET_COLUMNS_BUT_LARGE.map((column) => `b.${column}`))
-    .addSelect(MODIFICATIONS_AS_JSON, 'modifications')
+  const { entities, raw } = await budgetRowQuery(manager, companyId, budgetId, BUDGET_COLUMNS_BUT_LARGE)
     .addSelect(posted ? 'b.hold' : `b.hold #- '{snapshot,lines}'`, 'hold')
-    .where('b.id = :budgetId AND b.company_id = :companyId', { budgetId, companyId });
-  const { entities, raw } = await query.getRawAndEntities<{ modifications: ModificationJson[]; hold: ExportHold | null }>();
+    .getRawAndEntities<{ modifications: ModificationJson[]; hold: ExportHold | null }>();
   const row = entities[0];
   if (!row) return null;
   const hold = raw[0].hold;
@@ -58,6 +50,16 @@ export async function loadBudgetForExportOutcome(manager: EntityManager, company
     version: row.version,
     notLoaded: { lines: true, syncedLines: true, heldSnapshotLines: !posted },
   };
+}
+
+/**
+ * The company's budget row (all its columns, or `columns`) with its modifications as JSON; another
+ * company's budget is not found.
+ */
+function budgetRowQuery(manager: EntityManager, companyId: string, budgetId: string, columns?: readonly (keyof BudgetOrmEntity)[]) {
+  const query = manager.createQueryBuilder(BudgetOrmEntity, 'b');
+  if (columns) query.select(columns.map((column) => `b.${column}`));
+  return query.addSelect(MODIFICATIONS_AS_JSON, 'modifications').where('b.id = :budgetId AND b.company_id = :companyId', { budgetId, companyId });
 }
 
 const BUDGET_COLUMNS_BUT_LARGE = [
@@ -119,8 +121,7 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
       .execute();
     if ((inserted.raw as unknown[]).length === 0) throw new StaleBudgetError(budget.id);
   } else {
-    const notLoaded = loaded.notLoaded;
-    if (notLoaded && (budget.lines !== loaded.budget.lines || (notLoaded.heldSnapshotLines && budget.hold !== null && budget.hold.snapshot === loaded.budget.hold?.snapshot && budget.hold !== loaded.budget.hold))) {
+    if (changesWhatWasNotLoaded(budget, loaded)) {
       throw new Error(`budget ${budget.id} was loaded without its lines: a change to them cannot be saved from it`);
     }
     const { id: _id, hold, syncedLines, ...unchanged } = budgetRow;
@@ -151,6 +152,18 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
     await saveChildren(manager, BudgetModificationOrmEntity, 'budget_modifications', modificationColumns, budget.id, before, toModificationRows(budget));
   }
   return version;
+}
+
+/**
+ * Whether a budget from a partial load changes what that load left out: its lines, or a hold
+ * rebuilt around the snapshot whose lines were not loaded (a replaced hold brings its own).
+ */
+function changesWhatWasNotLoaded(budget: Budget, loaded: LoadedBudget): boolean {
+  const notLoaded = loaded.notLoaded;
+  if (!notLoaded) return false;
+  if (budget.lines !== loaded.budget.lines) return true;
+  const rebuiltHold = budget.hold !== null && budget.hold !== loaded.budget.hold && budget.hold.snapshot === loaded.budget.hold?.snapshot;
+  return notLoaded.heldSnapshotLines && rebuiltHold;
 }
 
 /** Rows per statement: 1,000 rows of at most 10 columns stay far below PostgreSQL's 65,535 parameters. */

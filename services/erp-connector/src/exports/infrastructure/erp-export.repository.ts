@@ -10,7 +10,10 @@ export interface LoadedExport {
   row: ErpExportOrmEntity;
 }
 
-/** Every column but `data`, which is written once, when the export is requested. */
+/**
+ * The columns a change of state writes: all but the export's identity, its lease, its version and
+ * `data` (what to export, written once when the export is requested).
+ */
 const MUTABLE_COLUMNS = (['status', 'attempts', 'inFlight', 'nextAttemptAt', 'lastError', 'erpReference', 'exportedAt', 'reasonCode', 'message', 'failedAt', 'nextPostingCheckAt', 'postingChecks', 'postedAt'] as const) satisfies readonly (keyof ErpExportOrmEntity)[];
 
 @Injectable()
