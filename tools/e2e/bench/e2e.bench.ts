@@ -193,10 +193,38 @@ class PhaseMeter {
 // ---------- events on the wire ----------
 
 /** Watches the topics that mark saga steps, keyed by budget id. */
+/** Callers waiting for something named by a key, each with its own deadline. */
+class Waiters {
+  private readonly byKey = new Map<string, (() => void)[]>();
+
+  /** The keys somebody waits for. */
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  /** Resolves when `key` is released; rejects with `timeoutMessage` after `timeoutMs`. */
+  wait(key: string, timeoutMs: number, timeoutMessage: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(timeoutMessage)), timeoutMs);
+      const list = this.byKey.get(key) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.byKey.set(key, list);
+    });
+  }
+
+  release(key: string): void {
+    for (const wake of this.byKey.get(key) ?? []) wake();
+    this.byKey.delete(key);
+  }
+}
+
 class Wire {
   private readonly seen = new Map<string, number[]>();
   private readonly ids = new Map<string, string>();
-  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly waiters = new Waiters();
   private consumer?: Consumer;
 
   async start(brokers: string): Promise<void> {
@@ -212,8 +240,7 @@ class Wire {
         const list = this.seen.get(key) ?? [];
         list.push(Date.now());
         this.seen.set(key, list);
-        for (const wake of this.waiters.get(key) ?? []) wake();
-        this.waiters.delete(key);
+        this.waiters.release(key);
       },
     });
     await Promise.race([joined, sleep(30000).then(() => Promise.reject(new Error('bench consumer did not join within 30 s')))]);
@@ -236,15 +263,7 @@ class Wire {
     const key = `${topic}|${budgetId}`;
     if (this.seen.has(key)) return;
     if (this.seen.has(`${Topics.ExportFailed}|${budgetId}`)) throw new Error(`export failed for ${budgetId}`);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${topic} for ${budgetId} within ${timeoutMs} ms`)), timeoutMs);
-      const list = this.waiters.get(key) ?? [];
-      list.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.waiters.set(key, list);
-    });
+    await this.waiters.wait(key, timeoutMs, `no ${topic} for ${budgetId} within ${timeoutMs} ms`);
   }
 
   async stop(): Promise<void> {
@@ -385,7 +404,7 @@ async function runSaga(
 
 /** Tells when a service's inbox has applied given events, with one query for all of them every 25 ms (no load on the service). */
 class InboxWatcher {
-  private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly waiting = new Waiters();
   private readonly applied = new Set<string>();
   private db?: Client;
   private timer?: NodeJS.Timeout;
@@ -404,14 +423,14 @@ class InboxWatcher {
   }
 
   private async poll(): Promise<void> {
-    if (this.busy || !this.waiting.size) return;
+    const wanted = this.waiting.keys();
+    if (this.busy || !wanted.length) return;
     this.busy = true;
     try {
-      const { rows } = await this.db!.query<{ message_id: string }>(`SELECT message_id FROM inbox_messages WHERE message_id = ANY($1)`, [[...this.waiting.keys()]]);
+      const { rows } = await this.db!.query<{ message_id: string }>(`SELECT message_id FROM inbox_messages WHERE message_id = ANY($1)`, [wanted]);
       for (const { message_id: id } of rows) {
         this.applied.add(id);
-        for (const wake of this.waiting.get(id) ?? []) wake();
-        this.waiting.delete(id);
+        this.waiting.release(id);
       }
     } catch {
       // next tick
@@ -422,15 +441,7 @@ class InboxWatcher {
 
   waitFor(eventId: string, timeoutMs: number): Promise<void> {
     if (this.applied.has(eventId)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.service} did not apply ${eventId} within ${timeoutMs} ms`)), timeoutMs);
-      const list = this.waiting.get(eventId) ?? [];
-      list.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.waiting.set(eventId, list);
-    });
+    return this.waiting.wait(eventId, timeoutMs, `${this.service} did not apply ${eventId} within ${timeoutMs} ms`);
   }
 
   async stop(): Promise<void> {
