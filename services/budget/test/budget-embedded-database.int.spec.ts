@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@budget-erp/contracts';
 import { startEmbeddedPostgres, waitFor } from '@budget-erp/testing';
-import { now, person, startWorld, tokenFor, World } from './support';
+import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
 // PGlite runs one transaction at a time across connections: a unit of work that awaited a query on
 // another connection would hang here. This runs the whole export path on it, sweeper included.
@@ -23,16 +23,8 @@ afterAll(async () => {
 });
 
 it('on the embedded database, a budget goes from creation through send, export and posting to synced', async () => {
-  await world.publish(Topics.ErpConnectionUpdated, { companyId, erpSystem: 'sage300cre', estimatesEnabled: false, timeZone: 'UTC', updatedAt: now() }, companyId, companyId);
-  await world.publish(
-    Topics.ErpProjectLinked,
-    {
-      projectId, companyId, erpSystem: 'sage300cre', jobNumber: 'S-1', jobName: 'Yard', supportsSubJobs: true, subJobs: [],
-      costCodes: [{ code: '01-100', description: '' }], linkedBy: pat, linkedAt: now(),
-    },
-    projectId,
-    companyId,
-  );
+  await publishErpConnection(world, companyId, 'sage300cre');
+  await publishProjectLink(world, { companyId, projectId, erpSystem: 'sage300cre', jobNumber: 'S-1', jobName: 'Yard', costCodes: [{ code: '01-100', description: '' }], linkedBy: pat });
   const created = await world.http('POST', `/projects/${projectId}/budgets`, pm, { name: 'Embedded', lines: [{ costCode: '01-100', amount: '75.25' }] });
   expect(created.status).toBe(201);
   const budgetId = created.body.id as string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
-import { now, person, startWorld, tokenFor, World } from './support';
+import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
 const companyId = `c-${randomUUID()}`;
 const projectId = `p-${randomUUID()}`;
@@ -83,17 +83,11 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
   });
 
   it('when the ERP connection and project link arrive, those reasons clear and a missing cost code appears', async () => {
-    await world.publish(Topics.ErpConnectionUpdated, { companyId, erpSystem: 'cmic', estimatesEnabled: false, timeZone: 'UTC', updatedAt: now() }, companyId, companyId);
-    await world.publish(
-      Topics.ErpProjectLinked,
-      {
-        projectId, companyId, erpSystem: 'cmic', jobNumber: 'J-100', jobName: 'Tower', supportsSubJobs: true, subJobs: [],
-        costCodes: [{ code: '01-100', description: 'Concrete' }, { code: '02-200', description: 'Steel' }],
-        linkedBy: pat, linkedAt: now(),
-      },
-      projectId,
-      companyId,
-    );
+    await publishErpConnection(world, companyId, 'cmic');
+    await publishProjectLink(world, {
+      companyId, projectId, erpSystem: 'cmic', jobNumber: 'J-100', jobName: 'Tower',
+      costCodes: [{ code: '01-100', description: 'Concrete' }, { code: '02-200', description: 'Steel' }], linkedBy: pat,
+    });
     await waitFor(async () => {
       const c = await codes(budgetId);
       return c.join() === 'BUDGET.NOT_LOCKED,ERP.COST_CODE_NOT_IN_JOB' ? c : undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
-import { now, person, startWorld, tokenFor, World } from './support';
+import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
 const companyId = `c-${randomUUID()}`;
 const otherCompanyId = `c-${randomUUID()}`;
@@ -167,15 +167,7 @@ describe('re-import of an ERP-origin budget', () => {
   const line = (costCode: string, amount: string) => ({ costCode, costType: null, subJob: null, description: null, amount });
 
   it('when the ERP budget is imported, then re-imported on request, the ERP amounts replace the platform ones and the result is visible', async () => {
-    await world.publish(
-      Topics.ErpProjectLinked,
-      {
-        projectId: erpProject, companyId, erpSystem: 'sage300cre', jobNumber: 'S-9', jobName: 'Depot', supportsSubJobs: true, subJobs: [],
-        costCodes: [{ code: '01-100', description: '' }], linkedBy: pat, linkedAt: now(),
-      },
-      erpProject,
-      companyId,
-    );
+    await publishProjectLink(world, { companyId, projectId: erpProject, erpSystem: 'sage300cre', jobNumber: 'S-9', jobName: 'Depot', costCodes: [{ code: '01-100', description: '' }], linkedBy: pat });
     await world.publish(
       Topics.ErpBudgetImported,
       {
@@ -242,8 +234,7 @@ describe('send-to-ERP readiness on QuickBooks Online', () => {
       timeoutMs: 15_000,
       description: `readiness reasons ${expected.join()}`,
     });
-  const connection = (estimatesEnabled: boolean) =>
-    world.publish(Topics.ErpConnectionUpdated, { companyId: qbCompany, erpSystem: 'quickbooks', estimatesEnabled, timeZone: 'UTC', updatedAt: now() }, qbCompany, qbCompany);
+  const connection = (estimatesEnabled: boolean) => publishErpConnection(world, qbCompany, 'quickbooks', estimatesEnabled);
 
   it('each reason appears when its cause does and clears when it is fixed', async () => {
     token = await tokenFor({ companyId: qbCompany });
@@ -255,15 +246,10 @@ describe('send-to-ERP readiness on QuickBooks Online', () => {
     expect(await reasons()).toEqual(['BUDGET.NOT_LOCKED', 'ERP.NOT_CONNECTED', 'ERP.PROJECT_NOT_LINKED', 'BUDGET.ZERO_TOTAL']);
 
     await connection(false);
-    await world.publish(
-      Topics.ErpProjectLinked,
-      {
-        projectId: qbProject, companyId: qbCompany, erpSystem: 'quickbooks', jobNumber: 'Q-1', jobName: 'Shop', supportsSubJobs: false, subJobs: [],
-        costCodes: [{ code: '01-100', description: '' }], linkedBy: pat, linkedAt: now(),
-      },
-      qbProject,
-      qbCompany,
-    );
+    await publishProjectLink(world, {
+      companyId: qbCompany, projectId: qbProject, erpSystem: 'quickbooks', jobNumber: 'Q-1', jobName: 'Shop', supportsSubJobs: false,
+      costCodes: [{ code: '01-100', description: '' }], linkedBy: pat,
+    });
     await until(['BUDGET.NOT_LOCKED', 'BUDGET.ZERO_TOTAL', 'ERP.SUB_JOBS_NOT_SUPPORTED', 'ERP.ESTIMATES_DISABLED']);
     const answer = (await world.http('GET', `/budgets/${id}/erp-readiness`, token)).body;
     expect(answer.canSend).toBe(false);

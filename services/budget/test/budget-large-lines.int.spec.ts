@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
-import { now, person, startWorld, tokenFor, World } from './support';
+import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
 const companyId = `c-${randomUUID()}`;
 const projectId = `p-${randomUUID()}`;
@@ -88,16 +88,8 @@ describe('a budget of thousands of lines', () => {
     expect(added.status).toBe(201);
     expect(added.body.lines).toHaveLength(10000);
 
-    await world.publish(Topics.ErpConnectionUpdated, { companyId, erpSystem: 'cmic', estimatesEnabled: false, timeZone: 'UTC', updatedAt: now() }, companyId, companyId);
-    await world.publish(
-      Topics.ErpProjectLinked,
-      {
-        projectId, companyId, erpSystem: 'cmic', jobNumber: 'J-900', jobName: 'Campus', supportsSubJobs: true, subJobs: [],
-        costCodes: [{ code: '01-100', description: 'Concrete' }], linkedBy: pat, linkedAt: now(),
-      },
-      projectId,
-      companyId,
-    );
+    await publishErpConnection(world, companyId, 'cmic');
+    await publishProjectLink(world, { companyId, projectId, erpSystem: 'cmic', jobNumber: 'J-900', jobName: 'Campus', costCodes: [{ code: '01-100', description: 'Concrete' }], linkedBy: pat });
     const locked = await post(`/budgets/${budgetId}/lock`);
     expect(locked.status).toBe(200);
     await waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}/erp-readiness`, pm)).body.canSend ? true : undefined), {

@@ -135,3 +135,19 @@ export async function tokenFor(claims: Claims): Promise<string> {
 
 export const person = (name: string) => ({ userId: `u-${name.toLowerCase()}`, name, email: `${name.toLowerCase()}@example.com` });
 export const now = () => new Date().toISOString();
+
+type ErpSystemName = PayloadOf<'erp.project.linked'>['erpSystem'];
+
+/** Publishes what the erp-connector says of a company's ERP connection (`erp.connection.updated`). */
+export function publishErpConnection(world: World, companyId: string, erpSystem: ErpSystemName, estimatesEnabled = false): Promise<void> {
+  return world.publish('erp.connection.updated', { companyId, erpSystem, estimatesEnabled, timeZone: 'UTC', updatedAt: now() }, companyId, companyId);
+}
+
+/** Publishes the erp-connector's `erp.project.linked`: the project is linked to an ERP job with these cost codes. */
+export function publishProjectLink(
+  world: World,
+  link: { companyId: string; projectId: string; erpSystem: ErpSystemName; jobNumber: string; jobName: string; costCodes: { code: string; description: string }[]; supportsSubJobs?: boolean; linkedBy: { userId: string; name: string; email: string } },
+): Promise<void> {
+  const { supportsSubJobs = true, ...rest } = link;
+  return world.publish('erp.project.linked', { ...rest, supportsSubJobs, subJobs: [], linkedAt: now() }, link.projectId, link.companyId);
+}
