@@ -6,3 +6,4 @@ export * from './events/notification.events';
 export * from './topics';
 export * from './envelope';
 export * from './json-schema';
+export * from './snapshot-summary';

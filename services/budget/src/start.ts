@@ -1,3 +1,4 @@
+import { Topics } from '@budget-erp/contracts';
 import { loadConfig, RunningService, startService } from '@budget-erp/service-kit';
 import { AppModule, SERVICE_NAME } from './app.module';
 import { budgetServiceConfigSchema } from './config';
@@ -8,7 +9,8 @@ export async function startBudgetService(env: Record<string, string | undefined>
   return startService(AppModule.forRoot(config), {
     name: SERVICE_NAME,
     port: config.PORT,
-    inbox: [{ groupId: SERVICE_NAME }],
+    // The saga needs budget.accepted's ids and times, not the snapshot's lines (megabytes for a large budget).
+    inbox: [{ groupId: SERVICE_NAME, withoutSnapshotLines: [Topics.BudgetAccepted] }],
     logLevel: config.LOG_LEVEL,
     description:
       'The Budget tool: budgets per project with cost-code lines and modifications, lock/unlock, ERP readiness, send/retrieve/re-import, and the export saga timeline.',

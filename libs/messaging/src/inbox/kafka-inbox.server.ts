@@ -1,4 +1,4 @@
-import { contractForType, DLQ_HEADERS, dlqTopic, fromKafkaHeaders, Topic } from '@budget-erp/contracts';
+import { contractForType, DLQ_HEADERS, dlqTopic, fromKafkaHeaders, isSnapshotTopic, summarySchemaOf, Topic, withoutSnapshotLines, type SnapshotTopic } from '@budget-erp/contracts';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Admin, Consumer, IHeaders, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
@@ -53,6 +53,15 @@ export interface InboxTransportOptions {
    * parsing and `accepts`. The same rule holds: false only for another group's messages.
    */
   acceptsRaw?: (topic: string, value: Buffer) => boolean | undefined;
+  /**
+   * Snapshot topics (`budget.sent`, `budget.accepted`) this group reads without `snapshot.lines`:
+   * the lines are cut from the raw bytes (`withoutSnapshotLines`) and neither parsed nor checked,
+   * everything else is validated with the topic's summary contract, and handlers receive a
+   * `ReceivedSummary`. For groups that need only the snapshot's name, ERP, job and totals: a large
+   * budget then costs them its bytes, not a parse and a validated copy of every line. When the
+   * bytes cannot be cut, the whole payload is parsed and validated with the full contract.
+   */
+  withoutSnapshotLines?: readonly SnapshotTopic[];
   /**
    * Called after a transaction applied at least one message, with whether its handlers stored
    * events in the outbox (then the relay is worth nudging).
@@ -275,7 +284,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     return Math.max(1, this.options.maxMessagesPerTransaction ?? 100);
   }
 
-  /** Checks the envelope, the event type, the topic and the payload against the contract. */
+  private readsWithoutLines(topic: string): boolean {
+    return isSnapshotTopic(topic) && (this.options.withoutSnapshotLines ?? []).includes(topic);
+  }
+
+  /** Checks the envelope, the event type, the topic and the payload against the contract (or its summary, see `withoutSnapshotLines`). */
   private check(topic: string, partition: number, message: KafkaMessage): Deliverable | Undeliverable | NotForThisGroup {
     const reject = (reason: string): Undeliverable => ({ kind: 'undeliverable', reason, message });
     const decoded = fromKafkaHeaders(message.headers);
@@ -285,14 +298,15 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     if (!contract) return reject(`unknown event type ${envelope.type}`);
     if (contract.topic !== topic) return reject(`event type ${envelope.type} does not belong on topic ${topic}`);
     if (this.options.acceptsRaw && message.value && this.options.acceptsRaw(topic, message.value) === false) return { kind: 'skipped', message };
+    const summary = message.value && this.readsWithoutLines(topic) ? withoutSnapshotLines(message.value) : undefined;
     let json: unknown;
     try {
-      json = JSON.parse(message.value?.toString('utf8') ?? '');
+      json = JSON.parse((summary ?? message.value)?.toString('utf8') ?? '');
     } catch {
       return reject('payload is not valid JSON');
     }
     if (this.options.accepts && !this.options.accepts(topic, json)) return { kind: 'skipped', message };
-    const parsed = contract.schema.safeParse(json);
+    const parsed = (summary ? summarySchemaOf(topic as SnapshotTopic) : contract.schema).safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
       return reject(`payload breaks the ${envelope.type} contract: ${problems.join('; ')}`);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { InboxContext } from '@budget-erp/messaging';
-import type { PayloadOf, UserRef } from '@budget-erp/contracts';
+import type { PayloadOf, SummaryOf, UserRef } from '@budget-erp/contracts';
 import { TrackExportHandler } from '../../../daily-summary/application/track-export/track-export.handler';
 import type { Person } from '../../domain/person';
 import { planNotifications } from '../../domain/plan-notifications';
@@ -31,7 +31,7 @@ export class ReactToEventHandler {
     private readonly dispatcher: EmailDispatcher,
   ) {}
 
-  async budgetSent(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.sent'>>): Promise<void> {
+  async budgetSent(tx: InboxTransaction, event: IncomingEvent<SummaryOf<'budget.sent'>>): Promise<void> {
     const p = event.payload;
     await this.track.execute(tx.manager, p, {
       type: 'sent',
@@ -48,7 +48,7 @@ export class ReactToEventHandler {
     await this.track.execute(tx.manager, event.payload, { type: 'retrieved', at: event.payload.retrievedAt });
   }
 
-  async budgetAccepted(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.accepted'>>): Promise<void> {
+  async budgetAccepted(tx: InboxTransaction, event: IncomingEvent<SummaryOf<'budget.accepted'>>): Promise<void> {
     const p = event.payload;
     const state = await this.track.execute(
       tx.manager,
