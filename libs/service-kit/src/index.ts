@@ -15,3 +15,4 @@ export * from './metrics/metrics.service';
 export * from './platform.module';
 export * from './start-service';
 export * from './background/wakeup';
+export * from './runtime/heap-growth';
