@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
  * validating and serializing a budget's snapshot of tens of thousands of lines), tends to 4: the
  * process then keeps hundreds of megabytes of dead objects it has not collected yet, although
  * what it really holds is a few tens. Measured with the platform benchmark: a service's peak RSS
- * drops by 40–90 MB around a 50,000-line budget, with no measurable change in sagas per second.
+ * drops by 30–90 MB around a 50,000-line budget, with no measurable change in sagas per second.
  *
  * 0 leaves V8's adaptive growth. Applies to the whole process from the next collection on
  * (`--heap-growing-percent` cannot be set through NODE_OPTIONS, so the service sets it itself).
