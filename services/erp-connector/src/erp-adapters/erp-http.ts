@@ -1,5 +1,46 @@
 import { fail, ok, type ErpConnection, type ErpResult } from './erp-adapter';
 
+/**
+ * A JSON object whose last member is a list serialized a slice at a time while it is sent (chunked
+ * transfer encoding): a 50,000-line budget then never exists as one 10 MB string, its copy as
+ * bytes, and an array of ERP-shaped lines at once. The body is the same JSON as
+ * `JSON.stringify({ ...head, [key]: items.map(toJson) })`; each call sends it anew, so a retried
+ * request sends it whole again.
+ */
+export class JsonListBody<T> {
+  constructor(
+    readonly head: Record<string, unknown>,
+    readonly key: string,
+    readonly items: readonly T[],
+    readonly toJson: (item: T) => unknown,
+    readonly itemsPerChunk = 1000,
+  ) {}
+
+  /** The JSON text, in pieces: the head's members, then the list a slice of items at a time. */
+  *chunks(): Generator<string> {
+    const head = JSON.stringify({ ...this.head, [this.key]: undefined });
+    yield `${head.slice(0, -1)}${head === '{}' ? '' : ','}${JSON.stringify(this.key)}:[`;
+    for (let from = 0; from < this.items.length; from += this.itemsPerChunk) {
+      const slice = this.items.slice(from, from + this.itemsPerChunk).map((item) => JSON.stringify(this.toJson(item)));
+      yield `${from === 0 ? '' : ','}${slice.join(',')}`;
+    }
+    yield ']}';
+  }
+
+  /** A byte stream of `chunks()`, read as the connection takes it. */
+  stream(): ReadableStream<Uint8Array> {
+    const chunks = this.chunks();
+    const encoder = new TextEncoder();
+    return new ReadableStream({
+      pull(controller) {
+        const next = chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+    });
+  }
+}
+
 export interface ErpHttpResponse {
   status: number;
   body: unknown;
@@ -22,7 +63,7 @@ export async function erpFetch(
     response = await fetch(`${connection.baseUrl.replace(/\/$/, '')}${path}`, {
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body instanceof JsonListBody ? { body: body.stream(), duplex: 'half' as const } : { body: body === undefined ? undefined : JSON.stringify(body) }),
       signal: AbortSignal.timeout(connection.timeoutMs),
     });
   } catch (error) {

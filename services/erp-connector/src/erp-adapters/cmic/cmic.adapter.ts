@@ -1,5 +1,5 @@
 import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult, type ExportRequest } from '../erp-adapter';
-import { basicAuth, erpFetch, list, record, text, type ErpHttpResponse } from '../erp-http';
+import { basicAuth, erpFetch, JsonListBody, list, record, text, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'CMiC';
 
@@ -47,7 +47,7 @@ export const cmicAdapter: ErpAdapter = {
   },
 
   async exportBudget(c, request: ExportRequest) {
-    const res = await call(c, 'POST', `${job(request.jobNumber)}/budget-batches`, {
+    const batch = {
       extRef: request.idempotencyKey,
       batchType: request.kind === 'original' ? 'ORIGINAL' : 'REVISION',
       description: request.description,
@@ -58,8 +58,13 @@ export const cmicAdapter: ErpAdapter = {
         revStatus: request.revision.status,
         approvedBy: request.revision.approvedBy,
       },
-      lines: request.lines.map((l) => ({ phsCode: l.costCode, catCode: l.costType, subJobCode: l.subJob, description: l.description, amount: l.amount })),
-    });
+    };
+    const res = await call(
+      c,
+      'POST',
+      `${job(request.jobNumber)}/budget-batches`,
+      new JsonListBody(batch, 'lines', request.lines, (l) => ({ phsCode: l.costCode, catCode: l.costType, subJobCode: l.subJob, description: l.description, amount: l.amount })),
+    );
     if (!res.ok) return res;
     if (res.value.status !== 200 && res.value.status !== 201) return rejected(res.value, `Job ${request.jobNumber}`);
     return ok(batchRef(res.value.body));

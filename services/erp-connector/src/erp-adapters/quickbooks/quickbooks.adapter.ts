@@ -1,5 +1,5 @@
 import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
-import { bearerAuth, erpFetch, list, record, text, type ErpHttpResponse } from '../erp-http';
+import { bearerAuth, erpFetch, JsonListBody, list, record, text, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'QuickBooks Online';
 
@@ -69,16 +69,21 @@ export const quickbooksAdapter: ErpAdapter = {
     if (!settings.value.estimatesEnabled) {
       return fail('permanent', 'estimates_disabled', `Estimates are turned off in ${displayName}; turn them on under Account and Settings → Sales`);
     }
-    const res = await call(c, 'POST', `/estimate?requestid=${encodeURIComponent(request.idempotencyKey)}`, {
+    const estimate = {
       CustomerRef: { value: request.jobNumber },
       PrivateNote: [request.kind === 'revision' ? 'Revision' : 'Original budget', request.description].filter(Boolean).join(': '),
-      Line: request.lines.map((l) => ({
+    };
+    const res = await call(
+      c,
+      'POST',
+      `/estimate?requestid=${encodeURIComponent(request.idempotencyKey)}`,
+      new JsonListBody(estimate, 'Line', request.lines, (l) => ({
         Amount: l.amount,
         Description: l.description,
         DetailType: 'SalesItemLineDetail',
         SalesItemLineDetail: { ItemRef: { value: l.costCode }, ...(l.costType ? { ClassRef: { value: l.costType } } : {}) },
       })),
-    });
+    );
     if (!res.ok) return res;
     if (res.value.status !== 200 && res.value.status !== 201) return rejected(res.value, `Project ${request.jobNumber}`);
     return ok(estimateRef(record(res.value.body).Estimate));

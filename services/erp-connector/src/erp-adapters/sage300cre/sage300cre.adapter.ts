@@ -1,5 +1,5 @@
 import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
-import { basicAuth, erpFetch, list, record, text, type ErpHttpResponse } from '../erp-http';
+import { basicAuth, erpFetch, JsonListBody, list, record, text, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'Sage 300 CRE';
 
@@ -47,13 +47,18 @@ export const sage300creAdapter: ErpAdapter = {
   },
 
   async exportBudget(c, request) {
-    const res = await call(c, 'POST', '/jc/entries', {
+    const entry = {
       Reference: request.idempotencyKey,
       Job: request.jobNumber,
       EntryType: request.kind === 'original' ? 'OriginalEstimate' : 'ApprovedEstimateChange',
       Description: request.description,
-      Lines: request.lines.map((l) => ({ CostCode: l.costCode, Category: l.costType, SubJob: l.subJob, Description: l.description, Amount: l.amount })),
-    });
+    };
+    const res = await call(
+      c,
+      'POST',
+      '/jc/entries',
+      new JsonListBody(entry, 'Lines', request.lines, (l) => ({ CostCode: l.costCode, Category: l.costType, SubJob: l.subJob, Description: l.description, Amount: l.amount })),
+    );
     if (!res.ok) return res;
     if (res.value.status !== 200 && res.value.status !== 201) return rejected(res.value, `Job ${request.jobNumber}`);
     return ok(entryRef(res.value.body));

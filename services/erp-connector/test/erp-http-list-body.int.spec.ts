@@ -1,0 +1,78 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { erpFetch, JsonListBody } from '../src/erp-adapters/erp-http';
+import type { ErpConnection } from '../src/erp-adapters/erp-adapter';
+
+const line = (i: number) => ({ costCode: `01-${i}`, description: i % 7 === 0 ? `quote " and ] bracket ${i}` : null, amount: `${i}.50` });
+const asErpLine = (l: ReturnType<typeof line>) => ({ phsCode: l.costCode, description: l.description, amount: l.amount });
+
+describe('a JSON body whose list is sent a slice at a time', () => {
+  it.each([
+    ['no items', 0, { extRef: 'k-1', description: null }],
+    ['one item', 1, { extRef: 'k-1', revision: { revNumber: 3 } }],
+    ['several slices and a last partial one', 2500, { extRef: 'k-1' }],
+    ['an empty head', 3, {}],
+    ['a head that already names the list', 2, { extRef: 'k-1', lines: 'replaced' }],
+  ])('with %s, reads back as the object it stands for', (_case, count, head) => {
+    const items = Array.from({ length: count }, (_, i) => line(i));
+    const body = new JsonListBody(head, 'lines', items, asErpLine);
+
+    const text = [...body.chunks()].join('');
+
+    expect(JSON.parse(text)).toEqual({ ...head, lines: items.map(asErpLine) });
+  });
+
+  it('cuts a 2,500-item list into slices of 1,000 items, so no piece holds the whole list', () => {
+    const body = new JsonListBody({ extRef: 'k-1' }, 'lines', Array.from({ length: 2500 }, (_, i) => line(i)), asErpLine);
+
+    const chunks = [...body.chunks()];
+
+    expect(chunks).toHaveLength(5);
+    expect(chunks.slice(1, 4).map((chunk) => (chunk.match(/"phsCode"/g) ?? []).length)).toEqual([1000, 1000, 500]);
+  });
+
+  describe('sent to an HTTP server', () => {
+    let server: Server;
+    let received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const connection = (): ErpConnection => ({
+      companyId: 'c1',
+      erpCompanyId: 'c1',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: null,
+      timeoutMs: 5000,
+    });
+
+    beforeAll(async () => {
+      server = createServer((request, response) => {
+        const parts: Buffer[] = [];
+        request.on('data', (part: Buffer) => parts.push(part));
+        request.on('end', () => {
+          received.push({ headers: request.headers, body: Buffer.concat(parts).toString('utf8') });
+          response.writeHead(201, { 'content-type': 'application/json' }).end('{"batchNo":"B-1"}');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    beforeEach(() => {
+      received = [];
+    });
+
+    it('arrives whole, as JSON, in chunked transfer encoding; sending it again sends it whole again', async () => {
+      const items = Array.from({ length: 5000 }, (_, i) => line(i));
+      const body = new JsonListBody({ extRef: 'k-9' }, 'lines', items, asErpLine);
+
+      const first = await erpFetch(connection(), 'Test ERP', 'POST', '/batches', {}, body);
+      const second = await erpFetch(connection(), 'Test ERP', 'POST', '/batches', {}, body);
+
+      expect(first).toEqual({ ok: true, value: { status: 201, body: { batchNo: 'B-1' } } });
+      expect(second).toEqual(first);
+      expect(received).toHaveLength(2);
+      for (const request of received) {
+        expect(request.headers['transfer-encoding']).toBe('chunked');
+        expect(request.headers['content-type']).toBe('application/json');
+        expect(JSON.parse(request.body)).toEqual({ extRef: 'k-9', lines: items.map(asErpLine) });
+      }
+    });
+  });
+});
