@@ -159,21 +159,44 @@ export function totalAfterReimport(platformLines: LineKeyed[], erpLines: ErpLine
   return sum(linesAfterReimport(platformLines, erpLines).map((l) => l.amount));
 }
 
-/** The platform's lines as last known: the latest send, with every later successful re-import applied. */
-export function platformLinesOf(state: BudgetReview): LineKeyed[] {
+/** The successful re-imports after the latest send, oldest first. */
+function importsAfterCurrentSend(state: BudgetReview): (ImportRecord & { imported: NonNullable<ImportRecord['imported']> })[] {
   const current = currentExport(state);
   const since = current ? Date.parse(current.sent.at) : Number.NEGATIVE_INFINITY;
-  const laterImports = Object.values(state.imports)
+  return Object.values(state.imports)
     .filter((i): i is ImportRecord & { imported: NonNullable<ImportRecord['imported']> } => i.imported !== undefined)
     .filter((i) => Date.parse(i.imported.at) > since)
     .sort((a, b) => Date.parse(a.imported.at) - Date.parse(b.imported.at) || (a.importId < b.importId ? -1 : 1));
-  return laterImports.reduce<LineKeyed[]>(
+}
+
+/** The platform's lines as last known: the latest send, with every later successful re-import applied. */
+export function platformLinesOf(state: BudgetReview): LineKeyed[] {
+  return importsAfterCurrentSend(state).reduce<LineKeyed[]>(
     (lines, i) => linesAfterReimport(lines, i.imported.lines),
-    current?.sent.snapshot.lines ?? [],
+    currentExport(state)?.sent.snapshot.lines ?? [],
   );
 }
 
-export const platformTotalOf = (state: BudgetReview): string => sum(platformLinesOf(state).map((l) => l.amount));
+/**
+ * The platform's total as last known. Without a later re-import it is the latest send's total (the
+ * sum of its lines, as the budget service computed it), so it needs none of the send's lines.
+ */
+export function platformTotalOf(state: BudgetReview): string {
+  const current = currentExport(state);
+  if (current && importsAfterCurrentSend(state).length === 0) return current.sent.snapshot.total;
+  return sum(platformLinesOf(state).map((l) => l.amount));
+}
+
+/** The sends whose snapshot lines `platformTotalOf` reads: the latest one, when a re-import followed it. */
+export function sendsWhoseLinesTheTotalReads(state: BudgetReview): string[] {
+  const current = currentExport(state);
+  return current && importsAfterCurrentSend(state).length > 0 ? [current.exportId] : [];
+}
+
+/** The sends whose snapshot lines `reviewView` reads: the latest one and the last synced one. */
+export function sendsWhoseLinesTheViewReads(state: BudgetReview): string[] {
+  return [...new Set([currentExport(state)?.exportId, lastSyncedExport(state)?.exportId].filter((id): id is string => id !== undefined))];
+}
 
 /** Re-import figures, for ERP-origin budgets that are synced. */
 export function reimportFigures(state: BudgetReview): ReimportFigures | null {

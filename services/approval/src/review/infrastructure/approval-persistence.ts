@@ -1,5 +1,6 @@
 import { approvalEntities } from './budget-review.orm-entity';
 import { CreateApprovalReadModel1763900000000 } from './migrations/1763900000000-create-approval-read-model';
+import { MoveSnapshotLinesOutOfReviews1764000000000 } from './migrations/1764000000000-move-snapshot-lines-out-of-reviews';
 
 export { approvalEntities };
-export const approvalMigrations = [CreateApprovalReadModel1763900000000];
+export const approvalMigrations = [CreateApprovalReadModel1763900000000, MoveSnapshotLinesOutOfReviews1764000000000];

@@ -1,5 +1,7 @@
 import {
   type BudgetReview,
+  type ExportRecord,
+  type Snapshot,
   currentExport,
   erpStatusOf,
   lastSuccessfulImport,
@@ -29,7 +31,7 @@ export function toRow(state: BudgetReview, version: number): BudgetReviewOrmEnti
   row.budgetId = state.budgetId;
   row.companyId = state.companyId;
   row.projectId = state.projectId;
-  row.exports = state.exports;
+  row.exports = exportsWithoutLines(state.exports);
   row.imports = state.imports;
   row.erpStatus = status;
   row.listFilter = listFilterOf(status);
@@ -41,4 +43,21 @@ export function toRow(state: BudgetReview, version: number): BudgetReviewOrmEnti
   row.total = current || imported ? platformTotalOf(state) : null;
   row.version = version;
   return row;
+}
+
+/** The sends as the review row keeps them: each snapshot without its lines (stored apart, see the repository). */
+function exportsWithoutLines(exports: Record<string, ExportRecord>): Record<string, ExportRecord> {
+  const stored: Record<string, ExportRecord> = {};
+  for (const [exportId, record] of Object.entries(exports)) {
+    stored[exportId] = record.sent ? { ...record, sent: { ...record.sent, snapshot: snapshotWithoutLines(record.sent.snapshot) } } : record;
+  }
+  return stored;
+}
+
+/** Every field of a snapshot but its lines, named one by one so the lines are never read. */
+function snapshotWithoutLines(snapshot: Snapshot): Snapshot {
+  const { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds } = snapshot;
+  const fields: Omit<Snapshot, 'lines'> = { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds };
+  // The row's type is the domain's; the lines are absent from the stored JSON.
+  return fields as Snapshot;
 }

@@ -4,7 +4,7 @@ import { type Person, currentExport, evolve } from '../../domain/budget-review';
 import { type ReviewCommand, decide } from '../../domain/decide';
 import { type RevisionInput, nextRevisionNumber, todayIn } from '../../domain/revision-fields';
 import { companyTimeZone, lockLastRevisionNumber, recordRevisionNumber } from '../../infrastructure/project-link.repository';
-import { StaleReviewError, loadReview, saveReview } from '../../infrastructure/review.repository';
+import { StaleReviewError, loadReview, saveReview, withSnapshotLines } from '../../infrastructure/review.repository';
 import { type Clock, type EventPublisher, ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
 
 const MAX_ATTEMPTS = 3;
@@ -98,6 +98,8 @@ export class DecideOnBudget {
     if (accepted.type !== 'accepted' || !send || !job) throw new Error('accept decided something else');
     await saveReview(manager, evolve(loaded.state, accepted), loaded.version);
     if (accepted.revision) await recordRevisionNumber(manager, job, accepted.revision.number);
+    // budget.accepted carries the accepted send's full snapshot: the one time its lines are read back.
+    await withSnapshotLines(manager, loaded.state, [send.exportId]);
     await this.events.publish(manager, {
       topic: Topics.BudgetAccepted,
       subject: request.budgetId,
