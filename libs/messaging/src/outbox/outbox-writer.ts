@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CloudEventEnvelope, contractFor, PayloadOf, Topic, toKafkaHeaders } from '@budget-erp/contracts';
+import { CloudEventEnvelope, contractFor, PayloadOf, SnapshotTopic, summarySchemaOf, SummaryOf, Topic, toKafkaHeaders } from '@budget-erp/contracts';
 import { EntityManager } from 'typeorm';
+import type { ZodType } from 'zod';
 import { correlationContext } from '../correlation/correlation-context';
 import { MessagingBugError } from '../errors';
 
@@ -40,23 +41,73 @@ export class OutboxWriter {
    * commits (or rolls back) together with the state change. Returns the stored envelope.
    */
   async publish<T extends Topic>(manager: EntityManager, request: PublishRequest<T>): Promise<CloudEventEnvelope> {
+    const contract = contractFor(request.topic);
+    const payload = this.checked(manager, request.topic, contract.type, contract.schema, request.payload);
+    const envelope = this.envelopeOf(request, contract.type);
+    await manager.query(
+      'INSERT INTO outbox_messages (id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)',
+      [envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(payload)],
+    );
+    manager.queryRunner!.data[STORED_EVENTS] = true;
+    return envelope;
+  }
+
+  /**
+   * Publishes a `budget.sent` or `budget.accepted` whose `snapshot.lines` are already stored in the
+   * service's database, without bringing them into memory: `request.payload` is the rest of the
+   * payload, validated with the topic's summary contract, and `lines` a query (its own `$1`, `$2`,
+   * ... parameters) that selects exactly one row with the lines as a jsonb array in a column named
+   * `lines`; PostgreSQL sets them into the stored payload. Only for lines that were validated when
+   * they came in (the approval service's copy of a `budget.sent` snapshot). No row, or no array,
+   * is a bug: MESSAGING.STORED_LINES_MISSING, and nothing is stored.
+   */
+  async publishWithStoredLines<T extends SnapshotTopic>(
+    manager: EntityManager,
+    request: Omit<PublishRequest<T>, 'payload'> & { payload: SummaryOf<T> },
+    lines: { sql: string; params: unknown[] },
+  ): Promise<CloudEventEnvelope> {
+    const contract = contractFor(request.topic);
+    const payload = this.checked(manager, request.topic, contract.type, summarySchemaOf(request.topic), request.payload);
+    const envelope = this.envelopeOf(request, contract.type);
+    const shift = 5;
+    const linesSql = lines.sql.replace(/\$(\d+)/g, (_match, n: string) => `$${Number(n) + shift}`);
+    const stored: unknown[] = await manager.query(
+      `INSERT INTO outbox_messages (id, topic, message_key, headers, payload)
+       SELECT $1, $2, $3, $4, jsonb_set($5::jsonb, '{snapshot,lines}', stored.lines)
+         FROM (${linesSql}) AS stored
+        WHERE jsonb_typeof(stored.lines) = 'array'
+       RETURNING id`,
+      [envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(payload), ...lines.params],
+    );
+    if (stored.length !== 1) {
+      throw new MessagingBugError('MESSAGING.STORED_LINES_MISSING', `${contract.type} ${envelope.id}: the lines query found ${stored.length} rows with a lines array, not one`);
+    }
+    manager.queryRunner!.data[STORED_EVENTS] = true;
+    return envelope;
+  }
+
+  /** The payload as validated by `schema`, on the caller's transaction; throws a MessagingBugError otherwise. */
+  private checked(manager: EntityManager, topic: Topic, type: string, schema: ZodType, payload: unknown): unknown {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new MessagingBugError(
         'MESSAGING.NOT_IN_TRANSACTION',
-        `${request.topic} must be published with the manager of the transaction that changes the state (uow.run or the inbox ctx.manager)`,
+        `${topic} must be published with the manager of the transaction that changes the state (uow.run or the inbox ctx.manager)`,
       );
     }
-    const contract = contractFor(request.topic);
-    const parsed = contract.schema.safeParse(request.payload);
+    const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
-      throw new MessagingBugError('MESSAGING.PAYLOAD_BREAKS_CONTRACT', `${contract.type} payload breaks its contract: ${problems.join('; ')}`);
+      throw new MessagingBugError('MESSAGING.PAYLOAD_BREAKS_CONTRACT', `${type} payload breaks its contract: ${problems.join('; ')}`);
     }
+    return parsed.data;
+  }
+
+  private envelopeOf(request: Omit<PublishRequest<Topic>, 'payload'>, type: string): CloudEventEnvelope {
     const context = correlationContext.current();
     const envelope: CloudEventEnvelope = {
       id: request.id ?? randomUUID(),
       source: `/${this.options.serviceName}`,
-      type: contract.type,
+      type,
       specversion: '1.0',
       time: new Date().toISOString(),
       subject: request.subject,
@@ -65,11 +116,6 @@ export class OutboxWriter {
       causationid: request.causationId ?? context?.causationId,
     };
     if (envelope.causationid === undefined) delete envelope.causationid;
-    await manager.query(
-      'INSERT INTO outbox_messages (id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)',
-      [envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(parsed.data)],
-    );
-    manager.queryRunner.data[STORED_EVENTS] = true;
     return envelope;
   }
 }

@@ -39,6 +39,12 @@ export interface Snapshot {
   modificationIds: string[];
 }
 
+/** Every field of a snapshot but its lines, named one by one so the lines are never read (they may not be loaded). */
+export function snapshotSummary(snapshot: Snapshot): Omit<Snapshot, 'lines'> {
+  const { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds } = snapshot;
+  return { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds };
+}
+
 export interface ErpLine {
   costCode: string;
   costType: string | null;

@@ -7,6 +7,7 @@ import {
   lastSuccessfulImport,
   listFilterOf,
   originOf,
+  snapshotSummary,
 } from '../domain/budget-review';
 import { platformTotalOf } from '../domain/review-view';
 import { BudgetReviewOrmEntity } from './budget-review.orm-entity';
@@ -49,15 +50,9 @@ export function toRow(state: BudgetReview, version: number): BudgetReviewOrmEnti
 function exportsWithoutLines(exports: Record<string, ExportRecord>): Record<string, ExportRecord> {
   const stored: Record<string, ExportRecord> = {};
   for (const [exportId, record] of Object.entries(exports)) {
-    stored[exportId] = record.sent ? { ...record, sent: { ...record.sent, snapshot: snapshotWithoutLines(record.sent.snapshot) } } : record;
+    // The row's type is the domain's; the stored JSON has no lines.
+    stored[exportId] = record.sent ? { ...record, sent: { ...record.sent, snapshot: snapshotSummary(record.sent.snapshot) as Snapshot } } : record;
   }
   return stored;
 }
 
-/** Every field of a snapshot but its lines, named one by one so the lines are never read. */
-function snapshotWithoutLines(snapshot: Snapshot): Snapshot {
-  const { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds } = snapshot;
-  const fields: Omit<Snapshot, 'lines'> = { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds };
-  // The row's type is the domain's; the lines are absent from the stored JSON.
-  return fields as Snapshot;
-}

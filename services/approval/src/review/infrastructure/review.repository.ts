@@ -114,3 +114,8 @@ async function saveNewSnapshotLines(manager: EntityManager, state: BudgetReview)
     );
   }
 }
+
+/** The query that selects the stored lines of a send, for `EventPublisher.publishWithStoredLines`. */
+export function snapshotLinesQuery(budgetId: string, exportId: string): { sql: string; params: string[] } {
+  return { sql: 'SELECT lines FROM export_snapshot_lines WHERE budget_id = $1 AND export_id = $2', params: [budgetId, exportId] };
+}

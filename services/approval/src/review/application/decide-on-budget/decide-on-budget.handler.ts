@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { type PayloadOf, Topics } from '@budget-erp/contracts';
-import { type Person, currentExport, evolve } from '../../domain/budget-review';
+import { type SummaryOf, Topics } from '@budget-erp/contracts';
+import { type Person, currentExport, evolve, snapshotSummary } from '../../domain/budget-review';
 import { type ReviewCommand, decide } from '../../domain/decide';
 import { type RevisionInput, nextRevisionNumber, todayIn } from '../../domain/revision-fields';
 import { companyTimeZone, lockLastRevisionNumber, recordRevisionNumber } from '../../infrastructure/project-link.repository';
-import { StaleReviewError, loadReview, saveReview, withSnapshotLines } from '../../infrastructure/review.repository';
+import { StaleReviewError, loadReview, saveReview, snapshotLinesQuery } from '../../infrastructure/review.repository';
 import { type Clock, type EventPublisher, ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
 
 const MAX_ATTEMPTS = 3;
@@ -98,9 +98,9 @@ export class DecideOnBudget {
     if (accepted.type !== 'accepted' || !send || !job) throw new Error('accept decided something else');
     await saveReview(manager, evolve(loaded.state, accepted), loaded.version);
     if (accepted.revision) await recordRevisionNumber(manager, job, accepted.revision.number);
-    // budget.accepted carries the accepted send's full snapshot: the one time its lines are read back.
-    await withSnapshotLines(manager, loaded.state, [send.exportId]);
-    await this.events.publish(manager, {
+    // budget.accepted carries the accepted send's full snapshot. Its lines, validated when
+    // budget.sent came in, are copied into the event by the database, not read back.
+    await this.events.publishWithStoredLines(manager, {
       topic: Topics.BudgetAccepted,
       subject: request.budgetId,
       companyId: request.companyId,
@@ -115,10 +115,10 @@ export class DecideOnBudget {
         acceptedAt: accepted.at,
         sentBy: send.sent.sentBy,
         createdBy: send.sent.createdBy,
-        // The snapshot is stored exactly as the contract-validated `budget.sent` carried it.
-        snapshot: send.sent.snapshot as PayloadOf<'budget.accepted'>['snapshot'],
+        // Stored as the contract-validated budget.sent carried it; the writer checks it again.
+        snapshot: snapshotSummary(send.sent.snapshot) as SummaryOf<'budget.accepted'>['snapshot'],
       },
-    });
+    }, snapshotLinesQuery(request.budgetId, send.exportId));
     return { budgetId: request.budgetId, exportId: accepted.exportId, erpStatus: 'exporting' };
   }
 
