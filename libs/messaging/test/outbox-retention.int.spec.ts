@@ -43,4 +43,22 @@ describe('outbox retention', () => {
       description: 'the published rows purged',
     });
   });
+
+  it('when inbox rows are older than the inbox retention (30 days by default), the leader deletes them and keeps the recent ones', async () => {
+    await relay.stop();
+    await dataSource.query(
+      `INSERT INTO inbox_messages (consumer_group, message_id, topic, processed_at) VALUES
+         ('budget', 'applied-31-days-ago', 'budget.accepted', now() - interval '31 days'),
+         ('budget', 'applied-45-days-ago', 'erp.posted', now() - interval '45 days'),
+         ('budget', 'applied-29-days-ago', 'budget.accepted', now() - interval '29 days'),
+         ('notification', 'applied-today', 'budget.sent', now())`,
+    );
+
+    relay = new OutboxRelay(dataSource, { brokers: broker.brokerList, clientId: 'retention-relay-2', pollIntervalMs: 50 });
+    relay.start();
+
+    const kept = () => dataSource.query('SELECT message_id FROM inbox_messages ORDER BY message_id').then((rows: { message_id: string }[]) => rows.map((r) => r.message_id));
+    await waitFor(async () => (await kept()).length === 2, { description: 'the old inbox rows purged' });
+    expect(await kept()).toEqual(['applied-29-days-ago', 'applied-today']);
+  });
 });

@@ -28,6 +28,12 @@ export interface OutboxRelayOptions {
   /** Published rows older than this are deleted by the leader when idle (default 7 days). */
   retainPublishedMs?: number;
   /**
+   * Inbox rows (the ids of applied events) older than this are deleted by the leader when idle
+   * (default 30 days). An event redelivered after that would be applied again, so keep it longer
+   * than any topic's retention (the longest is 14 days).
+   */
+  retainInboxMs?: number;
+  /**
    * Largest record (key, value and headers, before compression) the relay tries to publish
    * (default 32 MiB); a larger one is set aside without being sent. The broker's own limit
    * applies to the compressed batch and is handled when it answers MESSAGE_TOO_LARGE.
@@ -324,18 +330,31 @@ export class OutboxRelay {
     await broken?.disconnect().catch(() => undefined);
   }
 
-  /** Deletes old published rows, looking only at the oldest ones (index on seq) so it stays cheap. */
+  /**
+   * Deletes published outbox rows and inbox rows past their retention, 1,000 at a time and looking
+   * only at the oldest ones (index on seq, on processed_at) so it stays cheap; a nudge interrupts it.
+   */
   private async purgePublished(runner: RelayConnection): Promise<void> {
     if (Date.now() - this.lastPurgeAt < 10 * 60_000) return;
     this.lastPurgeAt = Date.now();
     const retainMs = Math.max(0, Math.floor(this.options.retainPublishedMs ?? 7 * 24 * 3_600_000));
+    const retainInboxMs = Math.max(0, Math.floor(this.options.retainInboxMs ?? 30 * 24 * 3_600_000));
+    await this.purgeInBatches(
+      runner,
+      `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NOT NULL ORDER BY seq LIMIT 1000)
+         AND published_at < now() - interval '${retainMs} milliseconds' RETURNING seq`,
+    );
+    await this.purgeInBatches(
+      runner,
+      `DELETE FROM inbox_messages WHERE (consumer_group, message_id) IN (
+         SELECT consumer_group, message_id FROM inbox_messages WHERE processed_at < now() - interval '${retainInboxMs} milliseconds' ORDER BY processed_at LIMIT 1000)
+       RETURNING message_id`,
+    );
+  }
+
+  private async purgeInBatches(runner: RelayConnection, deleteThousand: string): Promise<void> {
     for (let round = 0; round < 20 && this.running && !this.nudged; round++) {
-      const deleted = await this.database(() =>
-        runner.query(
-          `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NOT NULL ORDER BY seq LIMIT 1000)
-             AND published_at < now() - interval '${retainMs} milliseconds' RETURNING seq`,
-        ),
-      );
+      const deleted = await this.database(() => runner.query(deleteThousand));
       if (deleted.length < 1000) return;
     }
   }
