@@ -55,4 +55,3 @@ function exportsWithoutLines(exports: Record<string, ExportRecord>): Record<stri
   }
   return stored;
 }
-
