@@ -4,14 +4,14 @@ import { type TestDatabase, createTestDatabase } from '@budget-erp/testing';
 import { ReviewQueries } from '../src/review/application/review-queries/review-queries';
 import { type UpstreamEvent, recordUpstreamEvent } from '../src/review/application/record-upstream-event/record-upstream-event.handler';
 import { approvalEntities, approvalMigrations } from '../src/review/infrastructure/approval-persistence';
-import { SnapshotLinesNotLoaded, loadReview } from '../src/review/infrastructure/review.repository';
+import { LinesNotLoaded, loadReview } from '../src/review/infrastructure/review.repository';
 import { CreateApprovalReadModel1763900000000 } from '../src/review/infrastructure/migrations/1763900000000-create-approval-read-model';
-import { budgetImported, budgetSent, erpPosted, exportSucceeded, newBudget } from './support/upstream-events';
+import { budgetImported, budgetSent, erpPosted, exportSucceeded, importRequested, newBudget } from './support/upstream-events';
 
 const lines = (count: number, amount: (i: number) => string) =>
   Array.from({ length: count }, (_, i) => ({ lineId: `l${i}`, costCode: `01-${100 + i}`, costType: null, subJob: null, description: `Line ${i}`, amount: amount(i), syncedAmount: null }));
 
-describe('approval keeps each send\'s snapshot lines apart from the review (PostgreSQL)', () => {
+describe('approval keeps the lines of each send and each import apart from the review (PostgreSQL)', () => {
   let db: TestDatabase;
   let ds: DataSource;
   const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
@@ -58,7 +58,7 @@ describe('approval keeps each send\'s snapshot lines apart from the review (Post
 
     const loaded = await ds.transaction((m) => loadReview(m, ids.budgetId));
 
-    expect(() => loaded!.state.exports.e1.sent!.snapshot.lines).toThrow(SnapshotLinesNotLoaded);
+    expect(() => loaded!.state.exports.e1.sent!.snapshot.lines).toThrow(LinesNotLoaded);
     expect(loaded!.state.exports.e1.sent!.snapshot.total).toBe('1250.50');
   });
 
@@ -97,48 +97,121 @@ describe('approval keeps each send\'s snapshot lines apart from the review (Post
   });
 });
 
-describe('moving the snapshot lines out of stored reviews (migration)', () => {
+describe('approval keeps each re-import\'s ERP lines apart from the review (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
+  const erpLines = (count: number, amount: string) =>
+    Array.from({ length: count }, (_, i) => ({ costCode: `01-${100 + i}`, costType: null, subJob: null, description: null, amount }));
+  const reviewRow = async (budgetId: string) => (await ds.query('SELECT imports, total FROM budget_reviews WHERE budget_id = $1', [budgetId]))[0];
+  const storedImportLines = (budgetId: string) =>
+    ds.query('SELECT import_id, jsonb_array_length(lines) AS n, lines -> 0 ->> \'amount\' AS first FROM import_lines WHERE budget_id = $1 ORDER BY import_id', [budgetId]);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('approval_import_lines');
+    ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations] });
+    await ds.initialize();
+    await ds.runMigrations();
+    // Counts every write of an import's lines, to show which events write them.
+    await ds.query(`CREATE TABLE import_lines_writes (budget_id text NOT NULL, import_id text NOT NULL, op text NOT NULL)`);
+    await ds.query(`CREATE FUNCTION count_import_lines_write() RETURNS trigger AS $$
+      BEGIN INSERT INTO import_lines_writes VALUES (NEW.budget_id, NEW.import_id, TG_OP); RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await ds.query(`CREATE TRIGGER count_import_lines_write BEFORE INSERT OR UPDATE ON import_lines FOR EACH ROW EXECUTE FUNCTION count_import_lines_write()`);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('when an ERP budget is re-imported three times, each import\'s lines are stored once, the row holds none, and the listed total still follows the latest', async () => {
+    const ids = newBudget('company-import-lines');
+    for (const [n, importId] of ['i1', 'i2', 'i3'].entries()) {
+      await record({ topic: 'budget.import.requested', payload: importRequested(ids, importId, 10 * n + 1) });
+      await record({ topic: 'erp.budget.imported', payload: budgetImported(ids, importId, 10 * n + 2, erpLines(2000, `${n + 1}.00`)) });
+    }
+    await record({ topic: 'erp.budget.imported', payload: budgetImported(ids, 'i3', 22, erpLines(2000, '3.00')) });
+    await record({ topic: 'budget.import.requested', payload: importRequested(ids, 'i4', 31) });
+
+    expect(await storedImportLines(ids.budgetId)).toEqual([
+      { import_id: 'i1', n: 2000, first: '1.00' },
+      { import_id: 'i2', n: 2000, first: '2.00' },
+      { import_id: 'i3', n: 2000, first: '3.00' },
+    ]);
+    // One write per import: neither the redelivered report of i3 nor the request of i4 wrote lines.
+    expect(await ds.query('SELECT import_id FROM import_lines_writes WHERE budget_id = $1 ORDER BY import_id', [ids.budgetId])).toEqual([
+      { import_id: 'i1' },
+      { import_id: 'i2' },
+      { import_id: 'i3' },
+    ]);
+    const row = await reviewRow(ids.budgetId);
+    expect(Object.values(row.imports as Record<string, { imported?: object }>).map((i) => i.imported && 'lines' in i.imported)).toEqual([false, false, false, undefined]);
+    expect(row.total).toBe('6000.00');
+  });
+
+  it('when a later report of an import replaces it, its stored lines are replaced too', async () => {
+    const ids = newBudget('company-import-replaced');
+    await record({ topic: 'budget.import.requested', payload: importRequested(ids, 'i1', 1) });
+    await record({ topic: 'erp.budget.imported', payload: budgetImported(ids, 'i1', 2, erpLines(3, '1.00')) });
+
+    await record({ topic: 'erp.budget.imported', payload: budgetImported(ids, 'i1', 4, erpLines(3, '5.00')) });
+
+    expect(await storedImportLines(ids.budgetId)).toEqual([{ import_id: 'i1', n: 3, first: '5.00' }]);
+    expect((await reviewRow(ids.budgetId)).total).toBe('15.00');
+  });
+});
+
+describe('moving the lines out of stored reviews (migrations)', () => {
   let db: TestDatabase;
 
   afterAll(async () => {
     await db?.drop();
   });
 
-  it('moves the lines of every send of a review written before it, and puts them back when reverted', async () => {
+  it('moves the lines of every send and every import of a review written before them, and puts them back when reverted', async () => {
     db = await createTestDatabase('approval_lines_migration');
     const before = new DataSource({ type: 'postgres', url: db.url, migrations: [CreateApprovalReadModel1763900000000] });
     await before.initialize();
     await before.runMigrations();
-    const snapshot = (total: string) => ({ name: 'B', origin: 'platform', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-1', lines: lines(2, () => total), total, syncedTotal: '0.00', modificationIds: [] });
+    const snapshot = (total: string) => ({ name: 'B', origin: 'erp', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-1', lines: lines(2, () => total), total, syncedTotal: '0.00', modificationIds: [] });
+    const erpLines = [{ costCode: '01-100', costType: null, subJob: null, description: null, amount: '9.00' }];
     const exports = {
       e1: { exportId: 'e1', sent: { at: '2026-11-20T10:00:00.000Z', sentBy: {}, createdBy: {}, snapshot: snapshot('5.00') }, posted: { at: '2026-11-20T11:00:00.000Z', total: '10.00' } },
       e2: { exportId: 'e2', sent: { at: '2026-11-21T10:00:00.000Z', sentBy: {}, createdBy: {}, snapshot: snapshot('7.00') } },
       e3: { exportId: 'e3', retrieved: { at: '2026-11-21T12:00:00.000Z', by: {} } },
     };
+    const imports = {
+      i1: { importId: 'i1', requested: { at: '2026-11-19T09:00:00.000Z', by: {} }, imported: { at: '2026-11-19T09:01:00.000Z', lines: erpLines, total: '9.00' } },
+      i2: { importId: 'i2', requested: { at: '2026-11-22T09:00:00.000Z', by: {} } },
+    };
     await before.query(
-      `INSERT INTO budget_reviews (budget_id, company_id, project_id, exports, imports, erp_status, origin, version) VALUES ('b1', 'c1', 'p1', $1, '{}', 'awaiting_acceptance', 'platform', 3),
+      `INSERT INTO budget_reviews (budget_id, company_id, project_id, exports, imports, erp_status, origin, version) VALUES ('b1', 'c1', 'p1', $1, $2, 'awaiting_acceptance', 'erp', 3),
                                                                                                                       ('b2', 'c1', 'p2', '{}', '{}', 'not_sent', 'platform', 1)`,
-      [JSON.stringify(exports)],
+      [JSON.stringify(exports), JSON.stringify(imports)],
     );
     await before.destroy();
 
     const after = new DataSource({ type: 'postgres', url: db.url, migrations: approvalMigrations });
     await after.initialize();
     await after.runMigrations();
-    const moved = await after.query(`SELECT budget_id, export_id, lines FROM export_snapshot_lines ORDER BY export_id`);
-    const [row] = await after.query(`SELECT exports FROM budget_reviews WHERE budget_id = 'b1'`);
+    const sendLines = await after.query(`SELECT budget_id, export_id, lines FROM export_snapshot_lines ORDER BY export_id`);
+    const importLines = await after.query(`SELECT budget_id, import_id, lines FROM import_lines ORDER BY import_id`);
+    const [row] = await after.query(`SELECT exports, imports FROM budget_reviews WHERE budget_id = 'b1'`);
 
-    expect(moved).toEqual([
+    expect(sendLines).toEqual([
       { budget_id: 'b1', export_id: 'e1', lines: exports.e1.sent.snapshot.lines },
       { budget_id: 'b1', export_id: 'e2', lines: exports.e2.sent.snapshot.lines },
     ]);
+    expect(importLines).toEqual([{ budget_id: 'b1', import_id: 'i1', lines: erpLines }]);
     const { lines: _lines, ...withoutLines } = exports.e1.sent.snapshot;
     expect(row.exports.e1.sent.snapshot).toEqual(withoutLines);
     expect(row.exports.e3).toEqual(exports.e3);
+    expect(row.imports).toEqual({ i1: { ...imports.i1, imported: { at: imports.i1.imported.at, total: '9.00' } }, i2: imports.i2 });
 
     await after.undoLastMigration();
-    const [reverted] = await after.query(`SELECT exports FROM budget_reviews WHERE budget_id = 'b1'`);
-    expect(reverted.exports).toEqual(exports);
+    await after.undoLastMigration();
+    const [reverted] = await after.query(`SELECT exports, imports FROM budget_reviews WHERE budget_id = 'b1'`);
+    expect(reverted).toEqual({ exports, imports });
     await after.destroy();
   });
 });

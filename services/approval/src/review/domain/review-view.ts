@@ -187,15 +187,27 @@ export function platformTotalOf(state: BudgetReview): string {
   return sum(platformLinesOf(state).map((l) => l.amount));
 }
 
-/** The sends whose snapshot lines `platformTotalOf` reads: the latest one, when a re-import followed it. */
-export function sendsWhoseLinesTheTotalReads(state: BudgetReview): string[] {
-  const current = currentExport(state);
-  return current && importsAfterCurrentSend(state).length > 0 ? [current.exportId] : [];
+/** Whose lines a computation reads: sends (their snapshot lines) and imports (the ERP lines they brought), by id. */
+export interface LinesRead {
+  sends: string[];
+  imports: string[];
 }
 
-/** The sends whose snapshot lines `reviewView` reads: the latest one and the last synced one. */
-export function sendsWhoseLinesTheViewReads(state: BudgetReview): string[] {
-  return [...new Set([currentExport(state)?.exportId, lastSyncedExport(state)?.exportId].filter((id): id is string => id !== undefined))];
+/** The lines `platformTotalOf` reads: none, unless re-imports followed the latest send (then those and that send's). */
+export function linesTheTotalReads(state: BudgetReview): LinesRead {
+  const current = currentExport(state);
+  const later = importsAfterCurrentSend(state).map((i) => i.importId);
+  if (current && later.length === 0) return { sends: [], imports: [] };
+  return { sends: current ? [current.exportId] : [], imports: later };
+}
+
+/** The lines `reviewView` reads: the latest and last synced sends', the re-imports after the latest send and the last successful one. */
+export function linesTheViewReads(state: BudgetReview): LinesRead {
+  const ids = (values: (string | undefined)[]) => [...new Set(values.filter((id): id is string => id !== undefined))];
+  return {
+    sends: ids([currentExport(state)?.exportId, lastSyncedExport(state)?.exportId]),
+    imports: ids([...importsAfterCurrentSend(state).map((i) => i.importId), lastSuccessfulImport(state)?.importId]),
+  };
 }
 
 /** Re-import figures, for ERP-origin budgets that are synced. */

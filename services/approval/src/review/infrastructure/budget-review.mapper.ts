@@ -1,6 +1,7 @@
 import {
   type BudgetReview,
   type ExportRecord,
+  type ImportRecord,
   type Snapshot,
   currentExport,
   erpStatusOf,
@@ -33,7 +34,7 @@ export function toRow(state: BudgetReview, version: number): BudgetReviewOrmEnti
   row.companyId = state.companyId;
   row.projectId = state.projectId;
   row.exports = exportsWithoutLines(state.exports);
-  row.imports = state.imports;
+  row.imports = importsWithoutLines(state.imports);
   row.erpStatus = status;
   row.listFilter = listFilterOf(status);
   row.listedAt = importIsLatest ? new Date(imported.imported.at) : current ? new Date(current.sent.at) : null;
@@ -52,6 +53,16 @@ function exportsWithoutLines(exports: Record<string, ExportRecord>): Record<stri
   for (const [exportId, record] of Object.entries(exports)) {
     // The row's type is the domain's; the stored JSON has no lines.
     stored[exportId] = record.sent ? { ...record, sent: { ...record.sent, snapshot: snapshotSummary(record.sent.snapshot) as Snapshot } } : record;
+  }
+  return stored;
+}
+
+/** The imports as the review row keeps them: what each brought without its lines (stored apart, see the repository). */
+function importsWithoutLines(imports: Record<string, ImportRecord>): Record<string, ImportRecord> {
+  const stored: Record<string, ImportRecord> = {};
+  for (const [importId, record] of Object.entries(imports)) {
+    // Named one by one so that lines which were not loaded are never read; the stored JSON has no lines.
+    stored[importId] = record.imported ? { ...record, imported: { at: record.imported.at, total: record.imported.total } as NonNullable<ImportRecord['imported']> } : record;
   }
   return stored;
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { BudgetReview, Snapshot, SnapshotLine } from '../domain/budget-review';
-import { sendsWhoseLinesTheTotalReads } from '../domain/review-view';
+import type { BudgetReview } from '../domain/budget-review';
+import { type LinesRead, linesTheTotalReads } from '../domain/review-view';
 import { toDomain, toRow } from './budget-review.mapper';
 import { BudgetReviewOrmEntity } from './budget-review.orm-entity';
 
@@ -17,68 +17,86 @@ export class StaleReviewError extends Error {
   }
 }
 
-/** Code read a send's snapshot lines that were not loaded (see `withSnapshotLines`): a bug, never a user's mistake. */
-export class SnapshotLinesNotLoaded extends Error {
-  constructor(readonly exportId: string) {
-    super(`the snapshot lines of export ${exportId} were not loaded; load them with withSnapshotLines before reading them`);
-    this.name = 'SnapshotLinesNotLoaded';
+/** Code read lines of a send or an import that were not loaded (see `withLines`): a bug, never a user's mistake. */
+export class LinesNotLoaded extends Error {
+  constructor(readonly what: string) {
+    super(`the lines of ${what} were not loaded; load them with withLines before reading them`);
+    this.name = 'LinesNotLoaded';
   }
 }
 
-/** Snapshots whose lines are already in `export_snapshot_lines` (loaded from it, or saved there). */
-const storedLines = new WeakSet<Snapshot>();
+/**
+ * Where each kind of lines is kept: a send's snapshot lines and the ERP lines an import brought,
+ * one row per send or import, apart from the review (they can be megabytes each).
+ */
+const LINES = {
+  sends: { table: 'export_snapshot_lines', id: 'export_id', describe: (id: string) => `export ${id}` },
+  imports: { table: 'import_lines', id: 'import_id', describe: (id: string) => `import ${id}` },
+} as const;
+type Kind = keyof typeof LINES;
+
+/** The objects that hold `lines` in a review, by kind and id: a send's snapshot, an import's `imported`. */
+function holders(state: BudgetReview, kind: Kind): [string, { lines: unknown }][] {
+  return kind === 'sends'
+    ? Object.values(state.exports).flatMap((r) => (r.sent ? [[r.exportId, r.sent.snapshot] as [string, { lines: unknown }]] : []))
+    : Object.values(state.imports).flatMap((r) => (r.imported ? [[r.importId, r.imported] as [string, { lines: unknown }]] : []));
+}
+
+/** Holders whose lines are already stored apart (loaded from there, or saved there). */
+const storedLines = new WeakSet<object>();
+
+const linesNotLoaded = (holder: object): boolean => !Object.getOwnPropertyDescriptor(holder, 'lines')?.enumerable;
 
 /**
- * Loads a review without the snapshot lines of its sends: they can be megabytes per send, and
- * recording an event or deciding rarely reads them. Reading the lines of a send that was not
- * loaded throws `SnapshotLinesNotLoaded` (never an empty list); `withSnapshotLines` loads them.
+ * Loads a review without the lines of its sends and imports: they can be megabytes each, and
+ * recording an event or deciding rarely reads them. Reading lines that were not loaded throws
+ * `LinesNotLoaded` (never an empty list); `withLines` loads them.
  */
 export async function loadReview(manager: EntityManager, budgetId: string): Promise<LoadedReview | null> {
   const row = await manager.findOne(BudgetReviewOrmEntity, { where: { budgetId } });
   if (!row) return null;
   const state = toDomain(row);
-  for (const record of Object.values(state.exports)) {
-    if (!record.sent) continue;
-    const exportId = record.exportId;
-    // Not enumerable: JSON (the stored `exports`, equality checks) never sees the placeholder.
-    Object.defineProperty(record.sent.snapshot, 'lines', {
-      get: () => {
-        throw new SnapshotLinesNotLoaded(exportId);
-      },
-      enumerable: false,
-      configurable: true,
-    });
-    storedLines.add(record.sent.snapshot);
+  for (const kind of Object.keys(LINES) as Kind[]) {
+    for (const [id, holder] of holders(state, kind)) {
+      // Not enumerable: JSON (the stored review, equality checks) never sees the placeholder.
+      Object.defineProperty(holder, 'lines', {
+        get: () => {
+          throw new LinesNotLoaded(LINES[kind].describe(id));
+        },
+        enumerable: false,
+        configurable: true,
+      });
+      storedLines.add(holder);
+    }
   }
   return { state, version: row.version };
 }
 
-const linesNotLoaded = (snapshot: Snapshot): boolean => !Object.getOwnPropertyDescriptor(snapshot, 'lines')?.enumerable;
-
-/** Loads the snapshot lines of the named sends of `state` (those not loaded yet) into it. */
-export async function withSnapshotLines(manager: EntityManager, state: BudgetReview, exportIds: readonly string[]): Promise<void> {
-  const missing = exportIds.filter((id) => {
-    const snapshot = state.exports[id]?.sent?.snapshot;
-    return snapshot !== undefined && linesNotLoaded(snapshot);
-  });
-  if (missing.length === 0) return;
-  const rows: { export_id: string; lines: SnapshotLine[] }[] = await manager.query(
-    'SELECT export_id, lines FROM export_snapshot_lines WHERE budget_id = $1 AND export_id = ANY($2::text[])',
-    [state.budgetId, missing],
-  );
-  for (const row of rows) {
-    Object.defineProperty(state.exports[row.export_id].sent!.snapshot, 'lines', { value: row.lines, enumerable: true, writable: true, configurable: true });
+/** Loads the named sends' and imports' lines (those not loaded yet) into `state`. */
+export async function withLines(manager: EntityManager, state: BudgetReview, read: LinesRead): Promise<void> {
+  for (const kind of Object.keys(LINES) as Kind[]) {
+    const wanted = new Set(read[kind]);
+    const missing = new Map(holders(state, kind).filter(([id, holder]) => wanted.has(id) && linesNotLoaded(holder)));
+    if (missing.size === 0) continue;
+    const { table, id } = LINES[kind];
+    const rows: { id: string; lines: unknown[] }[] = await manager.query(
+      `SELECT ${id} AS id, lines FROM ${table} WHERE budget_id = $1 AND ${id} = ANY($2::text[])`,
+      [state.budgetId, [...missing.keys()]],
+    );
+    for (const row of rows) {
+      Object.defineProperty(missing.get(row.id)!, 'lines', { value: row.lines, enumerable: true, writable: true, configurable: true });
+    }
   }
 }
 
 /**
  * Saves a review if nobody else saved it since `loadedVersion` (null: it did not exist). The lines
- * of a send are written once, when the send is first saved; the review row keeps the snapshot
- * without them.
+ * of a send or an import are written when it is first saved (an import's again if a later report
+ * of it replaced them); the review row keeps neither.
  */
 export async function saveReview(manager: EntityManager, state: BudgetReview, loadedVersion: number | null): Promise<void> {
-  // The derived total reads the latest send's lines when a re-import followed it.
-  await withSnapshotLines(manager, state, sendsWhoseLinesTheTotalReads(state));
+  // The derived total reads lines only after a re-import.
+  await withLines(manager, state, linesTheTotalReads(state));
   const row = toRow(state, (loadedVersion ?? 0) + 1);
   if (loadedVersion === null) {
     const inserted = await manager
@@ -100,18 +118,22 @@ export async function saveReview(manager: EntityManager, state: BudgetReview, lo
       .execute();
     if (updated.affected !== 1) throw new StaleReviewError(state.budgetId);
   }
-  await saveNewSnapshotLines(manager, state);
+  await saveNewLines(manager, state);
 }
 
-async function saveNewSnapshotLines(manager: EntityManager, state: BudgetReview): Promise<void> {
-  for (const record of Object.values(state.exports)) {
-    const snapshot = record.sent?.snapshot;
-    if (!snapshot || storedLines.has(snapshot) || linesNotLoaded(snapshot)) continue;
-    // A redelivered send keeps the lines first stored (the first fact of a send wins, as in the review).
-    await manager.query(
-      'INSERT INTO export_snapshot_lines (budget_id, export_id, lines) VALUES ($1, $2, $3) ON CONFLICT (budget_id, export_id) DO NOTHING',
-      [state.budgetId, record.exportId, JSON.stringify(snapshot.lines)],
-    );
+async function saveNewLines(manager: EntityManager, state: BudgetReview): Promise<void> {
+  for (const kind of Object.keys(LINES) as Kind[]) {
+    const { table, id } = LINES[kind];
+    // A send's first report wins (as in the review); an import's latest report does.
+    const onConflict = kind === 'sends' ? 'DO NOTHING' : 'DO UPDATE SET lines = EXCLUDED.lines';
+    for (const [holderId, holder] of holders(state, kind)) {
+      if (storedLines.has(holder) || linesNotLoaded(holder)) continue;
+      await manager.query(`INSERT INTO ${table} (budget_id, ${id}, lines) VALUES ($1, $2, $3) ON CONFLICT (budget_id, ${id}) ${onConflict}`, [
+        state.budgetId,
+        holderId,
+        JSON.stringify(holder.lines),
+      ]);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import type { ListFilter } from '../../domain/budget-review';
-import { type ReviewView, reviewView, sendsWhoseLinesTheViewReads } from '../../domain/review-view';
+import { type ReviewView, linesTheViewReads, reviewView } from '../../domain/review-view';
 import { type ListPage, decodeCursor, listBudgets } from '../../infrastructure/budget-list.query';
 import { findProject } from '../../infrastructure/project-link.repository';
-import { loadReview, withSnapshotLines } from '../../infrastructure/review.repository';
+import { loadReview, withLines } from '../../infrastructure/review.repository';
 import { ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
 
 export class ReviewQueries {
@@ -20,7 +20,7 @@ export class ReviewQueries {
     return this.tx.run(async (manager) => {
       const loaded = await loadReview(manager, budgetId);
       if (!loaded || loaded.state.companyId !== companyId) throw budgetNotFound(budgetId);
-      await withSnapshotLines(manager, loaded.state, sendsWhoseLinesTheViewReads(loaded.state));
+      await withLines(manager, loaded.state, linesTheViewReads(loaded.state));
       const view = reviewView(loaded.state);
       const project = await findProject(manager, companyId, loaded.state.projectId);
       return {
