@@ -161,6 +161,37 @@ describe('approval keeps each re-import\'s ERP lines apart from the review (Post
   });
 });
 
+describe('approval, two reports of one import at the same time', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('approval_import_reports');
+    ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations] });
+    await ds.initialize();
+    await ds.runMigrations();
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('keeps the same report whichever arrives first, although the known one is loaded without its lines', async () => {
+    const line = (amount: string) => [{ costCode: '01-100', costType: null, subJob: null, description: null, amount }];
+    const kept: unknown[] = [];
+    for (const order of [['4.00', '7.00'], ['7.00', '4.00']]) {
+      const ids = newBudget('company-import-order');
+      for (const amount of order) {
+        await ds.transaction((m) => recordUpstreamEvent(m, { topic: 'erp.budget.imported', payload: budgetImported(ids, 'i1', 2, line(amount)) }));
+      }
+      kept.push((await ds.query('SELECT lines, (SELECT total FROM budget_reviews WHERE budget_id = $1) AS total FROM import_lines WHERE budget_id = $1', [ids.budgetId]))[0]);
+    }
+
+    expect(kept[0]).toEqual(kept[1]);
+  });
+});
+
 describe('moving the lines out of stored reviews (migrations)', () => {
   let db: TestDatabase;
 

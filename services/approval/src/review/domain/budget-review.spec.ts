@@ -1,4 +1,4 @@
-import { type ReviewFact, emptyReview, erpStatusOf, evolveAll, listFilterOf } from './budget-review';
+import { type ReviewFact, canonicalJson, emptyReview, erpStatusOf, evolve, evolveAll, listFilterOf } from './budget-review';
 import { accepted, at, failed, pat, posted, rejected, retrieved, sent, snapshot, succeeded } from './fixtures';
 
 const given = (facts: ReviewFact[]) => evolveAll(emptyReview('b1', 'c1', 'p1'), facts);
@@ -65,6 +65,25 @@ describe('budget review read model', () => {
 
   it('when retrieval arrives before the send it withdraws, the send is not awaiting acceptance', () => {
     expect(erpStatusOf(given([retrieved('e1', 2), sent('e1', 1)]))).toBe('not_sent');
+  });
+
+  it('when two failures of one export carry the same time, the same one wins in either order, even when the stored one has its keys reordered', () => {
+    const first = { type: 'export_failed' as const, exportId: 'e1', at: at(3), reasonCode: 'validation_rejected', message: 'Cost code 01-100 is closed' };
+    const second = { ...first, reasonCode: 'erp_unavailable', message: 'ERP down' };
+    // As it comes back from jsonb: keys ordered by length, not as the domain wrote them.
+    const reloaded = (state: ReturnType<typeof given>) => {
+      const failure = state.exports.e1.failed!;
+      return { ...state, exports: { e1: { ...state.exports.e1, failed: { at: failure.at, message: failure.message, reasonCode: failure.reasonCode } } } };
+    };
+
+    const oneWay = evolve(reloaded(given([sent('e1', 1), first])), second);
+    const otherWay = evolve(reloaded(given([sent('e1', 1), second])), first);
+
+    expect(oneWay.exports.e1.failed!.reasonCode).toBe(otherWay.exports.e1.failed!.reasonCode);
+  });
+
+  it('canonical JSON sorts keys at every depth and leaves undefined members out', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: null, c: 'x' }], u: undefined })).toBe('{"a":[{"c":"x","d":null}],"b":1}');
   });
 
   it('when a send is redelivered with different content, the first one received stays', () => {

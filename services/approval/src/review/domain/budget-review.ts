@@ -132,12 +132,30 @@ function fillOnce<T>(current: T | undefined, next: T): T {
   return current ?? next;
 }
 
-/** For facts that may be reported more than once with different content, the latest report wins. */
+/**
+ * For facts that may be reported more than once with different content, the latest report wins;
+ * two reports of the same time are told apart by their content, compared in a form that does not
+ * depend on key order (a stored report comes back from jsonb with its keys reordered).
+ */
 function latest<T extends { at: string }>(current: T | undefined, next: T): T {
   if (!current) return next;
   const d = time(next.at) - time(current.at);
   if (d !== 0) return d > 0 ? next : current;
-  return JSON.stringify(next) > JSON.stringify(current) ? next : current;
+  return canonicalJson(next) > canonicalJson(current) ? next : current;
+}
+
+/** JSON with every object's keys sorted (and undefined members left out, as JSON.stringify does). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function evolve(state: BudgetReview, fact: ReviewFact): BudgetReview {

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { type PayloadOf, Topics } from '@budget-erp/contracts';
 import { type ReviewFact, emptyReview, evolve } from '../../domain/budget-review';
 import { recordCompanySettings, recordProject } from '../../infrastructure/project-link.repository';
-import { loadReview, saveReview } from '../../infrastructure/review.repository';
+import { loadReview, saveReview, withLines } from '../../infrastructure/review.repository';
 
 export type UpstreamTopic =
   | typeof Topics.BudgetSent
@@ -101,6 +101,9 @@ export async function recordUpstreamEvent(manager: EntityManager, event: Upstrea
     throw new Error(`event for budget ${about.budgetId} names company ${about.companyId}, the budget belongs to another`);
   }
   const before = loaded?.state ?? emptyReview(about.budgetId, about.companyId, about.projectId);
+  // Two reports of one import at the same time are told apart by their whole content, lines
+  // included, so that the same one wins in any order: the known report's lines are needed then.
+  if (about.fact.type === 'imported') await withLines(manager, before, { sends: [], imports: [about.fact.importId] });
   const after = evolve(before, about.fact);
   if (loaded && JSON.stringify(after) === JSON.stringify(before)) return;
   await saveReview(manager, after, loaded?.version ?? null);
