@@ -193,7 +193,10 @@ export interface LinesRead {
   imports: string[];
 }
 
-/** The lines `platformTotalOf` reads: none, unless re-imports followed the latest send (then those and that send's). */
+/**
+ * The lines `platformTotalOf` reads: none when no re-import followed the latest send; else the
+ * re-imports after it (every one, for a budget never sent) and that send's.
+ */
 export function linesTheTotalReads(state: BudgetReview): LinesRead {
   const current = currentExport(state);
   const later = importsAfterCurrentSend(state).map((i) => i.importId);
