@@ -11,30 +11,37 @@ import { budgetImported, budgetSent, erpPosted, exportSucceeded, importRequested
 const lines = (count: number, amount: (i: number) => string) =>
   Array.from({ length: count }, (_, i) => ({ lineId: `l${i}`, costCode: `01-${100 + i}`, costType: null, subJob: null, description: `Line ${i}`, amount: amount(i), syncedAmount: null }));
 
+/** One database for the tests that record events (each uses its own company and budget ids). */
+let db: TestDatabase;
+let ds: DataSource;
+const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
+
+/** Counts every write to a lines table in `<table>_writes`, to show which events write lines. */
+async function countWrites(table: string, idColumn: string): Promise<void> {
+  await ds.query(`CREATE TABLE ${table}_writes (budget_id text NOT NULL, ${idColumn} text NOT NULL, op text NOT NULL)`);
+  await ds.query(`CREATE FUNCTION count_${table}_write() RETURNS trigger AS $$
+    BEGIN INSERT INTO ${table}_writes VALUES (NEW.budget_id, NEW.${idColumn}, TG_OP); RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await ds.query(`CREATE TRIGGER count_${table}_write BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION count_${table}_write()`);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('approval_stored_lines');
+  ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations] });
+  await ds.initialize();
+  await ds.runMigrations();
+  await countWrites('export_snapshot_lines', 'export_id');
+  await countWrites('import_lines', 'import_id');
+});
+
+afterAll(async () => {
+  await ds?.destroy();
+  await db?.drop();
+});
+
 describe('approval keeps the lines of each send and each import apart from the review (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-  const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
   const queries = () => new ReviewQueries({ run: (work) => ds.transaction(work) });
   const linesWrites = async (budgetId: string): Promise<number> =>
-    Number((await ds.query('SELECT count(*) AS n FROM snapshot_lines_writes WHERE budget_id = $1', [budgetId]))[0].n);
-
-  beforeAll(async () => {
-    db = await createTestDatabase('approval_snapshot_lines');
-    ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations] });
-    await ds.initialize();
-    await ds.runMigrations();
-    // Counts every write of a send's lines, to show which events write them.
-    await ds.query(`CREATE TABLE snapshot_lines_writes (budget_id text NOT NULL, export_id text NOT NULL, op text NOT NULL)`);
-    await ds.query(`CREATE FUNCTION count_lines_write() RETURNS trigger AS $$
-      BEGIN INSERT INTO snapshot_lines_writes VALUES (NEW.budget_id, NEW.export_id, TG_OP); RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await ds.query(`CREATE TRIGGER count_lines_write BEFORE INSERT OR UPDATE ON export_snapshot_lines FOR EACH ROW EXECUTE FUNCTION count_lines_write()`);
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+    Number((await ds.query('SELECT count(*) AS n FROM export_snapshot_lines_writes WHERE budget_id = $1', [budgetId]))[0].n);
 
   it('when a send is recorded, its lines are written once, apart; the events after it write none and the review row holds none', async () => {
     const ids = newBudget('company-lines-once');
@@ -98,31 +105,11 @@ describe('approval keeps the lines of each send and each import apart from the r
 });
 
 describe('approval keeps each re-import\'s ERP lines apart from the review (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-  const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
   const erpLines = (count: number, amount: string) =>
     Array.from({ length: count }, (_, i) => ({ costCode: `01-${100 + i}`, costType: null, subJob: null, description: null, amount }));
   const reviewRow = async (budgetId: string) => (await ds.query('SELECT imports, total FROM budget_reviews WHERE budget_id = $1', [budgetId]))[0];
   const storedImportLines = (budgetId: string) =>
     ds.query('SELECT import_id, jsonb_array_length(lines) AS n, lines -> 0 ->> \'amount\' AS first FROM import_lines WHERE budget_id = $1 ORDER BY import_id', [budgetId]);
-
-  beforeAll(async () => {
-    db = await createTestDatabase('approval_import_lines');
-    ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations] });
-    await ds.initialize();
-    await ds.runMigrations();
-    // Counts every write of an import's lines, to show which events write them.
-    await ds.query(`CREATE TABLE import_lines_writes (budget_id text NOT NULL, import_id text NOT NULL, op text NOT NULL)`);
-    await ds.query(`CREATE FUNCTION count_import_lines_write() RETURNS trigger AS $$
-      BEGIN INSERT INTO import_lines_writes VALUES (NEW.budget_id, NEW.import_id, TG_OP); RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await ds.query(`CREATE TRIGGER count_import_lines_write BEFORE INSERT OR UPDATE ON import_lines FOR EACH ROW EXECUTE FUNCTION count_import_lines_write()`);
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
 
   it('when an ERP budget is re-imported three times, each import\'s lines are stored once, the row holds none, and the listed total still follows the latest', async () => {
     const ids = newBudget('company-import-lines');
@@ -162,28 +149,13 @@ describe('approval keeps each re-import\'s ERP lines apart from the review (Post
 });
 
 describe('approval, two reports of one import at the same time', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('approval_import_reports');
-    ds = new DataSource({ type: 'postgres', url: db.url, entities: [...messagingEntities, ...approvalEntities], migrations: [...messagingMigrations, ...approvalMigrations] });
-    await ds.initialize();
-    await ds.runMigrations();
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
-
   it('keeps the same report whichever arrives first, although the known one is loaded without its lines', async () => {
     const line = (amount: string) => [{ costCode: '01-100', costType: null, subJob: null, description: null, amount }];
     const kept: unknown[] = [];
     for (const order of [['4.00', '7.00'], ['7.00', '4.00']]) {
       const ids = newBudget('company-import-order');
       for (const amount of order) {
-        await ds.transaction((m) => recordUpstreamEvent(m, { topic: 'erp.budget.imported', payload: budgetImported(ids, 'i1', 2, line(amount)) }));
+        await record({ topic: 'erp.budget.imported', payload: budgetImported(ids, 'i1', 2, line(amount)) });
       }
       kept.push((await ds.query('SELECT lines, (SELECT total FROM budget_reviews WHERE budget_id = $1) AS total FROM import_lines WHERE budget_id = $1', [ids.budgetId]))[0]);
     }
@@ -193,15 +165,15 @@ describe('approval, two reports of one import at the same time', () => {
 });
 
 describe('moving the lines out of stored reviews (migrations)', () => {
-  let db: TestDatabase;
+  let migrated: TestDatabase;
 
   afterAll(async () => {
-    await db?.drop();
+    await migrated?.drop();
   });
 
   it('moves the lines of every send and every import of a review written before them, and puts them back when reverted', async () => {
-    db = await createTestDatabase('approval_lines_migration');
-    const before = new DataSource({ type: 'postgres', url: db.url, migrations: [CreateApprovalReadModel1763900000000] });
+    migrated = await createTestDatabase('approval_lines_migration');
+    const before = new DataSource({ type: 'postgres', url: migrated.url, migrations: [CreateApprovalReadModel1763900000000] });
     await before.initialize();
     await before.runMigrations();
     const snapshot = (total: string) => ({ name: 'B', origin: 'erp', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-1', lines: lines(2, () => total), total, syncedTotal: '0.00', modificationIds: [] });
@@ -222,7 +194,7 @@ describe('moving the lines out of stored reviews (migrations)', () => {
     );
     await before.destroy();
 
-    const after = new DataSource({ type: 'postgres', url: db.url, migrations: approvalMigrations });
+    const after = new DataSource({ type: 'postgres', url: migrated.url, migrations: approvalMigrations });
     await after.initialize();
     await after.runMigrations();
     const sendLines = await after.query(`SELECT budget_id, export_id, lines FROM export_snapshot_lines ORDER BY export_id`);
