@@ -47,22 +47,15 @@ export function toRow(state: BudgetReview, version: number): BudgetReviewOrmEnti
   return row;
 }
 
-/** The sends as the review row keeps them: each snapshot without its lines (stored apart, see the repository). */
-function exportsWithoutLines(exports: Record<string, ExportRecord>): Record<string, ExportRecord> {
-  const stored: Record<string, ExportRecord> = {};
-  for (const [exportId, record] of Object.entries(exports)) {
-    // The row's type is the domain's; the stored JSON has no lines.
-    stored[exportId] = record.sent ? { ...record, sent: { ...record.sent, snapshot: snapshotSummary(record.sent.snapshot) as Snapshot } } : record;
-  }
-  return stored;
-}
+/**
+ * The sends and imports as the review row keeps them: without the lines of a send's snapshot or of
+ * an import (stored apart, see the repository). The fields are named one by one, so that lines
+ * which were not loaded are never read; the row's type is the domain's, the stored JSON has no lines.
+ */
+const exportsWithoutLines = (exports: Record<string, ExportRecord>) =>
+  mapValues(exports, (r) => (r.sent ? { ...r, sent: { ...r.sent, snapshot: snapshotSummary(r.sent.snapshot) as Snapshot } } : r));
+const importsWithoutLines = (imports: Record<string, ImportRecord>) =>
+  mapValues(imports, (r) => (r.imported ? { ...r, imported: { at: r.imported.at, total: r.imported.total } as NonNullable<ImportRecord['imported']> } : r));
 
-/** The imports as the review row keeps them: what each brought without its lines (stored apart, see the repository). */
-function importsWithoutLines(imports: Record<string, ImportRecord>): Record<string, ImportRecord> {
-  const stored: Record<string, ImportRecord> = {};
-  for (const [importId, record] of Object.entries(imports)) {
-    // Named one by one so that lines which were not loaded are never read; the stored JSON has no lines.
-    stored[importId] = record.imported ? { ...record, imported: { at: record.imported.at, total: record.imported.total } as NonNullable<ImportRecord['imported']> } : record;
-  }
-  return stored;
-}
+const mapValues = <T>(records: Record<string, T>, map: (value: T) => T): Record<string, T> =>
+  Object.fromEntries(Object.entries(records).map(([key, value]) => [key, map(value)]));
