@@ -7,3 +7,4 @@ export * from './topics';
 export * from './envelope';
 export * from './json-schema';
 export * from './snapshot-summary';
+export * from './snapshot-bytes';

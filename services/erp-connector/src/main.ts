@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { Topics } from '@budget-erp/contracts';
+import { snapshotErpSystemIn, Topics } from '@budget-erp/contracts';
 import { loadConfigOrExit, startService, type RunningService } from '@budget-erp/service-kit';
 import { AppModule, SERVICE_NAME } from './app.module';
 import { erpConnectorConfigSchema, type ErpConnectorConfig } from './config';
-import { erpSystemNamedIn } from './exports/transport/erp-system-of-message';
 
 /** Starts the ERP connector: HTTP API, the main consumer group, and one consumer group per ERP worker. */
 export async function startErpConnector(config: ErpConnectorConfig, options: { host?: string } = {}): Promise<RunningService> {
@@ -24,7 +23,7 @@ export async function startErpConnector(config: ErpConnectorConfig, options: { h
         // raw bytes when they tell (no parse of a large snapshot), else from the parsed payload; a
         // payload without a readable ERP system goes on to validation (and the dead-letter topic).
         acceptsRaw: (_topic: string, value: Buffer) => {
-          const named = erpSystemNamedIn(value);
+          const named = snapshotErpSystemIn(value);
           return named === undefined ? undefined : named === system;
         },
         accepts: (_topic: string, payload: unknown) => {
