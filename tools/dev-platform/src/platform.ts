@@ -89,7 +89,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     stoppables.push(databases);
 
     const { startErpSimulator } = await import('@budget-erp/erp-simulator');
-    const simulator = await startErpSimulator({ port: await portFor(options.ports, 3010) });
+    // The ERPs keep their books beside the broker's log and the databases, so a restart finds the jobs the links point at.
+    const simulator = await startErpSimulator({
+      port: await portFor(options.ports, 3010),
+      ...(options.dataDir ? { dataDir: join(options.dataDir, 'erp-simulator'), fresh: options.fresh } : {}),
+    });
     stoppables.push(simulator);
 
     const { startSmtpSink } = await import('@budget-erp/smtp-sink');

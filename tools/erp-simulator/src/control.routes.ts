@@ -117,6 +117,12 @@ export const controlRoutes: Route[] = [
     handle: (ctx) => (isSystem(ctx.params.system) ? reply(200, ctx.state.fault(ctx.params.system)) : badSystem(ctx.params.system)),
   },
   {
+    // The ERP restored from an old backup: its exports are gone and its entry numbers start over.
+    method: 'POST',
+    path: '/_sim/:system/lose-state',
+    handle: (ctx) => (isSystem(ctx.params.system) ? reply(200, { system: ctx.params.system, entriesLost: ctx.state.loseState(ctx.params.system) }) : badSystem(ctx.params.system)),
+  },
+  {
     method: 'POST',
     path: '/_sim/reset',
     handle: (ctx) => {

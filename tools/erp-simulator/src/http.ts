@@ -38,7 +38,11 @@ export class Router {
   /** Requests held open by `timeout` / `lost_reply`, ended when the server stops. */
   readonly held = new Set<ServerResponse>();
 
-  constructor(private readonly state: SimulatorState) {}
+  /** `onChange` runs after every request that may have changed the state, before it is answered (the books are saved there). */
+  constructor(
+    private readonly state: SimulatorState,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
 
   add(...routes: Route[]): void {
     for (const route of routes) {
@@ -95,6 +99,7 @@ export class Router {
     } catch (error) {
       return send(res, 500, { error: (error as Error).message });
     }
+    if (req.method !== 'GET') this.onChange();
     if (fault === 'lost_reply') {
       this.hold(res);
       return;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SimulatorBooksFile } from './books';
 import { controlRoutes } from './control.routes';
 import { cmicRoutes } from './erps/cmic.routes';
 import { quickbooksRoutes } from './erps/quickbooks.routes';
@@ -14,15 +15,33 @@ export interface ErpSimulator {
   url: string;
   port: number;
   state: SimulatorState;
+  /** The books file, when the simulator keeps its books on disk. */
+  booksPath?: string;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_ERP_SIMULATOR_PORT = 3010;
 
-/** Starts the simulator of CMiC, Sage 300 CRE and QuickBooks Online. `port: 0` picks a free port. */
-export async function startErpSimulator(options: { port?: number; host?: string } = {}): Promise<ErpSimulator> {
+export interface ErpSimulatorOptions {
+  /** `0` picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where the ERPs keep their books (`books.json`) across restarts; undefined keeps them in memory only. */
+  dataDir?: string;
+  /** Start with empty books (wipes what `dataDir` holds). */
+  fresh?: boolean;
+}
+
+/**
+ * Starts the simulator of CMiC, Sage 300 CRE and QuickBooks Online. With a `dataDir` its jobs,
+ * cost codes, exports, postings, entry numbers and faults survive a restart.
+ */
+export async function startErpSimulator(options: ErpSimulatorOptions = {}): Promise<ErpSimulator> {
   const state = new SimulatorState();
-  const router = new Router(state);
+  const books = options.dataDir ? new SimulatorBooksFile(options.dataDir) : undefined;
+  if (books && options.fresh) books.wipe();
+  books?.load(state);
+  const router = new Router(state, () => books?.save(state));
   router.add(...controlRoutes, ...cmicRoutes, ...sage300creRoutes, ...quickbooksRoutes);
   const server: Server = createServer((req, res) => {
     router.dispatch(req, res).catch((error: Error) => send(res, 500, { error: error.message }));
@@ -37,6 +56,7 @@ export async function startErpSimulator(options: { port?: number; host?: string 
     url: `http://${host}:${port}`,
     port,
     state,
+    ...(books ? { booksPath: books.path } : {}),
     stop: () =>
       new Promise<void>((resolve) => {
         router.releaseHeld();

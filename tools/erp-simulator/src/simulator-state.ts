@@ -66,11 +66,22 @@ export interface SimCompany {
 const lineKey = (line: Pick<SimLine, 'costCode' | 'costType' | 'subJob'>): string =>
   `${line.costCode}|${line.costType ?? ''}|${line.subJob ?? ''}`;
 
+/** Everything an ERP keeps, as the simulator writes it to disk (see `books.ts`). */
+export interface SimBooks {
+  version: 1;
+  jobs: SimJob[];
+  faults: Array<[SimSystem, SimFault]>;
+  companies: Array<[string, SimCompany]>;
+  /** The last entry number each ERP handed out. */
+  sequences: Array<[SimSystem, number]>;
+}
+
 export class SimulatorState {
   private readonly jobs = new Map<string, SimJob>();
   private readonly faults = new Map<SimSystem, SimFault>();
   private readonly companies = new Map<string, SimCompany>();
-  private sequence = 0;
+  /** Each ERP numbers its own entries (batches, entries, estimates). */
+  private readonly sequences = new Map<SimSystem, number>();
   /** Authorization headers the ERP APIs received, per system (tests check credentials reach the ERP). */
   readonly credentialsSeen = new Map<SimSystem, string[]>();
 
@@ -137,9 +148,10 @@ export class SimulatorState {
   ): { entry: SimEntry; created: boolean } {
     const existing = this.findEntry(job.system, job.companyId, { idempotencyKey: input.idempotencyKey });
     if (existing) return { entry: existing.entry, created: false };
-    this.sequence += 1;
+    const sequence = (this.sequences.get(job.system) ?? 0) + 1;
+    this.sequences.set(job.system, sequence);
     const entry: SimEntry = {
-      reference: `${referencePrefix}${String(this.sequence).padStart(6, '0')}`,
+      reference: `${referencePrefix}${String(sequence).padStart(6, '0')}`,
       idempotencyKey: input.idempotencyKey,
       kind: input.kind,
       description: input.description,
@@ -211,10 +223,47 @@ export class SimulatorState {
     this.credentialsSeen.set(system, seen);
   }
 
+  /**
+   * The ERP loses what it recorded since its jobs were set up, as one restored from an old backup
+   * does: every entry of its jobs is gone, the job budgets are empty again, and its entry numbers
+   * start over, so it hands out numbers it already gave to other exports. Returns the entries lost.
+   */
+  loseState(system: SimSystem): number {
+    let lost = 0;
+    for (const job of this.jobs.values()) {
+      if (job.system !== system) continue;
+      lost += job.entries.length;
+      job.entries = [];
+      job.budget = [];
+    }
+    this.sequences.delete(system);
+    return lost;
+  }
+
+  toBooks(): SimBooks {
+    return {
+      version: 1,
+      jobs: [...this.jobs.values()],
+      faults: [...this.faults.entries()],
+      companies: [...this.companies.entries()],
+      sequences: [...this.sequences.entries()],
+    };
+  }
+
+  /** Replaces the state with books written by `toBooks`. */
+  loadBooks(books: SimBooks): void {
+    this.reset();
+    for (const job of books.jobs) this.jobs.set(this.key(job.system, job.companyId, job.jobNumber), job);
+    for (const [system, fault] of books.faults) this.faults.set(system, fault);
+    for (const [key, company] of books.companies) this.companies.set(key, company);
+    for (const [system, sequence] of books.sequences) this.sequences.set(system, sequence);
+  }
+
   reset(): void {
     this.jobs.clear();
     this.faults.clear();
     this.companies.clear();
+    this.sequences.clear();
     this.credentialsSeen.clear();
   }
 }
