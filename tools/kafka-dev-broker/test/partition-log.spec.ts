@@ -104,8 +104,8 @@ describe('a partition log', () => {
     const log = new PartitionLog('t', 0, null);
     log.append(batch(2, { timestamp: 1000 }));
     log.append(batch(2, { timestamp: 2000 }));
-    expect(log.offsetForTimestamp(1500)).toBe(2);
-    expect(log.offsetForTimestamp(500)).toBe(0);
-    expect(log.offsetForTimestamp(3000)).toBe(-1);
+    expect(log.offsetForTimestamp(1500)).toEqual({ offset: 2, timestamp: 2000 });
+    expect(log.offsetForTimestamp(500)).toEqual({ offset: 0, timestamp: 1000 });
+    expect(log.offsetForTimestamp(3000)).toBeNull();
   });
 });

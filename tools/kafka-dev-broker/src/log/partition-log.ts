@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { BATCH_HEADER_SIZE, BatchField, BatchHeader, splitBatches } from '../protocol/record-batch';
+import { decodeRecords } from '../protocol/records';
 import { ProducerState } from './producer-state';
 
 export type FetchWaiter = () => void;
@@ -30,8 +31,15 @@ export class PartitionLog {
     return this.next;
   }
 
+  private startOffset = 0;
+
   get logStartOffset(): number {
-    return 0;
+    return this.startOffset;
+  }
+
+  /** DeleteRecords: records below `offset` are no longer served. */
+  advanceLogStart(offset: number): void {
+    if (offset > this.startOffset) this.startOffset = Math.min(offset, this.next);
   }
 
   get sizeBytes(): number {
@@ -110,12 +118,27 @@ export class PartitionLog {
     return { chunks, size };
   }
 
-  /** First offset of a batch whose max timestamp reaches `timestamp`, or -1. */
-  offsetForTimestamp(timestamp: number): number {
+  /** The first record at or after the log start whose timestamp is >= `timestamp`, with its own timestamp; null if none. */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     for (let i = 0; i < this.batches.length; i++) {
-      if (this.maxTimestamps[i] >= timestamp) return this.baseOffsets[i];
+      if (this.maxTimestamps[i] < timestamp) continue;
+      for (const rec of decodeRecords(this.batches[i])) {
+        if (rec.offset >= this.startOffset && rec.timestamp >= timestamp) return { offset: rec.offset, timestamp: rec.timestamp };
+      }
     }
-    return -1;
+    return null;
+  }
+
+  /** The record with the largest timestamp (ListOffsets' MAX_TIMESTAMP), the earliest of equals. */
+  maxTimestampRecord(): { offset: number; timestamp: number } | null {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (let i = 0; i < this.batches.length; i++) {
+      if (best !== null && this.maxTimestamps[i] <= best.timestamp) continue;
+      for (const rec of decodeRecords(this.batches[i])) {
+        if (rec.offset >= this.startOffset && (best === null || rec.timestamp > best.timestamp)) best = { offset: rec.offset, timestamp: rec.timestamp };
+      }
+    }
+    return best;
   }
 
   addWaiter(w: FetchWaiter): void {

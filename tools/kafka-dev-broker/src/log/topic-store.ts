@@ -1,12 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PartitionLog } from './partition-log';
 
 export interface Topic {
   name: string;
+  /** Topic id (KIP-516), 32 hex digits; kept in the topic's folder. */
+  id: string;
   partitions: PartitionLog[];
   configs: Map<string, string | null>;
+  /** Kafka's own topics (`__consumer_offsets`): not produced to, deleted or grown by clients. */
+  internal: boolean;
 }
+
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets']);
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -40,7 +47,7 @@ export class TopicStore {
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => Number(m[1]));
       const count = counts.length === 0 ? 0 : Math.max(...counts) + 1;
-      const topic: Topic = { name, partitions: [], configs: readConfigs(topicDir) };
+      const topic: Topic = { name, id: readOrCreateId(topicDir), partitions: [], configs: readConfigs(topicDir), internal: INTERNAL_TOPICS.has(name) };
       for (let i = 0; i < count; i++) topic.partitions.push(new PartitionLog(name, i, path.join(topicDir, `${i}.log`)));
       this.topics.set(name, topic);
     }
@@ -48,6 +55,22 @@ export class TopicStore {
 
   get(name: string): Topic | undefined {
     return this.topics.get(name);
+  }
+
+  byId(id: string): Topic | undefined {
+    for (const t of this.topics.values()) if (t.id === id) return t;
+    return undefined;
+  }
+
+  /** Replaces a topic's own configs (those it does not set fall back to the broker's) and keeps them. */
+  setConfigs(topic: Topic, configs: Map<string, string | null>): void {
+    topic.configs = configs;
+    const topicDir = this.topicDir(topic.name);
+    if (topicDir !== null) {
+      const file = path.join(topicDir, 'configs.json');
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(configs)));
+      fs.renameSync(`${file}.tmp`, file);
+    }
   }
 
   partition(topic: string, index: number): PartitionLog | undefined {
@@ -66,11 +89,13 @@ export class TopicStore {
     const existing = this.topics.get(name);
     if (existing) return existing;
     const topicDir = this.topicDir(name);
+    let id = newTopicId();
     if (topicDir !== null) {
       fs.mkdirSync(topicDir, { recursive: true });
       if (configs.size > 0) fs.writeFileSync(path.join(topicDir, 'configs.json'), JSON.stringify(Object.fromEntries(configs)));
+      id = readOrCreateId(topicDir);
     }
-    const topic: Topic = { name, partitions: [], configs };
+    const topic: Topic = { name, id, partitions: [], configs, internal: INTERNAL_TOPICS.has(name) };
     this.topics.set(name, topic);
     this.addPartitions(topic, partitions);
     return topic;
@@ -111,6 +136,21 @@ export class TopicStore {
   private topicDir(name: string): string | null {
     return this.topicsDir === null ? null : path.join(this.topicsDir, name);
   }
+}
+
+function newTopicId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function readOrCreateId(topicDir: string): string {
+  const file = path.join(topicDir, 'topic-id');
+  if (fs.existsSync(file)) {
+    const id = fs.readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{32}$/.test(id)) return id;
+  }
+  const id = newTopicId();
+  fs.writeFileSync(file, id);
+  return id;
 }
 
 function readConfigs(topicDir: string): Map<string, string | null> {
