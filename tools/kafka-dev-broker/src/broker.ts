@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { GroupCoordinator } from './groups/group-coordinator';
 import { OffsetStore } from './groups/offset-store';
 import { BrokerConfigs } from './log/configs';
-import { TopicStore } from './log/topic-store';
+import { LogCleaner } from './log/log-cleaner';
+import { LogSettings } from './log/partition-log';
+import { Topic, TopicStore } from './log/topic-store';
 import { Connection } from './server/connection';
 import { createLogger, Logger, LogLevel } from './server/logger';
 import { RequestRouter } from './server/request-router';
@@ -82,7 +84,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     }),
   );
   const configs = new BrokerConfigs(statics, dataDir === null ? null : path.join(dataDir, 'broker-configs.json'), fs);
-  const store = new TopicStore(dataDir, partitions);
+  const settingsCache = new WeakMap<Topic, { key: string; settings: LogSettings }>();
+  const store = new TopicStore(dataDir, partitions, (topic) => {
+    // resolved once per change of the topic's or the broker's configs
+    const key = `${configs.version}:${JSON.stringify([...topic.configs])}`;
+    const hit = settingsCache.get(topic);
+    if (hit && hit.key === key) return hit.settings;
+    const settings: LogSettings = {
+      segmentBytes: configs.topicNumber(topic.configs, 'segment.bytes'),
+      segmentMs: configs.topicNumber(topic.configs, 'segment.ms'),
+      indexIntervalBytes: configs.topicNumber(topic.configs, 'index.interval.bytes'),
+    };
+    settingsCache.set(topic, { key, settings });
+    return settings;
+  });
+  const cleaner = new LogCleaner(store, configs, log, Number(configs.get('log.retention.check.interval.ms')?.value ?? 300000));
   const offsetStore = new OffsetStore(dataDir);
   const coordinator = new GroupCoordinator(
     offsetStore,
@@ -123,6 +139,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         server.close(() => resolve());
         for (const c of connections) c.destroy();
         router.close();
+        cleaner.close();
         coordinator.close();
         store.close();
         offsetStore.close();

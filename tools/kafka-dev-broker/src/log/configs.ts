@@ -149,6 +149,8 @@ export interface ResolvedConfig {
  */
 export class BrokerConfigs {
   private readonly dynamic = new Map<string, string>();
+  /** Grows with every dynamic change (caches of resolved settings compare it). */
+  version = 0;
 
   constructor(
     private readonly statics: Map<string, string>,
@@ -214,6 +216,7 @@ export class BrokerConfigs {
   }
 
   setDynamic(changes: Map<string, string | null>, replaceAll: boolean): void {
+    this.version++;
     if (replaceAll) this.dynamic.clear();
     for (const [k, v] of changes) {
       if (v === null) this.dynamic.delete(k);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PartitionLog } from './partition-log';
+import { LogSettings, PartitionLog } from './partition-log';
 
 export interface Topic {
   name: string;
@@ -29,6 +29,7 @@ export class TopicStore {
   constructor(
     dataDir: string | null,
     readonly defaultPartitions: number,
+    private readonly settingsOf: (topic: Topic) => LogSettings,
   ) {
     this.topicsDir = dataDir === null ? null : path.join(dataDir, 'topics');
     if (this.topicsDir !== null) {
@@ -41,14 +42,20 @@ export class TopicStore {
     for (const name of fs.readdirSync(dir)) {
       if (!isValidTopicName(name)) continue;
       const topicDir = path.join(dir, name);
-      const counts = fs
-        .readdirSync(topicDir)
-        .map((f) => /^(\d+)\.log$/.exec(f))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => Number(m[1]));
+      const counts: number[] = [];
+      for (const f of fs.readdirSync(topicDir)) {
+        const old = /^(\d+)\.log$/.exec(f);
+        if (old) {
+          // an earlier layout kept a partition in one file: it becomes that partition's first segment
+          const partDir = path.join(topicDir, old[1]);
+          fs.mkdirSync(partDir, { recursive: true });
+          fs.renameSync(path.join(topicDir, f), path.join(partDir, `${'0'.repeat(20)}.log`));
+          counts.push(Number(old[1]));
+        } else if (/^\d+$/.test(f)) counts.push(Number(f));
+      }
       const count = counts.length === 0 ? 0 : Math.max(...counts) + 1;
       const topic: Topic = { name, id: readOrCreateId(topicDir), partitions: [], configs: readConfigs(topicDir), internal: INTERNAL_TOPICS.has(name) };
-      for (let i = 0; i < count; i++) topic.partitions.push(new PartitionLog(name, i, path.join(topicDir, `${i}.log`)));
+      for (let i = 0; i < count; i++) topic.partitions.push(new PartitionLog(name, i, path.join(topicDir, String(i)), () => this.settingsOf(topic)));
       this.topics.set(name, topic);
     }
   }
@@ -104,16 +111,15 @@ export class TopicStore {
   addPartitions(topic: Topic, totalCount: number): void {
     const topicDir = this.topicDir(topic.name);
     for (let i = topic.partitions.length; i < totalCount; i++) {
-      const file = topicDir === null ? null : path.join(topicDir, `${i}.log`);
-      if (file !== null) fs.closeSync(fs.openSync(file, 'a'));
-      topic.partitions.push(new PartitionLog(topic.name, i, file));
+      const dir = topicDir === null ? null : path.join(topicDir, String(i));
+      topic.partitions.push(new PartitionLog(topic.name, i, dir, () => this.settingsOf(topic)));
     }
   }
 
   delete(name: string): boolean {
     const topic = this.topics.get(name);
     if (!topic) return false;
-    for (const p of topic.partitions) p.close();
+    for (const p of topic.partitions) p.remove();
     this.topics.delete(name);
     const topicDir = this.topicDir(name);
     if (topicDir !== null) fs.rmSync(topicDir, { recursive: true, force: true });

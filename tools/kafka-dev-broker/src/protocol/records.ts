@@ -3,6 +3,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { decompress as lz4Decompress } from 'lz4js';
 import { uncompress as snappyUncompress } from 'snappyjs';
 import { BATCH_HEADER_SIZE, BatchField } from './record-batch';
+import { crc32c } from './record-batch-encoder';
 
 export const Compression = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 
@@ -111,4 +112,47 @@ export function decodeRecords(batch: Buffer): DecodedRecord[] {
     out.push({ offset: baseOffset + offsetDelta, timestamp: logAppendTime ? maxTimestamp : firstTimestamp + timestampDelta, key, value, headers });
   }
   return out;
+}
+
+function zigzag(n: number): number[] {
+  // zigzag varint for values within 2^53
+  let v = n >= 0 ? n * 2 : -n * 2 - 1;
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+function varBytes(b: Buffer | null): Buffer[] {
+  return b === null ? [Buffer.from(zigzag(-1))] : [Buffer.from(zigzag(b.length)), b];
+}
+
+/**
+ * A stored batch rebuilt with only some of its records (compaction): same base offset, last offset
+ * delta, timestamps and producer fields; records keep their offset deltas; written uncompressed.
+ */
+export function rebuildBatch(original: Buffer, keep: DecodedRecord[]): Buffer {
+  const baseOffset = Number(original.readBigInt64BE(BatchField.baseOffset));
+  const firstTimestamp = Number(original.readBigInt64BE(BatchField.firstTimestamp));
+  const parts: Buffer[] = [];
+  for (const r of keep) {
+    const body: Buffer[] = [Buffer.from([0]), Buffer.from(zigzag(r.timestamp - firstTimestamp)), Buffer.from(zigzag(r.offset - baseOffset)), ...varBytes(r.key), ...varBytes(r.value), Buffer.from(zigzag(r.headers.length))];
+    for (const h of r.headers) body.push(...varBytes(Buffer.from(h.key, 'utf8')), ...varBytes(h.value));
+    const joined = Buffer.concat(body);
+    parts.push(Buffer.from(zigzag(joined.length)), joined);
+  }
+  const header = Buffer.from(original.subarray(0, BATCH_HEADER_SIZE));
+  header.writeInt16BE(header.readInt16BE(BatchField.attributes) & ~0x07, BatchField.attributes);
+  header.writeInt32BE(keep.length, BatchField.recordCount);
+  const out = Buffer.concat([header, ...parts]);
+  out.writeInt32BE(out.length - 12, BatchField.batchLength);
+  out.writeUInt32BE(crc32c(out.subarray(BatchField.attributes)), BatchField.crc);
+  return out;
+}
+
+export function isControlBatch(batch: Buffer): boolean {
+  return (batch.readInt16BE(BatchField.attributes) & 0x20) !== 0;
 }
