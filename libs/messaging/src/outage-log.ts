@@ -37,6 +37,11 @@ export class OutageLog {
     this.failures = 0;
   }
 
+  /** When the current outage began (epoch ms), or null when the last pass succeeded. */
+  get failingSince(): number | null {
+    return this.since;
+  }
+
   /** Whether the last pass failed. */
   get failing(): boolean {
     return this.since !== null;

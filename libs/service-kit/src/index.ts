@@ -17,3 +17,4 @@ export * from './start-service';
 export * from './background/wakeup';
 export * from './runtime/heap-growth';
 export { OutageLog } from '@budget-erp/messaging';
+export * from './health/messaging-checks';

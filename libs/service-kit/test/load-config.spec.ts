@@ -16,7 +16,16 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
       LOG_LEVEL: 'info',
       HEAP_GROWING_PERCENT: 20,
+      KAFKA_SESSION_TIMEOUT_MS: 10_000,
     });
+  });
+
+  it('when KAFKA_SESSION_TIMEOUT_MS is set it is used; below 6000 (what brokers accept) or not a whole number, it is named', () => {
+    expect(loadConfig(baseServiceConfigSchema, { ...validEnv, KAFKA_SESSION_TIMEOUT_MS: '45000' }).KAFKA_SESSION_TIMEOUT_MS).toBe(45_000);
+    for (const bad of ['5999', '1.5', 'soon']) {
+      const error = configErrorOf(() => loadConfig(baseServiceConfigSchema, { ...validEnv, KAFKA_SESSION_TIMEOUT_MS: bad }));
+      expect(error.problems.map((problem) => problem.variable)).toEqual(['KAFKA_SESSION_TIMEOUT_MS']);
+    }
   });
 
   it('when HEAP_GROWING_PERCENT is 0 it is kept (V8\'s own growth); when it is negative, fractional or a word, it is named', () => {

@@ -51,6 +51,8 @@ export interface OutboxRelayStatus {
   consecutiveFailures: number;
   lastError?: string;
   lastPublishedAt?: Date;
+  /** When the current run of failed passes began (epoch ms); absent when the last pass worked. */
+  failingSince?: number;
 }
 
 interface OutboxRow {
@@ -175,6 +177,7 @@ export class OutboxRelay {
       consecutiveFailures: this.consecutiveFailures,
       ...(this.lastError ? { lastError: this.lastError } : {}),
       ...(this.lastPublishedAt ? { lastPublishedAt: this.lastPublishedAt } : {}),
+      ...(this.outage.failingSince !== null ? { failingSince: this.outage.failingSince } : {}),
     };
   }
 

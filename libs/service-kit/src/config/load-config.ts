@@ -101,6 +101,13 @@ export const baseServiceConfigShape = {
   JWT_ISSUER: z.string().optional().describe('the required token issuer'),
   JWT_AUDIENCE: z.string().optional().describe('the required token audience'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe(`one of ${logLevels.join(', ')}`),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6000)
+    .max(300_000)
+    .default(10_000)
+    .describe('the consumer session timeout in milliseconds, 6000 to 300000 (default 10000): how soon a killed process leaves its consumer groups'),
   HEAP_GROWING_PERCENT: z.coerce
     .number()
     .int()
