@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { COST_CODES, E2ePlatform, ErpSystem, PlatformClient, startE2ePlatform } from '@budget-erp/e2e';
 
 /** The platform as `npm start` runs it, with the web console, for one test file. */
-export function useConsolePlatform(options: Parameters<typeof startE2ePlatform>[0] = {}): () => { e2e: E2ePlatform; consoleUrl: string } {
+export function useConsolePlatform(
+  options: () => Parameters<typeof startE2ePlatform>[0] = () => ({}),
+): () => { e2e: E2ePlatform; consoleUrl: string } {
   let e2e: E2ePlatform | undefined;
   beforeAll(async () => {
-    e2e = await startE2ePlatform(options);
+    e2e = await startE2ePlatform(options());
   }, 180000);
   afterAll(async () => {
     await e2e?.stop();

@@ -38,6 +38,8 @@ export interface PlatformOptions {
   runtime?: 'compiled' | 'typescript';
   /** Build and serve the web console (default true); its extra environment is `serviceEnv['web-console']`. */
   webConsole?: boolean;
+  /** The web console's port when it must be known in advance (an OIDC redirect URI names it). */
+  webConsolePort?: number;
 }
 
 export interface RunningPlatform {
@@ -141,7 +143,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       const client = buildWebConsole(WORKSPACE_ROOT);
       const url = (name: string) => services[name]!.url;
       webConsole = spawnService(WEB_CONSOLE, {
-        port: await portFor(options.ports, WEB_CONSOLE.defaultPort),
+        port: options.webConsolePort ?? (await portFor(options.ports, WEB_CONSOLE.defaultPort)),
         databaseUrl: '',
         endpoints,
         logLevel: options.logLevel ?? 'info',
