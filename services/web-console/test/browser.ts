@@ -40,8 +40,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
-export type Persona = 'pm' | 'approver' | 'integrations' | 'viewer';
+export type Persona = 'pm' | 'approver' | 'integrations' | 'viewer' | 'admin';
 const PERSONA_LABELS: Record<Persona, RegExp> = {
+  admin: /^Company administrator/,
   pm: /^Project manager/,
   approver: /^Accounting approver/,
   integrations: /^ERP integrations user/,

@@ -90,6 +90,6 @@ describe('web console: sign-in with OpenID Connect (authorization code + PKCE) a
     await page.getByRole('button', { name: 'Create budget' }).click();
     await page.getByRole('heading', { name: 'Signed in with OIDC' }).waitFor();
     // PM: no ERP Integrations permission in the issuer's claims, so no ERP Integrations tool.
-    expect(await page.getByRole('link', { name: 'ERP Integrations' }).count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'ERP Integrations' }).count()).toBe(0);
   }, 120000);
 });

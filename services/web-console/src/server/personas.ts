@@ -1,6 +1,6 @@
 import type { TokenClaims } from '@budget-erp/auth';
 
-/** The people of a demo company, as `npm run demo` and the end-to-end suite use them. */
+/** The people of a demo company: those `npm run demo` and the end-to-end suite use, and an administrator. */
 export const PERSONAS = {
   pm: { label: 'Project manager', name: 'Pat Manager', perms: { budget: 'admin', erpIntegrations: 'none' }, privileges: [] },
   approver: {
@@ -11,6 +11,13 @@ export const PERSONAS = {
   },
   integrations: { label: 'ERP integrations user', name: 'Ira Integrations', perms: { budget: 'read_only', erpIntegrations: 'admin' }, privileges: [] },
   viewer: { label: 'Read-only user', name: 'Vic Viewer', perms: { budget: 'read_only', erpIntegrations: 'read_only' }, privileges: [] },
+  // Everything at once, for demos: re-importing shows the ERP Integrations figures and changes the budget.
+  admin: {
+    label: 'Company administrator',
+    name: 'Ada Admin',
+    perms: { budget: 'admin', erpIntegrations: 'admin' },
+    privileges: ['can_push_to_accounting'],
+  },
 } as const satisfies Record<string, { label: string; name: string; perms: TokenClaims['perms']; privileges: string[] }>;
 
 export type PersonaId = keyof typeof PERSONAS;
