@@ -12,8 +12,7 @@ import { ReimportBudgetHandler } from './budgets/application/reimport-budget/rei
 import { RetrieveBudgetFromErpHandler } from './budgets/application/retrieve-budget-from-erp/retrieve-budget-from-erp.handler';
 import { SendBudgetToErpHandler } from './budgets/application/send-budget-to-erp/send-budget-to-erp.handler';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budgets/infrastructure/budget.orm-entity';
-import { CreateBudgetTables1763900200000 } from './budgets/infrastructure/migrations/1763900200000-create-budget-tables';
-import { AddHoldToExportSagas1763900300000 } from './budgets/infrastructure/migrations/1763900300000-add-hold-to-export-sagas';
+import { budgetMigrations } from './migrations';
 import { BudgetEventsKafkaController } from './budgets/transport/budget-events.kafka-controller';
 import { BudgetHttpController } from './budgets/transport/budget.http-controller';
 import { BUDGET_CONFIG, budgetConfigOf, BudgetServiceConfig } from './config';
@@ -43,7 +42,7 @@ export class AppModule {
             ErpConnectionOrmEntity,
             ProjectLinkOrmEntity,
           ],
-          migrations: [CreateBudgetTables1763900200000, AddHoldToExportSagas1763900300000],
+          migrations: budgetMigrations,
           ...(config.OUTBOX_POLL_MS ? { messaging: { relay: { pollIntervalMs: config.OUTBOX_POLL_MS } } } : {}),
         }),
       ],

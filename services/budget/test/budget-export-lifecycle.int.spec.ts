@@ -169,7 +169,7 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     const timeline = await get(`/budgets/${budgetId}/timeline`);
     expect(timeline.status).toBe(200);
     expect(timeline.body.exports).toHaveLength(1);
-    expect(timeline.body.exports[0]).toMatchObject({ exportId, status: 'posted', holdsBudget: false });
+    expect(timeline.body.exports[0]).toMatchObject({ exportId, status: 'synced', holdsBudget: false, landedAfterGivenUp: false });
     expect(timeline.body.exports[0].history.map((h: { event: string }) => h.event)).toEqual(['budget.sent', 'export.succeeded', 'budget.accepted', 'erp.posted']);
   });
 

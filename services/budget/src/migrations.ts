@@ -1,0 +1,6 @@
+import { CreateBudgetTables1763900200000 } from './budgets/infrastructure/migrations/1763900200000-create-budget-tables';
+import { AddHoldToExportSagas1763900300000 } from './budgets/infrastructure/migrations/1763900300000-add-hold-to-export-sagas';
+import { StoreSendSnapshotsOnce1764900000000 } from './budgets/infrastructure/migrations/1764900000000-store-send-snapshots-once';
+
+/** The budget service's database migrations, in order. */
+export const budgetMigrations = [CreateBudgetTables1763900200000, AddHoldToExportSagas1763900300000, StoreSendSnapshotsOnce1764900000000];
