@@ -6,7 +6,7 @@ import type { ErpContext } from '../src/budgets/domain/erp-system';
 import { loadBudget, loadBudgetForExportOutcome, saveBudget } from '../src/budgets/infrastructure/budget.repository';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from '../src/budgets/infrastructure/budget.orm-entity';
 import { insertSendSnapshot, loadLanding } from '../src/budgets/infrastructure/export-snapshot.repository';
-import { budgetMigrations } from '../src/migrations';
+import { budgetMigrations } from '../src/persistence';
 import { ExportSagaOrmEntity } from '../src/export-saga/infrastructure/export-saga.orm-entity';
 
 /**
