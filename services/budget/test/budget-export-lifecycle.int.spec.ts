@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { Topics } from '@budget-erp/contracts';
+import { linesDigest, type SnapshotLine, Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
@@ -17,6 +17,7 @@ beforeAll(async () => {
     Topics.BudgetLocked,
     Topics.BudgetUnlocked,
     Topics.BudgetSent,
+    Topics.BudgetSentLines,
     Topics.BudgetRetrieved,
     Topics.BudgetExportTimedOut,
   ], { EXPORT_TIMEOUT_MS: '2500' });
@@ -37,13 +38,10 @@ const waitForStatus = (budgetId: string, erpStatus: string) =>
     description: `budget ${budgetId} to be ${erpStatus}`,
   });
 
-async function sendThroughAcceptance(budgetId: string, exportId: string, snapshot: unknown) {
+async function sendThroughAcceptance(budgetId: string, exportId: string) {
   await world.publish(
     Topics.BudgetAccepted,
-    {
-      budgetId, projectId, companyId, exportId, description: null, revision: null, acceptedBy: ann, acceptedAt: now(),
-      sentBy: pat, createdBy: pat, snapshot: snapshot as never,
-    },
+    { budgetId, projectId, companyId, exportId, description: null, revision: null, acceptedBy: ann, acceptedAt: now() },
     budgetId,
     companyId,
   );
@@ -57,7 +55,6 @@ const outcomeBase = (budgetId: string, exportId: string) => ({
 describe('a budget from creation to ERP posting, over HTTP with the events on the wire', () => {
   let budgetId: string;
   let exportId: string;
-  let snapshot: Record<string, unknown>;
 
   it('when created, answers 201 with exact amounts and a not_sent, unlocked budget', async () => {
     const created = await post(`/projects/${projectId}/budgets`, {
@@ -115,24 +112,26 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     expect((await get(`/budgets/${budgetId}/erp-readiness`)).body).toEqual({ canSend: true, reasons: [] });
   });
 
-  it('when sent, answers 202 with the export id and publishes budget.sent with the full snapshot and the people', async () => {
+  it('when sent, answers 202 with the export id and publishes a budget.sent v2 summary and its lines once, in budget.sent.lines', async () => {
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
     expect(sent.status).toBe(202);
     expect(sent.body).toEqual({ exportId: expect.any(String), erpStatus: 'awaiting_acceptance' });
     exportId = sent.body.exportId;
     const event = await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
-    expect(event.headers.ce_type).toBe('budget.sent.v1');
-    expect(event.value).toMatchObject({
-      budgetId, projectId, companyId, exportId, sentBy: pat, createdBy: pat,
-      snapshot: {
-        name: 'Tower A', origin: 'platform', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-100', total: '1260.50', syncedTotal: '0.00',
-        lines: [
-          { costCode: '01-100', amount: '1250.50', syncedAmount: null },
-          { costCode: '02-200', amount: '10.00', syncedAmount: null },
-        ],
-      },
+    expect(event.headers.ce_type).toBe('budget.sent.v2');
+    const chunk = await world.waitForWire(Topics.BudgetSentLines, (m) => m.key === budgetId);
+    expect(chunk.headers.ce_type).toBe('budget.sent.lines.v1');
+    const lines = [
+      { costCode: '01-100', amount: '1250.50', syncedAmount: null },
+      { costCode: '02-200', amount: '10.00', syncedAmount: null },
+    ];
+    expect(chunk.value).toMatchObject({ budgetId, projectId, companyId, exportId, chunk: 0, chunkCount: 1, lines });
+    expect(event.value).toEqual({
+      budgetId, projectId, companyId, exportId, sentBy: pat, createdBy: pat, sentAt: expect.any(String),
+      name: 'Tower A', origin: 'platform', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-100', total: '1260.50', syncedTotal: '0.00',
+      modificationIds: [], lineCount: 2, chunkCount: 1, linesDigest: linesDigest(chunk.value.lines as SnapshotLine[]),
     });
-    snapshot = event.value.snapshot as Record<string, unknown>;
+    expect(world.wire.filter((m) => m.key === budgetId && m.topic === Topics.BudgetSentLines)).toHaveLength(1);
   });
 
   it('while the export holds the budget, refuses lines, unlock and re-send, and readiness says it awaits acceptance', async () => {
@@ -144,7 +143,7 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
 
   it('when the export succeeds before its acceptance is heard, the budget awaits posting and unlock is refused naming CMiC', async () => {
     await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, exportId), erpReference: 'BATCH-1', total: '1260.50', exportedAt: now() }, budgetId, companyId);
-    await sendThroughAcceptance(budgetId, exportId, snapshot);
+    await sendThroughAcceptance(budgetId, exportId);
     await waitForStatus(budgetId, 'awaiting_posting');
     const refused = await post(`/budgets/${budgetId}/unlock`, {});
     expect(refused.status).toBe(409);
@@ -179,7 +178,7 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
     expect(sent.status).toBe(202);
     const event = await world.waitForWire(Topics.BudgetSent, (m) => (m.value as { exportId: string }).exportId === sent.body.exportId);
-    expect(event.value.snapshot).toMatchObject({ kind: 'revision', total: '1360.49', syncedTotal: '1260.50' });
+    expect(event.value).toMatchObject({ kind: 'revision', total: '1360.49', syncedTotal: '1260.50', lineCount: 3 });
     exportId = sent.body.exportId;
   });
 
@@ -224,14 +223,14 @@ describe('retrieve and timeout', () => {
   it('when an acceptance raced the retrieval and the ERP then reports the export, the budget is held again with the sent snapshot until posting', async () => {
     const budgetId = await createLockedBudget('Late export');
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
-    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot as { lines: { lineId: string; amount: string }[] };
+    const snapshot = (await world.waitForWire(Topics.BudgetSentLines, (m) => m.key === budgetId)).value as { lines: { lineId: string; amount: string }[] };
     expect((await post(`/budgets/${budgetId}/retrieve-from-erp`)).body).toMatchObject({ erpStatus: 'not_sent', exportId: null });
     // The lines change after the retrieval: what the ERP got is still the sent snapshot.
     await post(`/budgets/${budgetId}/unlock`, {});
     const lineId = (await get(`/budgets/${budgetId}`)).body.lines[0].id as string;
     expect(await world.http('PATCH', `/budgets/${budgetId}/lines/${lineId}`, pm, { amount: '99.00' })).toMatchObject({ status: 200 });
 
-    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await sendThroughAcceptance(budgetId, sent.body.exportId);
     await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, sent.body.exportId), erpReference: 'BATCH-L', total: '10.00', exportedAt: now() }, budgetId, companyId);
     await waitForStatus(budgetId, 'awaiting_posting');
     expect((await get(`/budgets/${budgetId}`)).body).toMatchObject({ locked: true, exportId: sent.body.exportId });
@@ -255,8 +254,8 @@ describe('retrieve and timeout', () => {
   it('when an accepted export hears nothing in time, it is marked failed with reason timeout and budget.export.timed_out is published', async () => {
     const budgetId = await createLockedBudget('Times out');
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
-    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot;
-    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
+    await sendThroughAcceptance(budgetId, sent.body.exportId);
     await waitForStatus(budgetId, 'exporting');
     const event = await world.waitForWire(Topics.BudgetExportTimedOut, (m) => m.key === budgetId);
     expect(event.value).toMatchObject({ exportId: sent.body.exportId, reasonCode: 'timeout' });
@@ -273,10 +272,10 @@ describe('restarts', () => {
     const budgetId = created.body.id as string;
     await post(`/budgets/${budgetId}/lock`);
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
-    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot;
+    await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
 
     await world.stopService();
-    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await sendThroughAcceptance(budgetId, sent.body.exportId);
     await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, sent.body.exportId), erpReference: 'BATCH-R', total: '42.00', exportedAt: now() }, budgetId, companyId);
     await world.startService();
 

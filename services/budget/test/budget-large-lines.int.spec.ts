@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { Topics } from '@budget-erp/contracts';
+import { linesDigest, type SnapshotLine, Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
@@ -13,7 +13,7 @@ let pm: string;
 let sql: Client;
 
 beforeAll(async () => {
-  world = await startWorld('budget_large_lines', [Topics.BudgetSent]);
+  world = await startWorld('budget_large_lines', [Topics.BudgetSent, Topics.BudgetSentLines]);
   pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
   sql = new Client({ connectionString: world.db.url });
   await sql.connect();
@@ -103,9 +103,20 @@ describe('a budget of thousands of lines', () => {
     expect(sent.status).toBe(202);
     const event = await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
     sentEvent = event.value;
-    const snapshot = event.value.snapshot as { lines: { lineId: string }[]; total: string };
-    expect(snapshot.lines).toHaveLength(10000);
-    expect(snapshot.total).toBe('12500.50');
+    expect(event.value).toMatchObject({ lineCount: 10000, chunkCount: 10, total: '12500.50' });
+    const chunks = await waitFor(() => {
+      const heard = world.wire.filter((m) => m.topic === Topics.BudgetSentLines && m.key === budgetId);
+      return heard.length >= 10 ? heard : undefined;
+    }, { timeoutMs: 15_000, description: 'the ten chunks of the send' });
+    // In order, each at most 1,000 lines and under 1 MiB, together the lines of the digest.
+    const lines = chunks.map((m) => m.value as { chunk: number; lines: SnapshotLine[] }).sort((a, b) => a.chunk - b.chunk).flatMap((c) => {
+      expect(c.lines.length).toBeLessThanOrEqual(1000);
+      return c.lines;
+    });
+    expect(chunks.map((m) => m.value.chunk).sort((a, b) => Number(a) - Number(b))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Math.max(...chunks.map((m) => Buffer.byteLength(JSON.stringify(m.value))))).toBeLessThan(1024 * 1024);
+    expect(linesDigest(lines)).toBe(event.value.linesDigest);
+    const snapshot = { lines };
     const stored = await lineRowVersions(budgetId);
     expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
     // The send's snapshot is stored once, keyed by the export id; the budget's hold only names it.
@@ -131,7 +142,7 @@ describe('a budget of thousands of lines', () => {
     const exportId = sentEvent.exportId as string;
     const ann = person('Ann');
     const base = { budgetId, projectId, companyId, exportId };
-    await world.publish(Topics.BudgetAccepted, { ...base, description: null, revision: null, acceptedBy: ann, acceptedAt: now(), sentBy: pat, createdBy: pat, snapshot: sentEvent.snapshot as never }, budgetId, companyId);
+    await world.publish(Topics.BudgetAccepted, { ...base, description: null, revision: null, acceptedBy: ann, acceptedAt: now() }, budgetId, companyId);
     await erpStatus('exporting');
     expect(await written()).toEqual([]);
     const outcome = { ...base, erpSystem: 'cmic' as const, jobNumber: 'J-900', kind: 'original' as const, sentBy: pat, acceptedBy: ann, createdBy: pat };

@@ -6,7 +6,8 @@ import { exportsToSupersede, insertSaga, loadSaga, saveSaga } from '../../export
 import { react, SagaMessage, startSaga } from '../../export-saga/domain/export-saga';
 import { insertSendSnapshot } from '../infrastructure/export-snapshot.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../config';
-import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER } from './ports';
+import { chunkSendLines, linesDigest } from '@budget-erp/contracts';
+import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER, OutgoingEvent } from './ports';
 
 export interface CommandResult {
   budget: Budget;
@@ -70,7 +71,7 @@ export class BudgetCommands {
     return null;
   }
 
-  private async publish(manager: EntityManager, budget: Budget, event: BudgetEvent): Promise<void> {
+  private async publish(manager: EntityManager, budget: Budget, event: BudgetEvent): Promise<unknown> {
     const base = { budgetId: budget.id, projectId: budget.projectId, companyId: budget.companyId };
     const envelope = { subject: budget.id, companyId: budget.companyId };
     switch (event.type) {
@@ -83,11 +84,13 @@ export class BudgetCommands {
           payload: { ...base, unlockedBy: event.by && user(event.by), cause: event.cause, modifications: event.modifications, unlockedAt: event.at },
         });
       case 'BudgetSent': {
+        // The lines cross the wire once: a summary, and the lines in ordered chunks, in this transaction.
         const { hold, snapshot } = event;
-        const lines = snapshot.lines;
+        const chunks = chunkSendLines(snapshot.lines);
+        const digest = linesDigest(snapshot.lines);
         await insertSendSnapshot(manager, {
           exportId: hold.exportId, budgetId: budget.id, companyId: budget.companyId, projectId: budget.projectId,
-          hold, snapshot, createdBy: budget.createdBy, chunkCount: 1, linesDigest: '',
+          hold, snapshot, createdBy: budget.createdBy, chunkCount: chunks.length, linesDigest: digest,
         });
         await insertSaga(
           manager,
@@ -105,11 +108,24 @@ export class BudgetCommands {
         for (const older of await exportsToSupersede(manager, budget.id, hold.exportId)) {
           await this.hear(manager, older, { type: 'budget.sent.superseded', at: event.at, byExportId: hold.exportId });
         }
-        return this.events.publish(manager, {
-          ...envelope,
-          topic: 'budget.sent',
-          payload: { ...base, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at, snapshot: { ...snapshot, lines } },
-        });
+        const { lines: _lines, ...summary } = snapshot;
+        const sent: OutgoingEvent[] = [
+          {
+            ...envelope,
+            topic: 'budget.sent',
+            payload: {
+              ...base, ...summary, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at,
+              lineCount: snapshot.lines.length, chunkCount: chunks.length, linesDigest: digest,
+            },
+          },
+          ...chunks.map((lines, chunk): OutgoingEvent => ({
+            ...envelope,
+            topic: 'budget.sent.lines',
+            payload: { ...base, exportId: hold.exportId, chunk, chunkCount: chunks.length, lines },
+          })),
+        ];
+        await this.events.publishAll(manager, sent);
+        return;
       }
       case 'BudgetRetrieved':
         await this.hear(manager, event.exportId, { type: 'budget.retrieved', at: event.at, by: nameOf(event.by) });

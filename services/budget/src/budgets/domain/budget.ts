@@ -1,3 +1,4 @@
+import type { ExportStatus } from '@budget-erp/contracts';
 import { addAmounts, fromCents, toCents, normalizeAmount, subtractAmounts } from '@budget-erp/money';
 import { DomainError, domainError } from './budget.errors';
 import { ErpContext, ErpSystem, erpName } from './erp-system';
@@ -165,16 +166,8 @@ export const holdOf = (budget: Pick<Budget, 'erp'>): ExportHold | null => (isHel
 /** The free state a released hold returns to. */
 const stateBefore = (hold: ExportHold): NotSent | Synced => (hold.statusBefore === 'synced' ? syncedState : notSent);
 
-/** The export statuses the budget hears from its export saga (the shared export lifecycle's). */
-export type ExportOutcome =
-  | 'awaiting_acceptance'
-  | 'exporting'
-  | 'failed_to_export'
-  | 'awaiting_posting'
-  | 'synced'
-  | 'rejected'
-  | 'retrieved'
-  | 'superseded';
+/** The export statuses the budget hears from its export saga: the platform's one export lifecycle's. */
+export type ExportOutcome = ExportStatus;
 
 /** An export whose entries reached the ERP: its hold and its lines, as sent. */
 export interface Landing {

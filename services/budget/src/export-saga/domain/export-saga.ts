@@ -1,4 +1,4 @@
-import type { ExportOutcome } from '../../budgets/domain/budget';
+import { exportStatusOf, type ExportFact, type ExportStatus } from '@budget-erp/contracts';
 
 /**
  * The export saga of one send: it holds the budget from send until the export is posted, or the
@@ -7,8 +7,8 @@ import type { ExportOutcome } from '../../budgets/domain/budget';
  * the platform's one export lifecycle.
  */
 
-export type ExportFact = 'sent' | 'retrieved' | 'accepted' | 'rejected' | 'succeeded' | 'failed' | 'timed_out' | 'posted' | 'superseded';
-export type SagaStatus = ExportOutcome;
+export type { ExportFact };
+export type SagaStatus = ExportStatus;
 
 /** What the saga keeps of each fact, keyed by the fact. */
 export interface FactDetails {
@@ -219,24 +219,4 @@ const addMs = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms
 
 function assertNever(value: never): never {
   throw new Error(`Unexpected message ${JSON.stringify(value)}`);
-}
-
-// ---- the shared export lifecycle (moves to @budget-erp/contracts) -------------------------------
-const PRECEDENCE: readonly [ExportFact, SagaStatus][] = [
-  ['posted', 'synced'],
-  ['succeeded', 'awaiting_posting'],
-  ['superseded', 'superseded'],
-  ['rejected', 'rejected'],
-  ['retrieved', 'retrieved'],
-  ['failed', 'failed_to_export'],
-  ['timed_out', 'failed_to_export'],
-  ['accepted', 'exporting'],
-  ['sent', 'awaiting_acceptance'],
-];
-function exportStatusOf(facts: Iterable<ExportFact>): { status: SagaStatus; landedAfterGivenUp: boolean } {
-  const known = new Set(facts);
-  const landed = known.has('succeeded') || known.has('posted');
-  const landedAfterGivenUp = landed && (['rejected', 'retrieved', 'timed_out', 'superseded'] as const).some((fact) => known.has(fact));
-  for (const [fact, status] of PRECEDENCE) if (known.has(fact)) return { status, landedAfterGivenUp };
-  return { status: 'awaiting_acceptance', landedAfterGivenUp };
 }
