@@ -266,6 +266,54 @@ describe('retrieve and timeout', () => {
   });
 });
 
+describe('an export that lands after the platform gave it up', () => {
+  it('when a timed-out, rejected export lands after the re-send, the re-send is withdrawn, the budget waits for the landed entries, and the next send moves only what the ERP does not hold', async () => {
+    const created = await post(`/projects/${projectId}/budgets`, { name: 'Late landing', lines: [{ costCode: '01-100', amount: '10.00' }] });
+    const budgetId = created.body.id as string;
+    const lineId = created.body.lines[0].id as string;
+    await post(`/budgets/${budgetId}/lock`);
+    const first = (await post(`/budgets/${budgetId}/send-to-erp`)).body.exportId as string;
+    await sendThroughAcceptance(budgetId, first);
+    await world.waitForWire(Topics.BudgetExportTimedOut, (m) => (m.value as { exportId: string }).exportId === first);
+    await waitForStatus(budgetId, 'failed_to_export');
+    await world.publish(
+      Topics.BudgetRejected,
+      { budgetId, projectId, companyId, exportId: first, reason: 'CMiC was down', rejectedBy: ann, rejectedAt: now(), sentBy: pat, createdBy: pat, afterFailedExport: true },
+      budgetId,
+      companyId,
+    );
+    await waitFor(async () => ((await get(`/budgets/${budgetId}`)).body.locked === false ? true : undefined), { timeoutMs: 15_000, description: 'the rejection to unlock the budget' });
+    expect(await world.http('PATCH', `/budgets/${budgetId}/lines/${lineId}`, pm, { amount: '12.00' })).toMatchObject({ status: 200 });
+    await post(`/budgets/${budgetId}/lock`);
+    const second = (await post(`/budgets/${budgetId}/send-to-erp`)).body.exportId as string;
+
+    // The first export was in flight when it was given up, and lands.
+    await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, first), erpReference: 'BATCH-LATE', total: '10.00', exportedAt: now() }, budgetId, companyId);
+    await waitForStatus(budgetId, 'awaiting_posting');
+    expect((await get(`/budgets/${budgetId}`)).body).toMatchObject({ exportId: first, locked: true });
+    const withdrawn = await world.waitForWire(Topics.BudgetRetrieved, (m) => (m.value as { exportId: string }).exportId === second);
+    expect(withdrawn.value).toMatchObject({ budgetId, retrievedBy: { name: 'Budget service' } });
+    const timeline = (await get(`/budgets/${budgetId}/timeline`)).body;
+    expect(timeline.exports.map((e: { exportId: string; status: string; landedAfterGivenUp: boolean; holdsBudget: boolean }) => [e.exportId, e.status, e.landedAfterGivenUp, e.holdsBudget])).toEqual([
+      [first, 'awaiting_posting', true, true],
+      [second, 'retrieved', false, false],
+    ]);
+
+    await world.publish(
+      Topics.ErpPosted,
+      { budgetId, projectId, companyId, exportId: first, erpSystem: 'cmic', jobNumber: 'J-100', total: '10.00', createdBy: pat, sentBy: pat, postedAt: now() },
+      budgetId,
+      companyId,
+    );
+    await waitForStatus(budgetId, 'synced');
+    const third = (await post(`/budgets/${budgetId}/send-to-erp`)).body.exportId as string;
+    const summary = await world.waitForWire(Topics.BudgetSent, (m) => (m.value as { exportId: string }).exportId === third);
+    expect(summary.value).toMatchObject({ kind: 'revision', total: '12.00', syncedTotal: '10.00' });
+    const chunk = await world.waitForWire(Topics.BudgetSentLines, (m) => (m.value as { exportId: string }).exportId === third);
+    expect(chunk.value.lines).toEqual([expect.objectContaining({ lineId, amount: '12.00', syncedAmount: '10.00' })]);
+  });
+});
+
 describe('restarts', () => {
   it('when the service is down while the export is accepted and succeeds, it catches up after restart and holds the budget', async () => {
     const created = await post(`/projects/${projectId}/budgets`, { name: 'Survives restarts', lines: [{ costCode: '01-100', amount: '42.00' }] });
