@@ -5,6 +5,7 @@ import { ReviewQueries } from '../src/review/application/review-queries/review-q
 import { type UpstreamEvent, recordSendLines, recordUpstreamEvent } from '../src/review/application/record-upstream-event/record-upstream-event.handler';
 import { approvalEntities, approvalMigrations } from '../src/review/infrastructure/approval-persistence';
 import { loadReview } from '../src/review/infrastructure/review.repository';
+import { storedLinesDigest } from '../src/review/infrastructure/send-lines.repository';
 import { CreateApprovalReadModel1763900000000 } from '../src/review/infrastructure/migrations/1763900000000-create-approval-read-model';
 import { MoveSnapshotLinesOutOfReviews1764000000000 } from '../src/review/infrastructure/migrations/1764000000000-move-snapshot-lines-out-of-reviews';
 import { MoveImportLinesOutOfReviews1764000000100 } from '../src/review/infrastructure/migrations/1764000000100-move-import-lines-out-of-reviews';
@@ -90,6 +91,28 @@ describe('approval stores the chunks of a send as they arrive (PostgreSQL)', () 
     expect(readiness).toEqual([...pieces.slice(1).map(() => false), true]);
     const [listed] = await ds.query('SELECT list_filter FROM budget_reviews WHERE budget_id = $1', [ids.budgetId]);
     expect(listed.list_filter).toBe('ready_to_export');
+  });
+
+  it('PostgreSQL digests stored lines exactly as the contract does, whatever their text holds (quotes, backslashes, control characters, unicode, nulls)', async () => {
+    const ids = newBudget('company-lines-digest');
+    const tricky = ['say "hi"', 'back\\slash', 'tab\tnew\nline\r', 'bell\u0007 del\u007f', 'ünïcödé ☃ 𝄞 \u2028', '', '</script>'];
+    const send = budgetSent(ids, 'e1', 1, {
+      lines: Array.from({ length: 1500 }, (_, i) => ({
+        lineId: `l-${i}`,
+        costCode: `01-${i % 50}`,
+        costType: i % 3 === 0 ? null : tricky[i % tricky.length],
+        subJob: i % 5 === 0 ? 'SJ "1"' : null,
+        description: i % 4 === 0 ? null : tricky[(i + 1) % tricky.length],
+        amount: `${i}.05`,
+        syncedAmount: i % 2 === 0 ? null : '-1.50',
+      })),
+    });
+    await recordSend(send);
+
+    const stored = await ds.transaction((m) => storedLinesDigest(m, { budgetId: ids.budgetId, exportId: 'e1', chunkCount: send.summary.chunkCount }));
+
+    expect(stored).toEqual({ lineCount: 1500, digest: send.summary.linesDigest });
+    expect((await linesReady(ids.budgetId))?.e1?.linesReceived).toBe(true);
   });
 
   it('when the stored lines do not match the summary, the event that completes the send fails with the reason and the send is never ready', async () => {

@@ -37,9 +37,36 @@ export type StoredLinesCheck =
   | { state: 'mismatch'; reason: string };
 
 /**
+ * The line count and digest of a send's stored chunks, computed by PostgreSQL: the row of each
+ * line as `LinesDigest` hashes it (a JSON array of its fields, then a newline), joined in chunk and
+ * line order. jsonb writes strings with JSON's escapes, so the rows are the producer's; when the
+ * digest still differs, `checkStoredLines` recomputes it with `LinesDigest` before deciding.
+ */
+const STORED_DIGEST_SQL = `
+  SELECT COALESCE(sum(x.n), 0)::int AS n, encode(sha256(convert_to(COALESCE(string_agg(x.rows, '' ORDER BY x.chunk), ''), 'UTF8')), 'hex') AS digest
+    FROM (SELECT c.chunk, jsonb_array_length(c.lines) AS n,
+                 (SELECT string_agg('[' || (e.line -> 'lineId')::text || ',' || (e.line -> 'costCode')::text || ',' ||
+                                    (e.line -> 'costType')::text || ',' || (e.line -> 'subJob')::text || ',' ||
+                                    (e.line -> 'description')::text || ',' || (e.line -> 'amount')::text || ',' ||
+                                    (e.line -> 'syncedAmount')::text || E']\\n', '' ORDER BY e.ord)
+                    FROM jsonb_array_elements(c.lines) WITH ORDINALITY AS e(line, ord)) AS rows
+            FROM send_line_chunks c
+           WHERE c.budget_id = $1 AND c.export_id = $2 AND c.chunk < $3) x`;
+
+/** The line count and digest of a send's first `chunkCount` stored chunks, as PostgreSQL computes them. */
+export async function storedLinesDigest(
+  manager: EntityManager,
+  send: { budgetId: string; exportId: string; chunkCount: number },
+): Promise<{ lineCount: number; digest: string }> {
+  const [row]: { n: number; digest: string }[] = await manager.query(STORED_DIGEST_SQL, [send.budgetId, send.exportId, send.chunkCount]);
+  return { lineCount: row.n, digest: row.digest };
+}
+
+/**
  * Whether every chunk of a send is stored and, read in order, they are the lines its summary
- * describes (count and digest). Chunks are read one at a time: a 500,000-line send is never held
- * whole in memory.
+ * describes (count and digest). PostgreSQL reads and hashes them, so a 500,000-line send never
+ * crosses into this process; only when that disagrees with the summary are the chunks read here,
+ * one at a time, and hashed with the contract's own `LinesDigest`.
  */
 export async function checkStoredLines(
   manager: EntityManager,
@@ -51,18 +78,18 @@ export async function checkStoredLines(
     [budgetId, exportId, companyId, summary.chunkCount],
   );
   if (n < summary.chunkCount) return { state: 'incomplete', missingChunks: summary.chunkCount - n };
+  const stored = await storedLinesDigest(manager, { budgetId, exportId, chunkCount: summary.chunkCount });
+  if (stored.lineCount === summary.lineCount && stored.digest === summary.linesDigest) return { state: 'complete' };
   const digest = new LinesDigest();
-  let lineCount = 0;
   for (let chunk = 0; chunk < summary.chunkCount; chunk++) {
     const [row]: { lines: SnapshotLine[] }[] = await manager.query(
       `SELECT lines FROM send_line_chunks WHERE budget_id = $1 AND export_id = $2 AND chunk = $3`,
       [budgetId, exportId, chunk],
     );
     digest.update(row.lines);
-    lineCount += row.lines.length;
   }
-  if (lineCount !== summary.lineCount) {
-    return { state: 'mismatch', reason: `its ${summary.chunkCount} chunks hold ${lineCount} lines, the summary says ${summary.lineCount}` };
+  if (digest.lineCount !== summary.lineCount) {
+    return { state: 'mismatch', reason: `its ${summary.chunkCount} chunks hold ${digest.lineCount} lines, the summary says ${summary.lineCount}` };
   }
   const actual = digest.digest();
   if (actual !== summary.linesDigest) {
