@@ -110,6 +110,12 @@ export class ErpExportRepository {
     };
   }
 
+  /** Exports of each ERP waiting for it (requested, or attempting and not yet landed, failed or cancelled): its backlog. */
+  async pendingBySystem(manager: EntityManager): Promise<Map<string, number>> {
+    const rows = (await manager.query(`SELECT system, count(*)::int AS pending FROM erp_exports WHERE status IN ('requested', 'attempting') GROUP BY system`)) as { system: string; pending: number }[];
+    return new Map(rows.map((r) => [r.system, Number(r.pending)]));
+  }
+
   async releaseLease(manager: EntityManager, exportId: string): Promise<void> {
     await manager.query('UPDATE erp_exports SET lease_until = NULL WHERE export_id = $1', [exportId]);
   }

@@ -5,7 +5,7 @@ import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { MetricsService, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../../config';
 import { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
-import { adapterFor } from '../../../erp-adapters/erp-adapter.registry';
+import { adapterFor, erpAdapters } from '../../../erp-adapters/erp-adapter.registry';
 import { ErpExportRepository } from '../../infrastructure/erp-export.repository';
 import { ExportMetrics } from '../../infrastructure/export-metrics';
 import { ExportWorker } from './export-worker';
@@ -25,7 +25,8 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(ErpConnectionsService) connections: ErpConnectionsService,
     @Inject(MetricsService) metricsService: MetricsService,
   ) {
-    const metrics = new ExportMetrics(metricsService.registry);
+    // Every ERP the connector knows, not only this process's: the backlog of each is in the shared table.
+    const metrics = new ExportMetrics(metricsService.registry, Object.keys(erpAdapters), () => dataSource.transaction((m) => exports.pendingBySystem(m)));
     for (const system of config.ERP_SYSTEMS) {
       this.workers.set(system, new ExportWorker(adapterFor(system), { dataSource, uow, outbox, exports, connections, config, metrics }));
     }
