@@ -5,7 +5,7 @@ import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
 import { AcceptBudgetExportHandler } from '../application/accept-budget-export/accept-budget-export.handler';
 import { ExportWorkers } from '../application/export-worker/export-workers.service';
 
-/** `budget.accepted`, consumed once per ERP group (`erp-connector.<system>`); each group keeps only its ERP's exports. */
+/** `budget.accepted`, consumed once by the service's group; the export is recorded for its ERP's workers, whichever process runs them. */
 @Controller()
 export class ErpExportEventsKafkaController {
   private readonly logger = new Logger('ErpExportEvents');
@@ -18,7 +18,6 @@ export class ErpExportEventsKafkaController {
   @EventPattern<string>(Topics.BudgetAccepted)
   async onBudgetAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext<'budget.accepted'>): Promise<void> {
     const system = event.payload.snapshot.erpSystem;
-    if (ctx.label !== system) return;
     const { outcome, data } = await this.accept.execute(ctx.manager, event);
     // Once committed, the worker starts the export with the data in hand instead of reading it back.
     if (outcome === 'recorded') ctx.afterCommit(() => this.workers.handOver(data));
