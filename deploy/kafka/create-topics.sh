@@ -31,12 +31,14 @@ budget.locked 6 cleanup.policy=delete,retention.ms=604800000
 budget.locked.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 budget.unlocked 6 cleanup.policy=delete,retention.ms=604800000
 budget.unlocked.dlq 3 cleanup.policy=delete,retention.ms=2592000000
-budget.sent 12 cleanup.policy=delete,retention.ms=1209600000,max.message.bytes=16777216
-budget.sent.dlq 3 cleanup.policy=delete,retention.ms=2592000000,max.message.bytes=16777216
+budget.sent 12 cleanup.policy=delete,retention.ms=1209600000
+budget.sent.dlq 3 cleanup.policy=delete,retention.ms=2592000000
+budget.sent.lines 12 cleanup.policy=delete,retention.ms=1209600000
+budget.sent.lines.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 budget.retrieved 6 cleanup.policy=delete,retention.ms=604800000
 budget.retrieved.dlq 3 cleanup.policy=delete,retention.ms=2592000000
-budget.accepted 12 cleanup.policy=delete,retention.ms=1209600000,max.message.bytes=16777216
-budget.accepted.dlq 3 cleanup.policy=delete,retention.ms=2592000000,max.message.bytes=16777216
+budget.accepted 12 cleanup.policy=delete,retention.ms=1209600000
+budget.accepted.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 budget.rejected 6 cleanup.policy=delete,retention.ms=604800000
 budget.rejected.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 budget.export.timed_out 6 cleanup.policy=delete,retention.ms=604800000
@@ -53,8 +55,8 @@ erp.connection.updated 3 cleanup.policy=compact
 erp.connection.updated.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 budget.import.requested 6 cleanup.policy=delete,retention.ms=604800000
 budget.import.requested.dlq 3 cleanup.policy=delete,retention.ms=2592000000
-erp.budget.imported 6 cleanup.policy=delete,retention.ms=604800000,max.message.bytes=16777216
-erp.budget.imported.dlq 3 cleanup.policy=delete,retention.ms=2592000000,max.message.bytes=16777216
+erp.budget.imported 6 cleanup.policy=delete,retention.ms=604800000
+erp.budget.imported.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 erp.budget.import.failed 6 cleanup.policy=delete,retention.ms=604800000
 erp.budget.import.failed.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 notification.sent 3 cleanup.policy=delete,retention.ms=259200000
@@ -66,4 +68,4 @@ if [ -n "$(ls -A "$failed")" ]; then
   echo "could not create: $(ls "$failed" | tr '\n' ' ')" >&2
   exit 1
 fi
-echo "all 32 topics ready"
+echo "all 34 topics ready"

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { BudgetAcceptedV1, BudgetRejectedV1 } from './events/approval.events';
+import { BudgetAcceptedV2, BudgetRejectedV1 } from './events/approval.events';
 import {
   BudgetExportTimedOutV1,
   BudgetImportRequestedV1,
   BudgetLockedV1,
   BudgetRetrievedV1,
-  BudgetSentV1,
+  BudgetSentLinesV1,
+  BudgetSentV2,
   BudgetUnlockedV1,
 } from './events/budget.events';
 import {
@@ -24,6 +25,7 @@ export const Topics = {
   BudgetLocked: 'budget.locked',
   BudgetUnlocked: 'budget.unlocked',
   BudgetSent: 'budget.sent',
+  BudgetSentLines: 'budget.sent.lines',
   BudgetRetrieved: 'budget.retrieved',
   BudgetAccepted: 'budget.accepted',
   BudgetRejected: 'budget.rejected',
@@ -41,25 +43,32 @@ export const Topics = {
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
-/** The producing service of each topic, and the current schema version. */
+/** How a topic's records are keyed: within one key, order is kept. */
+export type TopicKey = 'budgetId' | 'projectId' | 'companyId' | 'budgetId, else projectId' | 'budgetId, else companyId';
+
+/**
+ * The producing service of each topic, its record key, and the current schema version. The
+ * AsyncAPI document and the JSON Schemas for subscribers are generated from this.
+ */
 const registry = {
-  'budget.locked': { producer: 'budget', version: 1, schema: BudgetLockedV1 },
-  'budget.unlocked': { producer: 'budget', version: 1, schema: BudgetUnlockedV1 },
-  'budget.sent': { producer: 'budget', version: 1, schema: BudgetSentV1 },
-  'budget.retrieved': { producer: 'budget', version: 1, schema: BudgetRetrievedV1 },
-  'budget.export.timed_out': { producer: 'budget', version: 1, schema: BudgetExportTimedOutV1 },
-  'budget.import.requested': { producer: 'budget', version: 1, schema: BudgetImportRequestedV1 },
-  'budget.accepted': { producer: 'approval', version: 1, schema: BudgetAcceptedV1 },
-  'budget.rejected': { producer: 'approval', version: 1, schema: BudgetRejectedV1 },
-  'export.succeeded': { producer: 'erp-connector', version: 1, schema: ExportSucceededV1 },
-  'export.failed': { producer: 'erp-connector', version: 1, schema: ExportFailedV1 },
-  'erp.posted': { producer: 'erp-connector', version: 1, schema: ErpPostedV1 },
-  'erp.project.linked': { producer: 'erp-connector', version: 1, schema: ErpProjectLinkedV1 },
-  'erp.connection.updated': { producer: 'erp-connector', version: 1, schema: ErpConnectionUpdatedV1 },
-  'erp.budget.imported': { producer: 'erp-connector', version: 1, schema: ErpBudgetImportedV1 },
-  'erp.budget.import.failed': { producer: 'erp-connector', version: 1, schema: ErpBudgetImportFailedV1 },
-  'notification.sent': { producer: 'notification', version: 1, schema: NotificationSentV1 },
-} as const satisfies Record<Topic, { producer: string; version: number; schema: z.ZodType }>;
+  'budget.locked': { producer: 'budget', key: 'budgetId', version: 1, schema: BudgetLockedV1 },
+  'budget.unlocked': { producer: 'budget', key: 'budgetId', version: 1, schema: BudgetUnlockedV1 },
+  'budget.sent': { producer: 'budget', key: 'budgetId', version: 2, schema: BudgetSentV2 },
+  'budget.sent.lines': { producer: 'budget', key: 'budgetId', version: 1, schema: BudgetSentLinesV1 },
+  'budget.retrieved': { producer: 'budget', key: 'budgetId', version: 1, schema: BudgetRetrievedV1 },
+  'budget.export.timed_out': { producer: 'budget', key: 'budgetId', version: 1, schema: BudgetExportTimedOutV1 },
+  'budget.import.requested': { producer: 'budget', key: 'budgetId', version: 1, schema: BudgetImportRequestedV1 },
+  'budget.accepted': { producer: 'approval', key: 'budgetId', version: 2, schema: BudgetAcceptedV2 },
+  'budget.rejected': { producer: 'approval', key: 'budgetId', version: 1, schema: BudgetRejectedV1 },
+  'export.succeeded': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ExportSucceededV1 },
+  'export.failed': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ExportFailedV1 },
+  'erp.posted': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ErpPostedV1 },
+  'erp.project.linked': { producer: 'erp-connector', key: 'projectId', version: 1, schema: ErpProjectLinkedV1 },
+  'erp.connection.updated': { producer: 'erp-connector', key: 'companyId', version: 1, schema: ErpConnectionUpdatedV1 },
+  'erp.budget.imported': { producer: 'erp-connector', key: 'budgetId, else projectId', version: 1, schema: ErpBudgetImportedV1 },
+  'erp.budget.import.failed': { producer: 'erp-connector', key: 'budgetId, else projectId', version: 1, schema: ErpBudgetImportFailedV1 },
+  'notification.sent': { producer: 'notification', key: 'budgetId, else companyId', version: 1, schema: NotificationSentV1 },
+} as const satisfies Record<Topic, { producer: string; key: TopicKey; version: number; schema: z.ZodType }>;
 
 type Registry = typeof registry;
 
@@ -73,6 +82,10 @@ export interface EventContract<T extends Topic = Topic> {
   type: `${T}.v${number}`;
   /** Producing service. */
   producer: Registry[T]['producer'];
+  /** What the Kafka record key holds. */
+  key: TopicKey;
+  /** Schema version (the `vN` of `type`). */
+  version: number;
   /** zod schema of the payload. */
   schema: Registry[T]['schema'];
 }
@@ -90,6 +103,8 @@ export function contractFor<T extends Topic>(topic: T): EventContract<T> {
     topic,
     type: `${topic}.v${entry.version}` as `${T}.v${number}`,
     producer: entry.producer,
+    key: entry.key,
+    version: entry.version,
     schema: entry.schema,
   } as EventContract<T>;
 }
@@ -105,28 +120,10 @@ export function contractForType(ceType: string): EventContract | undefined {
 export const allContracts = (): EventContract[] => AllTopics.map((topic) => contractFor(topic));
 
 /**
- * Largest record batch (compressed) that topics carrying a budget's lines accept. A 50,000-line
- * `budget.sent` is about 10 MB as JSON and 2 MB gzipped, over Kafka's default of 1 MB; 16 MiB
- * leaves room for budgets several times larger.
+ * Largest record any topic carries, uncompressed: Kafka's default `max.message.bytes`. A send's
+ * lines travel in chunks that stay under it, so no topic needs a larger limit or compression.
  */
-export const LARGE_EVENT_MAX_BYTES = 16 * 1024 * 1024;
-
-/** Topics whose events carry every line of a budget, and so can outgrow Kafka's default message size. */
-export const LargeEventTopics: readonly Topic[] = [Topics.BudgetSent, Topics.BudgetAccepted, Topics.ErpBudgetImported];
-
-/**
- * The `max.message.bytes` a topic (or its dead-letter topic, which receives the same records) is
- * created with, or undefined for the broker's default.
- */
-export function maxMessageBytesOf(topic: string): number | undefined {
-  return LargeEventTopics.some((large) => topic === large || topic === dlqTopic(large)) ? LARGE_EVENT_MAX_BYTES : undefined;
-}
-
-/** The topic configs a topic is created with beyond the broker's defaults, as Kafka admin clients take them. */
-export function topicConfigEntries(topic: string): { name: string; value: string }[] {
-  const maxBytes = maxMessageBytesOf(topic);
-  return maxBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(maxBytes) }];
-}
+export const MAX_RECORD_BYTES = 1024 * 1024;
 
 /** Dead-letter topic of a topic. */
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;

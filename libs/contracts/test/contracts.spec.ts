@@ -1,7 +1,7 @@
 import {
   AllTopics,
   AmountSchema,
-  BudgetSentV1,
+  BudgetSentLinesV1,
   contractFor,
   contractForType,
   dlqTopic,
@@ -14,7 +14,7 @@ describe('topic contracts', () => {
   it('names every topic of the published contract table', () => {
     expect(AllTopics).toEqual(
       expect.arrayContaining([
-        'budget.locked', 'budget.unlocked', 'budget.sent', 'budget.retrieved', 'budget.accepted',
+        'budget.locked', 'budget.unlocked', 'budget.sent', 'budget.sent.lines', 'budget.retrieved', 'budget.accepted',
         'budget.rejected', 'export.succeeded', 'export.failed', 'erp.posted', 'erp.project.linked',
         'budget.import.requested', 'erp.budget.imported', 'erp.budget.import.failed', 'notification.sent',
       ]),
@@ -88,19 +88,13 @@ describe('CloudEvents envelope in Kafka headers', () => {
   });
 });
 
-describe('budget.sent payload', () => {
+describe('budget.sent.lines payload', () => {
   it('when a line amount is a float-like string, fails naming the path', () => {
-    const user = { userId: 'u1', name: 'Pat', email: 'pat@example.com' };
-    const result = BudgetSentV1.safeParse({
-      budgetId: 'b1', projectId: 'p1', companyId: 'c1', exportId: 'x1', sentBy: user, createdBy: user,
-      sentAt: '2026-11-23T20:00:00.000Z',
-      snapshot: {
-        name: 'B', origin: 'platform', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-1', total: '1.00',
-        syncedTotal: '0.00', modificationIds: [],
-        lines: [{ lineId: 'l1', costCode: '01-100', costType: null, subJob: null, description: null, amount: '1e3', syncedAmount: null }],
-      },
+    const result = BudgetSentLinesV1.safeParse({
+      budgetId: 'b1', projectId: 'p1', companyId: 'c1', exportId: 'x1', chunk: 0, chunkCount: 1,
+      lines: [{ lineId: 'l1', costCode: '01-100', costType: null, subJob: null, description: null, amount: '1e3', syncedAmount: null }],
     });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['snapshot.lines.0.amount']);
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['lines.0.amount']);
   });
 });

@@ -1,6 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { breakingChanges, publishedSchemas } from '../src';
+import { stringify } from 'yaml';
+import { asyncApiDocument, breakingChanges, publishedSchemas } from '../src';
+
+/**
+ * Breaking changes the owners decided, each replacing a committed version with the next: the old
+ * version's schema stays committed as the record, and the guard checks that the break happened only here.
+ */
+const RecordedBreaks: Record<string, { successor: string; decided: string; why: string }> = {
+  'budget.sent.v1': {
+    successor: 'budget.sent.v2',
+    decided: '2026-12-05',
+    why: 'a send is a summary; its lines travel once, in budget.sent.lines',
+  },
+  'budget.accepted.v1': {
+    successor: 'budget.accepted.v2',
+    decided: '2026-12-05',
+    why: 'an acceptance carries the decision only; the lines are the send\'s',
+  },
+};
 
 // A loosely typed JSON Schema document, as read from disk.
 type Doc = { type: string; properties: Record<string, object>; required: string[] };
@@ -20,7 +38,7 @@ describe('published event schemas', () => {
     },
   );
 
-  it.each([...committed.keys()].map((type) => [type]))(
+  it.each([...committed.keys()].filter((type) => !(type in RecordedBreaks)).map((type) => [type]))(
     '%s has no breaking change against the committed schema (breaking changes need a new version)',
     (type) => {
       const current = publishedSchemas().find((p) => p.type === type);
@@ -28,6 +46,28 @@ describe('published event schemas', () => {
       expect(breakingChanges(committed.get(type), current!.schema)).toEqual([]);
     },
   );
+
+  it.each(Object.entries(RecordedBreaks))(
+    '%s was replaced by a decided break: its schema stays committed, its successor is current and really breaks it',
+    (type, { successor }) => {
+      expect(committed.has(type)).toBe(true);
+      expect(publishedSchemas().some((p) => p.type === type)).toBe(false);
+      const next = publishedSchemas().find((p) => p.type === successor);
+      expect(next).toBeDefined();
+      expect(breakingChanges(committed.get(type), next!.schema)).not.toEqual([]);
+    },
+  );
+
+  it('every committed schema that is no longer current was replaced by a recorded break', () => {
+    const current = new Set(publishedSchemas().map((p) => p.type));
+    const retired = [...committed.keys()].filter((type) => !current.has(type));
+    expect(retired.sort()).toEqual(Object.keys(RecordedBreaks).sort());
+  });
+
+  it('the committed AsyncAPI document is the one the contracts generate (run npm run contracts:export)', () => {
+    const committedDocument = readFileSync(join(schemasDir, 'asyncapi.yaml'), 'utf8');
+    expect(committedDocument).toContain(stringify(asyncApiDocument(), { aliasDuplicateObjects: false }));
+  });
 });
 
 describe('breakingChanges', () => {

@@ -2,7 +2,7 @@ import { DLQ_HEADERS, dlqTopic, Topics } from '@budget-erp/contracts';
 import { collectTopic, createTestDatabase, startTestBroker, TestBroker, TestDatabase, TopicCollector, waitFor } from '@budget-erp/testing';
 import { DataSource } from 'typeorm';
 import { OutboxRelay } from '../src';
-import { acceptedPayload, envelopeFor, eventMessage, lockedPayload, produceRaw } from './support/events';
+import { envelopeFor, eventMessage, lockedPayload, produceRaw } from './support/events';
 import { openMigratedDataSource } from './support/messaging-database';
 import { afterCommitRuns, appliedCommits, attemptsByEvent, CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
 
@@ -14,7 +14,6 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
   let relay: OutboxRelay;
   let deadLetters: TopicCollector;
   let followUps: TopicCollector;
-  let acceptedDeadLetters: TopicCollector;
 
   const effectsOf = async (eventId: string): Promise<{ behaviour: string; label: string | null }[]> =>
     dataSource.query('SELECT behaviour, label FROM applied_effects WHERE event_id = $1', [eventId]);
@@ -35,7 +34,6 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     relay.start();
     deadLetters = await collectTopic(broker.brokers, dlqTopic(Topics.BudgetLocked));
     followUps = await collectTopic(broker.brokers, Topics.BudgetUnlocked);
-    acceptedDeadLetters = await collectTopic(broker.brokers, dlqTopic(Topics.BudgetAccepted));
   });
 
   afterAll(async () => {
@@ -43,7 +41,6 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
     await relay?.stop();
     await deadLetters?.stop();
     await followUps?.stop();
-    await acceptedDeadLetters?.stop();
     await dataSource?.destroy();
     await broker?.stop();
     await db?.drop();
@@ -159,85 +156,6 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
 
     expect(appliedCommits.filter((c) => c.eventIds.includes(quiet.id))).toEqual([{ eventIds: [quiet.id], storedEvents: false }]);
     expect(appliedCommits.filter((c) => c.eventIds.includes(loud.id))).toEqual([{ eventIds: [loud.id], storedEvents: true }]);
-  });
-
-  it('when a message belongs to another consumer group (accepts says no), skips it without handler, inbox row or dead letter, and applies the next one', async () => {
-    const skipped = await send('budget-other-group', 'another-group');
-    const next = await send('budget-other-group', 'ok');
-
-    await waitFor(() => inboxHas(next.id), { description: 'the message after the skipped one' });
-    expect(attemptsByEvent.has(skipped.id)).toBe(false);
-    expect(await inboxHas(skipped.id)).toBe(false);
-    expect(await effectsOf(skipped.id)).toHaveLength(0);
-    expect(deadLetters.messages.some((m) => m.headers.ce_id === skipped.id)).toBe(false);
-  });
-
-  it('when acceptsRaw says a message belongs to another group, skips it before parsing: not even an unreadable payload is dead-lettered', async () => {
-    const skipped = envelopeFor(Topics.BudgetLocked, 'budget-raw-skip');
-    const unreadable = { key: skipped.subject, headers: eventMessage(skipped, {}).headers, value: '{"note": "for-another-group", truncated' };
-    const next = envelopeFor(Topics.BudgetLocked, 'budget-raw-skip');
-    await produceRaw(broker.brokerList, Topics.BudgetLocked, [unreadable, eventMessage(next, lockedPayload('budget-raw-skip', 'ok'))]);
-
-    await waitFor(() => inboxHas(next.id), { description: 'the message after the skipped one' });
-    expect(await inboxHas(skipped.id)).toBe(false);
-    expect(attemptsByEvent.has(skipped.id)).toBe(false);
-    expect(deadLetters.messages.some((m) => m.headers.ce_id === skipped.id)).toBe(false);
-  });
-
-  it('when acceptsRaw cannot tell, the message is parsed and validated as usual: an unreadable one is dead-lettered', async () => {
-    const envelope = envelopeFor(Topics.BudgetLocked, 'budget-raw-unsure');
-    await produceRaw(broker.brokerList, Topics.BudgetLocked, [{ key: envelope.subject, headers: eventMessage(envelope, {}).headers, value: '{"truncated' }]);
-    const [dead] = await waitFor(() => {
-      const found = deadLetters.messages.filter((m) => m.headers.ce_id === envelope.id);
-      return found.length === 1 && found;
-    }, { description: 'the unreadable event in the DLQ' });
-    expect(dead.headers[DLQ_HEADERS.reason]).toBe('payload is not valid JSON');
-  });
-
-  describe('a snapshot topic read without its lines (withoutSnapshotLines)', () => {
-    const deadLetterOf = (id: string) =>
-      waitFor(() => acceptedDeadLetters.messages.find((m) => m.headers.ce_id === id), { description: 'the budget.accepted in its DLQ' });
-    const sendAccepted = async (payload: unknown) => {
-      const envelope = envelopeFor(Topics.BudgetAccepted, 'budget-summary');
-      await produceRaw(broker.brokerList, Topics.BudgetAccepted, [eventMessage(envelope, payload)]);
-      return envelope;
-    };
-
-    it('when a 20,000-line budget.accepted arrives, the handler gets every summary field and no lines', async () => {
-      const envelope = await sendAccepted(acceptedPayload('budget-summary', 20000, '20000.00'));
-
-      await waitFor(() => inboxHas(envelope.id), { description: 'the accepted event applied' });
-      const [effect] = await effectsOf(envelope.id);
-      expect(JSON.parse(effect.behaviour)).toEqual({ linesInPayload: false, total: '20000.00', jobNumber: 'J-1' });
-    });
-
-    it('when a line breaks the contract, the group that never reads lines still applies the event', async () => {
-      const payload = acceptedPayload('budget-summary', 3);
-      payload.snapshot.lines[1].amount = 'twelve';
-      const envelope = await sendAccepted(payload);
-
-      await waitFor(() => inboxHas(envelope.id), { description: 'the accepted event applied' });
-      expect(acceptedDeadLetters.messages.some((m) => m.headers.ce_id === envelope.id)).toBe(false);
-    });
-
-    it('when a summary field breaks the contract, dead-letters the event naming that field', async () => {
-      const payload = acceptedPayload('budget-summary', 3, 'ten');
-      const envelope = await sendAccepted(payload);
-
-      const dead = await deadLetterOf(envelope.id);
-      expect(dead.headers[DLQ_HEADERS.reason]).toContain('snapshot.total');
-      expect(await inboxHas(envelope.id)).toBe(false);
-    });
-
-    it('when the lines are missing, the payload is validated whole and dead-lettered naming snapshot.lines', async () => {
-      const payload = acceptedPayload('budget-summary', 0) as { snapshot: Partial<{ lines: unknown }> };
-      delete payload.snapshot.lines;
-      const envelope = await sendAccepted(payload);
-
-      const dead = await deadLetterOf(envelope.id);
-      expect(dead.headers[DLQ_HEADERS.reason]).toContain('snapshot.lines');
-      expect(await inboxHas(envelope.id)).toBe(false);
-    });
   });
 
   describe('a backlog on one partition', () => {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { contractFor, Topics } from '@budget-erp/contracts';
+import { Topics } from '@budget-erp/contracts';
 import { collectTopic, createTestDatabase, startTestBroker, TestBroker, TestDatabase, TopicCollector, waitFor } from '@budget-erp/testing';
 import { DataSource } from 'typeorm';
 import { correlationContext, MessagingBugError, OutboxRelay, OutboxWriter, UnitOfWork } from '../src';
-import { acceptedPayload, lockedPayload } from './support/events';
+import { lockedPayload } from './support/events';
 import { openMigratedDataSource } from './support/messaging-database';
 import { CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
 
@@ -104,56 +104,6 @@ describe('transactional outbox (real PostgreSQL, dev broker)', () => {
     await expect(attempt).rejects.toBeInstanceOf(MessagingBugError);
     await expect(attempt).rejects.toMatchObject({ code: 'MESSAGING.PAYLOAD_BREAKS_CONTRACT', message: expect.stringContaining('lockedAt') });
     expect(await dataSource.query(`SELECT 1 FROM outbox_messages WHERE message_key = 'budget-bad'`)).toEqual([]);
-  });
-
-  describe('an event whose snapshot lines are already stored (publishWithStoredLines)', () => {
-    const linesOf = (id: string) => ({ sql: 'SELECT lines FROM stored_snapshot_lines WHERE id = $1', params: [id] });
-    const summaryOf = (budgetId: string, total = '3.00') => {
-      const { snapshot, ...rest } = acceptedPayload(budgetId, 0, total);
-      const { lines: _lines, ...summary } = snapshot;
-      return { ...rest, snapshot: summary };
-    };
-
-    beforeAll(async () => {
-      await dataSource.query('CREATE TABLE stored_snapshot_lines (id text PRIMARY KEY, lines jsonb NOT NULL)');
-    });
-
-    it('when the lines query finds them, the published event is the summary with those lines and meets the full contract', async () => {
-      const lines = acceptedPayload('b', 3).snapshot.lines;
-      await dataSource.query('INSERT INTO stored_snapshot_lines (id, lines) VALUES ($1, $2)', ['e-stored', JSON.stringify(lines)]);
-      const accepted = await collectTopic(broker.brokers, Topics.BudgetAccepted);
-      const relay = relays[0] ?? startRelay();
-      const summary = summaryOf('budget-stored');
-      try {
-        const envelope = await new UnitOfWork(dataSource, relay).run((manager) =>
-          writer.publishWithStoredLines(manager, { topic: Topics.BudgetAccepted, subject: 'budget-stored', companyId: 'company-1', payload: summary }, linesOf('e-stored')),
-        );
-
-        const [published] = await waitFor(() => accepted.messages.filter((m) => m.headers.ce_id === envelope.id).length === 1 && accepted.messages.filter((m) => m.headers.ce_id === envelope.id));
-        expect(published.value).toEqual({ ...summary, snapshot: { ...summary.snapshot, lines } });
-        expect(contractFor(Topics.BudgetAccepted).schema.safeParse(published.value).success).toBe(true);
-      } finally {
-        await accepted.stop();
-      }
-    });
-
-    it('when the lines query finds no row, refuses with MESSAGING.STORED_LINES_MISSING and the transaction stores nothing', async () => {
-      const attempt = new UnitOfWork(dataSource).run((manager) =>
-        writer.publishWithStoredLines(manager, { topic: Topics.BudgetAccepted, subject: 'budget-no-lines', companyId: 'company-1', payload: summaryOf('budget-no-lines') }, linesOf('e-missing')),
-      );
-
-      await expect(attempt).rejects.toMatchObject({ code: 'MESSAGING.STORED_LINES_MISSING' });
-      expect(await dataSource.query(`SELECT 1 FROM outbox_messages WHERE message_key = 'budget-no-lines'`)).toEqual([]);
-    });
-
-    it('when the summary breaks its contract, refuses with MESSAGING.PAYLOAD_BREAKS_CONTRACT naming the field', async () => {
-      const attempt = new UnitOfWork(dataSource).run((manager) =>
-        writer.publishWithStoredLines(manager, { topic: Topics.BudgetAccepted, subject: 'budget-bad-summary', companyId: 'company-1', payload: summaryOf('budget-bad-summary', 'three') }, linesOf('e-stored')),
-      );
-
-      await expect(attempt).rejects.toMatchObject({ code: 'MESSAGING.PAYLOAD_BREAKS_CONTRACT', message: expect.stringContaining('snapshot.total') });
-      expect(await dataSource.query(`SELECT 1 FROM outbox_messages WHERE message_key = 'budget-bad-summary'`)).toEqual([]);
-    });
   });
 
   it('when publishing outside a transaction, refuses with MESSAGING.NOT_IN_TRANSACTION and stores nothing', async () => {

@@ -15,4 +15,3 @@ export * from './metrics/metrics.service';
 export * from './platform.module';
 export * from './start-service';
 export * from './background/wakeup';
-export * from './runtime/heap-growth';

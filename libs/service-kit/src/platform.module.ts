@@ -11,7 +11,6 @@ import { HealthService } from './health/health.service';
 import { brokerCheck, databaseCheck } from './health/platform-checks';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
-import { limitHeapGrowth } from './runtime/heap-growth';
 
 /** Injection token of the service's validated config: `@Inject(SERVICE_CONFIG) config: MyConfig`. */
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -47,16 +46,6 @@ class PlatformChecks implements OnModuleInit {
   onModuleInit(): void {
     this.health.register('database', databaseCheck(this.dataSource));
     this.health.register('broker', brokerCheck(this.config.KAFKA_BROKERS, this.serviceName, { security: kafkaSecurityOf(this.config) }));
-  }
-}
-
-/** Process settings every service runs with, from its config. */
-@Injectable()
-class RuntimeTuning implements OnModuleInit {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig) {}
-
-  onModuleInit(): void {
-    limitHeapGrowth(this.config.HEAP_GROWING_PERCENT);
   }
 }
 
@@ -97,7 +86,6 @@ export class PlatformModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         HealthService,
         PlatformChecks,
-        RuntimeTuning,
       ],
       exports: [SERVICE_CONFIG, SERVICE_NAME, HealthService, MetricsService],
     };

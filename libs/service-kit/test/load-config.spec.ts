@@ -15,16 +15,7 @@ describe('loadConfig', () => {
       PORT: 3001,
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
       LOG_LEVEL: 'info',
-      HEAP_GROWING_PERCENT: 20,
     });
-  });
-
-  it('when HEAP_GROWING_PERCENT is 0 it is kept (V8\'s own growth); when it is negative, fractional or a word, it is named', () => {
-    expect(loadConfig(baseServiceConfigSchema, { ...validEnv, HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT).toBe(0);
-    for (const bad of ['-5', '12.5', 'lots', '401']) {
-      const error = configErrorOf(() => loadConfig(baseServiceConfigSchema, { ...validEnv, HEAP_GROWING_PERCENT: bad }));
-      expect(error.problems.map((problem) => problem.variable)).toEqual(['HEAP_GROWING_PERCENT']);
-    }
   });
 
   it('when several variables are missing or bad, one error names every one of them with what is expected', () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { topicConfigEntries } from '@budget-erp/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from './wait-for';
 
@@ -67,10 +66,8 @@ export async function collectTopic<V = unknown>(
     const missing = topics.filter((t) => !existing.includes(t));
     if (missing.length > 0) {
       await admin.createTopics({
-        // As the services create them: the topics that carry whole budgets take larger messages.
         topics: missing.map((t) => ({
           topic: t,
-          configEntries: topicConfigEntries(t),
           ...(options.numPartitions ? { numPartitions: options.numPartitions } : {}),
         })),
         waitForLeaders: true,

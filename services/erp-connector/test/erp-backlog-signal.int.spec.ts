@@ -39,10 +39,10 @@ it('with QuickBooks down, its pending exports grow with each accepted export whi
   const seen: Record<System, number>[] = [];
   for (let i = 1; i <= 3; i += 1) {
     const stuck = accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'B-1', lines: [{ costCode: '01-100', amount: `${i}.00` }] });
-    await world.publish('budget.accepted', stuck, stuck.budgetId, stuck.companyId);
+    await world.requestExport(stuck);
     for (const other of ['cmic', 'sage300cre'] as const) {
       const flowing = accepted({ companyId: company(other), system: other, jobNumber: 'B-1', lines: [{ costCode: '01-100', amount: `${i}.00` }] });
-      await world.publish('budget.accepted', flowing, flowing.budgetId, flowing.companyId);
+      await world.requestExport(flowing);
       await world.waitForWire('export.succeeded', (m) => m.value.exportId === flowing.exportId);
     }
     seen.push(await waitFor(async () => {

@@ -12,7 +12,6 @@ export const STRIMZI_CLUSTER = 'platform-kafka';
 export function topicConfig(topic: TopicSpec, minInsyncReplicas?: number): Record<string, string> {
   const config: Record<string, string> = { 'cleanup.policy': topic.cleanup };
   if (topic.cleanup === 'delete') config['retention.ms'] = String(topic.retentionMs);
-  if (topic.maxMessageBytes !== undefined) config['max.message.bytes'] = String(topic.maxMessageBytes);
   if (minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(minInsyncReplicas);
   return config;
 }

@@ -1,4 +1,4 @@
-import { AllTopics, dlqTopic, maxMessageBytesOf } from '@budget-erp/contracts';
+import { AllTopics, dlqTopic } from '@budget-erp/contracts';
 import { topicConfig } from './render';
 import { asArray, asObject, Json } from './repo';
 import { TopicPlan } from './topic-plan';
@@ -6,7 +6,7 @@ import { TopicPlan } from './topic-plan';
 /** Every topic the code uses: one per event type and its dead-letter topic. */
 export const topicsTheCodeUses = (): string[] => AllTopics.flatMap((topic) => [topic, dlqTopic(topic)]);
 
-/** The plan must hold exactly the code's topics, each with a sane partition count and the message size the contracts need. */
+/** The plan must hold exactly the code's topics, each with a sane partition count. */
 export function topicPlanProblems(plan: TopicPlan, required = topicsTheCodeUses()): string[] {
   const problems: string[] = [];
   const planned = new Set(plan.topics.map((topic) => topic.name));
@@ -14,10 +14,6 @@ export function topicPlanProblems(plan: TopicPlan, required = topicsTheCodeUses(
   for (const topic of plan.topics) {
     if (!required.includes(topic.name)) problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} is not used by the code`);
     if (!Number.isInteger(topic.partitions) || topic.partitions < 1) problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} has no valid partition count`);
-    const needed = maxMessageBytesOf(topic.name);
-    if (needed !== topic.maxMessageBytes) {
-      problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} has maxMessageBytes ${topic.maxMessageBytes ?? 'unset'}, its events need ${needed ?? 'the broker default'}`);
-    }
   }
   return problems;
 }

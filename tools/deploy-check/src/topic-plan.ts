@@ -8,8 +8,6 @@ export interface TopicSpec {
   partitions: number;
   cleanup: CleanupPolicy;
   retentionMs: number;
-  /** Topic-level `max.message.bytes`, when the topic carries events larger than the broker's default. */
-  maxMessageBytes?: number;
   /** The dead-letter topic of `deadLetterOf`, when this is one. */
   deadLetterOf?: string;
 }
@@ -32,21 +30,17 @@ export function parseTopicPlan(text: string): TopicPlan {
   for (const raw of asArray(doc.topics)) {
     const entry = asObject(raw);
     const name = String(entry.name);
-    // The dead-letter topic receives the same records, so it takes the same size.
-    const size = entry.maxMessageBytes === undefined ? {} : { maxMessageBytes: Number(entry.maxMessageBytes) };
     topics.push({
       name,
       partitions: Number(entry.partitions),
       cleanup: cleanupOf(entry.cleanup),
       retentionMs: Number(entry.retentionMs ?? defaultRetention),
-      ...size,
     });
     topics.push({
       name: `${name}.dlq`,
       partitions: Number(dlq.partitions),
       cleanup: cleanupOf(dlq.cleanup),
       retentionMs: Number(dlq.retentionMs ?? defaultRetention),
-      ...size,
       deadLetterOf: name,
     });
   }

@@ -233,16 +233,6 @@ describe('a deliberately broken copy is reported', () => {
     ['an event topic left out', (p) => void (p.topics = p.topics.filter((t) => t.name !== 'erp.connection.updated')), 'topic erp.connection.updated is used by the code but not planned'],
     ['a topic the code does not use', (p) => void p.topics.push({ name: 'budget.deleted', partitions: 3, cleanup: 'delete', retentionMs: 1 }), 'topic budget.deleted is not used by the code'],
     ['a topic without partitions', (p) => void (p.topics[2].partitions = 0), 'has no valid partition count'],
-    [
-      'budget.sent at the broker default message size',
-      (p) => void delete p.topics.find((t) => t.name === 'budget.sent')!.maxMessageBytes,
-      'topic budget.sent has maxMessageBytes unset, its events need 16777216',
-    ],
-    [
-      'a large message size on a small-event topic',
-      (p) => void (p.topics.find((t) => t.name === 'budget.locked.dlq')!.maxMessageBytes = 16777216),
-      'topic budget.locked.dlq has maxMessageBytes 16777216, its events need the broker default',
-    ],
   ])('the topic plan: %s', (_name, breakIt, expected) => {
     const copy = clone(plan);
     breakIt(copy);

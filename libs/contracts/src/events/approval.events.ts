@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import {
   BudgetEventBase,
-  ExportSnapshotSchema,
   IdSchema,
   InstantSchema,
   RevisionFieldsSchema,
   UserRefSchema,
 } from './common';
 
-/** `budget.accepted` — the approver accepted; carries everything the ERP connector needs to export. */
-export const BudgetAcceptedV1 = z.object({
+/**
+ * `budget.accepted` (v2) — the approver accepted; the decision only. What to export is the send's
+ * (`budget.sent` and `budget.sent.lines` of the same `exportId`).
+ */
+export const BudgetAcceptedV2 = z.object({
   ...BudgetEventBase,
   /** The export being accepted (from `budget.sent`). */
   exportId: IdSchema,
@@ -21,12 +23,6 @@ export const BudgetAcceptedV1 = z.object({
   acceptedBy: UserRefSchema,
   /** When. */
   acceptedAt: InstantSchema,
-  /** Who sent it (from `budget.sent`). */
-  sentBy: UserRefSchema,
-  /** Who created the budget (from `budget.sent`). */
-  createdBy: UserRefSchema,
-  /** What to export (from `budget.sent`). */
-  snapshot: ExportSnapshotSchema,
 });
 
 /** `budget.rejected` — the approver rejected; the budget returns editable. */

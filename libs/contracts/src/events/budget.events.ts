@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import {
+  AmountSchema,
   BudgetEventBase,
-  ExportSnapshotSchema,
+  BudgetOriginSchema,
+  ErpSystemSchema,
+  ExportKindSchema,
+  SnapshotLineSchema,
   IdSchema,
   InstantSchema,
   UserRefSchema,
@@ -29,8 +33,15 @@ export const BudgetUnlockedV1 = z.object({
   unlockedAt: InstantSchema,
 });
 
-/** `budget.sent` — a budget (or revision) was sent for accounting acceptance, with the full snapshot to export. */
-export const BudgetSentV1 = z.object({
+/** Lines per `budget.sent.lines` record, at most. */
+export const SEND_LINES_PER_CHUNK = 1000;
+
+/**
+ * `budget.sent` (v2) — a budget (or revision) was sent for accounting acceptance. A summary: the
+ * lines travel once, in `budget.sent.lines`, written in the same transaction. A consumer acts on a
+ * send only once it holds all `chunkCount` chunks and their lines match `linesDigest`.
+ */
+export const BudgetSentV2 = z.object({
   ...BudgetEventBase,
   /** Id of this export; follows it through acceptance, export and posting. */
   exportId: IdSchema,
@@ -38,10 +49,43 @@ export const BudgetSentV1 = z.object({
   sentBy: UserRefSchema,
   /** Who created the budget (rejections are emailed to them). */
   createdBy: UserRefSchema,
-  /** When. */
+  /** When; a later send of the same budget supersedes this one. */
   sentAt: InstantSchema,
-  /** What will be exported. */
-  snapshot: ExportSnapshotSchema,
+  /** Budget name. */
+  name: z.string(),
+  /** Where the budget was created. */
+  origin: BudgetOriginSchema,
+  /** Original export or revision of an exported budget. */
+  kind: ExportKindSchema,
+  /** The company's ERP system at send time. */
+  erpSystem: ErpSystemSchema,
+  /** The ERP job the project is linked to. */
+  jobNumber: z.string().min(1),
+  /** Sum of the lines' amounts. */
+  total: AmountSchema,
+  /** Sum of the lines' synced amounts ("0.00" for an original). */
+  syncedTotal: AmountSchema,
+  /** Ids of the approved modifications included in this export. */
+  modificationIds: z.array(IdSchema),
+  /** How many lines the send has, over all its chunks. */
+  lineCount: z.number().int().nonnegative(),
+  /** How many `budget.sent.lines` records carry them (at least 1; an empty send has one empty chunk). */
+  chunkCount: z.number().int().positive(),
+  /** sha256 (hex) of the lines in order, as `linesDigest` computes it. */
+  linesDigest: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** `budget.sent.lines` — one ordered chunk of the lines of a send (at most 1,000 lines). */
+export const BudgetSentLinesV1 = z.object({
+  ...BudgetEventBase,
+  /** The send (the `exportId` of its `budget.sent`). */
+  exportId: IdSchema,
+  /** Position of this chunk, from 0. */
+  chunk: z.number().int().nonnegative(),
+  /** How many chunks the send has (as in its `budget.sent`). */
+  chunkCount: z.number().int().positive(),
+  /** The lines, in budget order. */
+  lines: z.array(SnapshotLineSchema).max(SEND_LINES_PER_CHUNK),
 });
 
 /** `budget.retrieved` — the PM took a sent budget back before review. */
@@ -74,7 +118,7 @@ export const BudgetImportRequestedV1 = z.object({
   /** Id of this import. */
   importId: IdSchema,
   /** ERP system to import from. */
-  erpSystem: z.enum(['cmic', 'sage300cre', 'quickbooks']),
+  erpSystem: ErpSystemSchema,
   /** ERP job to import from. */
   jobNumber: z.string().min(1),
   /** Who asked. */

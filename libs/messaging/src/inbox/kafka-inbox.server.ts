@@ -1,4 +1,4 @@
-import { contractForType, DLQ_HEADERS, dlqTopic, fromKafkaHeaders, isSnapshotTopic, summarySchemaOf, Topic, withoutSnapshotLines, type SnapshotTopic } from '@budget-erp/contracts';
+import { contractForType, DLQ_HEADERS, dlqTopic, fromKafkaHeaders, Topic } from '@budget-erp/contracts';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Admin, Consumer, IHeaders, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
@@ -40,29 +40,6 @@ export interface InboxTransportOptions {
    */
   maxMessagesPerTransaction?: number;
   /**
-   * Tells from the parsed (not yet validated) payload whether this group applies the message; when
-   * it returns false the message is skipped before validation, without an inbox row or handler call.
-   * It must return false only for messages another group is responsible for (e.g. another ERP's
-   * export), never for malformed ones: those must reach validation and the dead-letter topic.
-   */
-  accepts?: (topic: string, payload: unknown) => boolean;
-  /**
-   * Like `accepts`, but from the raw value before it is even parsed, for groups that skip most of
-   * a topic's messages and can tell them apart cheaply (a large event is megabytes of JSON to
-   * parse only to skip it). false skips the message; true or undefined (cannot tell) go on to
-   * parsing and `accepts`. The same rule holds: false only for another group's messages.
-   */
-  acceptsRaw?: (topic: string, value: Buffer) => boolean | undefined;
-  /**
-   * Snapshot topics (`budget.sent`, `budget.accepted`) this group reads without `snapshot.lines`:
-   * the lines are cut from the raw bytes (`withoutSnapshotLines`) and neither parsed nor checked,
-   * everything else is validated with the topic's summary contract, and handlers receive a
-   * `ReceivedSummary`. For groups that need only the snapshot's name, ERP, job and totals: a large
-   * budget then costs them its bytes, not a parse and a validated copy of every line. When the
-   * bytes cannot be cut, the whole payload is parsed and validated with the full contract.
-   */
-  withoutSnapshotLines?: readonly SnapshotTopic[];
-  /**
    * Called after a transaction applied at least one message, with whether its handlers stored
    * events in the outbox (then the relay is worth nudging).
    */
@@ -71,19 +48,13 @@ export interface InboxTransportOptions {
   kafkaLogLevel?: logLevel;
 }
 
-type Outcome = 'applied' | 'duplicate' | 'dead-lettered' | 'skipped';
+type Outcome = 'applied' | 'duplicate' | 'dead-lettered';
 
 /** A message that passed the envelope and contract checks, ready for its handler. */
 interface Deliverable {
   kind: 'deliverable';
   handler: MessageHandler;
   event: ReceivedEvent;
-  message: KafkaMessage;
-}
-
-/** A message this consumer group is not meant to apply (see `accepts`). */
-interface NotForThisGroup {
-  kind: 'skipped';
   message: KafkaMessage;
 }
 
@@ -113,7 +84,7 @@ const reasonOf = (error: unknown): string => {
  * NestJS transport that consumes Kafka topics through the inbox: every message is validated against
  * its contract, applied at most once per consumer group (in one transaction with the inbox row),
  * retried with backoff when its handler throws, and dead-lettered with the reason when it cannot be
- * applied. The offset is committed only after the message was applied, skipped or dead-lettered.
+ * applied. The offset is committed only after the message was applied or dead-lettered.
  */
 export class KafkaInboxServer extends Server implements CustomTransportStrategy {
   // Nest then hands handler failures to this transport instead of only logging them.
@@ -243,7 +214,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         const { topic, partition } = batch;
         const counted = (outcome: Outcome) => messagingMetrics.consumed.inc({ topic, group: this.options.groupId, outcome });
         let group: Deliverable[] = [];
-        // The latest offset handled (grouped or skipped); resolved only once everything up to it is applied.
+        // The latest offset grouped; resolved only once everything up to it is applied.
         let handled: string | undefined;
         const flush = async (): Promise<void> => {
           if (group.length > 0) {
@@ -267,11 +238,6 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
             continue;
           }
           handled = message.offset;
-          if (item.kind === 'skipped') {
-            counted('skipped');
-            if (group.length === 0) await flush();
-            continue;
-          }
           group.push(item);
           if (group.length >= this.maxMessagesPerTransaction) await flush();
         }
@@ -284,12 +250,8 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     return Math.max(1, this.options.maxMessagesPerTransaction ?? 100);
   }
 
-  private readsWithoutLines(topic: string): boolean {
-    return isSnapshotTopic(topic) && (this.options.withoutSnapshotLines ?? []).includes(topic);
-  }
-
-  /** Checks the envelope, the event type, the topic and the payload against the contract (or its summary, see `withoutSnapshotLines`). */
-  private check(topic: string, partition: number, message: KafkaMessage): Deliverable | Undeliverable | NotForThisGroup {
+  /** Checks the envelope, the event type, the topic and the payload against the contract. */
+  private check(topic: string, partition: number, message: KafkaMessage): Deliverable | Undeliverable {
     const reject = (reason: string): Undeliverable => ({ kind: 'undeliverable', reason, message });
     const decoded = fromKafkaHeaders(message.headers);
     if (!decoded.ok) return reject(decoded.problem);
@@ -297,16 +259,13 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     const contract = contractForType(envelope.type);
     if (!contract) return reject(`unknown event type ${envelope.type}`);
     if (contract.topic !== topic) return reject(`event type ${envelope.type} does not belong on topic ${topic}`);
-    if (this.options.acceptsRaw && message.value && this.options.acceptsRaw(topic, message.value) === false) return { kind: 'skipped', message };
-    const summary = message.value && this.readsWithoutLines(topic) ? withoutSnapshotLines(message.value) : undefined;
     let json: unknown;
     try {
-      json = JSON.parse((summary ?? message.value)?.toString('utf8') ?? '');
+      json = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch {
       return reject('payload is not valid JSON');
     }
-    if (this.options.accepts && !this.options.accepts(topic, json)) return { kind: 'skipped', message };
-    const parsed = (summary ? summarySchemaOf(topic as SnapshotTopic) : contract.schema).safeParse(json);
+    const parsed = contract.schema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
       return reject(`payload breaks the ${envelope.type} contract: ${problems.join('; ')}`);

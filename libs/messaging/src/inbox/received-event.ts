@@ -1,4 +1,4 @@
-import { PayloadOf, SnapshotTopic, SummaryOf, Topic } from '@budget-erp/contracts';
+import { PayloadOf, Topic } from '@budget-erp/contracts';
 import { EntityManager } from 'typeorm';
 
 /** An event as a handler receives it: the envelope's attributes and the validated payload. */
@@ -34,6 +34,3 @@ export interface InboxContext<T extends Topic = Topic> {
    */
   afterCommit(callback: () => void): void;
 }
-
-/** A snapshot event as a group that reads it without the lines receives it (see the inbox's `withoutSnapshotLines`). */
-export type ReceivedSummary<T extends SnapshotTopic> = Omit<ReceivedEvent<T>, 'payload'> & { payload: SummaryOf<T> };

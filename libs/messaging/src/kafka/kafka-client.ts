@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { topicConfigEntries } from '@budget-erp/contracts';
 import { Admin, ISocketFactory, Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
 
 /** kafkajs's socket, with Nagle's algorithm off: small requests go out at once (commit→published lag). */
@@ -67,8 +66,7 @@ export function createKafka(brokers: string[], clientId: string, level: logLevel
 }
 
 /**
- * Creates the topics that do not exist yet, with the broker's default partition count and, for the
- * topics that carry whole budgets, their larger `max.message.bytes`.
+ * Creates the topics that do not exist yet, with the broker's default partition count and configs.
  * Consumers must not subscribe to a missing topic, and producers should not rely on auto-creation.
  */
 export async function ensureTopics(admin: Admin, topics: string[]): Promise<void> {
@@ -76,7 +74,7 @@ export async function ensureTopics(admin: Admin, topics: string[]): Promise<void
   const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
   if (missing.length === 0) return;
   try {
-    await admin.createTopics({ topics: missing.map((topic) => ({ topic, configEntries: topicConfigEntries(topic) })), waitForLeaders: true });
+    await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
   } catch (error) {
     // Another instance may have created some of them in the meantime.
     const nowExisting = new Set(await admin.listTopics());

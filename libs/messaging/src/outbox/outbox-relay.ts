@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Admin, CompressionTypes, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { MAX_RECORD_BYTES } from '@budget-erp/contracts';
+import { Admin, Kafka, logLevel, Partitioners, Producer, TopicMessages } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
@@ -369,17 +370,20 @@ export class OutboxRelay {
       unknown.forEach((topic) => this.knownTopics.add(topic));
     }
     // Rows keep their seq order inside each topic, so each key's events keep theirs in a partition.
-    const byTopic = new Map<string, TopicMessages>();
-    for (const row of rows) {
-      let entry = byTopic.get(row.topic);
-      if (!entry) {
-        entry = { topic: row.topic, messages: [] };
-        byTopic.set(row.topic, entry);
+    // A produce request carries one record batch per partition, and Kafka's max.message.bytes
+    // bounds that batch: rows go out in requests of at most MAX_RECORD_BYTES each, in seq order.
+    for (const slice of slicesOf(rows, MAX_RECORD_BYTES - 64 * 1024)) {
+      const byTopic = new Map<string, TopicMessages>();
+      for (const row of slice) {
+        let entry = byTopic.get(row.topic);
+        if (!entry) {
+          entry = { topic: row.topic, messages: [] };
+          byTopic.set(row.topic, entry);
+        }
+        entry.messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
       }
-      entry.messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
+      await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
     }
-    // gzip: a large budget's snapshot is several times the broker's message limit uncompressed.
-    await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.GZIP });
   }
 
   private async connectedProducer(): Promise<Producer> {
@@ -420,4 +424,23 @@ export class OutboxRelay {
       };
     });
   }
+}
+
+/** Consecutive runs of rows whose payloads and headers add up to at most `maxBytes` (a larger row goes alone). */
+function slicesOf(rows: OutboxRow[], maxBytes: number): OutboxRow[][] {
+  const slices: OutboxRow[][] = [];
+  let current: OutboxRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(row.payload) + 512;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      slices.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
 }

@@ -13,42 +13,6 @@ export function lockedPayload(budgetId: string, behaviour = 'ok'): PayloadOf<'bu
   };
 }
 
-/** A valid `budget.accepted` payload with `lines` lines; `total` tells the summary test handler's effect apart. */
-export function acceptedPayload(budgetId: string, lines: number, total = '10.00'): PayloadOf<'budget.accepted'> {
-  const user = { userId: 'user-1', name: 'Approver', email: 'ap@example.com' };
-  return {
-    budgetId,
-    projectId: 'project-1',
-    companyId: 'company-1',
-    exportId: randomUUID(),
-    description: null,
-    revision: null,
-    acceptedBy: user,
-    acceptedAt: new Date().toISOString(),
-    sentBy: user,
-    createdBy: user,
-    snapshot: {
-      name: 'Tower A',
-      origin: 'platform',
-      kind: 'original',
-      erpSystem: 'cmic',
-      jobNumber: 'J-1',
-      lines: Array.from({ length: lines }, (_, i) => ({
-        lineId: `line-${i}`,
-        costCode: '01-100',
-        costType: null,
-        subJob: null,
-        description: null,
-        amount: '1.00',
-        syncedAmount: null,
-      })),
-      total,
-      syncedTotal: '0.00',
-      modificationIds: [],
-    },
-  };
-}
-
 export function envelopeFor(topic: Topic, subject: string, overrides: Partial<CloudEventEnvelope> = {}): CloudEventEnvelope {
   return {
     id: randomUUID(),

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topic, Topics } from '@budget-erp/contracts';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { createInboxTransport, InboxContext, KafkaInboxServer, OutboxWriter, ReceivedEvent, ReceivedSummary } from '../../src';
+import { createInboxTransport, InboxContext, KafkaInboxServer, OutboxWriter, ReceivedEvent } from '../../src';
 
 export class CreateAppliedEffects1700000000999 implements MigrationInterface {
   name = 'CreateAppliedEffects1700000000999';
@@ -67,16 +67,6 @@ class BudgetLockedTestHandlers {
   }
 }
 
-/** Reads budget.accepted without its lines (the transport's `withoutSnapshotLines`): records what the payload held. */
-@Controller()
-class BudgetAcceptedSummaryHandler {
-  @EventPattern<Topic>(Topics.BudgetAccepted)
-  async onAccepted(@Payload() event: ReceivedSummary<'budget.accepted'>, @Ctx() ctx: InboxContext): Promise<void> {
-    const seen = { linesInPayload: 'lines' in event.payload.snapshot, total: event.payload.snapshot.total, jobNumber: event.payload.snapshot.jobNumber };
-    await ctx.manager.query('INSERT INTO applied_effects (event_id, subject, behaviour) VALUES ($1, $2, $3)', [event.id, event.subject, JSON.stringify(seen)]);
-  }
-}
-
 export interface TestInboxApp {
   app: INestMicroservice;
   transport: KafkaInboxServer;
@@ -91,7 +81,7 @@ export async function startTestInboxApp(options: {
   label?: string;
 }): Promise<TestInboxApp> {
   @Module({
-    controllers: [BudgetLockedTestHandlers, BudgetAcceptedSummaryHandler],
+    controllers: [BudgetLockedTestHandlers],
     providers: [
       { provide: DataSource, useValue: options.dataSource },
       { provide: OutboxWriter, useValue: new OutboxWriter({ serviceName: 'inbox-test' }) },
@@ -106,11 +96,6 @@ export async function startTestInboxApp(options: {
     dataSource: options.dataSource,
     retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 100 },
     ...(options.label ? { label: options.label } : {}),
-    // Events locked by "another-group" belong to another consumer group and are skipped.
-    accepts: (_topic, payload) => (payload as { lockedBy?: { name?: unknown } } | null)?.lockedBy?.name !== 'another-group',
-    // Raw values that say "for-another-group" are skipped before parsing.
-    acceptsRaw: (_topic, value) => (value.includes('for-another-group') ? false : undefined),
-    withoutSnapshotLines: [Topics.BudgetAccepted],
     // Runs after the commit's own after-commit callbacks, which collected its event ids.
     onApplied: ({ storedEvents }) => {
       appliedCommits.push({ eventIds: committing, storedEvents });

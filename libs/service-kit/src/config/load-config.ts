@@ -101,13 +101,6 @@ export const baseServiceConfigShape = {
   JWT_ISSUER: z.string().optional().describe('the required token issuer'),
   JWT_AUDIENCE: z.string().optional().describe('the required token audience'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe(`one of ${logLevels.join(', ')}`),
-  HEAP_GROWING_PERCENT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(400)
-    .default(20)
-    .describe('a whole number from 0 to 400: how far the heap grows past the live data before a full collection (see limitHeapGrowth; 0 leaves V8\'s adaptive growth)'),
   KAFKA_SSL: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .transform((value) => ['true', '1', 'yes'].includes(value))
