@@ -69,14 +69,6 @@ describe('planning notifications from events', () => {
     expect(planned[0]!.recipient).toEqual(bob);
   });
 
-  it('when a timed-out export is known only partly, notifies the people known and speaks of "the ERP"', () => {
-    const planned = planNotifications({ ...failed, erpSystem: null, jobNumber: null, acceptedBy: null, reasonCode: 'timeout' } as NotifiableFact);
-
-    expect(planned.map((n) => n.recipient.userId)).toEqual(['u-sam']);
-    expect(planned[0]!.message.subject).toBe('Export of budget "Tower A" to the ERP failed');
-    expect(planned[0]!.message.text).toContain('The export of budget "Tower A" to the ERP failed.');
-  });
-
   it('gives each (kind, export, recipient) one stable dedupe key, whatever event reported it', () => {
     const first = planNotifications(failed).map((n) => n.dedupeKey);
     const reportedAgain = planNotifications({ ...failed, eventId: 'evt-2' } as NotifiableFact).map((n) => n.dedupeKey);

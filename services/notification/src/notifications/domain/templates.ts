@@ -48,10 +48,9 @@ export function renderFactMessage(fact: NotifiableFact, recipient: Person): Rend
         { text: 'The budget is unlocked again: correct it, lock it and send it to ERP again.' },
       ]);
     case 'export_failed': {
-      const erp = fact.erpSystem ? erpDisplayName(fact.erpSystem) : 'the ERP';
-      const job = fact.jobNumber ? ` (job ${fact.jobNumber})` : '';
+      const erp = erpDisplayName(fact.erpSystem);
       return message(`Export of ${label} to ${erp} failed`, recipient, [
-        { text: `The export of ${label} to ${erp}${job} failed.` },
+        { text: `The export of ${label} to ${erp} (job ${fact.jobNumber}) failed.` },
         {
           text: `Reason (${fact.reasonCode}): ${fact.message}`,
           html: html`<strong>Reason (${fact.reasonCode}):</strong> ${fact.message}`,
