@@ -42,7 +42,7 @@ export const heard = {
   },
   posted: { fact: 'posted', posted: { eventId: 'e-post', at, erpSystem: 'cmic', jobNumber: 'J-1', total: '10.00', createdBy: ana } },
   retrieved: { fact: 'retrieved' },
-  succeeded: { fact: 'succeeded' },
+  succeeded: { fact: 'succeeded', succeeded: { eventId: 'e-succ', at } },
   superseded: { fact: 'superseded' },
 } satisfies Record<HeardFact['fact'], HeardFact>;
 

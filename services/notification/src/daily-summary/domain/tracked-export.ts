@@ -50,14 +50,20 @@ export interface PostedDetails {
   createdBy: Person;
 }
 
+export interface SucceededDetails {
+  eventId: string;
+  at: string;
+}
+
 /** One fact about an export as the notification service hears it, with what its event told. */
 export type HeardFact =
   | { fact: 'sent'; sent: SentDetails }
   | { fact: 'accepted'; accepted: AcceptedDetails }
   | { fact: 'rejected'; rejected: RejectedDetails }
   | { fact: 'failed' | 'timed_out'; failure: FailureDetails }
+  | { fact: 'succeeded'; succeeded: SucceededDetails }
   | { fact: 'posted'; posted: PostedDetails }
-  | { fact: 'retrieved' | 'succeeded' | 'superseded' };
+  | { fact: 'retrieved' | 'superseded' };
 
 /**
  * One export as heard from any topic, in any order, any number of times: the set of its facts
@@ -73,6 +79,7 @@ export interface TrackedExport {
   accepted: AcceptedDetails | null;
   rejected: RejectedDetails | null;
   failure: FailureDetails | null;
+  succeeded: SucceededDetails | null;
   posted: PostedDetails | null;
 }
 
@@ -85,6 +92,7 @@ export const newTrackedExport = (exportId: string, companyId: string, budgetId: 
   accepted: null,
   rejected: null,
   failure: null,
+  succeeded: null,
   posted: null,
 });
 
@@ -110,10 +118,11 @@ export function evolve(state: TrackedExport, heard: HeardFact): TrackedExport {
     case 'failed':
     case 'timed_out':
       return { ...state, facts, failure: failureToKeep(state.failure, heard.failure) };
+    case 'succeeded':
+      return { ...state, facts, succeeded: state.succeeded ?? heard.succeeded };
     case 'posted':
       return { ...state, facts, posted: state.posted ?? heard.posted };
     case 'retrieved':
-    case 'succeeded':
     case 'superseded':
       return { ...state, facts };
     default:

@@ -7,6 +7,7 @@ import {
   type RejectedDetails,
   type SendOfBudget,
   type SentDetails,
+  type SucceededDetails,
   type TrackedExport,
   newTrackedExport,
   statusOf,
@@ -21,11 +22,12 @@ interface TrackedExportRow {
   accepted: AcceptedDetails | null;
   rejected: RejectedDetails | null;
   failure: FailureDetails | null;
+  succeeded: SucceededDetails | null;
   posted: PostedDetails | null;
   version: number;
 }
 
-const columns = `export_id, company_id, budget_id, facts, sent, accepted, rejected, failure, posted, version`;
+const columns = `export_id, company_id, budget_id, facts, sent, accepted, rejected, failure, succeeded, posted, version`;
 
 const toDomain = (row: TrackedExportRow): TrackedExport => ({
   exportId: row.export_id,
@@ -36,6 +38,7 @@ const toDomain = (row: TrackedExportRow): TrackedExport => ({
   accepted: row.accepted,
   rejected: row.rejected,
   failure: row.failure,
+  succeeded: row.succeeded,
   posted: row.posted,
 });
 
@@ -66,9 +69,9 @@ export async function lockTrackedExport(
 export async function saveTrackedExport(manager: EntityManager, state: TrackedExport, version: number, now: Date): Promise<void> {
   const [, count]: [unknown, number] = await manager.query(
     `UPDATE tracked_exports
-     SET facts = $2, status = $3, sent_at = $4, sent = $5, accepted = $6, rejected = $7, failure = $8, posted = $9,
-         version = version + 1, updated_at = $10
-     WHERE export_id = $1 AND version = $11`,
+     SET facts = $2, status = $3, sent_at = $4, sent = $5, accepted = $6, rejected = $7, failure = $8, succeeded = $9,
+         posted = $10, version = version + 1, updated_at = $11
+     WHERE export_id = $1 AND version = $12`,
     [
       state.exportId,
       JSON.stringify(state.facts),
@@ -78,6 +81,7 @@ export async function saveTrackedExport(manager: EntityManager, state: TrackedEx
       json(state.accepted),
       json(state.rejected),
       json(state.failure),
+      json(state.succeeded),
       json(state.posted),
       now,
       version,

@@ -54,8 +54,28 @@ describe('mails about an export', () => {
     ]);
   });
 
-  it('a superseded, retrieved or succeeded export tells nothing of its own', () => {
-    expect(exportMailsDue(replay(['sent', 'retrieved', 'superseded', 'succeeded']))).toEqual([]);
+  it('a retrieved or superseded export tells nothing of its own', () => {
+    expect(exportMailsDue(replay(['sent', 'retrieved', 'superseded']))).toEqual([]);
+  });
+
+  it.each([
+    [['sent', 'accepted', 'timed_out', 'succeeded']],
+    [['succeeded', 'rejected', 'accepted', 'sent']],
+    [['sent', 'accepted', 'retrieved', 'superseded', 'posted']],
+  ] as Array<[Fact[]]>)(
+    'when an export the platform had given up on lands anyway (%j), tells the sender and the approver that the ERP holds it',
+    (facts) => {
+      const landed = exportMailsDue(replay(facts)).filter((m) => m.type === 'export_landed_late');
+
+      expect(landed).toEqual([expect.objectContaining({ sentBy: sam, acceptedBy: bob, budgetName: 'Tower A', total: '10.00' })]);
+    },
+  );
+
+  it.each([
+    [['sent', 'accepted', 'succeeded', 'posted', 'superseded']],
+    [['sent', 'accepted', 'timed_out', 'superseded']],
+  ] as Array<[Fact[]]>)('when no export landed after being given up (%j), tells no late landing', (facts) => {
+    expect(exportMailsDue(replay(facts)).map((m) => m.type)).not.toContain('export_landed_late');
   });
 
   it.each(permutations<Fact>(['sent', 'accepted', 'rejected', 'timed_out', 'posted']).map((order) => [order.join(' → '), order]))(
@@ -66,7 +86,7 @@ describe('mails about an export', () => {
 
       const told = toldAlongTheWay(twice);
 
-      expect(told.map((m) => m.type).sort()).toEqual(['budget_accepted', 'budget_rejected', 'erp_posted', 'export_failed']);
+      expect(told.map((m) => m.type).sort()).toEqual(['budget_accepted', 'budget_rejected', 'erp_posted', 'export_failed', 'export_landed_late']);
       expect([...told].sort((a, b) => a.type.localeCompare(b.type))).toEqual([...expected].sort((a, b) => a.type.localeCompare(b.type)));
     },
   );

@@ -2,6 +2,16 @@ import type { TrackedExport } from '../../daily-summary/domain/tracked-export';
 import type { NotifiableFact } from './notifiable-fact';
 
 /**
+ * The export landed (succeeded or posted) although it had timed out, or was rejected or retrieved:
+ * the people told it failed or was withdrawn must learn that the ERP holds it. A newer send alone
+ * is no reason: a posted export is superseded by every later revision of its budget, and an export
+ * still in flight can only be superseded after it was rejected or retrieved.
+ */
+export const theErpHoldsAnExportThePlatformHadGivenUpOn = (exp: Pick<TrackedExport, 'facts'>): boolean =>
+  (exp.facts.includes('succeeded') || exp.facts.includes('posted')) &&
+  (['timed_out', 'rejected', 'retrieved'] as const).some((fact) => exp.facts.includes(fact));
+
+/**
  * What must be told about an export, from everything heard about it. A mail names the budget as
  * its `budget.sent` did, and the acceptance mail needs the sent's creator as well as the
  * acceptance, so each waits until the facts it needs are all heard — in whatever order they came.
@@ -50,6 +60,20 @@ export function exportMailsDue(exp: TrackedExport): NotifiableFact[] {
       message: failure.message,
       sentBy: failure.sentBy ?? sent.sentBy,
       acceptedBy,
+    });
+  }
+  const landed = exp.succeeded ?? posted;
+  if (landed && accepted && theErpHoldsAnExportThePlatformHadGivenUpOn(exp)) {
+    due.push({
+      ...base,
+      type: 'export_landed_late',
+      eventId: landed.eventId,
+      occurredAt: landed.at,
+      erpSystem: sent.erpSystem,
+      jobNumber: sent.jobNumber,
+      total: sent.total,
+      sentBy: sent.sentBy,
+      acceptedBy: accepted.acceptedBy,
     });
   }
   if (posted) {

@@ -25,6 +25,15 @@ export type NotifiableFact =
       sentBy: Person;
       acceptedBy: Person;
     })
+  | (FactBase & {
+      /** The ERP holds an export the platform had given up on (timed out, rejected or retrieved). */
+      type: 'export_landed_late';
+      erpSystem: ErpSystem;
+      jobNumber: string;
+      total: string;
+      sentBy: Person;
+      acceptedBy: Person;
+    })
   | (FactBase & { type: 'erp_posted'; erpSystem: ErpSystem; jobNumber: string; total: string; createdBy: Person })
   | (FactBase & {
       type: 'budget_accepted';

@@ -21,6 +21,7 @@ export function recipientsOf(fact: NotifiableFact): Person[] {
     case 'budget_rejected':
       return [fact.createdBy];
     case 'export_failed':
+    case 'export_landed_late':
       return uniqueByUser([fact.sentBy, fact.acceptedBy]);
     case 'erp_posted':
       return [fact.createdBy];

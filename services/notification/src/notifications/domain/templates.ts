@@ -60,6 +60,17 @@ export function renderFactMessage(fact: NotifiableFact, recipient: Person): Rend
         },
       ]);
     }
+    case 'export_landed_late': {
+      const erp = erpDisplayName(fact.erpSystem);
+      return message(`Export of ${label} reached ${erp} after all`, recipient, [
+        {
+          text: `The export of ${label} to ${erp} (job ${fact.jobNumber}, total ${formatAmount(fact.total)}) reached ${erp} after the platform had given up on it (it had timed out, or was rejected or retrieved).`,
+        },
+        {
+          text: `${erp} holds it: the platform counts its amounts as what ${erp} holds, and ERP Integrations shows the export as landed late. Check the job in ${erp} before anything is sent again.`,
+        },
+      ]);
+    }
     case 'erp_posted': {
       const erp = erpDisplayName(fact.erpSystem);
       return message(`Budget ${fact.budgetName ? `"${fact.budgetName}" ` : ''}is posted in ${erp}: you may unlock it`, recipient, [

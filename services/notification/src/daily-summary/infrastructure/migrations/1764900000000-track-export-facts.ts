@@ -24,6 +24,7 @@ export class TrackExportFacts1764900000000 implements MigrationInterface {
         accepted jsonb,
         rejected jsonb,
         failure jsonb,
+        succeeded jsonb,
         posted jsonb,
         version integer NOT NULL,
         updated_at timestamptz NOT NULL

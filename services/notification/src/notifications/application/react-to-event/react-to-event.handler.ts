@@ -77,7 +77,7 @@ export class ReactToEventHandler {
 
   async exportSucceeded(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'export.succeeded'>>): Promise<void> {
     const p = event.payload;
-    await this.trackAndTell(tx, p, { fact: 'succeeded' }, [person(p.acceptedBy)]);
+    await this.trackAndTell(tx, p, { fact: 'succeeded', succeeded: { eventId: event.id, at: p.exportedAt } }, [person(p.acceptedBy)]);
   }
 
   async exportFailed(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'export.failed'>>): Promise<void> {
