@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
-import { Wakeup } from '@budget-erp/service-kit';
+import { OutageLog, Wakeup } from '@budget-erp/service-kit';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
@@ -34,6 +34,7 @@ const HANDED_OVER_MAX = 2 * BATCH;
  */
 export class ExportWorker {
   private readonly logger: Logger;
+  private readonly outage: OutageLog;
   private readonly breaker: CircuitBreaker;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -45,6 +46,7 @@ export class ExportWorker {
     private readonly deps: ExportWorkerDeps,
   ) {
     this.logger = new Logger(`ExportWorker:${adapter.system}`);
+    this.outage = new OutageLog(this.logger, `export worker ${adapter.system}`);
     this.breaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
   }
 
@@ -89,8 +91,9 @@ export class ExportWorker {
       this.wakeup.beginPass();
       try {
         await this.tick();
+        this.outage.passed();
       } catch (error) {
-        if (this.running) this.logger.error(`export worker tick failed: ${(error as Error).message}`);
+        if (this.running) this.outage.failed(error);
       }
       if (!this.running) break;
       await this.wakeup.wait(this.deps.config.EXPORT_POLL_MS);
