@@ -74,7 +74,9 @@ describe('a service restarted while its consumer group still holds its predecess
       created: 201,
     });
     expect(group.memberIds).toContain(deadMember);
-    expect(group.state).toBe('PreparingRebalance');
+    // Stable while the new consumer has not asked to join yet, PreparingRebalance once it has: either
+    // way the group still waits for the dead member, and HTTP did not wait for the group.
+    expect(['Stable', 'PreparingRebalance']).toContain(group.state);
     expect((await get(restarted, '/things/after-restart')).status).toBe(200);
     process.stdout.write(`restart with a lingering group member (session ${sessionTimeoutMs} ms): HTTP listening ${restarted.startedInMs} ms after the process was spawned\n`);
   }, 60_000);
