@@ -120,13 +120,14 @@ describe('a budget of thousands of lines', () => {
     const stored = await lineRowVersions(budgetId);
     expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
     // The send's snapshot is stored once, keyed by the export id; the budget's hold only names it.
-    const { rows: kept } = await sql.query<{ lines: number; hold_lines: boolean; sagas: number }>(
-      `SELECT (SELECT count(*)::int FROM export_snapshot_lines WHERE export_id = $1) AS lines,
+    const { rows: kept } = await sql.query<{ chunks: number; lines: number; hold_lines: boolean; sagas: number }>(
+      `SELECT (SELECT count(*)::int FROM export_snapshot_chunks WHERE export_id = $1) AS chunks,
+              (SELECT sum(json_array_length(lines))::int FROM export_snapshot_chunks WHERE export_id = $1) AS lines,
               (SELECT hold ? 'snapshot' OR hold ? 'lines' FROM budgets WHERE id = $2) AS hold_lines,
               (SELECT count(*)::int FROM export_sagas WHERE export_id = $1) AS sagas`,
       [event.value.exportId, budgetId],
     );
-    expect(kept).toEqual([{ lines: 10000, hold_lines: false, sagas: 1 }]);
+    expect(kept).toEqual([{ chunks: 10, lines: 10000, hold_lines: false, sagas: 1 }]);
   }, 60_000);
 
   it('the saga steps that only change its ERP status leave the synced lines unwritten; the landing writes them once, from the stored snapshot', async () => {

@@ -1,3 +1,4 @@
+import { chunkSendLines, linesDigest } from '@budget-erp/contracts';
 import { createDataSource } from '@budget-erp/service-kit';
 import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
 import type { DataSource } from 'typeorm';
@@ -61,7 +62,7 @@ async function sentBudget(budgetId: string): Promise<Budget> {
   const sent = lastEvents.find((e): e is Extract<BudgetEvent, { type: 'BudgetSent' }> => e.type === 'BudgetSent')!;
   await dataSource.transaction(async (m) => {
     await saveBudget(m, budget, null);
-    await insertSendSnapshot(m, { exportId: sent.hold.exportId, budgetId, companyId: 'c1', projectId: 'p1', hold: sent.hold, snapshot: sent.snapshot, createdBy: pm, chunkCount: 1, linesDigest: '0'.repeat(64) });
+    await insertSendSnapshot(m, { exportId: sent.hold.exportId, budgetId, companyId: 'c1', projectId: 'p1', hold: sent.hold, snapshot: sent.snapshot, createdBy: pm, chunks: chunkSendLines(sent.snapshot.lines), linesDigest: linesDigest(sent.snapshot.lines) });
   });
   return budget;
 }
@@ -126,6 +127,6 @@ describe('loading a budget for an export outcome (a saga step)', () => {
   it('a stored snapshot cannot be changed: the database refuses an update of it or of its lines', async () => {
     await sentBudget('b-immutable');
     await expect(dataSource.query(`UPDATE export_snapshots SET total_cents = 1 WHERE export_id = 'b-immutable-x1'`)).rejects.toThrow('immutable');
-    await expect(dataSource.query(`UPDATE export_snapshot_lines SET amount_cents = 1 WHERE export_id = 'b-immutable-x1'`)).rejects.toThrow('immutable');
+    await expect(dataSource.query(`UPDATE export_snapshot_chunks SET lines = '[]' WHERE export_id = 'b-immutable-x1'`)).rejects.toThrow('immutable');
   });
 });

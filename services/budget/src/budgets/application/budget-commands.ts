@@ -90,7 +90,7 @@ export class BudgetCommands {
         const digest = linesDigest(snapshot.lines);
         await insertSendSnapshot(manager, {
           exportId: hold.exportId, budgetId: budget.id, companyId: budget.companyId, projectId: budget.projectId,
-          hold, snapshot, createdBy: budget.createdBy, chunkCount: chunks.length, linesDigest: digest,
+          hold, snapshot, createdBy: budget.createdBy, chunks, linesDigest: digest,
         });
         await insertSaga(
           manager,

@@ -1,5 +1,5 @@
 import type { ExportStatus } from '@budget-erp/contracts';
-import { addAmounts, fromCents, toCents, normalizeAmount, subtractAmounts } from '@budget-erp/money';
+import { addAmounts, fromCents, toCents, normalizeAmount } from '@budget-erp/money';
 import { DomainError, domainError } from './budget.errors';
 import { ErpContext, ErpSystem, erpName } from './erp-system';
 import { erpReadiness, ReadinessReason } from './erp-readiness';
@@ -432,11 +432,12 @@ export function syncedLinesAfterLanding(synced: readonly ExportLine[], landed: r
   const byId = new Map(synced.map((line) => [line.lineId, line]));
   const removed = new Set<string>();
   for (const line of landed) {
-    const moved = subtractAmounts(line.amount, line.syncedAmount ?? '0');
+    const sent = toCents(line.amount);
+    const moved = sent - (line.syncedAmount === null ? 0n : toCents(line.syncedAmount));
     const held = byId.get(line.lineId);
-    const amount = held ? addAmounts(held.amount, moved) : normalizeAmount(moved);
+    const amount = fromCents((held ? toCents(held.amount) : 0n) + moved);
     byId.set(line.lineId, { ...line, amount, syncedAmount: amount });
-    if (toCents(line.amount) === 0n && line.syncedAmount !== null) removed.add(line.lineId);
+    if (sent === 0n && line.syncedAmount !== null) removed.add(line.lineId);
   }
   return [...byId.values()].filter((line) => !(removed.has(line.lineId) && toCents(line.amount) === 0n));
 }

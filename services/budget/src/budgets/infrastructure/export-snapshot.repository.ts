@@ -1,4 +1,4 @@
-import { fromCents, toCents } from '@budget-erp/money';
+import { toCents } from '@budget-erp/money';
 import type { EntityManager } from 'typeorm';
 import type { ExportHold, ExportLine, ExportSnapshot, Landing, UserRef } from '../domain/budget';
 
@@ -11,16 +11,21 @@ export interface StoredSend {
   hold: ExportHold;
   snapshot: ExportSnapshot;
   createdBy: UserRef;
-  chunkCount: number;
+  /** The lines in the ordered chunks `budget.sent.lines` carries. */
+  chunks: readonly (readonly ExportLine[])[];
   linesDigest: string;
 }
 
-/** Lines per INSERT: nine arrays of 10,000 values each are one statement and a few megabytes at most. */
-const LINES_PER_STATEMENT = 10_000;
+/** Chunks per INSERT: a few megabytes of JSON per statement. */
+const CHUNKS_PER_STATEMENT = 20;
 
 const cents = (amount: string | null): string | null => (amount === null ? null : toCents(amount).toString());
 
-/** Stores a send's snapshot once, keyed by its export id; the budget's hold and the export saga reference it. */
+/**
+ * Stores a send's snapshot once, keyed by its export id: its summary, and its lines in the ordered
+ * chunks it is published in (`json`, kept as sent: PostgreSQL neither parses nor rewrites them). The
+ * budget's hold and the export saga reference it.
+ */
 export async function insertSendSnapshot(manager: EntityManager, send: StoredSend): Promise<void> {
   const { snapshot, hold } = send;
   await manager.query(
@@ -30,28 +35,18 @@ export async function insertSendSnapshot(manager: EntityManager, send: StoredSen
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17::jsonb, $18::jsonb, $19)`,
     [
       send.exportId, send.budgetId, send.companyId, send.projectId, snapshot.name, snapshot.origin, snapshot.kind, snapshot.erpSystem, snapshot.jobNumber,
-      cents(snapshot.total), cents(snapshot.syncedTotal), JSON.stringify(snapshot.modificationIds), snapshot.lines.length, send.chunkCount, send.linesDigest,
+      cents(snapshot.total), cents(snapshot.syncedTotal), JSON.stringify(snapshot.modificationIds), snapshot.lines.length, send.chunks.length, send.linesDigest,
       hold.statusBefore, JSON.stringify(hold.sentBy), JSON.stringify(send.createdBy), hold.sentAt,
     ],
   );
   // Sequential on the one manager: the embedded database runs one statement of one transaction at a time.
-  for (let start = 0; start < snapshot.lines.length; start += LINES_PER_STATEMENT) {
-    const part = snapshot.lines.slice(start, start + LINES_PER_STATEMENT);
-    await manager.query(
-      `INSERT INTO export_snapshot_lines (export_id, position, line_id, cost_code, cost_type, sub_job, description, amount_cents, synced_amount_cents)
-       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
-      [
-        send.exportId,
-        part.map((_, i) => start + i),
-        part.map((l) => l.lineId),
-        part.map((l) => l.costCode),
-        part.map((l) => l.costType),
-        part.map((l) => l.subJob),
-        part.map((l) => l.description),
-        part.map((l) => cents(l.amount)),
-        part.map((l) => cents(l.syncedAmount)),
-      ],
-    );
+  for (let start = 0; start < send.chunks.length; start += CHUNKS_PER_STATEMENT) {
+    const part = send.chunks.slice(start, start + CHUNKS_PER_STATEMENT);
+    const rows = part.map((_, i) => `($1, ${start + i}, $${i + 2}::json)`);
+    await manager.query(`INSERT INTO export_snapshot_chunks (export_id, chunk, lines) VALUES ${rows.join(', ')}`, [
+      send.exportId,
+      ...part.map((lines) => JSON.stringify(lines)),
+    ]);
   }
 }
 
@@ -74,13 +69,7 @@ export async function loadLanding(manager: EntityManager, exportId: string): Pro
   );
   const row = rows[0];
   if (!row) return null;
-  const lines: { lineId: string; costCode: string; costType: string | null; subJob: string | null; description: string | null; amountCents: string; syncedAmountCents: string | null }[] =
-    await manager.query(
-      `SELECT line_id AS "lineId", cost_code AS "costCode", cost_type AS "costType", sub_job AS "subJob", description,
-              amount_cents::text AS "amountCents", synced_amount_cents::text AS "syncedAmountCents"
-         FROM export_snapshot_lines WHERE export_id = $1 ORDER BY position`,
-      [exportId],
-    );
+  const chunks: { lines: ExportLine[] }[] = await manager.query(`SELECT lines FROM export_snapshot_chunks WHERE export_id = $1 ORDER BY chunk`, [exportId]);
   return {
     hold: {
       exportId: row.export_id,
@@ -92,16 +81,6 @@ export async function loadLanding(manager: EntityManager, exportId: string): Pro
       sentBy: row.sent_by,
       sentAt: row.sent_at.toISOString(),
     },
-    lines: lines.map(
-      (l): ExportLine => ({
-        lineId: l.lineId,
-        costCode: l.costCode,
-        costType: l.costType,
-        subJob: l.subJob,
-        description: l.description,
-        amount: fromCents(BigInt(l.amountCents)),
-        syncedAmount: l.syncedAmountCents === null ? null : fromCents(BigInt(l.syncedAmountCents)),
-      }),
-    ),
+    lines: chunks.flatMap((chunk) => chunk.lines),
   };
 }
