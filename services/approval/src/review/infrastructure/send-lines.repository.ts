@@ -179,7 +179,7 @@ export async function pageSendLines(
     const rows: { chunk: number; index: number; line: SnapshotLine }[] = await manager.query(
       `SELECT s.chunk, (e.ord - 1)::int AS index, e.line
          FROM send_line_chunks s CROSS JOIN LATERAL jsonb_array_elements(s.lines) WITH ORDINALITY AS e(line, ord)
-        WHERE s.budget_id = $1 AND s.export_id = $2 AND (s.chunk, e.ord - 1) > ($3::int, $4::int)
+        WHERE s.budget_id = $1 AND s.export_id = $2 AND s.chunk >= $3 AND (s.chunk, e.ord - 1) > ($3::int, $4::int)
           AND NOT EXISTS (
             SELECT 1 FROM send_line_chunks c CROSS JOIN LATERAL jsonb_array_elements(c.lines) AS x(line)
              WHERE c.budget_id = $1 AND c.export_id = $5 AND x.line ->> 'lineId' = e.line ->> 'lineId')
