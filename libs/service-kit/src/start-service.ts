@@ -7,6 +7,8 @@ import { DataSource } from 'typeorm';
 import { createInboxTransport, InboxTransportOptions, OutboxRelay } from '@budget-erp/messaging';
 import { correlationAndRequestLog, jsonBodyParser } from './http/http-middleware';
 import { kafkaSecurityOf, logLevels, LogLevel } from './config/load-config';
+import { HealthService } from './health/health.service';
+import { inboxCheck } from './health/messaging-checks';
 import { JsonLogger } from './logging/json-logger';
 import { MetricsService } from './metrics/metrics.service';
 import type { BaseServiceConfig } from './config/load-config';
@@ -31,6 +33,11 @@ export interface RunningService {
   app: INestApplication;
   /** Base URL reachable from this machine, e.g. http://127.0.0.1:3001 (actual port when started on 0). */
   url: string;
+  /**
+   * Settles once every inbox consumer has joined its group (or gone on retrying in the background).
+   * The service listens before: HTTP never waits for a consumer group.
+   */
+  inboxStarted: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,7 +60,12 @@ export function mountDocs(app: INestApplication, name: string, description?: str
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
 }
 
-/** Creates the Nest app with the platform's logger, middleware, docs and inbox consumers, and listens. */
+/**
+ * Creates the Nest app with the platform's logger, middleware, docs and inbox consumers, and listens.
+ * It listens first and then starts the consumers: joining a group can take a session timeout (a
+ * killed predecessor is still a member until then), and HTTP — liveness, readiness, the API — must
+ * not wait for it. Readiness reports each consumer (`inbox:<group>`), ready while it joins.
+ */
 export async function startService(appModule: Type<unknown> | import('@nestjs/common').DynamicModule, options: StartServiceOptions): Promise<RunningService> {
   const logger = new JsonLogger(options.name, options.logLevel ?? envLogLevel());
   const app = await NestFactory.create(appModule, { logger, bodyParser: false, abortOnError: false });
@@ -64,12 +76,14 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
 
   if (options.inbox?.length) {
     const config = app.get<BaseServiceConfig>(SERVICE_CONFIG);
+    const health = app.get(HealthService);
     const dataSource = app.get(DataSource);
     // Events a handler stored in the outbox are published at once rather than at the relay's next poll.
     const relay = app.get(OutboxRelay, { strict: false });
     for (const entry of options.inbox) {
       const strategy = createInboxTransport({
         ...entry,
+        sessionTimeoutMs: entry.sessionTimeoutMs ?? config.KAFKA_SESSION_TIMEOUT_MS,
         brokers: config.KAFKA_BROKERS,
         security: kafkaSecurityOf(config),
         clientId: entry.clientId ?? `${options.name}-${entry.label ?? entry.groupId}`,
@@ -80,10 +94,15 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
         },
       });
       app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+      health.register(`inbox:${entry.groupId}`, inboxCheck(strategy));
     }
   }
-  await app.startAllMicroservices();
   await app.listen(options.port, options.host ?? '0.0.0.0');
+  // A consumer that cannot start retries in the background (KafkaInboxServer.listen): this only rejects on a bug.
+  const inboxStarted = app.startAllMicroservices().then(
+    () => undefined,
+    (error: unknown) => logger.error(`inbox consumers failed to start: ${error instanceof Error ? error.message : String(error)}`, undefined, 'Bootstrap'),
+  );
 
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://127.0.0.1:${address.port}`;
@@ -92,6 +111,7 @@ export async function startService(appModule: Type<unknown> | import('@nestjs/co
   return {
     app,
     url,
+    inboxStarted,
     close: async () => {
       if (closed) return;
       closed = true;

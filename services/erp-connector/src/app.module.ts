@@ -6,11 +6,13 @@ import { ErpConnectionOrmEntity } from './connections/infrastructure/erp-connect
 import { ErpProjectLinkOrmEntity } from './project-links/infrastructure/erp-project-link.orm-entity';
 import { CreateErpConnections1732390000000 } from './connections/infrastructure/migrations/1732390000000-create-erp-connections';
 import { ErpConnectionHttpController } from './connections/transport/erp-connection.http-controller';
-import { AcceptBudgetExportHandler } from './exports/application/accept-budget-export/accept-budget-export.handler';
+import { ExportIntakeHandler } from './exports/application/export-intake/export-intake.handler';
 import { ExportWorkers } from './exports/application/export-worker/export-workers.service';
 import { ErpExportAttemptOrmEntity, ErpExportOrmEntity } from './exports/infrastructure/erp-export.orm-entity';
 import { ErpExportRepository } from './exports/infrastructure/erp-export.repository';
+import { ErpSendRepository } from './exports/infrastructure/erp-send.repository';
 import { CreateErpExports1732390000001 } from './exports/infrastructure/migrations/1732390000001-create-erp-exports';
+import { RecordSendsAndFacts1764979200000 } from './exports/infrastructure/migrations/1764979200000-record-sends-and-facts';
 import { ErpExportEventsKafkaController } from './exports/transport/erp-export-events.kafka-controller';
 import { ErpExportHttpController } from './exports/transport/erp-export.http-controller';
 import { ImportErpBudgetHandler } from './imports/application/import-erp-budget.handler';
@@ -31,12 +33,12 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, RecordSendsAndFacts1764979200000],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],
       controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
-      providers: [ErpConnectionsService, LinkProjectHandler, ImportErpBudgetHandler, ErpExportRepository, AcceptBudgetExportHandler, ExportWorkers],
+      providers: [ErpConnectionsService, LinkProjectHandler, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers],
     };
   }
 }

@@ -26,7 +26,6 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   EXPORT_LEASE_MS: ms(20000, 'how long a worker holds an export it is attempting before another may resume it'),
   POSTING_CHECK_FIRST_MS: ms(500, 'the first posting check delay'),
   POSTING_CHECK_MAX_MS: ms(5000, 'the longest posting check delay'),
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).optional().describe('the consumer session timeout (at least 6000, as brokers require), in milliseconds (how soon a crashed process leaves its groups)'),
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
   BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
   NODE_ENV: z.string().optional().describe('production requires ERP_CREDENTIALS_KEY'),

@@ -1,5 +1,5 @@
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
-import type { ErpConnection, ExportRequest } from '../src/erp-adapters/erp-adapter';
+import type { ErpConnection, ErpLine, ExportRequest } from '../src/erp-adapters/erp-adapter';
 import { erpAdapters } from '../src/erp-adapters/erp-adapter.registry';
 
 let sim: ErpSimulator;
@@ -7,12 +7,19 @@ const connection = (): ErpConnection => ({ companyId: 'c1', erpCompanyId: 'c1', 
 const control = (method: string, path: string, body?: unknown) =>
   fetch(`${sim.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<{ revisions?: unknown[] }>);
 
+/** The lines as the worker hands them over: read a slice at a time, here one slice. */
+const slices =
+  (lines: ErpLine[]): ExportRequest['lines'] =>
+  async function* () {
+    yield lines;
+  };
+
 const request = (key: string, over: Partial<ExportRequest> = {}): ExportRequest => ({
   idempotencyKey: key,
   jobNumber: 'J-1',
   kind: 'original',
   description: 'Original budget',
-  lines: [{ costCode: '01-100', costType: 'L', subJob: null, description: 'Concrete', amount: '1250.00' }],
+  lines: slices([{ costCode: '01-100', costType: 'L', subJob: null, description: 'Concrete', amount: '1250.00' }]),
   revision: null,
   ...over,
 });
@@ -78,7 +85,7 @@ describe.each(Object.values(erpAdapters).map((a) => [a.system, a] as const))('%s
 
 it('CMiC keeps the revision fields of a revision batch', async () => {
   const revision = { type: 'budget_transfer' as const, date: '2026-11-20', number: 3, status: 'approved' as const, approvedBy: 'Ann Lee' };
-  await erpAdapters.cmic.exportBudget(connection(), request('r-1', { kind: 'revision', revision, lines: [{ costCode: '01-100', costType: null, subJob: 'S1', description: null, amount: '-25.00' }] }));
+  await erpAdapters.cmic.exportBudget(connection(), request('r-1', { kind: 'revision', revision, lines: slices([{ costCode: '01-100', costType: null, subJob: 'S1', description: null, amount: '-25.00' }]) }));
   const job = await control('GET', '/_sim/cmic/jobs/J-1');
   expect(job.revisions).toEqual([expect.objectContaining({ type: 'budget_transfer', date: '2026-11-20', number: 3, status: 'approved', approvedBy: 'Ann Lee' })]);
 });

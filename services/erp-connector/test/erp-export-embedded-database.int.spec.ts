@@ -26,7 +26,7 @@ it('exports after a lost reply exactly once per ERP, other ERPs busy alongside, 
     accepted({ companyId, system: 'cmic', jobNumber: 'P-1', lines: [{ costCode: '01-100', subJob: 'A', amount: '250.00' }] }),
     accepted({ companyId, system: 'sage300cre', jobNumber: 'P-1', lines: [{ costCode: '01-100', amount: '75.25' }] }),
   ];
-  for (const e of events) await world.publish('budget.accepted', e, e.budgetId, e.companyId);
+  for (const e of events) await world.requestExport(e);
   for (const e of events) await world.waitForWire('export.succeeded', (m) => m.value.exportId === e.exportId, 20_000);
   expect(world.sim.state.findJob('cmic', 'P-1', companyId)!.entries).toHaveLength(1);
   expect(world.sim.state.findJob('sage300cre', 'P-1', companyId)!.entries).toHaveLength(1);

@@ -59,7 +59,7 @@ describe.each(SYSTEMS)('%s', (system) => {
   it('an original export and then a revision land with the right lines, and posting each produces erp.posted', async () => {
     await createJob(system, 'E-1');
     const original = accepted({ companyId: company(system), system, jobNumber: 'E-1', lines: [{ costCode: '01-100', amount: '1250.00' }, { costCode: '02-200', amount: '300.50' }] });
-    await world.publish('budget.accepted', original, original.budgetId, original.companyId);
+    await world.requestExport(original);
     const succeeded = await world.waitForWire('export.succeeded', (m) => m.value.exportId === original.exportId);
     expect(succeeded.value).toMatchObject({ erpSystem: system, jobNumber: 'E-1', kind: 'original', total: '1550.50' });
     expect(succeeded.key).toBe(original.budgetId);
@@ -90,7 +90,7 @@ describe.each(SYSTEMS)('%s', (system) => {
         { costCode: '02-200', amount: '550.50', syncedAmount: '300.50' },
       ],
     });
-    await world.publish('budget.accepted', revision, revision.budgetId, revision.companyId);
+    await world.requestExport(revision);
     await world.waitForWire('export.succeeded', (m) => m.value.exportId === revision.exportId);
     job = await simJob(system, 'E-1');
     expect(job.exports).toHaveLength(2);
@@ -107,7 +107,7 @@ describe.each(SYSTEMS)('%s', (system) => {
     await createJob(system, 'T-1');
     await world.simControl('PUT', `/_sim/${system}/faults`, { mode: 'lost_reply', count: 1 });
     const event = accepted({ companyId: company(system), system, jobNumber: 'T-1', lines: [{ costCode: '01-100', amount: '10.00' }] });
-    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.requestExport(event);
     await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
     expect((await simJob(system, 'T-1')).exports).toHaveLength(1);
     const status = await world.http('GET', `/erp/exports/${event.exportId}`, tokens[system]!);
@@ -118,7 +118,7 @@ describe.each(SYSTEMS)('%s', (system) => {
     await createJob(system, 'F-1');
     await world.simControl('PUT', `/_sim/${system}/faults`, { mode: 'error500', count: 5 });
     const event = accepted({ companyId: company(system), system, jobNumber: 'F-1', lines: [{ costCode: '02-200', amount: '99.99' }] });
-    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.requestExport(event);
     await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
     expect((await simJob(system, 'F-1')).exports).toHaveLength(1);
   });
@@ -127,7 +127,7 @@ describe.each(SYSTEMS)('%s', (system) => {
     await createJob(system, 'V-1');
     await world.simControl('PUT', `/_sim/${system}/faults`, { mode: 'reject', count: 1 });
     const event = accepted({ companyId: company(system), system, jobNumber: 'V-1', lines: [{ costCode: '01-100', amount: '5.00' }] });
-    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.requestExport(event);
     const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
     expect(failed.value).toMatchObject({ reasonCode: 'validation_rejected', attempts: 1 });
     expect(String(failed.value.message)).toMatch(/closed|inactive/);
@@ -153,51 +153,59 @@ describe.each(SYSTEMS)('%s', (system) => {
   });
 });
 
-it("a budget.accepted is applied by its own ERP's consumer group only; the other ERPs' groups skip it without an inbox row", async () => {
+it('a budget.accepted is applied once, in the connector\'s one consumer group, whichever ERP it is for', async () => {
   await createJob('sage300cre', 'G-1');
   const event = accepted({ companyId: company('sage300cre'), system: 'sage300cre', jobNumber: 'G-1', lines: [{ costCode: '01-100', amount: '10.00' }] });
-  const eventId = await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  await world.publishSend(event);
+  const eventId = await world.publishAcceptance(event);
   await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
-
-  // One later event per other ERP on the same key (same partition): once each is exported, its group is past the sage300cre one.
-  for (const other of ['cmic', 'quickbooks'] as const) {
-    await createJob(other, 'G-1');
-    const marker = accepted({ companyId: company(other), system: other, jobNumber: 'G-1', budgetId: event.budgetId, lines: [{ costCode: '01-100', amount: '1.00' }] });
-    await world.publish('budget.accepted', marker, event.budgetId, marker.companyId);
-    await world.waitForWire('export.succeeded', (m) => m.value.exportId === marker.exportId);
-  }
   const rows = await world.dbQuery<{ consumer_group: string }>(`SELECT consumer_group FROM inbox_messages WHERE message_id = $1`, [eventId]);
-  expect(rows.map((r) => r.consumer_group)).toEqual(['erp-connector.sage300cre']);
+  expect(rows.map((r) => r.consumer_group)).toEqual(['erp-connector']);
 });
 
-it('posting checks, before and after the entries are posted, leave the stored lines of the export whole', async () => {
+it('a 2,500-line send heard in any order (chunks backwards, the acceptance, the summary last) exports every line in budget order once it is whole, and posting checks leave its stored chunks as they came', async () => {
   await createJob('cmic', 'PC-1');
-  const lines = Array.from({ length: 120 }, (_, i) => ({ costCode: i % 2 ? '01-100' : '02-200', amount: `${i + 1}.25` }));
+  const lines = Array.from({ length: 2500 }, (_, i) => ({ costCode: i % 2 ? '01-100' : '02-200', amount: `${i + 1}.25` }));
   const request = accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'PC-1', lines });
-  await world.publish('budget.accepted', request, request.budgetId, request.companyId);
+  expect(request.chunks).toHaveLength(3);
+  for (const chunk of [...request.chunks].reverse()) await world.publish('budget.sent.lines', chunk, request.budgetId, request.companyId);
+  await world.publishAcceptance(request);
+  await waitFor(async () => (await world.dbQuery('SELECT 1 FROM erp_export_facts WHERE export_id = $1 AND fact = $2', [request.exportId, 'accepted'])).length === 1, {
+    description: 'the acceptance recorded',
+  });
+  expect(await world.dbQuery('SELECT 1 FROM erp_exports WHERE export_id = $1', [request.exportId])).toEqual([]);
+  await world.publish('budget.sent', request.summary, request.budgetId, request.companyId);
   await world.waitForWire('export.succeeded', (m) => m.value.exportId === request.exportId);
+
+  const exported = (await simJob('cmic', 'PC-1')).exports;
+  expect(exported).toHaveLength(1);
+  expect(exported[0].lines.map((l) => l.amount)).toEqual(lines.map((l) => l.amount));
   const stored = () =>
-    world.dbQuery<{ status: string; posting_checks: number; lines: number; total: string }>(
-      `SELECT status, posting_checks, jsonb_array_length(data->'lines') AS lines, data->>'total' AS total FROM erp_exports WHERE export_id = $1`,
+    world.dbQuery<{ status: string; chunks: number; lines: number }>(
+      `SELECT e.status, (SELECT count(*)::int FROM erp_send_chunks c WHERE c.export_id = e.export_id) AS chunks,
+              (SELECT sum(jsonb_array_length(c.lines))::int FROM erp_send_chunks c WHERE c.export_id = e.export_id) AS lines
+         FROM erp_exports e WHERE e.export_id = $1`,
       [request.exportId],
     );
-  await waitFor(async () => ((await stored())[0]?.posting_checks ?? 0) >= 2, { timeoutMs: 10_000, description: 'two posting checks that see nothing posted yet' });
-  expect(await stored()).toEqual([{ status: 'succeeded', posting_checks: expect.any(Number), lines: 120, total: '7290.00' }]);
-
+  await waitFor(async () => ((await world.dbQuery<{ n: number }>('SELECT posting_checks AS n FROM erp_exports WHERE export_id = $1', [request.exportId]))[0]?.n ?? 0) >= 2, {
+    timeoutMs: 10_000,
+    description: 'two posting checks that see nothing posted yet',
+  });
+  expect(await stored()).toEqual([{ status: 'succeeded', chunks: 3, lines: 2500 }]);
   await world.simControl('POST', `/_sim/cmic/jobs/PC-1/post-entries?companyId=${company('cmic')}`);
   const posted = await world.waitForWire('erp.posted', (m) => m.value.exportId === request.exportId);
-  expect(posted.value).toMatchObject({ jobNumber: 'PC-1', total: '7290.00' });
-  expect(await stored()).toEqual([{ status: 'posted', posting_checks: expect.any(Number), lines: 120, total: '7290.00' }]);
+  expect(posted.value).toMatchObject({ jobNumber: 'PC-1', total: request.summary.total });
+  expect(await stored()).toEqual([{ status: 'posted', chunks: 3, lines: 2500 }]);
 });
 
 it('budget.accepted redelivered as a new event for the same export still exports once', async () => {
   await createJob('sage300cre', 'Z-1');
   const event = accepted({ companyId: company('sage300cre'), system: 'sage300cre', jobNumber: 'Z-1', lines: [{ costCode: '01-100', amount: '8.00' }] });
-  await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  await world.requestExport(event);
   await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
-  await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  await world.publishAcceptance(event);
   const later = accepted({ companyId: company('sage300cre'), system: 'sage300cre', jobNumber: 'Z-1', lines: [{ costCode: '01-100', amount: '1.00' }] });
-  await world.publish('budget.accepted', later, later.budgetId, later.companyId);
+  await world.requestExport(later);
   await world.waitForWire('export.succeeded', (m) => m.value.exportId === later.exportId);
   expect((await simJob('sage300cre', 'Z-1')).exports.map((e) => e.idempotencyKey)).toEqual([event.exportId, later.exportId]);
   expect(world.wire.filter((m) => m.topic === 'export.succeeded' && m.value.exportId === event.exportId)).toHaveLength(1);
@@ -206,7 +214,7 @@ it('budget.accepted redelivered as a new event for the same export still exports
 it('QuickBooks refuses sub jobs with a clear reason, without calling the ERP', async () => {
   await createJob('quickbooks', 'S-1');
   const event = accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'S-1', lines: [{ costCode: '01-100', subJob: 'SJ1', amount: '5.00' }] });
-  await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+  await world.requestExport(event);
   const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
   expect(failed.value).toMatchObject({ reasonCode: 'sub_jobs_not_supported', message: 'QuickBooks Online has no sub jobs; remove the sub job from these lines: 01-100 (sub job SJ1)' });
   expect((await simJob('quickbooks', 'S-1')).exports).toHaveLength(0);
@@ -217,7 +225,7 @@ it('QuickBooks with its estimates feature turned off fails the export with estim
   await world.simControl('PUT', `/_sim/quickbooks/companies/${company('quickbooks')}/preferences`, { estimatesEnabled: false });
   try {
     const event = accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'N-1', lines: [{ costCode: '01-100', amount: '5.00' }] });
-    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.requestExport(event);
     const failed = await world.waitForWire('export.failed', (m) => m.value.exportId === event.exportId);
     expect(failed.value).toMatchObject({ reasonCode: 'estimates_disabled', message: expect.stringContaining('Account and Settings → Sales') });
     expect((await simJob('quickbooks', 'N-1')).exports).toHaveLength(0);
@@ -236,12 +244,12 @@ it('with QuickBooks down, CMiC exports still complete on time', async () => {
   await world.simControl('PUT', '/_sim/quickbooks/faults', { mode: 'timeout' });
   try {
     const stuck = [1, 2, 3].map(() => accepted({ companyId: company('quickbooks'), system: 'quickbooks', jobNumber: 'D-1', lines: [{ costCode: '01-100', amount: '1.00' }] }));
-    for (const e of stuck) await world.publish('budget.accepted', e, e.budgetId, e.companyId);
+    for (const e of stuck) await world.requestExport(e);
     await waitFor(async () => (await world.dbQuery(`SELECT 1 FROM erp_exports WHERE system = 'quickbooks' AND attempts > 0`)).length > 0);
 
     const started = Date.now();
     const cmic = accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'D-1', lines: [{ costCode: '01-100', amount: '42.00' }] });
-    await world.publish('budget.accepted', cmic, cmic.budgetId, cmic.companyId);
+    await world.requestExport(cmic);
     await world.waitForWire('export.succeeded', (m) => m.value.exportId === cmic.exportId, 5_000);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(world.wire.some((m) => m.topic === 'export.succeeded' && stuck.some((s) => s.exportId === m.value.exportId))).toBe(false);
@@ -288,7 +296,7 @@ describe('HTTP API', () => {
 
   it("another company's export answers 404, exactly like a missing one", async () => {
     const event = accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'E-1', lines: [{ costCode: '01-100', amount: '1.00' }] });
-    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.requestExport(event);
     await world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId);
     expect((await world.http('GET', `/erp/exports/${event.exportId}`, tokens.cmic!)).status).toBe(200);
     expect((await world.http('GET', `/erp/exports/${event.exportId}`, tokens.quickbooks!)).status).toBe(404);
@@ -315,7 +323,7 @@ it('a second process running the CMiC worker shares the exports: each lands exac
   await world.startService({ ERP_SYSTEMS: 'cmic' });
   await world.simControl('PUT', '/_sim/cmic/faults', { mode: 'error500', count: 3 });
   const events = Array.from({ length: 8 }, (_, i) => accepted({ companyId: company('cmic'), system: 'cmic', jobNumber: 'M-1', lines: [{ costCode: '01-100', amount: `${i + 1}.00` }] }));
-  for (const e of events) await world.publish('budget.accepted', e, e.budgetId, e.companyId);
+  for (const e of events) await world.requestExport(e);
   for (const e of events) await world.waitForWire('export.succeeded', (m) => m.value.exportId === e.exportId);
   const keys = (await simJob('cmic', 'M-1')).exports.map((e) => e.idempotencyKey).sort();
   expect(keys).toEqual(events.map((e) => e.exportId).sort());

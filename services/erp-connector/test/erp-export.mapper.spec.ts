@@ -13,7 +13,9 @@ const data: ExportData = {
   idempotencyKey: 'x1',
   description: 'Move money',
   revision: { type: 'contingency', date: '2026-11-23', number: 4, status: 'pending', approvedBy: 'Alex' },
-  lines: [{ costCode: '01', costType: 'L', subJob: 'S1', description: null, amount: '-12.50' }],
+  chunkCount: 3,
+  lineCount: 2400,
+  exportedLineCount: 17,
   total: '100.00',
   sentBy: user,
   acceptedBy: user,
@@ -31,6 +33,7 @@ describe('export persistence mapping', () => {
     { status: 'succeeded', data, attempts: 1, erpReference: 'JCE000001', exportedAt: at, nextPostingCheckAt: at, postingChecks: 4 },
     { status: 'failed', data, attempts: 1, reasonCode: 'validation_rejected', message: 'Sage 300 CRE rejected the job cost entry: closed', failedAt: at },
     { status: 'posted', data, attempts: 2, erpReference: 'JCE000001', exportedAt: at, postedAt: at },
+    { status: 'cancelled', data, attempts: 1, reason: 'superseded', cancelledAt: at },
   ])('an export that is $status reads back exactly as it was written', (state) => {
     expect(toDomain(toRow(state))).toEqual(state);
   });

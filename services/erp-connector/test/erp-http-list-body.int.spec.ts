@@ -5,6 +5,11 @@ import type { ErpConnection } from '../src/erp-adapters/erp-adapter';
 
 const line = (i: number) => ({ costCode: `01-${i}`, description: i % 7 === 0 ? `quote " and ] bracket ${i}` : null, amount: `${i}.50` });
 const asErpLine = (l: ReturnType<typeof line>) => ({ phsCode: l.costCode, description: l.description, amount: l.amount });
+const collect = async (body: JsonListBody<ReturnType<typeof line>>): Promise<string[]> => {
+  const pieces: string[] = [];
+  for await (const piece of body.chunks()) pieces.push(piece);
+  return pieces;
+};
 
 describe('a JSON body whose list is sent a slice at a time', () => {
   it.each([
@@ -13,19 +18,35 @@ describe('a JSON body whose list is sent a slice at a time', () => {
     ['several slices and a last partial one', 2500, { extRef: 'k-1' }],
     ['an empty head', 3, {}],
     ['a head that already names the list', 2, { extRef: 'k-1', lines: 'replaced' }],
-  ])('with %s, reads back as the object it stands for', (_case, count, head) => {
+  ])('with %s, reads back as the object it stands for', async (_case, count, head) => {
     const items = Array.from({ length: count }, (_, i) => line(i));
     const body = new JsonListBody(head, 'lines', items, asErpLine);
 
-    const text = [...body.chunks()].join('');
+    const text = (await collect(body)).join('');
 
     expect(JSON.parse(text)).toEqual({ ...head, lines: items.map(asErpLine) });
   });
 
-  it('cuts a 2,500-item list into slices of 1,000 items, so no piece holds the whole list', () => {
+  it('from a source read a slice at a time, empty slices included, reads back as the whole list', async () => {
+    const items = Array.from({ length: 2300 }, (_, i) => line(i));
+    let reads = 0;
+    const source = async function* () {
+      reads += 1;
+      yield [];
+      for (let from = 0; from < items.length; from += 1000) yield items.slice(from, from + 1000);
+      yield [];
+    };
+    const body = new JsonListBody({ extRef: 'k-2' }, 'lines', source, asErpLine);
+
+    expect(JSON.parse((await collect(body)).join(''))).toEqual({ extRef: 'k-2', lines: items.map(asErpLine) });
+    expect(JSON.parse((await collect(body)).join(''))).toEqual({ extRef: 'k-2', lines: items.map(asErpLine) });
+    expect(reads).toBe(2);
+  });
+
+  it('cuts a 2,500-item list into slices of 1,000 items, so no piece holds the whole list', async () => {
     const body = new JsonListBody({ extRef: 'k-1' }, 'lines', Array.from({ length: 2500 }, (_, i) => line(i)), asErpLine);
 
-    const chunks = [...body.chunks()];
+    const chunks = await collect(body);
 
     expect(chunks).toHaveLength(5);
     expect(chunks.slice(1, 4).map((chunk) => (chunk.match(/"phsCode"/g) ?? []).length)).toEqual([1000, 1000, 500]);

@@ -24,7 +24,7 @@ it('for each ERP, when the connector dies mid-call, applied or not by the ERP, t
     await world.simControl('POST', '/_sim/jobs', { system, companyId, jobNumber, costCodes: ['01-100'] });
     await world.simControl('PUT', `/_sim/${system}/faults`, { mode: fault, count: 1 });
     const event = accepted({ companyId, system, jobNumber, lines: [{ costCode: '01-100', amount: '500.00' }] });
-    await world.publish('budget.accepted', event, event.budgetId, event.companyId);
+    await world.requestExport(event);
     await waitFor(
       async () =>
         (await world.dbQuery('SELECT 1 FROM erp_exports WHERE export_id = $1 AND in_flight', [event.exportId])).length === 1 &&

@@ -1,5 +1,5 @@
-import { applyAll, decide, type ExportCommand, type ExportData, type ExportEvent, type ExportState } from '../src/exports/domain/export';
-import { linesToExport } from '../src/exports/domain/export-lines';
+import { applyAll, decide, type ExportCommand, type ExportData, type ExportEvent, type ExportState, type SendLinesCheck } from '../src/exports/domain/export';
+import { erpLinesOf, ExportLinesTally } from '../src/exports/domain/export-lines';
 import { retryDelayMs } from '../src/exports/domain/retry-policy';
 import { CircuitBreaker } from '../src/exports/domain/circuit-breaker';
 import { cmicAdapter } from '../src/erp-adapters/cmic/cmic.adapter';
@@ -17,7 +17,9 @@ const data = (over: Partial<ExportData> = {}): ExportData => ({
   idempotencyKey: 'x1',
   description: null,
   revision: null,
-  lines: [{ costCode: '01', costType: null, subJob: null, description: null, amount: '10.00' }],
+  chunkCount: 1,
+  lineCount: 1,
+  exportedLineCount: 1,
   total: '10.00',
   sentBy: user,
   acceptedBy: user,
@@ -28,7 +30,8 @@ const data = (over: Partial<ExportData> = {}): ExportData => ({
 });
 const now = '2026-11-23T10:00:00.000Z';
 const requested: ExportEvent = { type: 'ExportRequested', data: data(), at: now };
-const started = (attempt: number, checkErpFirst: boolean): ExportEvent => ({ type: 'AttemptStarted', attempt, checkErpFirst, at: now });
+const started = (attempt: number, checkErpFirst: boolean, verifyOnly = false): ExportEvent => ({ type: 'AttemptStarted', attempt, checkErpFirst, verifyOnly, at: now });
+const intact: SendLinesCheck = { digestMatches: true, withSubJobs: 0, namedWithSubJobs: [] };
 const transient = { kind: 'transient' as const, code: 'erp_unavailable' as const, message: 'CMiC answered HTTP 500' };
 
 const given = (events: ExportEvent[]) => ({
@@ -37,8 +40,8 @@ const given = (events: ExportEvent[]) => ({
 
 describe('export decider', () => {
   it('when requested for an ERP without sub jobs and a line has one, fails at once with sub_jobs_not_supported', () => {
-    const lines = [{ costCode: 'Framing', costType: null, subJob: 'A', description: null, amount: '5.00' }];
-    const result = given([]).when({ type: 'RequestExport', data: data({ system: 'quickbooks', lines }), capabilities: quickbooksAdapter.capabilities, erpName: 'QuickBooks Online', now });
+    const lines: SendLinesCheck = { digestMatches: true, withSubJobs: 1, namedWithSubJobs: ['Framing (sub job A)'] };
+    const result = given([]).when({ type: 'RequestExport', data: data({ system: 'quickbooks' }), lines, capabilities: quickbooksAdapter.capabilities, erpName: 'QuickBooks Online', now });
     expect(result).toEqual({
       ok: true,
       events: [
@@ -48,8 +51,29 @@ describe('export decider', () => {
     });
   });
 
+  it('when more lines carry sub jobs than a message names, names the first 20 and counts the rest', () => {
+    const lines: SendLinesCheck = { digestMatches: true, withSubJobs: 25, namedWithSubJobs: Array.from({ length: 20 }, (_, i) => `C${i} (sub job A)`) };
+    const result = given([]).when({ type: 'RequestExport', data: data({ system: 'quickbooks' }), lines, capabilities: quickbooksAdapter.capabilities, erpName: 'QuickBooks Online', now });
+    expect(result).toMatchObject({ ok: true, events: [{ type: 'ExportRequested' }, { type: 'ExportFailed', message: expect.stringMatching(/C19 \(sub job A\) and 5 more$/) }] });
+  });
+
+  it('when the ERP has sub jobs, lines with sub jobs are requested as they are', () => {
+    const lines: SendLinesCheck = { digestMatches: true, withSubJobs: 1, namedWithSubJobs: ['Framing (sub job A)'] };
+    expect(given([]).when({ type: 'RequestExport', data: data(), lines, capabilities: cmicAdapter.capabilities, erpName: 'CMiC', now })).toMatchObject({ ok: true, events: [{ type: 'ExportRequested' }] });
+  });
+
+  it('when the stored lines do not match the send\'s digest, fails at once without reaching the ERP', () => {
+    const result = given([]).when({ type: 'RequestExport', data: data(), lines: { ...intact, digestMatches: false }, capabilities: cmicAdapter.capabilities, erpName: 'CMiC', now });
+    expect(result).toMatchObject({ ok: true, events: [{ type: 'ExportRequested' }, { type: 'ExportFailed', reasonCode: 'validation_rejected', message: expect.stringContaining('do not match') }] });
+  });
+
+  it('when nothing changed in a revision, fails at once with nothing to export', () => {
+    const result = given([]).when({ type: 'RequestExport', data: data({ kind: 'revision', exportedLineCount: 0 }), lines: intact, capabilities: cmicAdapter.capabilities, erpName: 'CMiC', now });
+    expect(result).toMatchObject({ ok: true, events: [{ type: 'ExportRequested' }, { type: 'ExportFailed', message: 'There are no changed amounts to export' }] });
+  });
+
   it('when requested twice, refuses with EXPORT.ALREADY_REQUESTED', () => {
-    const result = given([requested]).when({ type: 'RequestExport', data: data(), capabilities: cmicAdapter.capabilities, erpName: 'CMiC', now });
+    const result = given([requested]).when({ type: 'RequestExport', data: data(), lines: intact, capabilities: cmicAdapter.capabilities, erpName: 'CMiC', now });
     expect(result).toMatchObject({ ok: false, error: { code: 'EXPORT.ALREADY_REQUESTED' } });
   });
 
@@ -58,7 +82,29 @@ describe('export decider', () => {
     ['a retry after a failure', true, [requested, started(1, false), { type: 'AttemptFailed', attempt: 1, error: transient, retryAt: now, at: now }]],
     ['a restart while an attempt was in flight', true, [requested, started(1, false)]],
   ] as [string, boolean, ExportEvent[]][])('on %s, asking the ERP whether the export landed first is %s', (_name, checkFirst, events) => {
-    expect(given(events).when({ type: 'StartAttempt', now })).toMatchObject({ ok: true, events: [{ type: 'AttemptStarted', checkErpFirst: checkFirst }] });
+    expect(given(events).when({ type: 'StartAttempt', now, givenUp: null })).toMatchObject({ ok: true, events: [{ type: 'AttemptStarted', checkErpFirst: checkFirst, verifyOnly: false }] });
+  });
+
+  it.each(['superseded', 'rejected', 'retrieved', 'timed_out'] as const)('when %s before any attempt, the export is cancelled without reaching the ERP', (givenUp) => {
+    const result = given([requested]).when({ type: 'StartAttempt', now, givenUp });
+    expect(result).toEqual({ ok: true, events: [{ type: 'ExportCancelled', reason: givenUp, at: now }] });
+    expect(applyAll(applyAll({ status: 'none' }, [requested]), (result as { events: ExportEvent[] }).events)).toMatchObject({ status: 'cancelled', reason: givenUp });
+  });
+
+  it('when given up after an attempt failed transiently (it may have landed), only asks the ERP whether it holds it', () => {
+    const failedOnce: ExportEvent[] = [requested, started(1, false), { type: 'AttemptFailed', attempt: 1, error: transient, retryAt: now, at: now }];
+    expect(given(failedOnce).when({ type: 'StartAttempt', now, givenUp: 'rejected' })).toMatchObject({ ok: true, events: [{ type: 'AttemptStarted', attempt: 2, checkErpFirst: true, verifyOnly: true }] });
+  });
+
+  it('a given-up export the ERP does not hold ends cancelled; one it holds landed and is recorded as succeeded', () => {
+    const verifying: ExportEvent[] = [requested, started(1, false), { type: 'AttemptFailed', attempt: 1, error: transient, retryAt: now, at: now }, started(2, true, true)];
+    expect(given(verifying).when({ type: 'RecordNotInErp', givenUp: 'timed_out', now })).toEqual({ ok: true, events: [{ type: 'ExportCancelled', reason: 'timed_out', at: now }] });
+    expect(given(verifying).when({ type: 'RecordLanded', erpReference: 'B7', now })).toMatchObject({ ok: true, events: [{ type: 'ExportLanded', erpReference: 'B7' }] });
+  });
+
+  it('after the export was cancelled, refuses another attempt', () => {
+    const cancelled: ExportEvent[] = [requested, { type: 'ExportCancelled', reason: 'superseded', at: now }];
+    expect(given(cancelled).when({ type: 'StartAttempt', now, givenUp: null })).toMatchObject({ ok: false, error: { code: 'EXPORT.ATTEMPT_NOT_ALLOWED' } });
   });
 
   it('a transient failure below the attempt limit schedules a retry; at the limit the export fails', () => {
@@ -83,7 +129,7 @@ describe('export decider', () => {
 
   it.each(['StartAttempt', 'RecordPostingCheck'] as const)('after the export failed, refuses %s', (type) => {
     const failed: ExportEvent[] = [requested, started(1, false), { type: 'ExportFailed', reasonCode: 'unknown', message: 'm', at: now }];
-    const command: ExportCommand = type === 'StartAttempt' ? { type, now } : { type, posted: true, now, nextCheckAt: now };
+    const command: ExportCommand = type === 'StartAttempt' ? { type, now, givenUp: null } : { type, posted: true, now, nextCheckAt: now };
     expect(given(failed).when(command).ok).toBe(false);
   });
 
@@ -95,34 +141,32 @@ describe('export decider', () => {
 });
 
 describe('lines to export', () => {
-  const snapshot = (kind: 'original' | 'revision') => ({
-    name: 'B',
-    origin: 'platform' as const,
-    kind,
-    erpSystem: 'cmic' as const,
-    jobNumber: 'J',
-    total: '0',
-    syncedTotal: '0',
-    modificationIds: [],
-    lines: [
-      { lineId: '1', costCode: 'A', costType: null, subJob: null, description: null, amount: '100.00', syncedAmount: '80.00' },
-      { lineId: '2', costCode: 'B', costType: null, subJob: null, description: null, amount: '0.00', syncedAmount: '20.00' },
-      { lineId: '3', costCode: 'C', costType: null, subJob: null, description: null, amount: '5.5', syncedAmount: '5.50' },
-    ],
-  });
+  const lines = [
+    { lineId: '1', costCode: 'A', costType: null, subJob: null, description: null, amount: '100.00', syncedAmount: '80.00' },
+    { lineId: '2', costCode: 'B', costType: null, subJob: 'S1', description: null, amount: '0.00', syncedAmount: '20.00' },
+    { lineId: '3', costCode: 'C', costType: null, subJob: 'S2', description: null, amount: '5.5', syncedAmount: '5.50' },
+  ];
 
   it('an original sends every non-zero line at its amount', () => {
-    expect(linesToExport(snapshot('original')).map((l) => [l.costCode, l.amount])).toEqual([
+    expect(erpLinesOf('original', lines).map((l) => [l.costCode, l.amount])).toEqual([
       ['A', '100.00'],
       ['C', '5.50'],
     ]);
   });
 
   it('a revision sends only the moved amounts, negative ones included', () => {
-    expect(linesToExport(snapshot('revision')).map((l) => [l.costCode, l.amount])).toEqual([
+    expect(erpLinesOf('revision', lines).map((l) => [l.costCode, l.amount])).toEqual([
       ['A', '20.00'],
       ['B', '-20.00'],
     ]);
+  });
+
+  it('the tally over slices counts the exported lines and names the exported ones with sub jobs only', () => {
+    const tally = new ExportLinesTally('original');
+    tally.add(lines.slice(0, 2));
+    tally.add(lines.slice(2));
+    expect(tally.exported).toBe(2);
+    expect(tally.check(true)).toEqual({ digestMatches: true, withSubJobs: 1, namedWithSubJobs: ['C (sub job S2)'] });
   });
 });
 

@@ -1,4 +1,3 @@
-import { Topics } from '@budget-erp/contracts';
 import { KafkaUserAcl } from './acl-plan';
 import { APPS, AppSpec, ERP_SYSTEMS } from './catalog';
 import { EnvCase } from './config-schemas';
@@ -9,6 +8,9 @@ import { TopicPlan } from './topic-plan';
 
 /** Keys of the Secret the Strimzi user operator writes for each SCRAM KafkaUser. */
 const KAFKA_USER_SECRET_KEYS = ['password', 'sasl.jaas.config'];
+
+/** The gauge of each ERP's pending exports that the erp-connector serves and its autoscalers read. */
+export const PENDING_EXPORTS_METRIC = 'erp_connector_pending_exports';
 
 export interface K8sApp {
   deployment: string;
@@ -78,7 +80,7 @@ function portNumber(container: Json, port: unknown): number | undefined {
 }
 
 /** Ports, probes, Services, per-ERP Deployments, autoscaling and Kafka identities of the rendered manifests. */
-export function k8sProblems(docs: Json[], plan: TopicPlan, users: KafkaUserAcl[], groupsOf: (user: KafkaUserAcl) => string[]): string[] {
+export function k8sProblems(docs: Json[], plan: TopicPlan, users: KafkaUserAcl[]): string[] {
   const problems: string[] = [];
   const apps = k8sApps(docs, problems);
   for (const { deployment, app, spec, container, env } of apps) {
@@ -118,7 +120,6 @@ export function k8sProblems(docs: Json[], plan: TopicPlan, users: KafkaUserAcl[]
   }
 
   const connectors = apps.filter((app) => app.spec.service === 'erp-connector');
-  const accepted = plan.topics.find((topic) => topic.name === Topics.BudgetAccepted);
   for (const system of ERP_SYSTEMS) {
     const own = connectors.filter((app) => app.env.ERP_SYSTEMS === system);
     if (own.length !== 1) problems.push(`erp-connector: expected one Deployment with ERP_SYSTEMS=${system}, found ${own.length}`);
@@ -130,21 +131,19 @@ export function k8sProblems(docs: Json[], plan: TopicPlan, users: KafkaUserAcl[]
         continue;
       }
       const spec = asObject(scaled[0].spec);
-      const trigger = asArray(spec.triggers).filter(isObject).find((candidate) => candidate.type === 'kafka');
+      const trigger = asArray(spec.triggers).filter(isObject).find((candidate) => candidate.type === 'prometheus');
       if (!trigger) {
-        problems.push(`${where}: no kafka trigger`);
+        problems.push(`${where}: no prometheus trigger on the ERP's backlog`);
         continue;
       }
       const metadata = asObject(trigger.metadata);
-      const user = users.find((candidate) => candidate.name === connector.env.KAFKA_SASL_USERNAME);
-      const workerGroup = user ? groupsOf(user).find((group) => group.endsWith(`.${system}`)) : undefined;
-      if (metadata.consumerGroup !== workerGroup) problems.push(`${where}: watches consumer group ${String(metadata.consumerGroup)}, the ${system} workers consume in ${workerGroup ?? '(unknown)'}`);
-      if (metadata.topic !== Topics.BudgetAccepted) problems.push(`${where}: watches topic ${String(metadata.topic)}, the export work arrives on ${Topics.BudgetAccepted}`);
-      if (!(Number(metadata.lagThreshold) > 0)) problems.push(`${where}: lagThreshold must be a positive number`);
-      if (metadata.bootstrapServers !== connector.env.KAFKA_BROKERS) problems.push(`${where}: bootstrapServers ${String(metadata.bootstrapServers)} differ from the Deployment's KAFKA_BROKERS`);
-      if (accepted && Number(spec.maxReplicaCount) > accepted.partitions) problems.push(`${where}: maxReplicaCount ${String(spec.maxReplicaCount)} exceeds the ${accepted.partitions} partitions of ${accepted.name}`);
-      const auth = String(asObject(trigger.authenticationRef).name);
-      if (!byKind(docs, 'TriggerAuthentication').some((doc) => nameOf(doc) === auth)) problems.push(`${where}: TriggerAuthentication ${auth} does not exist`);
+      // The backlog of this ERP, as every connector process reports it (see erp_connector_pending_exports).
+      const selector = new RegExp(`^max\\(\\s*${PENDING_EXPORTS_METRIC}\\{\\s*erp_system\\s*=\\s*"([^"]*)"\\s*\\}\\s*\\)$`).exec(String(metadata.query ?? '').trim());
+      if (!selector) problems.push(`${where}: query ${String(metadata.query)} is not max(${PENDING_EXPORTS_METRIC}{erp_system="${system}"})`);
+      else if (selector[1] !== system) problems.push(`${where}: scales on the backlog of ${selector[1]}, the Deployment runs the ${system} workers`);
+      if (!(Number(metadata.threshold) > 0)) problems.push(`${where}: threshold must be a positive number`);
+      if (!/^https?:\/\/\S+$/.test(String(metadata.serverAddress ?? ''))) problems.push(`${where}: serverAddress must be the Prometheus URL`);
+      if (!(Number(spec.maxReplicaCount) >= Number(spec.minReplicaCount ?? 0))) problems.push(`${where}: maxReplicaCount below minReplicaCount`);
     }
   }
 
@@ -154,5 +153,6 @@ export function k8sProblems(docs: Json[], plan: TopicPlan, users: KafkaUserAcl[]
 
 /** Each Deployment's environment resolved through its ConfigMaps and Secrets, to validate against its config schema. */
 export function k8sEnvCases(docs: Json[]): EnvCase[] {
-  return k8sApps(docs).flatMap((app) => (app.spec.service ? [{ where: `Deployment ${app.deployment}`, service: app.spec.service, env: app.env }] : []));
+  // The image runs with NODE_ENV=production unless the Deployment says otherwise.
+  return k8sApps(docs).flatMap((app) => (app.spec.service ? [{ where: `Deployment ${app.deployment}`, service: app.spec.service, env: { NODE_ENV: 'production', ...app.env } }] : []));
 }

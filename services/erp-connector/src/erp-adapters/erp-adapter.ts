@@ -37,12 +37,18 @@ export interface ErpLine {
   amount: string;
 }
 
+/**
+ * The lines of an export, read a slice at a time while the request is sent, so a large export is
+ * never in memory whole; each call reads them anew (a retried request sends them whole again).
+ */
+export type ErpLineSource = () => AsyncIterable<readonly ErpLine[]>;
+
 export interface ExportRequest {
   idempotencyKey: string;
   jobNumber: string;
   kind: 'original' | 'revision';
   description: string | null;
-  lines: ErpLine[];
+  lines: ErpLineSource;
   revision: RevisionFields | null;
 }
 

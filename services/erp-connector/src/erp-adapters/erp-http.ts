@@ -3,7 +3,8 @@ import { fail, ok, type ErpConnection, type ErpResult } from './erp-adapter';
 /**
  * A JSON object whose last member is a list serialized a slice at a time while it is sent (chunked
  * transfer encoding): a 50,000-line budget then never exists as one 10 MB string, its copy as
- * bytes, and an array of ERP-shaped lines at once. The body is the same JSON as
+ * bytes, and an array of ERP-shaped lines at once. The items are an array or a source read a slice
+ * at a time (each call reads them anew). The body is the same JSON as
  * `JSON.stringify({ ...head, [key]: items.map(toJson) })`; each call sends it anew, so a retried
  * request sends it whole again.
  */
@@ -11,20 +12,30 @@ export class JsonListBody<T> {
   constructor(
     readonly head: Record<string, unknown>,
     readonly key: string,
-    readonly items: readonly T[],
+    readonly items: readonly T[] | (() => AsyncIterable<readonly T[]>),
     readonly toJson: (item: T) => unknown,
     readonly itemsPerChunk = 1000,
   ) {}
 
   /** The JSON text, in pieces: the head's members, then the list a slice of items at a time. */
-  *chunks(): Generator<string> {
+  async *chunks(): AsyncGenerator<string> {
     const head = JSON.stringify({ ...this.head, [this.key]: undefined });
     yield `${head.slice(0, -1)}${head === '{}' ? '' : ','}${JSON.stringify(this.key)}:[`;
-    for (let from = 0; from < this.items.length; from += this.itemsPerChunk) {
-      const slice = this.items.slice(from, from + this.itemsPerChunk).map((item) => JSON.stringify(this.toJson(item)));
-      yield `${from === 0 ? '' : ','}${slice.join(',')}`;
+    let first = true;
+    for await (const slice of this.slices()) {
+      if (slice.length === 0) continue;
+      yield `${first ? '' : ','}${slice.map((item) => JSON.stringify(this.toJson(item))).join(',')}`;
+      first = false;
     }
     yield ']}';
+  }
+
+  private async *slices(): AsyncGenerator<readonly T[]> {
+    if (typeof this.items === 'function') {
+      yield* this.items();
+      return;
+    }
+    for (let from = 0; from < this.items.length; from += this.itemsPerChunk) yield this.items.slice(from, from + this.itemsPerChunk);
   }
 
   /** A byte stream of `chunks()`, read as the connection takes it. */
@@ -32,10 +43,13 @@ export class JsonListBody<T> {
     const chunks = this.chunks();
     const encoder = new TextEncoder();
     return new ReadableStream({
-      pull(controller) {
-        const next = chunks.next();
+      async pull(controller) {
+        const next = await chunks.next();
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await chunks.return(undefined);
       },
     });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { sumAmounts } from '@budget-erp/money';
-import { type PayloadOf, type Topic } from '@budget-erp/contracts';
+import { chunkSendLines, linesDigest, type PayloadOf, type Topic } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
 import {
   createTestDatabase,
@@ -42,6 +42,9 @@ export const OUTPUT_TOPICS: Topic[] = [
   'erp.budget.import.failed',
 ];
 
+/** What the connector consumes. */
+export const INPUT_TOPICS: Topic[] = ['budget.sent', 'budget.sent.lines', 'budget.accepted', 'budget.rejected', 'budget.retrieved', 'budget.export.timed_out', 'budget.import.requested'];
+
 export const CONNECTOR_ENV: Record<string, string> = {
   JWT_SECRET,
   LOG_LEVEL: 'info',
@@ -79,7 +82,7 @@ export class World {
       const kafka = new Kafka({ clientId: `${name}-test`, brokers: broker.brokerList, logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ topics: [...OUTPUT_TOPICS, 'budget.accepted', 'budget.import.requested'].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      await admin.createTopics({ topics: [...OUTPUT_TOPICS, ...INPUT_TOPICS].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
       await admin.disconnect();
       world.producer = await TestEventProducer.connect(broker.brokerList, `${name}-test`);
       world.consumer = kafka.consumer({ groupId: `recorder-${randomUUID()}` });
@@ -120,6 +123,23 @@ export class World {
   /** Publishes an event as its producing service would; returns its `ce_id`. */
   async publish<T extends Topic>(topic: T, payload: PayloadOf<T>, subject: string, companyId: string): Promise<string> {
     return this.producer!.send(topic, payload, { subject, companyId, source: '/component-test', validate: true });
+  }
+
+  /** Publishes a send as the budget service would: its summary, then its chunks of lines. */
+  async publishSend(send: Send): Promise<void> {
+    await this.publish('budget.sent', send.summary, send.budgetId, send.companyId);
+    for (const chunk of send.chunks) await this.publish('budget.sent.lines', chunk, send.budgetId, send.companyId);
+  }
+
+  /** Publishes the approver's acceptance of a send, as the approval service would. */
+  async publishAcceptance(send: Send): Promise<string> {
+    return this.publish('budget.accepted', send.accepted, send.budgetId, send.companyId);
+  }
+
+  /** A send and its acceptance: the export the connector is asked to make. */
+  async requestExport(send: Send): Promise<void> {
+    await this.publishSend(send);
+    await this.publishAcceptance(send);
   }
 
   async http(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & { [k: string]: unknown } }> {
@@ -181,7 +201,7 @@ export function tokenFor(companyId: string, erpIntegrations: 'none' | 'read_only
   );
 }
 
-export interface AcceptedInput {
+export interface SendInput {
   companyId: string;
   system: 'cmic' | 'sage300cre' | 'quickbooks';
   jobNumber: string;
@@ -190,9 +210,21 @@ export interface AcceptedInput {
   revision?: PayloadOf<'budget.accepted'>['revision'];
   exportId?: string;
   budgetId?: string;
+  /** Default now; a later send of the same budget supersedes an earlier one. */
+  sentAt?: string;
 }
 
-export function accepted(input: AcceptedInput): PayloadOf<'budget.accepted'> {
+/** A send as the budget service publishes it (summary and chunks) and its acceptance by the approver. */
+export interface Send {
+  exportId: string;
+  budgetId: string;
+  companyId: string;
+  summary: PayloadOf<'budget.sent'>;
+  chunks: PayloadOf<'budget.sent.lines'>[];
+  accepted: PayloadOf<'budget.accepted'>;
+}
+
+export function accepted(input: SendInput): Send {
   const lines = input.lines.map((l, i) => ({
     lineId: `l${i + 1}`,
     costCode: l.costCode,
@@ -202,27 +234,38 @@ export function accepted(input: AcceptedInput): PayloadOf<'budget.accepted'> {
     amount: l.amount,
     syncedAmount: l.syncedAmount ?? null,
   }));
+  const budgetId = input.budgetId ?? `b-${randomUUID()}`;
+  const exportId = input.exportId ?? `x-${randomUUID()}`;
+  const base = { budgetId, projectId: `p-${input.jobNumber}`, companyId: input.companyId, exportId };
+  const chunks = chunkSendLines(lines);
   return {
-    budgetId: input.budgetId ?? `b-${randomUUID()}`,
-    projectId: `p-${input.jobNumber}`,
+    exportId,
+    budgetId,
     companyId: input.companyId,
-    exportId: input.exportId ?? `x-${randomUUID()}`,
-    description: 'Budget from the platform',
-    revision: input.revision ?? null,
-    acceptedBy: person('Alex'),
-    acceptedAt: new Date().toISOString(),
-    sentBy: person('Pat'),
-    createdBy: person('Pat'),
-    snapshot: {
+    summary: {
+      ...base,
+      sentBy: person('Pat'),
+      createdBy: person('Pat'),
+      sentAt: input.sentAt ?? new Date().toISOString(),
       name: 'Main budget',
       origin: 'platform',
       kind: input.kind ?? 'original',
       erpSystem: input.system,
       jobNumber: input.jobNumber,
-      lines,
       total: sumAmounts(lines.map((l) => l.amount)),
       syncedTotal: sumAmounts(lines.map((l) => l.syncedAmount ?? '0')),
       modificationIds: [],
+      lineCount: lines.length,
+      chunkCount: chunks.length,
+      linesDigest: linesDigest(lines),
+    },
+    chunks: chunks.map((chunk, index) => ({ ...base, chunk: index, chunkCount: chunks.length, lines: chunk })),
+    accepted: {
+      ...base,
+      description: 'Budget from the platform',
+      revision: input.revision ?? null,
+      acceptedBy: person('Alex'),
+      acceptedAt: new Date().toISOString(),
     },
   };
 }

@@ -215,6 +215,42 @@ export class GroupCoordinator {
     return [...ids].map((id) => ({ groupId: id, protocolType: this.groups.get(id)?.protocolType ?? 'consumer' }));
   }
 
+  /** DeleteGroups: only a group without members can go, with its committed offsets. */
+  deleteGroup(groupId: string): number {
+    const group = this.groups.get(groupId);
+    if (group && group.members.size > 0) return ErrorCode.NonEmptyGroup;
+    if (!group && !this.offsets.groupIds().includes(groupId)) return ErrorCode.GroupIdNotFound;
+    this.groups.delete(groupId);
+    this.offsets.deleteGroup(groupId);
+    this.log.debug(`group ${groupId} deleted`);
+    return ErrorCode.None;
+  }
+
+  /** Topics the members of a consumer group subscribe to (from their subscription metadata). */
+  subscribedTopics(groupId: string): Set<string> {
+    const out = new Set<string>();
+    const group = this.groups.get(groupId);
+    if (!group || group.protocolType !== 'consumer') return out;
+    for (const m of group.members.values()) {
+      const meta = m.protocols.find((p) => p.name === group.protocol)?.metadata ?? m.protocols[0]?.metadata;
+      if (!meta || meta.length < 6) continue;
+      try {
+        let pos = 2;
+        const n = meta.readInt32BE(pos);
+        pos += 4;
+        for (let i = 0; i < n; i++) {
+          const len = meta.readInt16BE(pos);
+          pos += 2;
+          out.add(meta.toString('utf8', pos, pos + len));
+          pos += len;
+        }
+      } catch {
+        // unreadable subscription: nothing known
+      }
+    }
+    return out;
+  }
+
   close(): void {
     clearInterval(this.timer);
   }

@@ -1,5 +1,5 @@
 import type { ErpFailureCode, ErpSystem, RevisionFields, UserRef } from '@budget-erp/contracts';
-import type { ErpCapabilities, ErpError, ErpLine } from '../../erp-adapters/erp-adapter';
+import type { ErpCapabilities, ErpError } from '../../erp-adapters/erp-adapter';
 
 /** What to export, fixed when the export is requested. */
 export interface ExportData {
@@ -14,7 +14,12 @@ export interface ExportData {
   idempotencyKey: string;
   description: string | null;
   revision: RevisionFields | null;
-  lines: ErpLine[];
+  /** Chunks of the send that hold its lines: they stay there and are read as they are sent. */
+  chunkCount: number;
+  /** Lines of the send. */
+  lineCount: number;
+  /** Lines the ERP receives: the non-zero ones of an original, the moved amounts of a revision. */
+  exportedLineCount: number;
   total: string;
   sentBy: UserRef;
   acceptedBy: UserRef;
@@ -36,18 +41,37 @@ export type ExportState =
   | (Base & { status: 'attempting'; inFlight: boolean; nextAttemptAt: string | null; lastError: ErpError | null })
   | (Base & { status: 'succeeded'; erpReference: string; exportedAt: string; nextPostingCheckAt: string; postingChecks: number })
   | (Base & { status: 'failed'; reasonCode: ErpFailureCode; message: string; failedAt: string })
-  | (Base & { status: 'posted'; erpReference: string; exportedAt: string; postedAt: string });
+  | (Base & { status: 'posted'; erpReference: string; exportedAt: string; postedAt: string })
+  | (Base & { status: 'cancelled'; reason: GivenUpFact; cancelledAt: string });
+
+/** What tells the connector that the platform gave an export up: it must not reach the ERP any more. */
+export type GivenUpFact = 'retrieved' | 'rejected' | 'timed_out' | 'superseded';
+
+/** What the connector found in the send's stored lines when the export was requested. */
+export interface SendLinesCheck {
+  /** Whether the stored lines match the digest the send announced. */
+  digestMatches: boolean;
+  /** How many exported lines carry a sub job. */
+  withSubJobs: number;
+  /** The first of them, named for the accountant (`01-100 (sub job A)`). */
+  namedWithSubJobs: string[];
+}
 
 export type ExportCommand =
-  | { type: 'RequestExport'; data: ExportData; capabilities: ErpCapabilities; erpName: string; now: string }
-  | { type: 'StartAttempt'; now: string }
+  | { type: 'RequestExport'; data: ExportData; lines: SendLinesCheck; capabilities: ErpCapabilities; erpName: string; now: string }
+  /** `givenUp`: the fact that made the export superseded, if the platform gave it up. */
+  | { type: 'StartAttempt'; now: string; givenUp: GivenUpFact | null }
   | { type: 'RecordLanded'; erpReference: string; now: string }
+  /** A verify-only attempt found nothing in the ERP under the export's key: the given-up export ends there. */
+  | { type: 'RecordNotInErp'; givenUp: GivenUpFact; now: string }
   | { type: 'RecordFailure'; error: ErpError; now: string; retryAt: string; maxAttempts: number }
   | { type: 'RecordPostingCheck'; posted: boolean; now: string; nextCheckAt: string };
 
 export type ExportEvent =
   | { type: 'ExportRequested'; data: ExportData; at: string }
-  | { type: 'AttemptStarted'; attempt: number; checkErpFirst: boolean; at: string }
+  /** `verifyOnly`: the export was given up but an earlier attempt may have landed: ask the ERP, never send. */
+  | { type: 'AttemptStarted'; attempt: number; checkErpFirst: boolean; verifyOnly: boolean; at: string }
+  | { type: 'ExportCancelled'; reason: GivenUpFact; at: string }
   | { type: 'AttemptFailed'; attempt: number; error: ErpError; retryAt: string; at: string }
   | { type: 'ExportLanded'; erpReference: string; at: string }
   | { type: 'ExportFailed'; reasonCode: ErpFailureCode; message: string; at: string }
@@ -64,36 +88,52 @@ export type Decision = { ok: true; events: ExportEvent[] } | { ok: false; error:
 const accept = (...events: ExportEvent[]): Decision => ({ ok: true, events });
 const refuse = (code: ExportError['code'], message: string): Decision => ({ ok: false, error: { code, message } });
 
-/** Lines an ERP without sub jobs cannot take, named for the accountant. */
-export function linesTheErpCannotTake(lines: ErpLine[], capabilities: ErpCapabilities): string[] {
-  if (capabilities.subJobs) return [];
-  return lines.filter((l) => l.subJob !== null).map((l) => `${l.costCode} (sub job ${l.subJob})`);
-}
+/** How many of the lines an ERP cannot take are named in a message; the rest are counted. */
+export const NAMED_LINES_MAX = 20;
+
+const named = (check: SendLinesCheck): string => {
+  const names = check.namedWithSubJobs.slice(0, NAMED_LINES_MAX).join(', ');
+  return check.withSubJobs > NAMED_LINES_MAX ? `${names} and ${check.withSubJobs - NAMED_LINES_MAX} more` : names;
+};
 
 export function decide(state: ExportState, command: ExportCommand): Decision {
   switch (command.type) {
     case 'RequestExport': {
       if (state.status !== 'none') return refuse('EXPORT.ALREADY_REQUESTED', `Export ${command.data.exportId} was already requested`);
       const requested: ExportEvent = { type: 'ExportRequested', data: command.data, at: command.now };
-      const withSubJobs = linesTheErpCannotTake(command.data.lines, command.capabilities);
-      if (withSubJobs.length > 0) {
+      if (!command.lines.digestMatches) {
         return accept(requested, {
           type: 'ExportFailed',
-          reasonCode: 'sub_jobs_not_supported',
-          message: `${command.erpName} has no sub jobs; remove the sub job from these lines: ${withSubJobs.join(', ')}`,
+          reasonCode: 'validation_rejected',
+          message: 'The lines received for this export do not match the ones sent; reject it and send the budget again',
           at: command.now,
         });
       }
-      if (command.data.lines.length === 0) {
+      if (!command.capabilities.subJobs && command.lines.withSubJobs > 0) {
+        return accept(requested, {
+          type: 'ExportFailed',
+          reasonCode: 'sub_jobs_not_supported',
+          message: `${command.erpName} has no sub jobs; remove the sub job from these lines: ${named(command.lines)}`,
+          at: command.now,
+        });
+      }
+      if (command.data.exportedLineCount === 0) {
         return accept(requested, { type: 'ExportFailed', reasonCode: 'validation_rejected', message: 'There are no changed amounts to export', at: command.now });
       }
       return accept(requested);
     }
-    case 'StartAttempt':
+    case 'StartAttempt': {
       if (state.status !== 'requested' && state.status !== 'attempting') {
         return refuse('EXPORT.ATTEMPT_NOT_ALLOWED', `An export that is ${state.status} is not attempted again`);
       }
-      return accept({ type: 'AttemptStarted', attempt: state.attempts + 1, checkErpFirst: exportMayAlreadyHaveLanded(state), at: command.now });
+      const mayHaveLanded = exportMayAlreadyHaveLanded(state);
+      // A given-up export never goes to the ERP again; only whether an earlier attempt landed is asked.
+      if (command.givenUp && !mayHaveLanded) return accept({ type: 'ExportCancelled', reason: command.givenUp, at: command.now });
+      return accept({ type: 'AttemptStarted', attempt: state.attempts + 1, checkErpFirst: mayHaveLanded, verifyOnly: command.givenUp !== null, at: command.now });
+    }
+    case 'RecordNotInErp':
+      if (state.status !== 'attempting' || !state.inFlight) return refuse('EXPORT.NO_ATTEMPT_IN_FLIGHT', 'No attempt of this export is in flight');
+      return accept({ type: 'ExportCancelled', reason: command.givenUp, at: command.now });
     case 'RecordLanded':
       if (state.status !== 'attempting' || !state.inFlight) return refuse('EXPORT.NO_ATTEMPT_IN_FLIGHT', 'No attempt of this export is in flight');
       return accept({ type: 'ExportLanded', erpReference: command.erpReference, at: command.now });
@@ -132,6 +172,9 @@ export function evolve(state: ExportState, event: ExportEvent): ExportState {
     case 'ExportFailed':
       if (state.status === 'none') return state;
       return { status: 'failed', data: state.data, attempts: state.attempts, reasonCode: event.reasonCode, message: event.message, failedAt: event.at };
+    case 'ExportCancelled':
+      if (state.status !== 'requested' && state.status !== 'attempting') return state;
+      return { status: 'cancelled', data: state.data, attempts: state.attempts, reason: event.reason, cancelledAt: event.at };
     case 'PostingNotYetSeen':
       if (state.status !== 'succeeded') return state;
       return { ...state, nextPostingCheckAt: event.nextCheckAt, postingChecks: state.postingChecks + 1 };

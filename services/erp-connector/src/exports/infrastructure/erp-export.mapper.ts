@@ -1,5 +1,5 @@
 import type { ErpFailureCode } from '@budget-erp/contracts';
-import type { ExportState } from '../domain/export';
+import type { ExportState, GivenUpFact } from '../domain/export';
 import { ErpExportOrmEntity } from './erp-export.orm-entity';
 
 type Known = Exclude<ExportState, { status: 'none' }>;
@@ -26,6 +26,8 @@ export function toDomain(row: ErpExportOrmEntity): Known {
       return { status: 'failed', ...base, reasonCode: (row.reasonCode ?? 'unknown') as ErpFailureCode, message: row.message ?? '', failedAt: iso(row.failedAt) };
     case 'posted':
       return { status: 'posted', ...base, erpReference: row.erpReference ?? '', exportedAt: iso(row.exportedAt), postedAt: iso(row.postedAt) };
+    case 'cancelled':
+      return { status: 'cancelled', ...base, reason: (row.cancelledReason ?? 'superseded') as GivenUpFact, cancelledAt: iso(row.cancelledAt) };
     default:
       throw new Error(`Unknown export status ${row.status}`);
   }
@@ -50,6 +52,8 @@ export function toRow(state: Known, row: ErpExportOrmEntity = new ErpExportOrmEn
   row.nextPostingCheckAt = state.status === 'succeeded' ? new Date(state.nextPostingCheckAt) : null;
   row.postingChecks = state.status === 'succeeded' ? state.postingChecks : (row.postingChecks ?? 0);
   row.postedAt = state.status === 'posted' ? new Date(state.postedAt) : null;
+  row.cancelledReason = state.status === 'cancelled' ? state.reason : null;
+  row.cancelledAt = state.status === 'cancelled' ? new Date(state.cancelledAt) : null;
   row.createdAt = row.createdAt ?? new Date();
   return row;
 }

@@ -56,6 +56,12 @@ export class ErpExportOrmEntity {
   @Column({ name: 'posted_at', type: 'timestamptz', nullable: true })
   postedAt!: Date | null;
 
+  @Column({ name: 'cancelled_reason', type: 'text', nullable: true })
+  cancelledReason!: string | null;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt!: Date | null;
+
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
 

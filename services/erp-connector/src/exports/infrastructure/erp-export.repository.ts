@@ -14,28 +14,17 @@ export interface LoadedExport {
  * The columns a change of state writes: all but the export's identity, its lease, its version and
  * `data` (what to export, written once when the export is requested).
  */
-const MUTABLE_COLUMNS = (['status', 'attempts', 'inFlight', 'nextAttemptAt', 'lastError', 'erpReference', 'exportedAt', 'reasonCode', 'message', 'failedAt', 'nextPostingCheckAt', 'postingChecks', 'postedAt'] as const) satisfies readonly (keyof ErpExportOrmEntity)[];
+const MUTABLE_COLUMNS = (['status', 'attempts', 'inFlight', 'nextAttemptAt', 'lastError', 'erpReference', 'exportedAt', 'reasonCode', 'message', 'failedAt', 'nextPostingCheckAt', 'postingChecks', 'postedAt', 'cancelledReason', 'cancelledAt'] as const) satisfies readonly (keyof ErpExportOrmEntity)[];
 
 @Injectable()
 export class ErpExportRepository {
-  /**
-   * Loads an export. With `lines: false` the lines are left in the database (a 50,000-line
-   * export is megabytes of JSON) and `state.data.lines` is empty: for steps that never send them,
-   * such as posting checks. `save` never writes `data`, so such a state cannot erase them.
-   */
-  async find(manager: EntityManager, exportId: string, options: { lines?: boolean } = {}): Promise<LoadedExport | null> {
-    const query = manager.createQueryBuilder(ErpExportOrmEntity, 'e').where('e.export_id = :exportId', { exportId });
-    if (options.lines === false) {
-      query.select(['exportId', 'companyId', 'system', 'leaseUntil', 'createdAt', 'version', ...MUTABLE_COLUMNS].map((column) => `e.${column}`));
-      query.addSelect(`e.data - 'lines'`, 'data_without_lines');
-      const { entities, raw } = await query.getRawAndEntities<{ data_without_lines: Omit<ErpExportOrmEntity['data'], 'lines'> }>();
-      const row = entities[0];
-      if (!row) return null;
-      row.data = { ...raw[0].data_without_lines, lines: [] };
-      return { state: toDomain(row), row };
-    }
-    const row = await query.getOne();
+  async find(manager: EntityManager, exportId: string): Promise<LoadedExport | null> {
+    const row = await manager.findOne(ErpExportOrmEntity, { where: { exportId } });
     return row ? { state: toDomain(row), row } : null;
+  }
+
+  async exists(manager: EntityManager, exportId: string): Promise<boolean> {
+    return (await manager.count(ErpExportOrmEntity, { where: { exportId } })) > 0;
   }
 
   /** Inserts a new export; false when it already exists (a redelivered `budget.accepted`). */
@@ -49,7 +38,7 @@ export class ErpExportRepository {
 
   /**
    * Saves a new state over the loaded one; zero rows updated means another worker changed it.
-   * `data` (what to export, lines included) is fixed when the export is requested and not rewritten.
+   * `data` (what to export) is fixed when the export is requested and not rewritten.
    */
   async save(manager: EntityManager, loaded: LoadedExport, next: Exclude<ExportState, { status: 'none' }>, options: { leaseUntil?: Date | null } = {}): Promise<LoadedExport> {
     const row = toRow(next, { ...loaded.row } as ErpExportOrmEntity);
@@ -108,6 +97,12 @@ export class ErpExportRepository {
       attempts: list.filter((r) => r.status !== 'succeeded').map((r) => r.export_id),
       postings: list.filter((r) => r.status === 'succeeded').map((r) => r.export_id),
     };
+  }
+
+  /** Exports of each ERP waiting for it (requested, or attempting and not yet landed, failed or cancelled): its backlog. */
+  async pendingBySystem(manager: EntityManager): Promise<Map<string, number>> {
+    const rows = (await manager.query(`SELECT system, count(*)::int AS pending FROM erp_exports WHERE status IN ('requested', 'attempting') GROUP BY system`)) as { system: string; pending: number }[];
+    return new Map(rows.map((r) => [r.system, Number(r.pending)]));
   }
 
   async releaseLease(manager: EntityManager, exportId: string): Promise<void> {

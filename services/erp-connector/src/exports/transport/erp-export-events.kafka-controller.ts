@@ -2,26 +2,57 @@ import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@budget-erp/contracts';
 import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
-import { AcceptBudgetExportHandler } from '../application/accept-budget-export/accept-budget-export.handler';
+import { ExportIntakeHandler, type IntakeOutcome } from '../application/export-intake/export-intake.handler';
 import { ExportWorkers } from '../application/export-worker/export-workers.service';
 
-/** `budget.accepted`, consumed once per ERP group (`erp-connector.<system>`); each group keeps only its ERP's exports. */
+/**
+ * What the connector hears about exports, in the service's one consumer group: sends (summary and
+ * chunks of lines), acceptances, and what gives an export up. Whichever process hears it records it;
+ * each ERP's workers take their own exports from the database.
+ */
 @Controller()
 export class ErpExportEventsKafkaController {
   private readonly logger = new Logger('ErpExportEvents');
 
   constructor(
-    @Inject(AcceptBudgetExportHandler) private readonly accept: AcceptBudgetExportHandler,
+    @Inject(ExportIntakeHandler) private readonly intake: ExportIntakeHandler,
     @Inject(ExportWorkers) private readonly workers: ExportWorkers,
   ) {}
 
+  @EventPattern<string>(Topics.BudgetSent)
+  async onBudgetSent(@Payload() event: ReceivedEvent<'budget.sent'>, @Ctx() ctx: InboxContext<'budget.sent'>): Promise<void> {
+    this.wake(ctx, await this.intake.onSent(ctx.manager, event));
+  }
+
+  @EventPattern<string>(Topics.BudgetSentLines)
+  async onBudgetSentLines(@Payload() event: ReceivedEvent<'budget.sent.lines'>, @Ctx() ctx: InboxContext<'budget.sent.lines'>): Promise<void> {
+    this.wake(ctx, await this.intake.onLines(ctx.manager, event));
+  }
+
   @EventPattern<string>(Topics.BudgetAccepted)
   async onBudgetAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext<'budget.accepted'>): Promise<void> {
-    const system = event.payload.snapshot.erpSystem;
-    if (ctx.label !== system) return;
-    const { outcome, data } = await this.accept.execute(ctx.manager, event);
-    // Once committed, the worker starts the export with the data in hand instead of reading it back.
-    if (outcome === 'recorded') ctx.afterCommit(() => this.workers.handOver(data));
-    this.logger.log(`export ${event.payload.exportId} for ${system}: ${outcome}`);
+    this.wake(ctx, await this.intake.onAccepted(ctx.manager, event));
+  }
+
+  @EventPattern<string>(Topics.BudgetRetrieved)
+  async onBudgetRetrieved(@Payload() event: ReceivedEvent<'budget.retrieved'>, @Ctx() ctx: InboxContext<'budget.retrieved'>): Promise<void> {
+    await this.intake.onGivenUp(ctx.manager, event.payload, 'retrieved');
+  }
+
+  @EventPattern<string>(Topics.BudgetRejected)
+  async onBudgetRejected(@Payload() event: ReceivedEvent<'budget.rejected'>, @Ctx() ctx: InboxContext<'budget.rejected'>): Promise<void> {
+    await this.intake.onGivenUp(ctx.manager, event.payload, 'rejected');
+  }
+
+  @EventPattern<string>(Topics.BudgetExportTimedOut)
+  async onExportTimedOut(@Payload() event: ReceivedEvent<'budget.export.timed_out'>, @Ctx() ctx: InboxContext<'budget.export.timed_out'>): Promise<void> {
+    await this.intake.onGivenUp(ctx.manager, event.payload, 'timed_out');
+  }
+
+  /** Once committed, the ERP's worker (if it runs here) starts the export without waiting for its next poll. */
+  private wake(ctx: InboxContext, outcome: IntakeOutcome): void {
+    if (!outcome.recorded) return;
+    if (!outcome.failedAtOnce) ctx.afterCommit(() => this.workers.nudge(outcome.system));
+    this.logger.log(`export ${outcome.exportId} for ${outcome.system}: ${outcome.failedAtOnce ? 'failed at once' : 'recorded'}`);
   }
 }

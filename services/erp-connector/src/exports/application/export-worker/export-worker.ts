@@ -1,15 +1,17 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
-import { Wakeup } from '@budget-erp/service-kit';
+import { OutageLog, Wakeup } from '@budget-erp/service-kit';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
-import type { ErpAdapter, ErpConnection, ErpError, ErpResult } from '../../../erp-adapters/erp-adapter';
+import type { ErpAdapter, ErpConnection, ErpError, ErpLine, ErpResult } from '../../../erp-adapters/erp-adapter';
 import { CircuitBreaker } from '../../domain/circuit-breaker';
-import { applyAll, decide, type ExportCommand, type ExportData } from '../../domain/export';
+import { applyAll, decide, type ExportCommand, type GivenUpFact } from '../../domain/export';
+import { erpLinesOf } from '../../domain/export-lines';
 import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
 import type { ErpExportRepository, LoadedExport } from '../../infrastructure/erp-export.repository';
+import type { ErpSendRepository } from '../../infrastructure/erp-send.repository';
 import type { ExportMetrics } from '../../infrastructure/export-metrics';
 import { erpPostedPayload, exportFailedPayload, exportSucceededPayload } from '../export-events';
 
@@ -18,14 +20,19 @@ export interface ExportWorkerDeps {
   uow: UnitOfWork;
   outbox: OutboxWriter;
   exports: ErpExportRepository;
+  sends: ErpSendRepository;
   connections: ErpConnectionsService;
   config: ErpConnectorConfig;
   metrics?: ExportMetrics;
 }
 
 const BATCH = 10;
-/** Exports whose recorded data a worker keeps for their first attempt (see `handOver`). */
-const HANDED_OVER_MAX = 2 * BATCH;
+
+/** The facts that give an export up, strongest first: the one a cancellation names. */
+const GIVEN_UP_FACTS: readonly GivenUpFact[] = ['superseded', 'rejected', 'retrieved', 'timed_out'];
+
+/** What an attempt found: the export in the ERP (sent now or earlier), or, for a given-up one, nothing. */
+type AttemptResult = { landed: true; erpReference: string; foundInErp: boolean } | { landed: false };
 
 /**
  * The export worker of one ERP: attempts due exports and checks postings, on its own loop and
@@ -34,6 +41,7 @@ const HANDED_OVER_MAX = 2 * BATCH;
  */
 export class ExportWorker {
   private readonly logger: Logger;
+  private readonly outage: OutageLog;
   private readonly breaker: CircuitBreaker;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -45,6 +53,7 @@ export class ExportWorker {
     private readonly deps: ExportWorkerDeps,
   ) {
     this.logger = new Logger(`ExportWorker:${adapter.system}`);
+    this.outage = new OutageLog(this.logger, `export worker ${adapter.system}`);
     this.breaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
   }
 
@@ -56,20 +65,6 @@ export class ExportWorker {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
-  }
-
-  /**
-   * The data of exports this process just recorded, kept until their first attempt takes it: what
-   * to export is fixed once recorded, so the attempt need not read megabytes of lines back. Bounded;
-   * an export another process leases, or one evicted, is read from the database as usual.
-   */
-  private readonly handedOver = new Map<string, ExportData>();
-
-  handOver(data: ExportData): void {
-    this.handedOver.delete(data.exportId);
-    this.handedOver.set(data.exportId, data);
-    while (this.handedOver.size > HANDED_OVER_MAX) this.handedOver.delete(this.handedOver.keys().next().value as string);
-    this.nudge();
   }
 
   /** Looks for due work now; a nudge that comes while a pass runs starts another pass after it. */
@@ -89,8 +84,9 @@ export class ExportWorker {
       this.wakeup.beginPass();
       try {
         await this.tick();
+        this.outage.passed();
       } catch (error) {
-        if (this.running) this.logger.error(`export worker tick failed: ${(error as Error).message}`);
+        if (this.running) this.outage.failed(error);
       }
       if (!this.running) break;
       await this.wakeup.wait(this.deps.config.EXPORT_POLL_MS);
@@ -130,70 +126,87 @@ export class ExportWorker {
   }
 
   /**
-   * One transaction loads the export, takes the breaker's admission, records the attempt as
-   * started and reads the company's connection; then the ERP is called outside any transaction.
+   * One transaction loads the export, takes its budget's lock and reads what was heard about it:
+   * an export the platform gave up (retrieved, rejected, timed out, superseded) is cancelled there,
+   * without calling the ERP, unless an earlier attempt may have landed, in which case the ERP is
+   * only asked whether it holds it. Otherwise the transaction takes the breaker's admission,
+   * records the attempt as started and reads the company's connection; then the ERP is called
+   * outside any transaction. A fact heard after that transaction finds the attempt in flight: if
+   * it lands, it is recorded and published like any other.
    */
   private async attempt(exportId: string): Promise<void> {
-    const { exports, uow, connections } = this.deps;
+    const { exports, sends, uow, connections } = this.deps;
     let admitted = false;
     const started = await uow
       .run(async (m) => {
-        const handed = this.handedOver.get(exportId);
-        const found = await exports.find(m, exportId, handed ? { lines: false } : {});
-        const loaded = found && handed ? withData(found, handed) : found;
+        const loaded = await exports.find(m, exportId);
         if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
+        await sends.lockBudget(m, loaded.state.data.budgetId);
+        const heard = await sends.heard(m, exportId);
+        const givenUp = GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
         const startedAt = new Date();
-        const decision = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString() });
+        const decision = decide(loaded.state, { type: 'StartAttempt', now: startedAt.toISOString(), givenUp });
         if (!decision.ok) return null;
+        const event = decision.events[0];
+        if (event.type === 'ExportCancelled') {
+          await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state'], { leaseUntil: null });
+          this.deps.metrics?.attempts.inc({ system: this.system, outcome: 'cancelled' });
+          this.logger.log(`export ${exportId} cancelled before reaching ${this.adapter.displayName}: ${event.reason}`);
+          return null;
+        }
         const admission = this.breaker.admit(Date.now());
         if (!admission.allowed) {
           await exports.defer(m, exportId, new Date(admission.retryAt));
           return null;
         }
         admitted = true;
-        const event = decision.events[0];
         const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state']);
         await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
         const resolved = await connections.connectionFor(m, saved.state.data.companyId);
-        return { saved, resolved, checkErpFirst: event.type === 'AttemptStarted' && event.checkErpFirst };
+        const verifyOnly = event.type === 'AttemptStarted' && event.verifyOnly;
+        return { saved, resolved, checkErpFirst: event.type === 'AttemptStarted' && event.checkErpFirst, givenUp: verifyOnly ? givenUp : null };
       })
       .catch((error: unknown) => {
         if (admitted) this.breaker.release();
         throw error;
       });
-    this.handedOver.delete(exportId);
     if (!started) return;
-    const outcome = await this.callErp(started.saved, started.resolved, started.checkErpFirst).catch(
+    const outcome = await this.callErp(started.saved, started.resolved, started.checkErpFirst, started.givenUp).catch(
       (error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The export could not be attempted: ${error.message}` } }),
     );
-    await this.record(started.saved, outcome);
+    await this.record(started.saved, outcome, started.givenUp);
   }
 
-  private async callErp(
-    loaded: LoadedExport,
-    resolved: { connection: ErpConnection } | null,
-    checkErpFirst: boolean,
-  ): Promise<ErpResult<{ erpReference: string; foundInErp: boolean }>> {
+  /** Asks the ERP whether the export landed (when it may have), then sends it, unless it was given up. */
+  private async callErp(loaded: LoadedExport, resolved: { connection: ErpConnection } | null, checkErpFirst: boolean, givenUp: GivenUpFact | null): Promise<ErpResult<AttemptResult>> {
     const data = loaded.state.data;
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
-    if (checkErpFirst) {
+    if (checkErpFirst || givenUp) {
       const found = await this.adapter.findExport(resolved.connection, data.jobNumber, data.idempotencyKey);
       if (!found.ok) return found;
-      if (found.value) return { ok: true, value: { erpReference: found.value.erpReference, foundInErp: true } };
+      if (found.value) return { ok: true, value: { landed: true, erpReference: found.value.erpReference, foundInErp: true } };
+      if (givenUp) return { ok: true, value: { landed: false } };
     }
     const exported = await this.adapter.exportBudget(resolved.connection, {
       idempotencyKey: data.idempotencyKey,
       jobNumber: data.jobNumber,
       kind: data.kind,
       description: data.description,
-      lines: data.lines,
+      lines: () => this.linesOf(data.exportId, data.kind, data.chunkCount),
       revision: this.adapter.capabilities.revisionFields ? data.revision : null,
     });
-    return exported.ok ? { ok: true, value: { erpReference: exported.value.erpReference, foundInErp: false } } : exported;
+    return exported.ok ? { ok: true, value: { landed: true, erpReference: exported.value.erpReference, foundInErp: false } } : exported;
   }
 
-  private async record(loaded: LoadedExport, outcome: ErpResult<{ erpReference: string; foundInErp: boolean }>): Promise<void> {
-    const { exports, uow, outbox, config } = this.deps;
+  /** The lines the ERP receives, read from the send's stored chunks one at a time, outside any transaction. */
+  private async *linesOf(exportId: string, kind: 'original' | 'revision', chunkCount: number): AsyncGenerator<ErpLine[]> {
+    for (let chunk = 0; chunk < chunkCount; chunk += 1) {
+      yield erpLinesOf(kind, await this.deps.sends.chunkLines(this.deps.dataSource, exportId, chunk));
+    }
+  }
+
+  private async record(loaded: LoadedExport, outcome: ErpResult<AttemptResult>, givenUp: GivenUpFact | null): Promise<void> {
+    const { exports, sends, uow, outbox, config } = this.deps;
     const now = new Date();
     const data = loaded.state.data;
     const attempt = loaded.state.attempts;
@@ -202,8 +215,10 @@ export class ExportWorker {
     // An ERP that answers, even with a refusal, is up: only transient failures count against it.
     if (outcome.ok || outcome.error.kind === 'permanent') this.breaker.recordSuccess();
     else this.breaker.recordTransientFailure(now.getTime());
-    if (outcome.ok) {
+    if (outcome.ok && outcome.value.landed) {
       command = { type: 'RecordLanded', erpReference: outcome.value.erpReference, now: now.toISOString() };
+    } else if (outcome.ok) {
+      command = { type: 'RecordNotInErp', givenUp: givenUp ?? 'superseded', now: now.toISOString() };
     } else {
       error = outcome.error;
       const delay = retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random());
@@ -213,27 +228,33 @@ export class ExportWorker {
     if (!decision.ok) throw new Error(decision.error.message);
     const next = applyAll(loaded.state, decision.events) as LoadedExport['state'];
     const trace = { correlationId: data.correlationId, causationId: data.causationId };
-    const attemptOutcome = outcome.ok ? (outcome.value.foundInErp ? 'found_in_erp' : 'landed') : `${outcome.error.kind}_failure`;
-    await uow.run(async (m) => {
+    const attemptOutcome = outcome.ok ? (!outcome.value.landed ? 'not_in_erp' : outcome.value.foundInErp ? 'found_in_erp' : 'landed') : `${outcome.error.kind}_failure`;
+    const landedAfterGivenUp = await uow.run(async (m) => {
       await exports.save(m, loaded, next, { leaseUntil: null });
       await exports.finishAttempt(m, data.exportId, attempt, attemptOutcome, now, error);
       if (next.status === 'succeeded') {
+        // Landed, even if the platform gave it up meanwhile: the ERP holds it, so it is published like any other.
         await outbox.publish(m, { topic: Topics.ExportSucceeded, subject: data.budgetId, companyId: data.companyId, payload: exportSucceededPayload(next), ...trace });
-      } else if (next.status === 'failed') {
+        const heard = await sends.heard(m, data.exportId);
+        return GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
+      }
+      if (next.status === 'failed') {
         await outbox.publish(m, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(next), ...trace });
       }
+      return null;
     });
     this.deps.metrics?.attempts.inc({ system: this.system, outcome: attemptOutcome });
     this.deps.metrics?.breakerOpen.set({ system: this.system }, this.breaker.current().status === 'closed' ? 0 : 1);
+    if (landedAfterGivenUp) this.logger.warn(`export ${data.exportId} landed in ${this.adapter.displayName} after the platform gave it up (${landedAfterGivenUp}); recorded and published`);
     if (next.status === 'failed') this.logger.warn(`export ${data.exportId} failed: ${next.reasonCode}`);
+    else if (next.status === 'cancelled') this.logger.log(`export ${data.exportId} cancelled: ${next.reason}, and ${this.adapter.displayName} does not hold it`);
     else if (error) this.logger.warn(`export ${data.exportId} attempt ${attempt} failed (${error.code}), will retry`);
   }
 
   private async checkPosting(exportId: string): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
-    // A posting check never sends the lines, so they stay in the database.
     const found = await dataSource.transaction(async (m) => {
-      const loaded = await exports.find(m, exportId, { lines: false });
+      const loaded = await exports.find(m, exportId);
       const state = loaded?.state;
       if (!loaded || state?.status !== 'succeeded') return null;
       return { loaded, state, resolved: await connections.connectionFor(m, state.data.companyId) };
@@ -261,9 +282,4 @@ export class ExportWorker {
       }
     });
   }
-}
-
-/** The export as loaded without its lines, with the data recorded for it (lines included). */
-function withData(loaded: LoadedExport, data: ExportData): LoadedExport {
-  return { state: { ...loaded.state, data }, row: { ...loaded.row, data } as LoadedExport['row'] };
 }

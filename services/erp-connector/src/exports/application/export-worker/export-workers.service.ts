@@ -5,11 +5,11 @@ import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { MetricsService, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../../config';
 import { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
-import { adapterFor } from '../../../erp-adapters/erp-adapter.registry';
+import { adapterFor, erpAdapters } from '../../../erp-adapters/erp-adapter.registry';
 import { ErpExportRepository } from '../../infrastructure/erp-export.repository';
 import { ExportMetrics } from '../../infrastructure/export-metrics';
+import { ErpSendRepository } from '../../infrastructure/erp-send.repository';
 import { ExportWorker } from './export-worker';
-import type { ExportData } from '../../domain/export';
 
 /** Runs one export worker per ERP named in `ERP_SYSTEMS`. */
 @Injectable()
@@ -22,12 +22,14 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(UnitOfWork) uow: UnitOfWork,
     @Inject(OutboxWriter) outbox: OutboxWriter,
     @Inject(ErpExportRepository) exports: ErpExportRepository,
+    @Inject(ErpSendRepository) sends: ErpSendRepository,
     @Inject(ErpConnectionsService) connections: ErpConnectionsService,
     @Inject(MetricsService) metricsService: MetricsService,
   ) {
-    const metrics = new ExportMetrics(metricsService.registry);
+    // Every ERP the connector knows, not only this process's: the backlog of each is in the shared table.
+    const metrics = new ExportMetrics(metricsService.registry, Object.keys(erpAdapters), () => dataSource.transaction((m) => exports.pendingBySystem(m)));
     for (const system of config.ERP_SYSTEMS) {
-      this.workers.set(system, new ExportWorker(adapterFor(system), { dataSource, uow, outbox, exports, connections, config, metrics }));
+      this.workers.set(system, new ExportWorker(adapterFor(system), { dataSource, uow, outbox, exports, sends, connections, config, metrics }));
     }
   }
 
@@ -43,11 +45,8 @@ export class ExportWorkers implements OnApplicationBootstrap, OnApplicationShutd
     return this.workers.has(system);
   }
 
-  /**
-   * Wakes the ERP's worker after an export was committed, handing it the export's data so its
-   * first attempt need not read it back (it also polls, so this is only a speed-up).
-   */
-  handOver(data: ExportData): void {
-    this.workers.get(data.system)?.handOver(data);
+  /** Wakes the ERP's worker after an export was committed (it also polls, so this is only a speed-up). */
+  nudge(system: ErpSystem): void {
+    this.workers.get(system)?.nudge();
   }
 }
