@@ -402,6 +402,29 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
     });
   });
 
+  describe('a send whose lines do not match its summary', () => {
+    it('is never listed nor decidable, and the chunk that completed it is dead-lettered with the reason', async () => {
+      const dlq = await collectTopic(infra.broker.brokers, 'budget.sent.lines.dlq');
+      try {
+        const ids = newBudget(companyId);
+        const send = budgetSent(ids, `x-${randomUUID()}`, 1);
+        const tampered = { ...send.chunks[0], lines: send.chunks[0].lines.map((l) => ({ ...l, amount: '9999.00' })) };
+        await events.send('budget.sent', send.summary);
+        await events.send('budget.sent.lines', tampered);
+
+        const dead = await waitFor(() => dlq.messages.find((m) => m.key === ids.budgetId), { timeoutMs: 20000, description: 'the chunk dead-lettered' });
+
+        expect(dead.headers.dlq_reason).toMatch(/do not match its summary: the digest of its lines is [0-9a-f]{64}, the summary says [0-9a-f]{64}/);
+        expect(dead.headers.dlq_consumer_group).toBe('approval');
+        expect((await review(ids.budgetId)).body).toMatchObject({ linesReady: false });
+        expect(await whereListed(ids)).toEqual([]);
+        expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(409);
+      } finally {
+        await dlq.stop();
+      }
+    });
+  });
+
   describe('an export that lands after the platform gave up on it', () => {
     it('when an export timed out, was rejected and re-sent, and then lands, the approver sees it while the new send keeps its status', async () => {
       const { ids, exportId: first } = await sentBudget();

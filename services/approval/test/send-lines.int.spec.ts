@@ -157,6 +157,23 @@ describe('approval stores the chunks of a send as they arrive (PostgreSQL)', () 
     expect(view).toMatchObject({ exportId: 'e2', lineCount: 2, totals: { original: '200.00', changes: '50.00', revised: '250.00' } });
   });
 
+  it('when the approver pages a 2,500-line send by 333, every line comes once, in order, across chunk boundaries', async () => {
+    const ids = newBudget('company-lines-paging');
+    const sent = lines(2500, (i) => `${i}.00`);
+    await recordSend(budgetSent(ids, 'e1', 1, { lines: sent }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await queries().lines({ companyId: ids.companyId, budgetId: ids.budgetId, limit: 333, cursor });
+      seen.push(...page.items.map((l) => l.lineId));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual(sent.map((l) => l.lineId));
+    expect(pages).toBe(Math.ceil(2500 / 333));
+  });
+
   it('when a re-import follows a send, the listed total is the send\'s lines with the ERP\'s amounts applied', async () => {
     const ids = newBudget('company-lines-reimport');
     await recordSend(budgetSent(ids, 'e1', 1, { origin: 'erp', lines: lines(2, () => '100.00') }));

@@ -152,20 +152,26 @@ export async function pageSendLines(
   const { budgetId, exportId, lastSyncedExportId, after, limit } = query;
   const page: PagedLine[] = [];
   if (!after || after.part === 'sent') {
+    // Lines after (chunk, index - 1): PostgreSQL cuts each chunk to what the page still needs.
     let chunk = after?.chunk ?? 0;
-    let from = after ? after.index + 1 : 0;
+    let index = after ? after.index + 1 : 0;
     while (page.length < limit) {
-      const [row]: { chunk: number; lines: SnapshotLine[] }[] = await manager.query(
-        `SELECT chunk, lines FROM send_line_chunks WHERE budget_id = $1 AND export_id = $2 AND chunk >= $3 ORDER BY chunk LIMIT 1`,
-        [budgetId, exportId, chunk],
+      const [row]: { chunk: number; skip: number; lines: SnapshotLine[] }[] = await manager.query(
+        `WITH next AS (
+           SELECT chunk, lines, CASE WHEN chunk = $3 THEN $4::int ELSE 0 END AS skip
+             FROM send_line_chunks
+            WHERE budget_id = $1 AND export_id = $2 AND (chunk > $3 OR (chunk = $3 AND jsonb_array_length(lines) > $4))
+            ORDER BY chunk LIMIT 1)
+         SELECT next.chunk, next.skip,
+                (SELECT jsonb_agg(e.line ORDER BY e.ord) FROM jsonb_array_elements(next.lines) WITH ORDINALITY AS e(line, ord)
+                  WHERE e.ord > next.skip AND e.ord <= next.skip + $5) AS lines
+           FROM next`,
+        [budgetId, exportId, chunk, index, limit - page.length],
       );
       if (!row) break;
-      if (row.chunk !== chunk) from = 0;
-      row.lines.slice(from, from + limit - page.length).forEach((line, i) => {
-        page.push({ position: { part: 'sent', chunk: row.chunk, index: from + i }, line });
-      });
-      chunk = row.chunk + 1;
-      from = 0;
+      row.lines.forEach((line, i) => page.push({ position: { part: 'sent', chunk: row.chunk, index: row.skip + i }, line }));
+      chunk = row.chunk;
+      index = row.skip + row.lines.length;
     }
   }
   if (page.length < limit && lastSyncedExportId) {
@@ -173,7 +179,7 @@ export async function pageSendLines(
     const rows: { chunk: number; index: number; line: SnapshotLine }[] = await manager.query(
       `SELECT s.chunk, (e.ord - 1)::int AS index, e.line
          FROM send_line_chunks s CROSS JOIN LATERAL jsonb_array_elements(s.lines) WITH ORDINALITY AS e(line, ord)
-        WHERE s.budget_id = $1 AND s.export_id = $2 AND (s.chunk, e.ord - 1) > ($3::int, $4::int)
+        WHERE s.budget_id = $1 AND s.export_id = $2 AND s.chunk >= $3 AND (s.chunk, e.ord - 1) > ($3::int, $4::int)
           AND NOT EXISTS (
             SELECT 1 FROM send_line_chunks c CROSS JOIN LATERAL jsonb_array_elements(c.lines) AS x(line)
              WHERE c.budget_id = $1 AND c.export_id = $5 AND x.line ->> 'lineId' = e.line ->> 'lineId')
