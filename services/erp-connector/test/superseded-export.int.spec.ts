@@ -112,3 +112,39 @@ describe.each(SYSTEMS)('%s', (system) => {
     expect((await simJob(system, jobNumber)).exports.filter((e) => e.idempotencyKey === first.exportId)).toHaveLength(1);
   });
 });
+
+it.each([
+  ['rejected', 'budget.rejected'],
+  ['retrieved', 'budget.retrieved'],
+  ['timed out', 'budget.export.timed_out'],
+] as const)('an export %s before its acceptance and last chunk are heard is never recorded nor sent', async (_given, topic) => {
+  const system = 'cmic';
+  const jobNumber = `EARLY-${topic}`;
+  await world.simControl('POST', '/_sim/jobs', { system, companyId: company(system), jobNumber, costCodes: ['01-100'] });
+  const send = accepted({ companyId: company(system), system, jobNumber, lines: Array.from({ length: 1500 }, (_, i) => ({ costCode: '01-100', amount: `${i + 1}.00` })) });
+  const base = { budgetId: send.budgetId, projectId: send.summary.projectId, companyId: send.companyId, exportId: send.exportId };
+  await world.publish('budget.sent', send.summary, send.budgetId, send.companyId);
+  await world.publish('budget.sent.lines', send.chunks[0], send.budgetId, send.companyId);
+  if (topic === 'budget.rejected') {
+    await world.publish(topic, { ...base, reason: 'No', rejectedBy: person('Alex'), rejectedAt: new Date().toISOString(), sentBy: person('Pat'), createdBy: person('Pat'), afterFailedExport: false }, send.budgetId, send.companyId);
+  } else if (topic === 'budget.retrieved') {
+    await world.publish(topic, { ...base, retrievedBy: person('Pat'), retrievedAt: new Date().toISOString() }, send.budgetId, send.companyId);
+  } else {
+    await world.publish(topic, { ...base, reasonCode: 'timeout', message: 'No answer in time', timedOutAt: new Date().toISOString() }, send.budgetId, send.companyId);
+  }
+  // Topics keep no order between them: the given-up fact is heard first only once it is recorded.
+  await waitFor(async () => ((await world.dbQuery('SELECT 1 FROM erp_export_facts WHERE export_id = $1', [send.exportId])).length === 2 ? true : undefined), {
+    description: 'sent and the given-up fact recorded',
+  });
+  await world.publishAcceptance(send);
+  await world.publish('budget.sent.lines', send.chunks[1], send.budgetId, send.companyId);
+  await waitFor(async () => ((await world.dbQuery('SELECT 1 FROM erp_send_chunks WHERE export_id = $1', [send.exportId])).length === 2 ? true : undefined), {
+    description: 'both chunks stored',
+  });
+  await waitFor(async () => ((await world.dbQuery('SELECT 1 FROM erp_export_facts WHERE export_id = $1', [send.exportId])).length === 3 ? true : undefined), {
+    description: 'sent, the given-up fact and accepted recorded',
+  });
+  // The export row would have been written in the transaction that recorded the last of these.
+  expect(await world.dbQuery('SELECT 1 FROM erp_exports WHERE export_id = $1', [send.exportId])).toEqual([]);
+  expect((await simJob(system, jobNumber)).exports).toEqual([]);
+});
