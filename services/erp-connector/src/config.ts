@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-kit';
-import { ErpSystemSchema } from '@budget-erp/contracts';
+import { ERP_SYSTEM_IDS, ErpSystemSchema } from '@budget-erp/contracts';
 
 const ms = (defaultValue: number, what: string) => z.coerce.number().int().min(1).default(defaultValue).describe(`${what}, in milliseconds`);
 
 export const erpConnectorConfigSchema = serviceConfigSchema({
   PORT: port(3003),
-  ERP_SYSTEMS: commaList('a comma-separated list of ERP systems whose export workers run here: cmic, sage300cre, quickbooks')
+  ERP_SYSTEMS: commaList(`a comma-separated list of ERP systems whose export workers run here: ${ERP_SYSTEM_IDS.join(', ')}`)
     .pipe(z.array(ErpSystemSchema))
-    .default(['cmic', 'sage300cre', 'quickbooks']),
+    .default([...ERP_SYSTEM_IDS]),
   ERP_BASE_URL: url(['http', 'https']).default('http://127.0.0.1:3010').describe('the base URL of the ERP APIs (the ERP simulator in development)'),
   ERP_CMIC_URL: url(['http', 'https']).optional().describe('the CMiC API base URL (default ERP_BASE_URL)'),
   ERP_SAGE300CRE_URL: url(['http', 'https']).optional().describe('the Sage 300 CRE API base URL (default ERP_BASE_URL)'),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ExportFact, PayloadOf, RevisionFields, SnapshotLine, UserRef } from '@budget-erp/contracts';
 
 /** A send as `budget.sent` announced it; its lines are in the chunks. */
@@ -105,11 +105,14 @@ export class ErpSendRepository {
   }
 
   /**
-   * The lines of one chunk. Given the data source, read outside any transaction (while a request to
-   * the ERP streams them); given a manager, inside its transaction.
+   * The lines of one chunk. Given the data source, read in a transaction of its own (while a request
+   * to the ERP streams them; the embedded database serves one transaction at a time across
+   * connections and mixes up statements sent outside one); given a manager, inside its transaction.
    */
   async chunkLines(db: EntityManager | DataSource, exportId: string, chunk: number): Promise<SnapshotLine[]> {
-    const rows = (await db.query('SELECT lines FROM erp_send_chunks WHERE export_id = $1 AND chunk = $2', [exportId, chunk])) as { lines: SnapshotLine[] }[];
+    const read = async (manager: EntityManager) =>
+      (await manager.query('SELECT lines FROM erp_send_chunks WHERE export_id = $1 AND chunk = $2', [exportId, chunk])) as { lines: SnapshotLine[] }[];
+    const rows = db instanceof DataSource ? await db.transaction(read) : await read(db);
     if (!rows[0]) throw new Error(`Chunk ${chunk} of send ${exportId} is missing`);
     return rows[0].lines;
   }
