@@ -183,6 +183,35 @@ describe('notification service: emails and feed from platform events', () => {
     expect(rows[0].status).toBe('awaiting_acceptance');
   });
 
+  it('when an export that timed out and was rejected lands in the ERP after all, tells the sender and the approver once', async () => {
+    const ref = await sendBudget('Tower L');
+    await events.send('budget.accepted', build.accepted(ref));
+    await events.send('budget.export.timed_out', build.timedOut(ref));
+    await events.send('budget.rejected', build.rejected(ref, 'Timed out, sending again'));
+    await waitForStatus(ref.exportId, 'rejected');
+
+    const success = build.succeeded(ref);
+    await events.send('export.succeeded', success);
+    // The same success reported again under a new event id, and the posting.
+    const again = await events.send('export.succeeded', success);
+    await events.send('erp.posted', build.posted(ref));
+
+    const mails = await waitForMails('Export of budget "Tower L" reached CMiC after all', 2);
+    await waitForMails('Budget "Tower L" is posted in CMiC: you may unlock it', 1);
+    await waitFor(
+      async () => (await db.query(`SELECT 1 FROM inbox_messages WHERE consumer_group = 'notification' AND message_id = $1`, [again])).rowCount === 1,
+      { timeoutMs: 15000, description: 'the repeated success applied' },
+    );
+    expect(mails.map((m) => m.envelopeTo[0]).sort()).toEqual(['bob@example.test', 'sam@example.test']);
+    expect(mails[0]!.text).toContain('reached CMiC after the platform had given up on it');
+    const { rows: told } = await db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'export_landed_late' AND budget_id = $1`, [
+      ref.budgetId,
+    ]);
+    expect(told[0].n).toBe(2);
+    const { rows } = await db.query('SELECT status FROM tracked_exports WHERE export_id = $1', [ref.exportId]);
+    expect(rows[0].status).toBe('synced');
+  });
+
   it('when a re-import fails, emails who asked for it the reason', async () => {
     await events.send('erp.budget.import.failed', {
       budgetId: `b-${randomUUID()}`,
