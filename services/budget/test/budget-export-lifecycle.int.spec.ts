@@ -179,6 +179,12 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     expect(sent.status).toBe(202);
     const event = await world.waitForWire(Topics.BudgetSent, (m) => (m.value as { exportId: string }).exportId === sent.body.exportId);
     expect(event.value).toMatchObject({ kind: 'revision', total: '1360.49', syncedTotal: '1260.50', lineCount: 3 });
+    // The posted original is not superseded by the revision that builds on it.
+    const timeline = (await get(`/budgets/${budgetId}/timeline`)).body;
+    expect(timeline.exports.map((e: { exportId: string; status: string; landedAfterGivenUp: boolean }) => [e.exportId, e.status, e.landedAfterGivenUp])).toEqual([
+      [exportId, 'synced', false],
+      [sent.body.exportId, 'awaiting_acceptance', false],
+    ]);
     exportId = sent.body.exportId;
   });
 

@@ -60,10 +60,16 @@ export async function sagasOfBudget(manager: EntityManager, budgetId: string): P
   return rows.map(toDomain);
 }
 
-/** The exports of a budget sent before `exportId` that have not heard of a newer send yet. */
+/**
+ * The exports of a budget sent before `exportId` that a newer send supersedes: those that have not
+ * reached the ERP (one that lands later is then one the platform had given up on) and have not
+ * heard of a newer send yet. One that already landed is not superseded: the newer send builds on it.
+ */
 export async function exportsToSupersede(manager: EntityManager, budgetId: string, exportId: string): Promise<string[]> {
   const rows: { export_id: string }[] = await manager.query(
-    `SELECT export_id FROM export_sagas WHERE budget_id = $1 AND export_id <> $2 AND NOT (facts ? 'superseded') ORDER BY started_at`,
+    `SELECT export_id FROM export_sagas
+      WHERE budget_id = $1 AND export_id <> $2 AND NOT (facts ?| array['superseded', 'succeeded', 'posted'])
+      ORDER BY started_at`,
     [budgetId, exportId],
   );
   return rows.map((row) => row.export_id);
