@@ -247,7 +247,14 @@ export class ExportWorker {
     const seen = resolved && 'connection' in resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
-    const decision = decide(state, { type: 'RecordPostingCheck', posted: seen?.ok === true && seen.value, now: now.toISOString(), nextCheckAt: new Date(now.getTime() + delay).toISOString() });
+    const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
+    const decision = decide(state, {
+      type: 'RecordPostingCheck',
+      found: check.status,
+      ...(check.status === 'missing' ? { reason: check.reason } : {}),
+      now: now.toISOString(),
+      nextCheckAt: new Date(now.getTime() + delay).toISOString(),
+    });
     if (!decision.ok) return;
     const next = applyAll(state, decision.events) as LoadedExport['state'];
     await uow.run(async (m) => {
@@ -262,8 +269,18 @@ export class ExportWorker {
           correlationId: next.data.correlationId,
           causationId: next.data.causationId,
         });
+      } else if (next.status === 'failed') {
+        await outbox.publish(m, {
+          topic: Topics.ExportFailed,
+          subject: next.data.budgetId,
+          companyId: next.data.companyId,
+          payload: exportFailedPayload(next),
+          correlationId: next.data.correlationId,
+          causationId: next.data.causationId,
+        });
       }
     });
+    if (next.status === 'failed') this.logger.warn(`export ${next.data.exportId} failed: ${next.reasonCode}: ${next.message}`);
   }
 }
 
