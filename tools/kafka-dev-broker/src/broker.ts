@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { GroupCoordinator } from './groups/group-coordinator';
 import { OffsetStore } from './groups/offset-store';
+import { OffsetsTopicWriter } from './groups/offsets-topic';
 import { BrokerConfigs } from './log/configs';
 import { LogCleaner } from './log/log-cleaner';
 import { LogSettings } from './log/partition-log';
@@ -105,6 +106,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     { minSessionTimeoutMs, maxSessionTimeoutMs },
     log,
   );
+  const offsetsTopic = new OffsetsTopicWriter(store, Number(configs.get('offsets.topic.num.partitions')?.value ?? 50), log);
+  offsetStore.onChange((e) => offsetsTopic.onOffsets(e));
+  coordinator.onGroupChange = (groupId, snapshot, deleted) => offsetsTopic.onGroup(groupId, snapshot, deleted);
   const server = net.createServer();
   let port = options.port ?? 0;
   const router = new RequestRouter(
@@ -112,7 +116,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     coordinator,
     configs,
     () => ({ nodeId: 0, host: advertisedHost, port: options.advertisedPort ?? port }),
-    { autoCreateTopics, dataDir },
+    { autoCreateTopics, dataDir, ensureOffsetsTopic: () => void offsetsTopic.topic() },
     log,
   );
   const connections = new Set<Connection>();

@@ -24,6 +24,8 @@ export interface Advertised {
 export interface RouterOptions {
   autoCreateTopics: boolean;
   dataDir: string | null;
+  /** Creates `__consumer_offsets` if it does not exist yet (on the first group request, as Kafka). */
+  ensureOffsetsTopic: () => void;
 }
 
 export type Outcome =
@@ -95,6 +97,7 @@ export class RequestRouter {
         return respond(this.offsetFetch(req as m.OffsetFetchRequest, v));
       case ApiKey.FindCoordinator: {
         const fc = req as m.FindCoordinatorRequest;
+        this.options.ensureOffsetsTopic();
         const b = this.advertised();
         const keys = v >= 4 ? fc.coordinatorKeys : [fc.key];
         const coordinators = keys.map((key) => ({ key, nodeId: b.nodeId, host: b.host, port: b.port, errorCode: ErrorCode.None, errorMessage: null }));
@@ -454,14 +457,17 @@ export class RequestRouter {
   }
 
   private commit(req: m.OffsetCommitRequest): m.TopicPartitionErrors {
+    this.options.ensureOffsetsTopic();
+    // OffsetCommit v2-4 may ask for its own retention: recorded as the commit's expiry, as Kafka does.
+    const expireTimestamp = req.retentionTimeMs > 0 ? Date.now() + req.retentionTimeMs : null;
     const allowed = this.coordinator.commitAllowed(req.groupId, req.generationIdOrMemberEpoch, req.memberId);
-    const entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch: number }> = [];
+    const entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch: number; expireTimestamp: number | null }> = [];
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         if (allowed !== ErrorCode.None) return { partitionIndex: p.partitionIndex, errorCode: allowed };
         if (!this.store.partition(t.name, p.partitionIndex)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UnknownTopicOrPartition };
-        entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata, leaderEpoch: p.committedLeaderEpoch });
+        entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata, leaderEpoch: p.committedLeaderEpoch, expireTimestamp });
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.None };
       }),
     }));
