@@ -6,6 +6,7 @@ import { OffsetStore } from './groups/offset-store';
 import { OffsetsTopicWriter } from './groups/offsets-topic';
 import { BrokerConfigs } from './log/configs';
 import { LogCleaner } from './log/log-cleaner';
+import { applyTopicPlan, readTopicPlan } from './log/topic-plan';
 import { LogSettings } from './log/partition-log';
 import { Topic, TopicStore } from './log/topic-store';
 import { Connection } from './server/connection';
@@ -38,6 +39,8 @@ export interface BrokerOptions {
    * `log.segment.bytes`, `log.cleanup.policy`, ... (topics without their own value inherit them).
    */
   brokerConfigs?: Record<string, string>;
+  /** A topic plan file (deploy/kafka/topics.yaml) applied at start, so topics match the deployment's. */
+  topicPlan?: string;
 }
 
 export interface RunningBroker {
@@ -99,6 +102,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     settingsCache.set(topic, { key, settings });
     return settings;
   });
+  if (options.topicPlan) applyTopicPlan(store, readTopicPlan(options.topicPlan));
   const cleaner = new LogCleaner(store, configs, log, Number(configs.get('log.retention.check.interval.ms')?.value ?? 300000));
   const offsetStore = new OffsetStore(dataDir);
   const coordinator = new GroupCoordinator(
