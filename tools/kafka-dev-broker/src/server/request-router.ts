@@ -403,7 +403,7 @@ export class RequestRouter {
       lastStableOffset: hw,
       logStartOffset: start,
       abortedTransactions: null,
-      records: null,
+      records: { chunks: [], size: 0 },
     });
     const responses = resolved.map(({ t, topic }) => ({
       topic: t.topic,
