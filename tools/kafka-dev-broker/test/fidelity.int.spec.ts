@@ -183,9 +183,23 @@ describe('the dev broker answers as a one-node Apache Kafka', () => {
     const produced = await raw<{ responses: Array<{ partitionResponses: Rec[] }> }>(ApiKey.Produce, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'fidelity.configs', partitionData: [{ index: 0, records: large }] }] });
     expect(produced.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.MessageTooLarge);
 
+    // a cluster-wide dynamic broker setting: topics without their own value inherit it
+    const dyn = await raw<{ responses: Rec[] }>(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [
+        { resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.bytes', configOperation: 0, value: '123456789' }] },
+        { resourceType: 4, resourceName: '', configs: [{ name: 'num.partitions', configOperation: 0, value: '9' }] },
+      ],
+      validateOnly: false,
+    });
+    expect(dyn.responses.map((r) => r.errorCode)).toEqual([ErrorCode.None, ErrorCode.InvalidConfig]);
+
     await broker.stop();
     broker = await startBroker({ port: 0, dataDir, partitions: 1 });
     kafka = kafkaFor(broker.brokers);
+    const inherited = await raw<{ results: Array<{ configs: Array<{ name: string; value: string; configSource: number }> }> }>(ApiKey.DescribeConfigs, 4, {
+      resources: [{ resourceType: 2, resourceName: 'fidelity.configs', configurationKeys: ['retention.bytes'] }],
+    });
+    expect(inherited.results[0].configs[0]).toMatchObject({ value: '123456789', configSource: 3 });
     const after = await raw<{ results: Array<{ configs: Array<{ name: string; value: string; configSource: number }> }> }>(ApiKey.DescribeConfigs, 4, {
       resources: [{ resourceType: 2, resourceName: 'fidelity.configs', configurationKeys: ['retention.ms', 'cleanup.policy', 'max.message.bytes'] }],
     });
