@@ -142,11 +142,11 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await openReview(approver, 'Ready to Export', 'Budget to reject');
     const reject = approver.getByRole('form', { name: 'Reject' });
     await reject.getByRole('textbox', { name: 'Reason' }).fill('   ');
-    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
     // The service's 400 names the field; the console shows it beside the reason.
     await reject.locator('.field-error').waitFor();
     await reject.getByRole('textbox', { name: 'Reason' }).fill('Concrete is over estimate');
-    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
     await approver.getByTestId('decision').getByText(/Rejected by Alex Approver: Concrete is over estimate/).waitFor();
 
     await statusShows(pm.getByTestId('erp-status'), 'not_sent');
@@ -180,7 +180,7 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await screenshot(approver, 'erp-integrations-failed-to-export');
     const reject = approver.getByRole('form', { name: 'Reject' });
     await reject.getByRole('textbox', { name: 'Reason' }).fill('Fix the amounts');
-    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
 
     await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
     await pm.getByRole('button', { name: 'Edit line 01-100' }).click();
