@@ -165,4 +165,33 @@ describe('web console: who may do what, lost connections and re-import, in a bro
     await until('the budget shows the ERP amounts', async () => (await admin.getByTestId('budget-total').textContent()) === '$400.00');
     await admin.locator('tr[data-line="03-300"]').waitFor();
   }, 120000);
+
+  it("the console forwards /api/<service>/... with the caller's own token, answers no CORS, keeps operators' routes and unknown services out, and its dev sign-in names every bad field", async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    const foreign = { origin: 'http://elsewhere.example' };
+    const signIn = await fetch(`${consoleUrl}/auth/dev-sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...foreign },
+      body: JSON.stringify({ companyId: client.companyId, persona: 'pm' }),
+    });
+    expect(signIn.status).toBe(200);
+    const { token } = (await signIn.json()) as { token: string };
+
+    const listed = await fetch(`${consoleUrl}/api/budget/projects/p-1/budgets`, { headers: { authorization: `Bearer ${token}`, ...foreign } });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual({ items: [] });
+    expect(listed.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${consoleUrl}/api/budget/projects/p-1/budgets`, { method: 'OPTIONS', headers: { ...foreign, 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+
+    // Without a token the console adds none: the service answers 401.
+    expect((await fetch(`${consoleUrl}/api/budget/projects/p-1/budgets`)).status).toBe(401);
+    expect((await fetch(`${consoleUrl}/api/budget/metrics`)).status).toBe(404);
+    expect((await fetch(`${consoleUrl}/api/kafka/topics`)).status).toBe(404);
+
+    const bad = await fetch(`${consoleUrl}/auth/dev-sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companyId: 'a b', persona: 'ceo' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { details: { path: string }[] }).details.map((d) => d.path).sort()).toEqual(['companyId', 'persona']);
+  }, 60000);
 });
