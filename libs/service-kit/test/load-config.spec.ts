@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       KAFKA_SESSION_TIMEOUT_MS: 10_000,
       JWT_ALLOW_HS256: false,
+      HTTP_MAX_BODY_BYTES: 1_000_000,
+      HTTP_MAX_STRING_LENGTH: 10_000,
     });
   });
 

@@ -9,3 +9,4 @@ export * from './event-producer';
 export * from './test-infra';
 export * from './http-json';
 export * from './tcp-proxy';
+export * from './hostile-requests';

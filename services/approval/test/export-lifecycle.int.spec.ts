@@ -84,6 +84,8 @@ describe('export lifecycle: approval agrees with the shared definition (PostgreS
         return upstream({ topic: 'budget.export.timed_out', payload: exportTimedOut(ids, EXPORT, 5) });
       case 'posted':
         return upstream({ topic: 'erp.posted', payload: erpPosted(ids, EXPORT, 9) });
+      case 'lost':
+        return upstream({ topic: 'export.failed', payload: { ...exportFailed(ids, EXPORT, 10), reasonCode: 'erp_record_missing', message: 'CMiC has no budget batch BATCH-1' } });
       default: {
         const unknown: never = fact;
         throw new Error(`no event for fact ${String(unknown)}`);

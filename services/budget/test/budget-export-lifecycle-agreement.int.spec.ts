@@ -96,6 +96,9 @@ async function hear(budgetId: string, exportId: string, fact: ExportFact, at: st
     case 'timed_out':
       await step({ type: 'budget.export.timed_out', at });
       return;
+    case 'lost':
+      await step({ type: 'export.failed', at, reasonCode: 'erp_record_missing', message: 'CMiC has no budget batch BATCH-1' });
+      return;
     case 'posted':
       await step({ type: 'erp.posted', at });
       return;

@@ -64,6 +64,7 @@ describe('export lifecycle agreement: notification', () => {
       rejected: () => deliver('budget.rejected', build.rejected(ref, 'Wrong job')),
       succeeded: () => deliver('export.succeeded', build.succeeded(ref)),
       failed: () => deliver('export.failed', build.failed(ref)),
+      lost: () => deliver('export.failed', { ...build.failed(ref), reasonCode: 'erp_record_missing', message: 'CMiC has no budget batch BATCH-1' }),
       timed_out: () => deliver('budget.export.timed_out', build.timedOut(ref)),
       posted: () => deliver('erp.posted', build.posted(ref)),
       superseded: () => deliver('budget.sent', build.sent(newer, 'Tower A', newerSentAt)),

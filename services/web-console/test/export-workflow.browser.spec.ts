@@ -67,7 +67,7 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await browser?.close();
   });
 
-  it('a PM builds and sends a budget, the approver accepts it, the PM sees it reach synced without a reload and unlocks it', async () => {
+  it('a PM builds and sends a budget, the approver accepts it, the PM sees it reach synced without a reload, unlocks it keeping a modification and re-sends it as a revision', async () => {
     const { e2e, consoleUrl } = platform();
     const { client, projectId, jobNumber } = await companyWithErpJob(e2e);
 
@@ -123,9 +123,34 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await statusShows(pm.getByTestId('erp-status'), 'synced');
     await screenshot(pm, 'budget-page-synced-with-timeline');
 
-    await pm.getByRole('button', { name: 'Unlock', exact: true }).click();
+    // A modification moves money after the export; unlocking asks what to do with it.
+    const modification = pm.getByRole('form', { name: 'New modification' });
+    await modification.getByRole('textbox', { name: 'Modification description' }).fill('More concrete');
+    await modification.getByRole('combobox', { name: 'Line' }).selectOption({ label: '01-100 General conditions' });
+    await modification.getByRole('textbox', { name: /Amount to add/ }).fill('100.00');
+    await modification.getByRole('button', { name: 'Create modification' }).click();
+    await pm.getByText(/More concrete/).first().waitFor();
+    const unlock = pm.getByRole('button', { name: 'Unlock', exact: true });
+    await unlock.click();
+    const dialog = pm.getByRole('dialog', { name: 'Unlock the budget' });
+    await dialog.waitFor();
+    await screenshot(pm, 'budget-page-unlock-asks-about-modifications');
+    await dialog.getByRole('button', { name: 'Preserve modifications' }).click();
     await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
     expect(await pm.getByRole('button', { name: 'Re-send to ERP', exact: true }).isDisabled()).toBe(true);
+
+    // Re-sent, the changes go as a revision: the approver sees the diff and the revision fields with their defaults.
+    await lockAndSend(pm, consoleUrl, pm.url().split('/').pop()!);
+    await openReview(approver, 'Ready to Export', 'Original budget');
+    await until('the review shows the revision', async () => (await approver.getByRole('group', { name: 'Revision' }).count()) === 1);
+    const revision = approver.getByRole('group', { name: 'Revision' });
+    expect(await revision.getByRole('combobox', { name: 'Revision type' }).inputValue()).toBe('scope_change');
+    expect(await revision.getByRole('combobox', { name: 'Revision status' }).inputValue()).toBe('pending');
+    expect(await revision.getByRole('textbox', { name: 'Approved by' }).inputValue()).toBe('Alex Approver');
+    expect(await approver.getByRole('table', { name: 'Changes against the last sync' }).locator('tr[data-change="changed"]').count()).toBe(1);
+    await screenshot(approver, 'erp-integrations-review-revision');
+    await approver.getByRole('button', { name: 'Accept and export' }).click();
+    await statusShows(pm.getByTestId('erp-status'), 'awaiting_posting');
   }, 180000);
 
   it('when the approver rejects with a reason, the budget comes back unlocked and its creator reads the reason in the notification feed', async () => {
@@ -142,11 +167,11 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await openReview(approver, 'Ready to Export', 'Budget to reject');
     const reject = approver.getByRole('form', { name: 'Reject' });
     await reject.getByRole('textbox', { name: 'Reason' }).fill('   ');
-    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
     // The service's 400 names the field; the console shows it beside the reason.
     await reject.locator('.field-error').waitFor();
     await reject.getByRole('textbox', { name: 'Reason' }).fill('Concrete is over estimate');
-    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
     await approver.getByTestId('decision').getByText(/Rejected by Alex Approver: Concrete is over estimate/).waitFor();
 
     await statusShows(pm.getByTestId('erp-status'), 'not_sent');
@@ -159,6 +184,17 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await screenshot(pm, 'notifications-feed');
     await item.getByRole('button', { name: 'Mark read' }).click();
     await until('the notification is read', async () => (await unreadCount(pm)) === 0);
+
+    // The approver turns the daily summary off; the preference is kept.
+    await approver.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: /Notifications/ }).click();
+    const daily = approver.getByRole('checkbox', { name: 'Email me the ERP Integrations Daily Summary' });
+    await daily.waitFor();
+    const before = await daily.isChecked();
+    await daily.click();
+    await until('the preference is saved', async () => (await daily.isChecked()) === !before && (await daily.isEnabled()));
+    await approver.reload();
+    await daily.waitFor();
+    expect(await daily.isChecked()).toBe(!before);
   }, 180000);
 
   it('when the ERP refuses the export, it is listed under Failed to Export with the reason; the approver rejects, the PM fixes the line and re-sends', async () => {
@@ -180,7 +216,7 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await screenshot(approver, 'erp-integrations-failed-to-export');
     const reject = approver.getByRole('form', { name: 'Reject' });
     await reject.getByRole('textbox', { name: 'Reason' }).fill('Fix the amounts');
-    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
 
     await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
     await pm.getByRole('button', { name: 'Edit line 01-100' }).click();

@@ -228,6 +228,8 @@ describe('a deliberately broken copy is reported', () => {
     ['a port other than the service\'s own', (a) => void (a.budget = { ...a.budget, port: 3005 }), 'budget: the deployment uses port 3005, services/budget/src/config.ts defaults to 3001'],
     ['a probe route the service kit does not serve', (a) => void (a.approval = { ...a.approval, ready: '/ready' }), 'approval: probes /ready, which the service kit does not serve'],
     ['a simulator route that does not exist', (a) => void (a['erp-simulator'] = { ...a['erp-simulator'], live: '/health/live' }), 'erp-simulator: probes /health/live, which the simulator does not serve'],
+    ['a port other than the console\'s own', (a) => void (a['web-console'] = { ...a['web-console'], port: 8080 }), 'web-console: the deployment uses port 8080, the console defaults to 3000'],
+    ['a console route that does not exist', (a) => void (a['web-console'] = { ...a['web-console'], ready: '/ready' }), 'web-console: probes /ready, which the console does not serve'],
   ])('the assumed ports and routes: %s', (_name, breakIt, expected) => {
     const copy = { ...APPS };
     breakIt(copy);

@@ -3,8 +3,10 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { GroupCoordinator } from './groups/group-coordinator';
 import { OffsetStore } from './groups/offset-store';
+import { OffsetsTopicWriter } from './groups/offsets-topic';
 import { BrokerConfigs } from './log/configs';
 import { LogCleaner } from './log/log-cleaner';
+import { applyTopicPlan, readTopicPlan } from './log/topic-plan';
 import { LogSettings } from './log/partition-log';
 import { Topic, TopicStore } from './log/topic-store';
 import { Connection } from './server/connection';
@@ -37,6 +39,8 @@ export interface BrokerOptions {
    * `log.segment.bytes`, `log.cleanup.policy`, ... (topics without their own value inherit them).
    */
   brokerConfigs?: Record<string, string>;
+  /** A topic plan file (deploy/kafka/topics.yaml) applied at start, so topics match the deployment's. */
+  topicPlan?: string;
 }
 
 export interface RunningBroker {
@@ -98,6 +102,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     settingsCache.set(topic, { key, settings });
     return settings;
   });
+  if (options.topicPlan) applyTopicPlan(store, readTopicPlan(options.topicPlan));
   const cleaner = new LogCleaner(store, configs, log, Number(configs.get('log.retention.check.interval.ms')?.value ?? 300000));
   const offsetStore = new OffsetStore(dataDir);
   const coordinator = new GroupCoordinator(
@@ -105,6 +110,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     { minSessionTimeoutMs, maxSessionTimeoutMs },
     log,
   );
+  const offsetsTopic = new OffsetsTopicWriter(store, Number(configs.get('offsets.topic.num.partitions')?.value ?? 50), log);
+  offsetStore.onChange((e) => offsetsTopic.onOffsets(e));
+  coordinator.onGroupChange = (groupId, snapshot, deleted) => offsetsTopic.onGroup(groupId, snapshot, deleted);
   const server = net.createServer();
   let port = options.port ?? 0;
   const router = new RequestRouter(
@@ -112,7 +120,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     coordinator,
     configs,
     () => ({ nodeId: 0, host: advertisedHost, port: options.advertisedPort ?? port }),
-    { autoCreateTopics, dataDir },
+    { autoCreateTopics, dataDir, ensureOffsetsTopic: () => void offsetsTopic.topic() },
     log,
   );
   const connections = new Set<Connection>();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { BrokerConfigs } from '../src/log/configs';
 import { LogCleaner } from '../src/log/log-cleaner';
 import { LogSettings, PartitionLog } from '../src/log/partition-log';
+import { applyTopicPlan, readTopicPlan } from '../src/log/topic-plan';
 import { TopicStore } from '../src/log/topic-store';
 import { splitBatches, BatchHeader } from '../src/protocol/record-batch';
 import { encodeRecordBatch } from '../src/protocol/record-batch-encoder';
@@ -126,5 +127,20 @@ describe('partition storage: segments, index, retention and compaction', () => {
     } finally {
       cleaner.close();
     }
+  });
+
+  it("the deployment's topic plan applied to the dev broker creates every topic and dead-letter topic with its partitions and configs, and grows existing ones", () => {
+    const plan = readTopicPlan(path.join(__dirname, '..', '..', '..', 'deploy', 'kafka', 'topics.yaml'));
+    const store = new TopicStore(dir, 3, () => ({ segmentBytes: 1 << 20, segmentMs: 604800000, indexIntervalBytes: 4096 }));
+    store.create('budget.sent', 2);
+    applyTopicPlan(store, plan);
+    const sent = store.get('budget.sent')!;
+    expect(sent.partitions).toHaveLength(12);
+    expect(Object.fromEntries(sent.configs)).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '1209600000', 'max.message.bytes': '16777216' });
+    expect(store.get('erp.project.linked')!.configs.get('cleanup.policy')).toBe('compact');
+    expect(Object.fromEntries(store.get('erp.project.linked.dlq')!.configs)).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '2592000000' });
+    expect(store.names().length).toBe(plan.length);
+    expect(plan.length % 2).toBe(0);
+    store.close();
   });
 });

@@ -133,6 +133,13 @@ export const baseServiceConfigShape = {
   JWT_ALLOW_HS256: booleanFlag(false).describe('true or false (default false): allow HS256 tokens signed with JWT_SECRET when NODE_ENV=production'),
   NODE_ENV: z.string().optional().describe('production turns on the production rules (token issuer, audience and signing keys)'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe(`one of ${logLevels.join(', ')}`),
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000).describe('the largest request body in bytes, at least 1024 (default 1000000); larger answers 413'),
+  HTTP_MAX_STRING_LENGTH: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .default(10_000)
+    .describe('the longest string (or key) in a JSON request body, in characters, at least 16 (default 10000); longer answers 413 naming the field'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -71,6 +71,19 @@ function outage(error: unknown): MappedError | undefined {
   return undefined;
 }
 
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception: a malformed uuid, a number out of
+ * range, a string too long, a NUL byte): the request carried something the validation let through.
+ * The caller's input, not an outage nor a crash: 400 naming what PostgreSQL refused.
+ */
+function invalidValue(error: unknown): MappedError | undefined {
+  const driverError = (error as { driverError?: { code?: unknown; message?: unknown } } | null)?.driverError;
+  const code = driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return undefined;
+  const reason = String(driverError?.message ?? (error as Error).message ?? '').slice(0, 300);
+  return { expected: true, body: { statusCode: 400, error: 'Bad Request', code: 'INVALID_VALUE', message: `A value in the request was refused: ${reason}` } };
+}
+
 /** Maps any thrown value to the platform's error body; `expected: false` means it is a bug (log the stack). */
 export function toErrorBody(error: unknown): MappedError {
   if (error instanceof ApplicationError) {
@@ -108,6 +121,8 @@ export function toErrorBody(error: unknown): MappedError {
   }
   const unavailable = outage(error);
   if (unavailable) return unavailable;
+  const invalid = invalidValue(error);
+  if (invalid) return invalid;
   if (isOptimisticLockError(error)) {
     return {
       expected: true,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { DEV_JWT_SECRET } from '@budget-erp/auth';
 
@@ -10,8 +11,16 @@ const ConsoleEnvSchema = z.object({
   APPROVAL_URL: url.describe('the approval service'),
   ERP_CONNECTOR_URL: url.describe('the erp-connector service'),
   NOTIFICATION_URL: url.describe('the notification service'),
-  STATIC_DIR: z.string().min(1).describe('the built browser application (index.html and assets/)'),
-  JWT_SECRET: z.string().optional().describe('offers the dev sign-in only when it is the development secret'),
+  STATIC_DIR: z
+    .string()
+    .min(1)
+    .default(join(__dirname, '..', '..', 'public'))
+    .describe('the built browser application (index.html and assets/); default public/ beside src/, as in the image'),
+  JWT_SECRET: z.string().min(1).optional().describe('the HS256 secret of dev tokens: the dev sign-in is offered when it is the development secret'),
+  DEV_SIGN_IN: z
+    .enum(['enabled', 'disabled'])
+    .optional()
+    .describe('`enabled` offers the dev sign-in with any JWT_SECRET (a local compose stack); never in production, where the services verify with JWKS_URL'),
   OIDC_ISSUER: url.optional().describe('the OpenID Connect issuer users sign in with (production)'),
   OIDC_CLIENT_ID: z.string().min(1).optional().describe('the console\'s public client id at the issuer'),
   OIDC_SCOPE: z.string().min(1).default('openid profile email').describe('scopes asked for at sign-in'),
@@ -34,7 +43,8 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export class ConsoleConfigError extends Error {}
 
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
-  const parsed = ConsoleEnvSchema.safeParse(env);
+  // An empty variable (`OIDC_ISSUER=` in a compose file) means unset.
+  const parsed = ConsoleEnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConsoleConfigError(`web console configuration is invalid:\n${problems.join('\n')}`);
@@ -48,7 +58,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
     host: c.HOST,
     services: { budget: c.BUDGET_URL, approval: c.APPROVAL_URL, 'erp-connector': c.ERP_CONNECTOR_URL, notification: c.NOTIFICATION_URL },
     staticDir: c.STATIC_DIR,
-    devSignInSecret: c.JWT_SECRET === DEV_JWT_SECRET ? c.JWT_SECRET : null,
+    devSignInSecret: c.JWT_SECRET && c.DEV_SIGN_IN !== 'disabled' && (c.JWT_SECRET === DEV_JWT_SECRET || c.DEV_SIGN_IN === 'enabled') ? c.JWT_SECRET : null,
     oidc: c.OIDC_ISSUER && c.OIDC_CLIENT_ID ? { issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, scope: c.OIDC_SCOPE, resource: c.OIDC_RESOURCE ?? null } : null,
   };
 }

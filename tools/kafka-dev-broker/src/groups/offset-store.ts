@@ -29,7 +29,7 @@ interface GroupDeletedLine {
 }
 
 export type OffsetEvent =
-  | { kind: 'commit'; group: string; entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch?: number }> }
+  | { kind: 'commit'; group: string; entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch?: number; expireTimestamp?: number | null }> }
   | { kind: 'delete'; group: string; partitions: Array<{ topic: string; partition: number }> | null };
 
 /** Committed offsets per group; with a data dir, an append-only JSON-lines file compacted on start. */
@@ -75,7 +75,7 @@ export class OffsetStore {
     parts.set(partition, c);
   }
 
-  commit(group: string, entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch?: number }>): void {
+  commit(group: string, entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch?: number; expireTimestamp?: number | null }>): void {
     let out = '';
     for (const e of entries) {
       const leaderEpoch = e.leaderEpoch ?? -1;
@@ -87,11 +87,12 @@ export class OffsetStore {
   }
 
   /** Forgets a whole group, or only some of its offsets. */
-  deleteGroup(group: string, partitions?: Array<{ topic: string; partition: number }>): void {
+  /** `quiet`: the caller records the deletion in `__consumer_offsets` itself (DeleteGroups). */
+  deleteGroup(group: string, partitions?: Array<{ topic: string; partition: number }>, quiet = false): void {
     const ps = partitions?.map((x) => ({ t: x.topic, p: x.partition }));
     this.forgetGroup(group, ps);
     if (this.fd !== null) fs.writeSync(this.fd, JSON.stringify({ deletedGroup: group, partitions: ps } satisfies GroupDeletedLine) + '\n');
-    for (const l of this.listeners) l({ kind: 'delete', group, partitions: partitions ?? null });
+    if (!quiet) for (const l of this.listeners) l({ kind: 'delete', group, partitions: partitions ?? null });
   }
 
   deleteOffsets(group: string, partitions: Array<{ topic: string; partition: number }>): void {
@@ -119,6 +120,10 @@ export class OffsetStore {
   }
 
   deleteTopic(topic: string): void {
+    for (const [group, topics] of this.groups) {
+      const parts = topics.get(topic);
+      if (parts && parts.size > 0) for (const l of this.listeners) l({ kind: 'delete', group, partitions: [...parts.keys()].map((partition) => ({ topic, partition })) });
+    }
     this.forget(topic);
     if (this.fd !== null) fs.writeSync(this.fd, JSON.stringify({ deletedTopic: topic } satisfies TopicDeletedLine) + '\n');
   }

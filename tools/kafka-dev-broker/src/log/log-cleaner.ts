@@ -14,6 +14,7 @@ import { TopicStore } from './topic-store';
  */
 export class LogCleaner {
   private readonly timer: NodeJS.Timeout;
+  private readonly lastPass = new WeakMap<PartitionLog, { signature: string; tombstones: boolean }>();
 
   constructor(
     private readonly store: TopicStore,
@@ -49,6 +50,11 @@ export class LogCleaner {
   compact(p: PartitionLog, deleteRetentionMs: number, now: number): number {
     const closed = p.closedSegments();
     if (closed.length === 0) return 0;
+    // Nothing new to clean since the last pass, and no tombstone left waiting for its expiry: skip.
+    const signature = closed.map((s) => `${s.baseOffset}:${s.size}`).join(',');
+    const last = this.lastPass.get(p);
+    if (last && last.signature === signature && !last.tombstones) return 0;
+    let tombstones = false;
     const latest = new Map<string, number>();
     const batchesOf = (seg: Segment): Buffer[] => {
       const out: Buffer[] = [];
@@ -83,6 +89,7 @@ export class LogCleaner {
         const keep = records.filter((r) => {
           if (r.key === null) return true;
           if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
+          if (r.value === null && !tombstonesExpire) tombstones = true;
           return !(r.value === null && tombstonesExpire);
         });
         if (keep.length === records.length) out.push(b);
@@ -103,6 +110,7 @@ export class LogCleaner {
       } else fresh.push(Segment.swapIn(p.directory, seg, replacement));
     }
     if (replaced.length > 0) p.replaceSegments(replaced, fresh);
+    this.lastPass.set(p, { signature: p.closedSegments().map((s) => `${s.baseOffset}:${s.size}`).join(','), tombstones });
     if (removed > 0) this.log.debug(`${p.topic}-${p.index}: compaction removed ${removed} record(s)`);
     return removed;
   }

@@ -314,13 +314,18 @@ export class Segment {
       } else hi = mid - 1;
     }
     let found: number | null = null;
-    this.scan(start, (b) => {
-      if (b.nextOffset > offset) {
-        found = b.position;
-        return false;
-      }
-      return true;
-    });
+    // the batch is within one index interval (and one batch) of the entry: small reads suffice
+    this.scan(
+      start,
+      (b) => {
+        if (b.nextOffset > offset) {
+          found = b.position;
+          return false;
+        }
+        return true;
+      },
+      64 * 1024,
+    );
     return found;
   }
 

@@ -44,14 +44,14 @@ export interface ApiRange {
 }
 
 /**
- * The versions answered, the one place they are defined (the README's table is checked against it).
- * Each range is Apache Kafka 3.9's, except Produce 0–2 and Fetch 0–3: they carry the pre-0.11 message
- * formats (magic 0 and 1), which the broker does not convert (Kafka 4.0 removed them too, KIP-896).
- * Message layouts, flexible versions included, come from Kafka's own definitions (`schema/`).
+ * The versions answered, the one place they are defined (the README's table is checked against it):
+ * Apache Kafka 3.9's ranges (FindCoordinator without v6, which is for share groups). Produce 0–2 and
+ * Fetch 0–3 carry the message formats before 0.11, converted to and from record batches as Kafka does
+ * (`legacy.ts`). Message layouts, flexible versions included, come from Kafka's own definitions (`schema/`).
  */
 const RANGES: Array<[ApiName, number, number]> = [
-  ['Produce', 3, 11],
-  ['Fetch', 4, 17],
+  ['Produce', 0, 11],
+  ['Fetch', 0, 17],
   ['ListOffsets', 0, 9],
   ['Metadata', 0, 12],
   ['OffsetCommit', 0, 9],

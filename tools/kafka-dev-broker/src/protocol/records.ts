@@ -21,7 +21,7 @@ export interface DecodedRecord {
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 
-function snappy(data: Buffer): Buffer {
+export function snappyDecompress(data: Buffer): Buffer {
   // Java clients frame snappy the xerial way (magic, version, then length-prefixed chunks); librdkafka writes it raw.
   if (data.length >= 16 && data.subarray(0, 8).equals(XERIAL_MAGIC)) {
     const out: Buffer[] = [];
@@ -46,7 +46,7 @@ export function recordsPayload(batch: Buffer): Buffer {
     case Compression.Gzip:
       return zlib.gunzipSync(body);
     case Compression.Snappy:
-      return snappy(body);
+      return snappyDecompress(body);
     case Compression.Lz4:
       return Buffer.from(lz4Decompress(body));
     case Compression.Zstd:

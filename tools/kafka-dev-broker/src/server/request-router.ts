@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/error-codes';
 import { RequestHeader } from '../protocol/header';
 import * as m from '../protocol/messages';
 import { Reader } from '../protocol/reader';
+import { downConvert, isLegacyMessageSet, upConvert } from '../protocol/legacy';
 import { splitBatches } from '../protocol/record-batch';
 import { Compression, compressionOf } from '../protocol/records';
 import { decodeMessage, encodeMessage, ZERO_UUID } from '../protocol/schema/codec';
@@ -24,6 +25,8 @@ export interface Advertised {
 export interface RouterOptions {
   autoCreateTopics: boolean;
   dataDir: string | null;
+  /** Creates `__consumer_offsets` if it does not exist yet (on the first group request, as Kafka). */
+  ensureOffsetsTopic: () => void;
 }
 
 export type Outcome =
@@ -95,6 +98,7 @@ export class RequestRouter {
         return respond(this.offsetFetch(req as m.OffsetFetchRequest, v));
       case ApiKey.FindCoordinator: {
         const fc = req as m.FindCoordinatorRequest;
+        this.options.ensureOffsetsTopic();
         const b = this.advertised();
         const keys = v >= 4 ? fc.coordinatorKeys : [fc.key];
         const coordinators = keys.map((key) => ({ key, nodeId: b.nodeId, host: b.host, port: b.port, errorCode: ErrorCode.None, errorMessage: null }));
@@ -298,8 +302,18 @@ export class RequestRouter {
     return Number.isInteger(configured) && configured > 0 ? configured : 1048588;
   }
 
-  private appendRecords(topic: Topic, log: PartitionLog, records: Buffer | null, v: number): { error: number; baseOffset: number; message?: string } {
+  private appendRecords(topic: Topic, log: PartitionLog, recordsIn: Buffer | null, v: number): { error: number; baseOffset: number; message?: string } {
+    let records = recordsIn;
     if (records === null || records.length === 0) return { error: ErrorCode.CorruptMessage, baseOffset: -1 };
+    if (isLegacyMessageSet(records)) {
+      // Produce v0-2 carries message format 0/1: converted up to a record batch, as Kafka does.
+      if (v >= 3) return { error: ErrorCode.CorruptMessage, baseOffset: -1, message: 'Produce v3 and later carry record batches (magic 2) only' };
+      try {
+        records = upConvert(records);
+      } catch (e) {
+        return { error: ErrorCode.CorruptMessage, baseOffset: -1, message: (e as Error).message };
+      }
+    }
     const split = splitBatches(records);
     if (!split.ok) {
       this.log.debug(`produce to ${log.topic}-${log.index} rejected: ${split.reason}`);
@@ -342,7 +356,7 @@ export class RequestRouter {
   private fetch(req: m.FetchRequest, v: number, encode: (msg: m.FetchResponse, sizeHint: number) => Buffer[]): Outcome {
     const byId = v >= 13;
     const resolved = req.topics.map((t) => ({ t, topic: byId ? this.store.byId(t.topicId) : this.store.get(t.topic) }));
-    const collect = () => this.collectFetch(req, resolved, byId);
+    const collect = () => this.collectFetch(req, resolved, byId, v);
     const frame = (c: ReturnType<typeof collect>) => encode({ errorCode: ErrorCode.None, sessionId: 0, responses: c.responses }, 256 + 64 * c.partitions);
     const first = collect();
     if (first.bytes >= req.minBytes || req.maxWaitMs <= 0 || first.hasError) return { kind: 'respond', frame: frame(first) };
@@ -376,10 +390,12 @@ export class RequestRouter {
     req: m.FetchRequest,
     resolved: Array<{ t: m.FetchRequest['topics'][number]; topic: Topic | undefined }>,
     byId: boolean,
+    version: number,
   ): { responses: m.FetchResponse['responses']; bytes: number; partitions: number; hasError: boolean } {
     let bytes = 0;
     let partitions = 0;
     let hasError = false;
+    const legacyMagic: 0 | 1 | null = version >= 4 ? null : version >= 2 ? 1 : 0;
     const empty = (index: number, errorCode: number, hw = -1, start = -1): m.FetchPartitionData => ({
       partitionIndex: index,
       errorCode,
@@ -387,7 +403,7 @@ export class RequestRouter {
       lastStableOffset: hw,
       logStartOffset: start,
       abortedTransactions: null,
-      records: null,
+      records: { chunks: [], size: 0 },
     });
     const responses = resolved.map(({ t, topic }) => ({
       topic: t.topic,
@@ -411,6 +427,11 @@ export class RequestRouter {
         const read = log.read(p.fetchOffset, budget);
         if (bytes > 0 && read.size > budget) return { ...empty(p.partition, ErrorCode.None, hw, start), records: { chunks: [], size: 0 } };
         bytes += read.size;
+        if (legacyMagic !== null) {
+          // Fetch v0-3 reads message format 0/1: the batches are converted down, as Kafka does.
+          const converted = downConvert(Buffer.concat(read.chunks), legacyMagic);
+          return { ...empty(p.partition, ErrorCode.None, hw, start), records: { chunks: [converted], size: converted.length } };
+        }
         return { ...empty(p.partition, ErrorCode.None, hw, start), records: read };
       }),
     }));
@@ -454,14 +475,17 @@ export class RequestRouter {
   }
 
   private commit(req: m.OffsetCommitRequest): m.TopicPartitionErrors {
+    this.options.ensureOffsetsTopic();
+    // OffsetCommit v2-4 may ask for its own retention: recorded as the commit's expiry, as Kafka does.
+    const expireTimestamp = req.retentionTimeMs > 0 ? Date.now() + req.retentionTimeMs : null;
     const allowed = this.coordinator.commitAllowed(req.groupId, req.generationIdOrMemberEpoch, req.memberId);
-    const entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch: number }> = [];
+    const entries: Array<{ topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch: number; expireTimestamp: number | null }> = [];
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         if (allowed !== ErrorCode.None) return { partitionIndex: p.partitionIndex, errorCode: allowed };
         if (!this.store.partition(t.name, p.partitionIndex)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UnknownTopicOrPartition };
-        entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata, leaderEpoch: p.committedLeaderEpoch });
+        entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata, leaderEpoch: p.committedLeaderEpoch, expireTimestamp });
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.None };
       }),
     }));

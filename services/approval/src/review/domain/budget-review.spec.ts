@@ -2,6 +2,12 @@ import { exportStatusOf } from '@budget-erp/contracts';
 import { type ReviewFact, canonicalJson, emptyReview, erpStatusOf, evolve, evolveAll, exportLifecycleOf, listFilterOf, sendsLandedAfterGivenUp } from './budget-review';
 import { accepted, at, failed, pat, posted, ready, received, rejected, retrieved, sent, summary, succeeded, timedOut } from './fixtures';
 
+const lostByTheErp = (exportId: string, minute: number): ReviewFact => ({
+  ...(failed(exportId, minute) as Extract<ReviewFact, { type: 'export_failed' }>),
+  reasonCode: 'erp_record_missing',
+  message: 'CMiC has no budget batch CMB000001',
+});
+
 const given = (facts: ReviewFact[]) => evolveAll(emptyReview('b1', 'c1', 'p1'), facts);
 
 function permutations<T>(items: T[]): T[][] {
@@ -23,6 +29,9 @@ describe('budget review read model', () => {
     ['failed then rejected', [...ready('e1', 1), accepted('e1', 2), failed('e1', 3), rejected('e1', 4)], 'not_sent', null],
     ['export succeeded', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3)], 'awaiting_posting', null],
     ['posted', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4)], 'synced', 'synced'],
+    ['succeeded, then the ERP lost it', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), lostByTheErp('e1', 4)], 'failed_to_export', 'failed_to_export'],
+    ['the ERP lost it, heard before the success', [...ready('e1', 1), accepted('e1', 2), lostByTheErp('e1', 4), succeeded('e1', 3)], 'failed_to_export', 'failed_to_export'],
+    ['the ERP lost it, then rejected', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), lostByTheErp('e1', 4), rejected('e1', 5)], 'not_sent', null],
     [
       're-sent as a revision after sync',
       [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4), ...ready('e2', 5, summary({ kind: 'revision' }))],

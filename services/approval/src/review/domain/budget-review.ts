@@ -324,6 +324,8 @@ export function lifecycleFactsOf(state: BudgetReview, record: ExportRecord): Exp
   if (record.rejected) facts.push('rejected');
   if (record.succeeded) facts.push('succeeded');
   if (record.failed) facts.push('failed');
+  // The ERP lost the export after it succeeded (its record is missing or someone else's): not a posting.
+  if (record.failed?.reasonCode === 'erp_record_missing') facts.push('lost');
   if (record.timedOut) facts.push('timed_out');
   if (record.posted) facts.push('posted');
   if (newerSendKnown(state, record)) facts.push('superseded');

@@ -23,7 +23,8 @@ export interface FactDetails {
   superseded: { at: string; byExportId: string };
 }
 
-export type SagaFacts = { [F in ExportFact]?: FactDetails[F] };
+/** The facts heard, with what each told; `lost` is read from a failure's reason (see `factsOf`). */
+export type SagaFacts = { [F in Exclude<ExportFact, 'lost'>]?: FactDetails[F] };
 
 export interface TimelineEntry {
   at: string;
@@ -112,13 +113,21 @@ export function startSaga(start: SagaStarted): ExportSaga {
 }
 
 /** The facts heard, as the lifecycle's fact set. */
-export const factsOf = (facts: SagaFacts): ExportFact[] => (Object.keys(facts) as ExportFact[]).filter((fact) => facts[fact] !== undefined);
+export const factsOf = (facts: SagaFacts): ExportFact[] => {
+  const known = (Object.keys(facts) as (keyof SagaFacts)[]).filter((fact) => facts[fact] !== undefined) as ExportFact[];
+  // The ERP lost the export after it succeeded (its record is missing or someone else's): not a posting.
+  if (facts.failed?.reasonCode === ERP_RECORD_MISSING) known.push('lost');
+  return known;
+};
 
 const landedIn = (facts: SagaFacts): boolean => facts.succeeded !== undefined || facts.posted !== undefined;
 
 export function lifecycleOf(facts: SagaFacts): { status: SagaStatus; landedAfterGivenUp: boolean } {
   return exportStatusOf(factsOf(facts));
 }
+
+/** The reason code of an export the ERP no longer holds after it succeeded. */
+export const ERP_RECORD_MISSING = 'erp_record_missing';
 
 export interface SagaOptions {
   timeoutMs: number;

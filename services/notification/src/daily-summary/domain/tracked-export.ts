@@ -116,8 +116,11 @@ export function evolve(state: TrackedExport, heard: HeardFact): TrackedExport {
     case 'rejected':
       return { ...state, facts, rejected: state.rejected ?? heard.rejected };
     case 'failed':
-    case 'timed_out':
-      return { ...state, facts, failure: failureToKeep(state.failure, heard.failure) };
+    case 'timed_out': {
+      // The ERP lost the export after it succeeded (its record is missing or someone else's): not a posting.
+      const known = heard.failure.reasonCode === 'erp_record_missing' ? withFact(facts, 'lost') : facts;
+      return { ...state, facts: known, failure: failureToKeep(state.failure, heard.failure) };
+    }
     case 'succeeded':
       return { ...state, facts, succeeded: state.succeeded ?? heard.succeeded };
     case 'posted':

@@ -605,7 +605,16 @@ export function BudgetPage() {
         </button>
         <ErrorText error={unlock.error} />
       </Dialog>
-      <ReimportDialog open={reimportOpen} onClose={() => setReimportOpen(false)} figures={review.data?.reimport ?? null} currentTotal={b.total} onConfirm={() => reimport.mutate()} error={reimport.error} busy={reimport.isPending} />
+      <ReimportDialog
+        open={reimportOpen}
+        onClose={() => setReimportOpen(false)}
+        figures={review.data?.reimport ?? null}
+        unknownErpTotal={!can(user, 'erp.read') ? 'shown to ERP Integrations users' : review.isPending ? 'loading…' : 'not known until the ERP budget is synced'}
+        currentTotal={b.total}
+        onConfirm={() => reimport.mutate()}
+        error={reimport.error}
+        busy={reimport.isPending}
+      />
     </section>
   );
 }
@@ -615,6 +624,8 @@ export function ReimportDialog(props: {
   open: boolean;
   onClose: () => void;
   figures: { erpTotal: string; platformTotal: string; platformTotalAfterReimport: string } | null;
+  /** What to say in place of the ERP total when the figures are not available. */
+  unknownErpTotal?: string;
   currentTotal: string;
   onConfirm: () => void;
   error: unknown;
@@ -625,7 +636,7 @@ export function ReimportDialog(props: {
       <p>The amounts in the ERP replace the platform's amounts of this budget.</p>
       <dl className="facts" aria-label="Re-import totals">
         <dt>ERP total</dt>
-        <dd data-testid="reimport-erp-total">{props.figures ? <Money amount={props.figures.erpTotal} /> : 'shown to ERP Integrations users'}</dd>
+        <dd data-testid="reimport-erp-total">{props.figures ? <Money amount={props.figures.erpTotal} /> : (props.unknownErpTotal ?? '—')}</dd>
         <dt>Current total</dt>
         <dd data-testid="reimport-current-total">
           <Money amount={props.figures?.platformTotal ?? props.currentTotal} />

@@ -267,7 +267,6 @@ function ConnectionTab() {
 
 const REVISION_TYPES = ['scope_change', 'budget_transfer', 'contingency'];
 const REVISION_STATUSES = ['approved', 'pending', 'forecasted', 'rejected'];
-const today = () => new Date().toISOString().slice(0, 10);
 
 export function ReviewPage() {
   const { budgetId = '' } = useParams();
@@ -275,7 +274,7 @@ export function ReviewPage() {
   const queryClient = useQueryClient();
   const [description, setDescription] = useState('');
   const [revisionType, setRevisionType] = useState('scope_change');
-  const [revisionDate, setRevisionDate] = useState(today());
+  const [revisionDate, setRevisionDate] = useState('');
   const [revisionNumber, setRevisionNumber] = useState('');
   const [revisionStatus, setRevisionStatus] = useState('pending');
   const [approvedBy, setApprovedBy] = useState(user.name);
@@ -297,7 +296,7 @@ export function ReviewPage() {
             ? {
                 revision: {
                   type: revisionType,
-                  date: revisionDate,
+                  ...(revisionDate ? { date: revisionDate } : {}),
                   ...(revisionNumber.trim() ? { number: Number(revisionNumber) } : {}),
                   status: revisionStatus,
                   ...(approvedBy.trim() ? { approvedBy: approvedBy.trim() } : {}),
@@ -493,6 +492,7 @@ export function ReviewPage() {
                 </select>
               </label>
               <Field label="Revision date" type="date" value={revisionDate} onChange={setRevisionDate} error={accept.error} field="revision.date" />
+              <p className="hint">Left empty: today in the company's time zone. Revision number left empty: the next one of the ERP job.</p>
               <Field label="Revision number" value={revisionNumber} onChange={setRevisionNumber} error={accept.error} field="revision.number" placeholder="next in sequence" inputMode="numeric" />
               <label className="field">
                 <span>Revision status</span>

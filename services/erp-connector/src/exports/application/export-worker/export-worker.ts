@@ -162,7 +162,7 @@ export class ExportWorker {
         admitted = true;
         const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state']);
         await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
-        const resolved = await connections.connectionFor(m, saved.state.data.companyId);
+        const resolved = await connections.connectionOrFailureFor(m, saved.state.data.companyId);
         const verifyOnly = event.type === 'AttemptStarted' && event.verifyOnly;
         return { saved, resolved, checkErpFirst: event.type === 'AttemptStarted' && event.checkErpFirst, givenUp: verifyOnly ? givenUp : null };
       })
@@ -178,9 +178,15 @@ export class ExportWorker {
   }
 
   /** Asks the ERP whether the export landed (when it may have), then sends it, unless it was given up. */
-  private async callErp(loaded: LoadedExport, resolved: { connection: ErpConnection } | null, checkErpFirst: boolean, givenUp: GivenUpFact | null): Promise<ErpResult<AttemptResult>> {
+  private async callErp(
+    loaded: LoadedExport,
+    resolved: { connection: ErpConnection } | { failure: ErpError } | null,
+    checkErpFirst: boolean,
+    givenUp: GivenUpFact | null,
+  ): Promise<ErpResult<AttemptResult>> {
     const data = loaded.state.data;
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
+    if ('failure' in resolved) return { ok: false, error: resolved.failure };
     if (checkErpFirst || givenUp) {
       const found = await this.adapter.findExport(resolved.connection, data.jobNumber, data.idempotencyKey);
       if (!found.ok) return found;
@@ -257,14 +263,21 @@ export class ExportWorker {
       const loaded = await exports.find(m, exportId);
       const state = loaded?.state;
       if (!loaded || state?.status !== 'succeeded') return null;
-      return { loaded, state, resolved: await connections.connectionFor(m, state.data.companyId) };
+      return { loaded, state, resolved: await connections.connectionOrFailureFor(m, state.data.companyId) };
     });
     if (!found) return;
     const { loaded, state, resolved } = found;
-    const seen = resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
+    const seen = resolved && 'connection' in resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
-    const decision = decide(state, { type: 'RecordPostingCheck', posted: seen?.ok === true && seen.value, now: now.toISOString(), nextCheckAt: new Date(now.getTime() + delay).toISOString() });
+    const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
+    const decision = decide(state, {
+      type: 'RecordPostingCheck',
+      found: check.status,
+      ...(check.status === 'missing' ? { reason: check.reason } : {}),
+      now: now.toISOString(),
+      nextCheckAt: new Date(now.getTime() + delay).toISOString(),
+    });
     if (!decision.ok) return;
     const next = applyAll(state, decision.events) as LoadedExport['state'];
     await uow.run(async (m) => {
@@ -279,7 +292,17 @@ export class ExportWorker {
           correlationId: next.data.correlationId,
           causationId: next.data.causationId,
         });
+      } else if (next.status === 'failed') {
+        await outbox.publish(m, {
+          topic: Topics.ExportFailed,
+          subject: next.data.budgetId,
+          companyId: next.data.companyId,
+          payload: exportFailedPayload(next),
+          correlationId: next.data.correlationId,
+          causationId: next.data.causationId,
+        });
       }
     });
+    if (next.status === 'failed') this.logger.warn(`export ${next.data.exportId} failed: ${next.reasonCode}: ${next.message}`);
   }
 }
