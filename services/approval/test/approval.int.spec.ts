@@ -229,6 +229,7 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
         linesReady: true,
         totals: { original: '1000.00', changes: '275.25', revised: '1275.25' },
         failure: null,
+        landedAfterGivenUp: [],
         reimport: null,
       });
       const pages: Array<{ exportId: string; lineCount: number; items: unknown[]; nextCursor: string | null }> = [];

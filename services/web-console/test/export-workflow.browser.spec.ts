@@ -107,6 +107,13 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await approver.getByRole('tab', { name: 'Ready to Export' }).click();
     await approver.getByRole('link', { name: 'Review Original budget' }).click();
     expect(await approver.getByTestId('review-total').textContent()).toBe('$1,550.75');
+    // The lines come a page at a time from the approval service's lines route.
+    const reviewedLines = approver.getByRole('table', { name: 'Lines' }).locator('tbody tr');
+    await reviewedLines.nth(1).waitFor();
+    expect(await reviewedLines.allTextContents()).toEqual([
+      expect.stringContaining('01-100'),
+      expect.stringContaining('02-200'),
+    ]);
     await screenshot(approver, 'erp-integrations-review');
     await approver.getByRole('form', { name: 'Accept' }).getByRole('textbox', { name: 'Description' }).fill('Tower A original budget');
     await approver.getByRole('button', { name: 'Accept and export' }).click();

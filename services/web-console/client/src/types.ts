@@ -86,9 +86,36 @@ export interface Review {
     | { decision: 'accepted'; by: { name: string }; at: string; description: string | null }
     | { decision: 'rejected'; by: { name: string }; at: string; reason: string }
     | null;
-  lines: { lineId: string; costCode: string; costType: string | null; subJob: string | null; description: string | null; original: string; changes: string; revised: string }[];
+  /** Lines of the latest send; they are paged apart (`ReviewLinesPage`). */
+  lineCount: number;
+  /** False while the send's lines are still arriving: nothing to review or decide yet. */
+  linesReady: boolean;
   totals: { original: string; changes: string; revised: string };
   failure: { reasonCode: string; message: string; failedAt: string } | null;
-  diff: { change: string; lineId: string | null; costCode: string; costType: string | null; subJob: string | null; description: string | null; syncedAmount: string | null; amount: string | null; difference: string }[];
+  /** Sends the ERP holds although the platform had given up on them. */
+  landedAfterGivenUp: { exportId: string; sentAt: string; exportStatus: string; erpReference: string | null; landedAt: string | null }[];
   reimport: { erpTotal: string; platformTotal: string; platformTotalAfterReimport: string } | null;
+}
+
+/** A line of the review, with its difference from what was last synced; removed lines come last. */
+export interface ReviewLine {
+  change: 'added' | 'changed' | 'removed' | 'unchanged';
+  lineId: string;
+  costCode: string;
+  costType: string | null;
+  subJob: string | null;
+  description: string | null;
+  original: string;
+  changes: string;
+  revised: string;
+  syncedAmount: string | null;
+  amount: string | null;
+  difference: string;
+}
+
+export interface ReviewLinesPage {
+  exportId: string | null;
+  lineCount: number;
+  items: ReviewLine[];
+  nextCursor: string | null;
 }

@@ -376,9 +376,15 @@ export function erpStatusOf(state: BudgetReview): ErpStatus {
   return current ? exportStatus(current) : 'not_sent';
 }
 
-/** Sends that landed in the ERP after the platform had given up on them (rejected, retrieved, timed out or superseded). */
+/**
+ * Sends the ERP holds although the platform had given up on them: landed after they were
+ * rejected, retrieved or timed out. A newer send alone is no reason to tell the approver, since
+ * every revision supersedes its posted original (as notification's late-landing mail has it).
+ */
 export function sendsLandedAfterGivenUp(state: BudgetReview): SentExport[] {
-  return sentExports(state).filter((send) => exportLifecycleOf(state, send.exportId).landedAfterGivenUp);
+  return sentExports(state).filter(
+    (send) => exportLifecycleOf(state, send.exportId).landedAfterGivenUp && Boolean(send.rejected || send.retrieved || send.timedOut),
+  );
 }
 
 export function originOf(state: BudgetReview): BudgetOrigin {

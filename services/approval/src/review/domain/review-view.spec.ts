@@ -62,6 +62,11 @@ describe('review of a budget', () => {
     ]);
   });
 
+  it('when a synced export is followed by a revision, it is not shown as landed after given up: a newer send alone is no reason', () => {
+    const view = reviewView(given([...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4), ...ready('e2', 5, revision)]), noLines);
+    expect(view.landedAfterGivenUp).toEqual([]);
+  });
+
   it('for a synced platform budget, offers no re-import figures and reads no lines', () => {
     const state = given([...ready('e1', 1), posted('e1', 2)]);
     expect(linesTheViewReads(state)).toEqual({ sends: [], imports: [] });

@@ -4,7 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { api, ApiError } from '../api';
 import { useUser } from '../app';
 import { can } from '../session';
-import type { ListItem, Review } from '../types';
+import type { ListItem, Review, ReviewLinesPage } from '../types';
 import { Dialog, ERP_NAMES, erpName, ErrorText, Field, formatDate, Money, StatusBadge, WhyNot } from '../ui';
 import { ReimportDialog } from './budget-tool';
 
@@ -334,7 +334,7 @@ export function ReviewPage() {
   const r = review.data;
   const mayApprove = can(user, 'erp.approve');
   const approveDenied = mayApprove ? [] : [{ code: 'PERMISSION', message: 'Accepting and rejecting needs ERP Integrations standard or admin with the privilege to push to accounting.' }];
-  const decidable = r.erpStatus === 'awaiting_acceptance';
+  const decidable = r.erpStatus === 'awaiting_acceptance' && r.linesReady;
   const rejectable = decidable || r.erpStatus === 'failed_to_export';
   return (
     <section>
@@ -372,101 +372,21 @@ export function ReviewPage() {
           {r.decision.decision === 'accepted' ? `Accepted by ${r.decision.by.name}` : `Rejected by ${r.decision.by.name}: ${r.decision.reason}`} on {formatDate(r.decision.at)}
         </p>
       )}
-      <h2>Lines</h2>
-      <table aria-label="Lines">
-        <thead>
-          <tr>
-            <th scope="col">Cost code</th>
-            <th scope="col">Cost type</th>
-            <th scope="col">Sub job</th>
-            <th scope="col">Description</th>
-            <th scope="col" className="num">
-              Original
-            </th>
-            <th scope="col" className="num">
-              Changes
-            </th>
-            <th scope="col" className="num">
-              Revised
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.lines.map((l) => (
-            <tr key={l.lineId}>
-              <td>{l.costCode}</td>
-              <td>{l.costType ?? ''}</td>
-              <td>{l.subJob ?? ''}</td>
-              <td>{l.description ?? ''}</td>
-              <td className="num">
-                <Money amount={l.original} />
-              </td>
-              <td className="num">
-                <Money amount={l.changes} />
-              </td>
-              <td className="num">
-                <Money amount={l.revised} />
-              </td>
-            </tr>
+      {r.landedAfterGivenUp.length > 0 && (
+        <div role="alert" className="error" data-testid="landed-after-given-up">
+          {r.landedAfterGivenUp.map((l) => (
+            <p key={l.exportId}>
+              <strong>The ERP holds an export the platform had given up on:</strong> the send of {formatDate(l.sentAt)} landed
+              {l.landedAt ? ` on ${formatDate(l.landedAt)}` : ''}
+              {l.erpReference ? ` (${l.erpReference})` : ''}.
+            </p>
           ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row" colSpan={4}>
-              Totals
-            </th>
-            <td className="num">
-              <Money amount={r.totals.original} />
-            </td>
-            <td className="num">
-              <Money amount={r.totals.changes} />
-            </td>
-            <td className="num" data-testid="review-total">
-              <Money amount={r.totals.revised} />
-            </td>
-          </tr>
-        </tfoot>
-      </table>
-      {r.diff.length > 0 && (
-        <>
-          <h2>Against what was last synced</h2>
-          <table aria-label="Changes against the last sync">
-            <thead>
-              <tr>
-                <th scope="col">Change</th>
-                <th scope="col">Cost code</th>
-                <th scope="col">Sub job</th>
-                <th scope="col" className="num">
-                  In the ERP
-                </th>
-                <th scope="col" className="num">
-                  To export
-                </th>
-                <th scope="col" className="num">
-                  Difference
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.diff.map((d, i) => (
-                <tr key={i} data-change={d.change}>
-                  <td>{d.change}</td>
-                  <td>{d.costCode}</td>
-                  <td>{d.subJob ?? ''}</td>
-                  <td className="num">
-                    <Money amount={d.syncedAmount} />
-                  </td>
-                  <td className="num">
-                    <Money amount={d.amount} />
-                  </td>
-                  <td className="num">
-                    <Money amount={d.difference} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
+        </div>
+      )}
+      {r.linesReady ? (
+        <ReviewLines budgetId={budgetId} exportId={r.exportId} lineCount={r.lineCount} totals={r.totals} />
+      ) : (
+        r.exportId && <p data-testid="lines-arriving">The {r.lineCount} lines of this send are still arriving; it can be reviewed once all of them are here.</p>
       )}
       {decidable && (
         <form
@@ -549,5 +469,124 @@ export function ReviewPage() {
         busy={reimport.isPending}
       />
     </section>
+  );
+}
+
+/** The latest send's lines, a page at a time, and how they differ from what was last synced. */
+function ReviewLines({ budgetId, exportId, lineCount, totals }: { budgetId: string; exportId: string | null; lineCount: number; totals: Review['totals'] }) {
+  const lines = useInfiniteQuery({
+    queryKey: ['review-lines', budgetId, exportId],
+    queryFn: ({ pageParam }) =>
+      api<ReviewLinesPage>('approval', `/erp-integrations/budgets/${budgetId}/lines?limit=200${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = lines.data?.pages.flatMap((p) => p.items) ?? [];
+  const sent = items.filter((l) => l.change !== 'removed');
+  return (
+    <>
+      <h2>Lines</h2>
+      <ErrorText error={lines.error} />
+      <table aria-label="Lines">
+        <thead>
+          <tr>
+            <th scope="col">Cost code</th>
+            <th scope="col">Cost type</th>
+            <th scope="col">Sub job</th>
+            <th scope="col">Description</th>
+            <th scope="col" className="num">
+              Original
+            </th>
+            <th scope="col" className="num">
+              Changes
+            </th>
+            <th scope="col" className="num">
+              Revised
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {sent.map((l) => (
+            <tr key={l.lineId}>
+              <td>{l.costCode}</td>
+              <td>{l.costType ?? ''}</td>
+              <td>{l.subJob ?? ''}</td>
+              <td>{l.description ?? ''}</td>
+              <td className="num">
+                <Money amount={l.original} />
+              </td>
+              <td className="num">
+                <Money amount={l.changes} />
+              </td>
+              <td className="num">
+                <Money amount={l.revised} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={4}>
+              Totals ({lineCount} lines)
+            </th>
+            <td className="num">
+              <Money amount={totals.original} />
+            </td>
+            <td className="num">
+              <Money amount={totals.changes} />
+            </td>
+            <td className="num" data-testid="review-total">
+              <Money amount={totals.revised} />
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+      {items.length > 0 && (
+        <>
+          <h2>Against what was last synced</h2>
+          <table aria-label="Changes against the last sync">
+            <thead>
+              <tr>
+                <th scope="col">Change</th>
+                <th scope="col">Cost code</th>
+                <th scope="col">Sub job</th>
+                <th scope="col" className="num">
+                  In the ERP
+                </th>
+                <th scope="col" className="num">
+                  To export
+                </th>
+                <th scope="col" className="num">
+                  Difference
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((d) => (
+                <tr key={`${d.change}-${d.lineId}`} data-change={d.change}>
+                  <td>{d.change}</td>
+                  <td>{d.costCode}</td>
+                  <td>{d.subJob ?? ''}</td>
+                  <td className="num">
+                    <Money amount={d.syncedAmount} />
+                  </td>
+                  <td className="num">
+                    <Money amount={d.amount} />
+                  </td>
+                  <td className="num">
+                    <Money amount={d.difference} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {lines.hasNextPage && (
+        <button type="button" onClick={() => void lines.fetchNextPage()} disabled={lines.isFetchingNextPage}>
+          {lines.isFetchingNextPage ? 'Loading…' : `Show more lines (${items.length} shown)`}
+        </button>
+      )}
+    </>
   );
 }
