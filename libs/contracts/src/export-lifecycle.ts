@@ -15,6 +15,7 @@ export const EXPORT_FACTS = [
   'failed', // export.failed
   'timed_out', // budget.export.timed_out
   'posted', // erp.posted
+  'lost', // export.failed with reason erp_record_missing: it had succeeded, and the ERP no longer holds it
   'superseded', // budget.sent of the same budget with a later sentAt
 ] as const;
 export type ExportFact = (typeof EXPORT_FACTS)[number];
@@ -35,7 +36,7 @@ export interface ExportStatusView {
   status: ExportStatus;
   /**
    * The ERP holds this export although the platform had given up on it (it was rejected,
-   * retrieved, timed out or superseded first). It counts as what the ERP holds; an approver must see it.
+   * retrieved or timed out first). It counts as what the ERP holds; an approver must see it.
    */
   landedAfterGivenUp: boolean;
 }
@@ -57,11 +58,18 @@ const PRECEDENCE: readonly [ExportFact, ExportStatus][] = [
   ['sent', 'awaiting_acceptance'],
 ];
 
-const GIVEN_UP: readonly ExportFact[] = ['rejected', 'retrieved', 'timed_out', 'superseded'];
+// Not 'superseded': a newer send follows a posted export as a matter of course (the next revision),
+// and an export still in flight is superseded only after it was rejected or retrieved.
+const GIVEN_UP: readonly ExportFact[] = ['rejected', 'retrieved', 'timed_out'];
 
 /** The status of an export from the facts heard about it, in any order, with any duplicates. */
 export function exportStatusOf(facts: Iterable<ExportFact>): ExportStatusView {
   const known = new Set(facts);
+  // An export the ERP lost after it succeeded is not held there: it counts as failed, not as landed.
+  if (known.has('lost') && !known.has('posted')) {
+    known.delete('succeeded');
+    known.add('failed');
+  }
   const landed = known.has('succeeded') || known.has('posted');
   const landedAfterGivenUp = landed && GIVEN_UP.some((fact) => known.has(fact));
   for (const [fact, status] of PRECEDENCE) {
@@ -79,7 +87,7 @@ export function exportStatusOf(facts: Iterable<ExportFact>): ExportStatusView {
 export function mayAttemptExport(facts: Iterable<ExportFact>): boolean {
   const known = new Set(facts);
   if (!known.has('accepted')) return false;
-  return !(['retrieved', 'rejected', 'timed_out', 'superseded', 'succeeded', 'failed', 'posted'] as const).some((fact) =>
+  return !(['retrieved', 'rejected', 'timed_out', 'superseded', 'succeeded', 'failed', 'posted', 'lost'] as const).some((fact) =>
     known.has(fact),
   );
 }
@@ -111,6 +119,9 @@ export const REALISTIC_FACT_SETS: readonly (readonly ExportFact[])[] = [
   ['sent', 'rejected', 'superseded'],
   ['sent', 'accepted', 'succeeded'],
   ['sent', 'accepted', 'succeeded', 'posted'],
+  ['sent', 'accepted', 'succeeded', 'posted', 'superseded'],
+  ['sent', 'accepted', 'succeeded', 'lost'],
+  ['sent', 'accepted', 'succeeded', 'lost', 'rejected'],
   ['sent', 'accepted', 'failed'],
   ['sent', 'accepted', 'failed', 'rejected'],
   ['sent', 'accepted', 'failed', 'rejected', 'superseded'],

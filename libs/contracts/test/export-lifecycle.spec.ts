@@ -14,6 +14,11 @@ describe('exportStatusOf', () => {
     // The ERP's facts win: a success after a reject is what the ERP holds.
     [['sent', 'accepted', 'timed_out', 'rejected', 'succeeded'], 'awaiting_posting', true],
     [['sent', 'accepted', 'timed_out', 'rejected', 'superseded', 'succeeded', 'posted'], 'synced', true],
+    // The next revision's send follows a posted export as a matter of course: nothing landed late.
+    [['sent', 'accepted', 'succeeded', 'posted', 'superseded'], 'synced', false],
+    // The ERP lost it after it succeeded (its record is missing or someone else's): not a posting.
+    [['sent', 'accepted', 'succeeded', 'lost'], 'failed_to_export', false],
+    [['sent', 'accepted', 'succeeded', 'lost', 'rejected'], 'rejected', false],
   ])('facts %j give %s (landed after given up: %s)', (facts, status, landedAfterGivenUp) => {
     expect(exportStatusOf(facts)).toEqual({ status, landedAfterGivenUp });
   });
@@ -31,7 +36,7 @@ describe('mayAttemptExport', () => {
     expect(mayAttemptExport(['accepted'])).toBe(true);
   });
 
-  it.each<ExportFact>(['retrieved', 'rejected', 'timed_out', 'superseded', 'succeeded', 'failed', 'posted'])(
+  it.each<ExportFact>(['retrieved', 'rejected', 'timed_out', 'superseded', 'succeeded', 'failed', 'posted', 'lost'])(
     'refuses an accepted export once it is %s',
     (fact) => {
       expect(mayAttemptExport(['sent', 'accepted', fact])).toBe(false);

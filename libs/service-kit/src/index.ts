@@ -15,3 +15,5 @@ export * from './metrics/metrics.service';
 export * from './platform.module';
 export * from './start-service';
 export * from './background/wakeup';
+export { OutageLog } from '@budget-erp/messaging';
+export * from './health/messaging-checks';

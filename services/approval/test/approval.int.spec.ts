@@ -11,6 +11,7 @@ import {
   erpPosted,
   exportFailed,
   exportSucceeded,
+  exportTimedOut,
   importRequested,
   newBudget,
   projectLinked,
@@ -59,6 +60,15 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
       timeoutMs: 15000,
       description: `${budgetId} ${erpStatus}`,
     });
+  /** Until the budget's latest send (`exportId`, when given) has all its lines. */
+  const waitForReady = (budgetId: string, exportId?: string) =>
+    waitFor(
+      async () => {
+        const body = (await review(budgetId)).body as { linesReady?: boolean; exportId?: string };
+        return body.linesReady === true && (exportId === undefined || body.exportId === exportId);
+      },
+      { timeoutMs: 15000, description: `${budgetId} ready for review` },
+    );
   const acceptedFor = (budgetId: string) =>
     accepted.messages.filter((m) => m.key === budgetId).map((m) => m.value as Record<string, unknown> & { revision: Record<string, unknown> | null });
 
@@ -66,10 +76,10 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
   async function sentBudget(options: Parameters<typeof budgetSent>[3] = {}, company = companyId) {
     const ids = newBudget(company);
     const exportId = `x-${randomUUID()}`;
-    await events.send('budget.sent', budgetSent(ids, exportId, 1, options));
-    await waitFor(async () => (await as(callers.alex, 'GET', `/erp-integrations/budgets/${ids.budgetId}`, undefined, company)).status === 200, {
+    await events.sendBudget(budgetSent(ids, exportId, 1, options));
+    await waitFor(async () => ((await as(callers.alex, 'GET', `/erp-integrations/budgets/${ids.budgetId}`, undefined, company)).body as { linesReady?: boolean }).linesReady === true, {
       timeoutMs: 15000,
-      description: `${ids.budgetId} known`,
+      description: `${ids.budgetId} ready for review`,
     });
     return { ids, exportId };
   }
@@ -101,7 +111,7 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
       const exportId = `x-${randomUUID()}`;
       await events.send('erp.project.linked', projectLinked(ids, 0));
       await waitUntilListed(ids, ['ready_to_import']);
-      await events.send('budget.sent', budgetSent(ids, exportId, 1));
+      await events.sendBudget(budgetSent(ids, exportId, 1));
       await waitUntilListed(ids, ['ready_to_export']);
       const { body } = await as(callers.reader, 'GET', '/erp-integrations/budgets?filter=ready_to_export');
       expect((body as ListAnswer).items.find((i) => i.budgetId === ids.budgetId)).toMatchObject({
@@ -128,7 +138,7 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
       const ids = newBudget(companyId);
       const exportId = `x-${randomUUID()}`;
       await events.send('erp.project.linked', projectLinked(ids, 0));
-      await events.send('budget.sent', budgetSent(ids, exportId, 1));
+      await events.sendBudget(budgetSent(ids, exportId, 1));
       await waitUntilListed(ids, ['ready_to_export']);
       expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
       await events.send('export.succeeded', exportSucceeded(ids, exportId, 3));
@@ -136,6 +146,22 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
       expect(await whereListed(ids)).toEqual([]);
       await events.send('erp.posted', erpPosted(ids, exportId, 4));
       await waitUntilListed(ids, ['synced']);
+    });
+
+    it('while the lines of a send are still arriving, it is not listed and accepting it is refused with APPROVAL.LINES_NOT_READY', async () => {
+      const ids = newBudget(companyId);
+      const send = budgetSent(ids, `x-${randomUUID()}`, 1);
+      await events.send('budget.sent', send.summary);
+      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      expect((await review(ids.budgetId)).body).toMatchObject({ linesReady: false, lineCount: 2 });
+      expect(await whereListed(ids)).toEqual([]);
+      const early = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {});
+      expect(early.status).toBe(409);
+      expect((early.body as ErrorAnswer).code).toBe('APPROVAL.LINES_NOT_READY');
+      expect((await as(callers.reader, 'GET', `/erp-integrations/budgets/${ids.budgetId}/lines`)).status).toBe(409);
+      for (const chunk of send.chunks) await events.send('budget.sent.lines', chunk);
+      await waitUntilListed(ids, ['ready_to_export']);
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
     });
 
     it('when a sent budget is retrieved, it leaves the list and accepting it is refused with APPROVAL.SEND_RETRIEVED', async () => {
@@ -175,14 +201,13 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
     it('for a revision, shows original, changes and revised amounts and the line diff against what was last synced', async () => {
       const ids = newBudget(companyId);
       const first = `x-${randomUUID()}`;
-      await events.send('budget.sent', budgetSent(ids, first, 1));
-      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      await events.sendBudget(budgetSent(ids, first, 1));
+      await waitForReady(ids.budgetId);
       expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
       await events.send('erp.posted', erpPosted(ids, first, 4));
       await waitForStatus(ids.budgetId, 'synced');
       const second = `x-${randomUUID()}`;
-      await events.send(
-        'budget.sent',
+      await events.sendBudget(
         budgetSent(ids, second, 10, {
           kind: 'revision',
           lines: [
@@ -190,8 +215,9 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
             { lineId: 'l3', costCode: '03-300', costType: null, subJob: null, description: 'Paint', amount: '75.25', syncedAmount: null },
           ],
         }),
+        { linesFirst: true },
       );
-      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      await waitForReady(ids.budgetId, second);
       const { body } = await review(ids.budgetId);
       expect(body).toMatchObject({
         budgetId: ids.budgetId,
@@ -199,19 +225,58 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
         kind: 'revision',
         erpSystem: 'cmic',
         jobNumber: 'J-100',
+        lineCount: 2,
+        linesReady: true,
         totals: { original: '1000.00', changes: '275.25', revised: '1275.25' },
-        lines: [
-          { lineId: 'l1', costCode: '01-100', costType: 'labor', original: '1000.00', changes: '200.00', revised: '1200.00' },
-          { lineId: 'l3', costCode: '03-300', costType: null, original: '0.00', changes: '75.25', revised: '75.25' },
-        ],
-        diff: [
-          { change: 'changed', lineId: 'l1', syncedAmount: '1000.00', amount: '1200.00', difference: '200.00' },
-          { change: 'added', lineId: 'l3', syncedAmount: null, amount: '75.25', difference: '75.25' },
-          { change: 'removed', lineId: 'l2', syncedAmount: '250.50', amount: null, difference: '-250.50' },
-        ],
         failure: null,
         reimport: null,
       });
+      const pages: Array<{ exportId: string; lineCount: number; items: unknown[]; nextCursor: string | null }> = [];
+      let path = `/erp-integrations/budgets/${ids.budgetId}/lines?limit=2`;
+      for (;;) {
+        const answer = await as(callers.reader, 'GET', path);
+        expect(answer.status).toBe(200);
+        const page = answer.body as (typeof pages)[number];
+        pages.push(page);
+        if (!page.nextCursor) break;
+        path = `/erp-integrations/budgets/${ids.budgetId}/lines?limit=2&cursor=${page.nextCursor}`;
+      }
+      expect(pages.map((p) => p.items.length)).toEqual([2, 1]);
+      expect(pages[0]).toMatchObject({ exportId: second, lineCount: 2 });
+      expect(pages.flatMap((p) => p.items)).toEqual([
+        expect.objectContaining({ change: 'changed', lineId: 'l1', original: '1000.00', changes: '200.00', revised: '1200.00', syncedAmount: '1000.00', amount: '1200.00', difference: '200.00' }),
+        expect.objectContaining({ change: 'added', lineId: 'l3', costType: null, original: '0.00', changes: '75.25', revised: '75.25', syncedAmount: null, difference: '75.25' }),
+        expect.objectContaining({ change: 'removed', lineId: 'l2', syncedAmount: '250.50', amount: null, difference: '-250.50', revised: '0.00' }),
+      ]);
+    });
+
+    it('pages the lines of a large send in order without repeating or skipping, and refuses a forged cursor with 400', async () => {
+      const lines = Array.from({ length: 2345 }, (_, i) => ({
+        lineId: `l${i}`,
+        costCode: `01-${1000 + i}`,
+        costType: null,
+        subJob: null,
+        description: `Line ${i}`,
+        amount: `${i}.01`,
+        syncedAmount: null,
+      }));
+      const ids = newBudget(companyId);
+      await events.sendBudget(budgetSent(ids, `x-${randomUUID()}`, 1, { lines }));
+      await waitForReady(ids.budgetId);
+      const seen: string[] = [];
+      let path = `/erp-integrations/budgets/${ids.budgetId}/lines?limit=1000`;
+      for (;;) {
+        const { status, body } = (await as(callers.reader, 'GET', path)) as ApiAnswer<{ items: Array<{ lineId: string }>; nextCursor: string | null }>;
+        expect(status).toBe(200);
+        seen.push(...body.items.map((l) => l.lineId));
+        if (!body.nextCursor) break;
+        path = `/erp-integrations/budgets/${ids.budgetId}/lines?limit=1000&cursor=${body.nextCursor}`;
+      }
+      expect(seen).toEqual(lines.map((l) => l.lineId));
+      const forged = await as(callers.reader, 'GET', `/erp-integrations/budgets/${ids.budgetId}/lines?cursor=nonsense&limit=0`);
+      expect(forged.status).toBe(400);
+      expect((forged.body as ErrorAnswer).details?.map((d) => d.path)).toEqual(['limit']);
+      expect((await as(callers.reader, 'GET', `/erp-integrations/budgets/${ids.budgetId}/lines?cursor=nonsense`)).status).toBe(400);
     });
   });
 
@@ -219,8 +284,8 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
     it('while synced, shows ERP, platform and after-re-import totals, and stays under synced through the re-import', async () => {
       const ids = newBudget(companyId);
       const exportId = `x-${randomUUID()}`;
-      await events.send('budget.sent', budgetSent(ids, exportId, 1, { origin: 'erp' }));
-      await waitForStatus(ids.budgetId, 'awaiting_acceptance');
+      await events.sendBudget(budgetSent(ids, exportId, 1, { origin: 'erp' }));
+      await waitForReady(ids.budgetId);
       expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
       await events.send('erp.posted', erpPosted(ids, exportId, 4));
       await waitUntilListed(ids, ['synced']);
@@ -250,7 +315,7 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
   });
 
   describe('accept', () => {
-    it('publishes budget.accepted with the sent snapshot, the approver and, for a revision, every default', async () => {
+    it('publishes budget.accepted v2 with the decision only: the export id, description, the approver and, for a revision, every default', async () => {
       const timeZone = 'Pacific/Kiritimati';
       await events.send('erp.connection.updated', connectionUpdated(companyId, timeZone, 0));
       const jobNumber = `J-${randomUUID().slice(0, 6)}`;
@@ -262,7 +327,7 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
 
       const [event] = await waitFor(() => (acceptedFor(ids.budgetId).length ? acceptedFor(ids.budgetId) : undefined));
       const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-      expect(event).toMatchObject({
+      expect(event).toEqual({
         budgetId: ids.budgetId,
         projectId: ids.projectId,
         companyId,
@@ -270,9 +335,9 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
         description: 'Change order 4',
         revision: { type: 'scope_change', date: today, number: 1, status: 'pending', approvedBy: 'Alex Approver' },
         acceptedBy: { userId: 'u-alex', name: 'Alex Approver', email: 'alex@example.test' },
-        sentBy: { name: 'Pat Manager' },
-        snapshot: budgetSent(ids, exportId, 1, { kind: 'revision', jobNumber }).snapshot,
+        acceptedAt: expect.any(String),
       });
+      expect(accepted.messages.find((m) => m.key === ids.budgetId)?.headers).toMatchObject({ ce_type: 'budget.accepted.v2' });
       await waitForStatus(ids.budgetId, 'exporting');
     });
 
@@ -334,6 +399,65 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
       await waitFor(async () => (await db.query('SELECT 1 FROM outbox_messages WHERE published_at IS NULL')).rowCount === 0);
       await waitFor(() => budgets.every(({ ids }) => acceptedFor(ids.budgetId).length >= 1));
       expect(budgets.map(({ ids }) => acceptedFor(ids.budgetId).length)).toEqual([1, 1, 1, 1, 1]);
+    });
+  });
+
+  describe('a send whose lines do not match its summary', () => {
+    it('is never listed nor decidable, and the chunk that completed it is dead-lettered with the reason', async () => {
+      const dlq = await collectTopic(infra.broker.brokers, 'budget.sent.lines.dlq');
+      try {
+        const ids = newBudget(companyId);
+        const send = budgetSent(ids, `x-${randomUUID()}`, 1);
+        const tampered = { ...send.chunks[0], lines: send.chunks[0].lines.map((l) => ({ ...l, amount: '9999.00' })) };
+        await events.send('budget.sent', send.summary);
+        await events.send('budget.sent.lines', tampered);
+
+        const dead = await waitFor(() => dlq.messages.find((m) => m.key === ids.budgetId), { timeoutMs: 20000, description: 'the chunk dead-lettered' });
+
+        expect(dead.headers.dlq_reason).toMatch(/do not match its summary: the digest of its lines is [0-9a-f]{64}, the summary says [0-9a-f]{64}/);
+        expect(dead.headers.dlq_consumer_group).toBe('approval');
+        expect((await review(ids.budgetId)).body).toMatchObject({ linesReady: false });
+        expect(await whereListed(ids)).toEqual([]);
+        expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(409);
+      } finally {
+        await dlq.stop();
+      }
+    });
+  });
+
+  describe('an export that lands after the platform gave up on it', () => {
+    it('when an export timed out, was rejected and re-sent, and then lands, the approver sees it while the new send keeps its status', async () => {
+      const { ids, exportId: first } = await sentBudget();
+      expect((await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
+      await events.send('budget.export.timed_out', exportTimedOut(ids, first, 3));
+      await waitForStatus(ids.budgetId, 'failed_to_export');
+      const rejection = await as(callers.alex, 'POST', `/erp-integrations/budgets/${ids.budgetId}/reject`, { reason: 'CMiC is down; fix and re-send' });
+      expect(rejection.status).toBe(200);
+      const second = `x-${randomUUID()}`;
+      await events.sendBudget(budgetSent(ids, second, 10));
+      await waitForReady(ids.budgetId, second);
+      expect((await as(callers.sam, 'POST', `/erp-integrations/budgets/${ids.budgetId}/accept`, {})).status).toBe(202);
+      expect((await review(ids.budgetId)).body).toMatchObject({ exportId: second, landedAfterGivenUp: [] });
+
+      await events.send('export.succeeded', exportSucceeded(ids, first, 12));
+
+      await waitFor(async () => ((await review(ids.budgetId)).body as { landedAfterGivenUp: unknown[] }).landedAfterGivenUp.length === 1, {
+        timeoutMs: 15000,
+        description: 'the late landing shown',
+      });
+      expect((await review(ids.budgetId)).body).toMatchObject({
+        exportId: second,
+        erpStatus: 'exporting',
+        exportStatus: 'exporting',
+        landedAfterGivenUp: [
+          {
+            exportId: first,
+            exportStatus: 'awaiting_posting',
+            erpReference: `batch-${first}`,
+            givenUp: { rejected: true, retrieved: false, timedOut: true, superseded: true },
+          },
+        ],
+      });
     });
   });
 
@@ -408,22 +532,24 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
       const inOrder = newBudget(companyId);
       const scrambled = newBudget(companyId);
       const exportOf = (ids: BudgetIds) => `x-${ids.budgetId}`;
-      const story = (ids: BudgetIds) =>
+      const story = (ids: BudgetIds, linesFirst = false) =>
         [
-          () => events.send('budget.sent', budgetSent(ids, exportOf(ids), 1)),
+          () => events.sendBudget(budgetSent(ids, exportOf(ids), 1), { linesFirst }),
           () => events.send('export.failed', exportFailed(ids, exportOf(ids), 3)),
           () => events.send('export.succeeded', exportSucceeded(ids, exportOf(ids), 4)),
           () => events.send('erp.posted', erpPosted(ids, exportOf(ids), 5)),
         ] as const;
       for (const send of story(inOrder)) await send();
-      const [sent, failed, succeeded, posted] = story(scrambled);
+      const [sent, failed, succeeded, posted] = story(scrambled, true);
       const ids = [await posted(), await succeeded(), await failed(), await sent(), await posted(), await failed()];
-      await events.send('budget.sent', budgetSent(scrambled, exportOf(scrambled), 1), ids[3]);
+      await events.send('budget.sent', budgetSent(scrambled, exportOf(scrambled), 1).summary, ids[3]);
+      for (const chunk of budgetSent(scrambled, exportOf(scrambled), 1).chunks) await events.send('budget.sent.lines', chunk);
       await waitFor(
         async () => (await db.query('SELECT count(*)::int AS n FROM inbox_messages WHERE message_id = ANY($1)', [ids])).rows[0].n === ids.length,
         { timeoutMs: 15000, description: 'scrambled and replayed events applied' },
       );
       await waitUntilListed(inOrder, ['synced']);
+      await Promise.all([waitForReady(inOrder.budgetId), waitForReady(scrambled.budgetId)]);
       const strip = (body: unknown, b: BudgetIds) =>
         JSON.parse(JSON.stringify(body).split(b.budgetId).join('B').split(b.projectId).join('P'));
       const a = (await review(inOrder.budgetId)).body;

@@ -30,7 +30,7 @@ describe('approval service on the embedded database', () => {
 
   it('builds the list from events, and of two simultaneous accepts one wins and is published', async () => {
     const ids = newBudget(companyId);
-    await events.send('budget.sent', budgetSent(ids, 'x-1', 1));
+    await events.sendBudget(budgetSent(ids, 'x-1', 1));
     await waitFor(
       async () => {
         const { body } = await api<{ items: Array<{ budgetId: string }> }>(service, tokenFor(callers.reader, companyId), 'GET', '/erp-integrations/budgets?filter=ready_to_export');

@@ -3,7 +3,7 @@ import { OutboxWriter, messagingEntities, messagingMigrations } from '@budget-er
 import { DecideOnBudget } from '../src/review/application/decide-on-budget/decide-on-budget.handler';
 import { ReviewUseCaseError } from '../src/review/application/ports';
 import { type TestDatabase, createTestDatabase } from '@budget-erp/testing';
-import { type UpstreamEvent, recordUpstreamEvent } from '../src/review/application/record-upstream-event/record-upstream-event.handler';
+import { type UpstreamEvent, recordSendLines, recordUpstreamEvent } from '../src/review/application/record-upstream-event/record-upstream-event.handler';
 import { listBudgets } from '../src/review/infrastructure/budget-list.query';
 import { approvalEntities, approvalMigrations } from '../src/review/infrastructure/approval-persistence';
 import { StaleReviewError, loadReview, saveReview } from '../src/review/infrastructure/review.repository';
@@ -18,6 +18,7 @@ import {
   importRequested,
   newBudget,
   projectLinked,
+  type Send,
 } from './support/upstream-events';
 
 describe('approval read model in PostgreSQL', () => {
@@ -37,6 +38,10 @@ describe('approval read model in PostgreSQL', () => {
   });
 
   const record = (event: UpstreamEvent) => ds.transaction((m) => recordUpstreamEvent(m, event));
+  const recordSend = async (send: Send) => {
+    await record({ topic: 'budget.sent', payload: send.summary });
+    for (const chunk of send.chunks) await ds.transaction((m) => recordSendLines(m, chunk));
+  };
   const list = (companyId: string, filter: 'ready_to_export' | 'failed_to_export' | 'synced' | 'ready_to_import', limit = 50, cursor: { at: string; id: string } | null = null) =>
     ds.transaction((m) => listBudgets(m, { companyId, filter, limit, cursor }));
 
@@ -44,7 +49,7 @@ describe('approval read model in PostgreSQL', () => {
     const ids = newBudget('company-lists');
     await record({ topic: 'erp.project.linked', payload: projectLinked(ids, 0) });
     expect((await list(ids.companyId, 'ready_to_import')).items.map((i) => i.projectId)).toEqual([ids.projectId]);
-    await record({ topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) });
+    await recordSend(budgetSent(ids, 'e1', 1));
     expect((await list(ids.companyId, 'ready_to_export')).items).toEqual([
       expect.objectContaining({ budgetId: ids.budgetId, projectId: ids.projectId, erpSystem: 'cmic', erpStatus: 'awaiting_acceptance', total: '1250.50' }),
     ]);
@@ -76,19 +81,22 @@ describe('approval read model in PostgreSQL', () => {
 
   it('when events are redelivered, the stored review does not change', async () => {
     const ids = newBudget('company-replay');
+    const send = budgetSent(ids, 'e1', 1);
     const events: UpstreamEvent[] = [
-      { topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) },
+      { topic: 'budget.sent', payload: send.summary },
       { topic: 'budget.retrieved', payload: budgetRetrieved(ids, 'e1', 2) },
     ];
-    for (const e of events) await record(e);
+    await recordSend(send);
+    await record(events[1]);
     const before = await ds.transaction((m) => loadReview(m, ids.budgetId));
     for (const e of [...events].reverse()) await record(e);
+    await recordSend(send);
     expect(await ds.transaction((m) => loadReview(m, ids.budgetId))).toEqual(before);
   });
 
   it('when two writers save the same loaded version, the second fails as stale', async () => {
     const ids = newBudget('company-stale');
-    await record({ topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) });
+    await recordSend(budgetSent(ids, 'e1', 1));
     const loaded = (await ds.transaction((m) => loadReview(m, ids.budgetId)))!;
     const next = evolve(loaded.state, { type: 'retrieved', exportId: 'e1', at: new Date().toISOString(), by: { userId: 'u', name: 'U', email: '' } });
     await ds.transaction((m) => saveReview(m, next, loaded.version));
@@ -98,7 +106,7 @@ describe('approval read model in PostgreSQL', () => {
   it('pages a list newest first by cursor without repeating or skipping', async () => {
     const companyId = 'company-paging';
     const all = Array.from({ length: 5 }, () => newBudget(companyId));
-    for (const [i, ids] of all.entries()) await record({ topic: 'budget.sent', payload: budgetSent(ids, `e-${i}`, 10 + (i % 3)) });
+    for (const [i, ids] of all.entries()) await recordSend(budgetSent(ids, `e-${i}`, 10 + (i % 3)));
     const seen: string[] = [];
     let cursor = null;
     for (;;) {
@@ -114,7 +122,7 @@ describe('approval read model in PostgreSQL', () => {
 
   it('when another approver commits between this accept loading and saving, this one is refused naming the winner', async () => {
     const ids = newBudget('company-race');
-    await record({ topic: 'budget.sent', payload: budgetSent(ids, 'e1', 1) });
+    await recordSend(budgetSent(ids, 'e1', 1));
     const outbox = new OutboxWriter({ serviceName: 'approval' });
     const clock = { now: () => new Date('2026-11-23T10:00:00Z') };
     const plain = { run: <T>(work: (m: EntityManager) => Promise<T>) => ds.transaction(work) };

@@ -11,17 +11,13 @@ import { CLOCK, EVENT_PUBLISHER, TRANSACTION_RUNNER } from './budgets/applicatio
 import { ReimportBudgetHandler } from './budgets/application/reimport-budget/reimport-budget.handler';
 import { RetrieveBudgetFromErpHandler } from './budgets/application/retrieve-budget-from-erp/retrieve-budget-from-erp.handler';
 import { SendBudgetToErpHandler } from './budgets/application/send-budget-to-erp/send-budget-to-erp.handler';
-import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budgets/infrastructure/budget.orm-entity';
-import { CreateBudgetTables1763900200000 } from './budgets/infrastructure/migrations/1763900200000-create-budget-tables';
-import { AddHoldToExportSagas1763900300000 } from './budgets/infrastructure/migrations/1763900300000-add-hold-to-export-sagas';
+import { budgetEntities, budgetMigrations } from './persistence';
 import { BudgetEventsKafkaController } from './budgets/transport/budget-events.kafka-controller';
 import { BudgetHttpController } from './budgets/transport/budget.http-controller';
 import { BUDGET_CONFIG, budgetConfigOf, BudgetServiceConfig } from './config';
-import { ErpConnectionOrmEntity, ProjectLinkOrmEntity } from './erp-readiness/infrastructure/erp-context.orm-entity';
 import { ErpContextEventsKafkaController } from './erp-readiness/transport/erp-context-events.kafka-controller';
 import { AdvanceExportSagaHandler } from './export-saga/application/advance-export-saga/advance-export-saga.handler';
 import { ExportTimeoutSweeper } from './export-saga/application/export-timeout-sweeper/export-timeout-sweeper';
-import { ExportSagaOrmEntity } from './export-saga/infrastructure/export-saga.orm-entity';
 import { ExportSagaEventsKafkaController } from './export-saga/transport/export-saga-events.kafka-controller';
 
 export const SERVICE_NAME = 'budget';
@@ -35,15 +31,8 @@ export class AppModule {
         PlatformModule.forRoot({
           serviceName: SERVICE_NAME,
           config,
-          entities: [
-            BudgetOrmEntity,
-            BudgetLineOrmEntity,
-            BudgetModificationOrmEntity,
-            ExportSagaOrmEntity,
-            ErpConnectionOrmEntity,
-            ProjectLinkOrmEntity,
-          ],
-          migrations: [CreateBudgetTables1763900200000, AddHoldToExportSagas1763900300000],
+          entities: budgetEntities,
+          migrations: budgetMigrations,
           ...(config.OUTBOX_POLL_MS ? { messaging: { relay: { pollIntervalMs: config.OUTBOX_POLL_MS } } } : {}),
         }),
       ],

@@ -1,4 +1,3 @@
-import { Topics } from '@budget-erp/contracts';
 import { loadConfig, RunningService, startService } from '@budget-erp/service-kit';
 import { AppModule, SERVICE_NAME } from './app.module';
 import { budgetServiceConfigSchema } from './config';
@@ -9,8 +8,7 @@ export async function startBudgetService(env: Record<string, string | undefined>
   return startService(AppModule.forRoot(config), {
     name: SERVICE_NAME,
     port: config.PORT,
-    // The saga needs budget.accepted's ids and times, not the snapshot's lines (megabytes for a large budget).
-    inbox: [{ groupId: SERVICE_NAME, withoutSnapshotLines: [Topics.BudgetAccepted] }],
+    inbox: [{ groupId: SERVICE_NAME }],
     logLevel: config.LOG_LEVEL,
     description:
       'The Budget tool: budgets per project with cost-code lines and modifications, lock/unlock, ERP readiness, send/retrieve/re-import, and the export saga timeline.',

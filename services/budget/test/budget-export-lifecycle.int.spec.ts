@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { Topics } from '@budget-erp/contracts';
+import { linesDigest, type SnapshotLine, Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
@@ -17,6 +17,7 @@ beforeAll(async () => {
     Topics.BudgetLocked,
     Topics.BudgetUnlocked,
     Topics.BudgetSent,
+    Topics.BudgetSentLines,
     Topics.BudgetRetrieved,
     Topics.BudgetExportTimedOut,
   ], { EXPORT_TIMEOUT_MS: '2500' });
@@ -37,13 +38,10 @@ const waitForStatus = (budgetId: string, erpStatus: string) =>
     description: `budget ${budgetId} to be ${erpStatus}`,
   });
 
-async function sendThroughAcceptance(budgetId: string, exportId: string, snapshot: unknown) {
+async function sendThroughAcceptance(budgetId: string, exportId: string) {
   await world.publish(
     Topics.BudgetAccepted,
-    {
-      budgetId, projectId, companyId, exportId, description: null, revision: null, acceptedBy: ann, acceptedAt: now(),
-      sentBy: pat, createdBy: pat, snapshot: snapshot as never,
-    },
+    { budgetId, projectId, companyId, exportId, description: null, revision: null, acceptedBy: ann, acceptedAt: now() },
     budgetId,
     companyId,
   );
@@ -57,7 +55,6 @@ const outcomeBase = (budgetId: string, exportId: string) => ({
 describe('a budget from creation to ERP posting, over HTTP with the events on the wire', () => {
   let budgetId: string;
   let exportId: string;
-  let snapshot: Record<string, unknown>;
 
   it('when created, answers 201 with exact amounts and a not_sent, unlocked budget', async () => {
     const created = await post(`/projects/${projectId}/budgets`, {
@@ -115,24 +112,26 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     expect((await get(`/budgets/${budgetId}/erp-readiness`)).body).toEqual({ canSend: true, reasons: [] });
   });
 
-  it('when sent, answers 202 with the export id and publishes budget.sent with the full snapshot and the people', async () => {
+  it('when sent, answers 202 with the export id and publishes a budget.sent v2 summary and its lines once, in budget.sent.lines', async () => {
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
     expect(sent.status).toBe(202);
     expect(sent.body).toEqual({ exportId: expect.any(String), erpStatus: 'awaiting_acceptance' });
     exportId = sent.body.exportId;
     const event = await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
-    expect(event.headers.ce_type).toBe('budget.sent.v1');
-    expect(event.value).toMatchObject({
-      budgetId, projectId, companyId, exportId, sentBy: pat, createdBy: pat,
-      snapshot: {
-        name: 'Tower A', origin: 'platform', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-100', total: '1260.50', syncedTotal: '0.00',
-        lines: [
-          { costCode: '01-100', amount: '1250.50', syncedAmount: null },
-          { costCode: '02-200', amount: '10.00', syncedAmount: null },
-        ],
-      },
+    expect(event.headers.ce_type).toBe('budget.sent.v2');
+    const chunk = await world.waitForWire(Topics.BudgetSentLines, (m) => m.key === budgetId);
+    expect(chunk.headers.ce_type).toBe('budget.sent.lines.v1');
+    const lines = [
+      { costCode: '01-100', amount: '1250.50', syncedAmount: null },
+      { costCode: '02-200', amount: '10.00', syncedAmount: null },
+    ];
+    expect(chunk.value).toMatchObject({ budgetId, projectId, companyId, exportId, chunk: 0, chunkCount: 1, lines });
+    expect(event.value).toEqual({
+      budgetId, projectId, companyId, exportId, sentBy: pat, createdBy: pat, sentAt: expect.any(String),
+      name: 'Tower A', origin: 'platform', kind: 'original', erpSystem: 'cmic', jobNumber: 'J-100', total: '1260.50', syncedTotal: '0.00',
+      modificationIds: [], lineCount: 2, chunkCount: 1, linesDigest: linesDigest(chunk.value.lines as SnapshotLine[]),
     });
-    snapshot = event.value.snapshot as Record<string, unknown>;
+    expect(world.wire.filter((m) => m.key === budgetId && m.topic === Topics.BudgetSentLines)).toHaveLength(1);
   });
 
   it('while the export holds the budget, refuses lines, unlock and re-send, and readiness says it awaits acceptance', async () => {
@@ -144,7 +143,7 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
 
   it('when the export succeeds before its acceptance is heard, the budget awaits posting and unlock is refused naming CMiC', async () => {
     await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, exportId), erpReference: 'BATCH-1', total: '1260.50', exportedAt: now() }, budgetId, companyId);
-    await sendThroughAcceptance(budgetId, exportId, snapshot);
+    await sendThroughAcceptance(budgetId, exportId);
     await waitForStatus(budgetId, 'awaiting_posting');
     const refused = await post(`/budgets/${budgetId}/unlock`, {});
     expect(refused.status).toBe(409);
@@ -169,7 +168,7 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     const timeline = await get(`/budgets/${budgetId}/timeline`);
     expect(timeline.status).toBe(200);
     expect(timeline.body.exports).toHaveLength(1);
-    expect(timeline.body.exports[0]).toMatchObject({ exportId, status: 'posted', holdsBudget: false });
+    expect(timeline.body.exports[0]).toMatchObject({ exportId, status: 'synced', holdsBudget: false, landedAfterGivenUp: false });
     expect(timeline.body.exports[0].history.map((h: { event: string }) => h.event)).toEqual(['budget.sent', 'export.succeeded', 'budget.accepted', 'erp.posted']);
   });
 
@@ -179,7 +178,13 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
     expect(sent.status).toBe(202);
     const event = await world.waitForWire(Topics.BudgetSent, (m) => (m.value as { exportId: string }).exportId === sent.body.exportId);
-    expect(event.value.snapshot).toMatchObject({ kind: 'revision', total: '1360.49', syncedTotal: '1260.50' });
+    expect(event.value).toMatchObject({ kind: 'revision', total: '1360.49', syncedTotal: '1260.50', lineCount: 3 });
+    // The posted original is not superseded by the revision that builds on it.
+    const timeline = (await get(`/budgets/${budgetId}/timeline`)).body;
+    expect(timeline.exports.map((e: { exportId: string; status: string; landedAfterGivenUp: boolean }) => [e.exportId, e.status, e.landedAfterGivenUp])).toEqual([
+      [exportId, 'synced', false],
+      [sent.body.exportId, 'awaiting_acceptance', false],
+    ]);
     exportId = sent.body.exportId;
   });
 
@@ -224,14 +229,14 @@ describe('retrieve and timeout', () => {
   it('when an acceptance raced the retrieval and the ERP then reports the export, the budget is held again with the sent snapshot until posting', async () => {
     const budgetId = await createLockedBudget('Late export');
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
-    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot as { lines: { lineId: string; amount: string }[] };
+    const snapshot = (await world.waitForWire(Topics.BudgetSentLines, (m) => m.key === budgetId)).value as { lines: { lineId: string; amount: string }[] };
     expect((await post(`/budgets/${budgetId}/retrieve-from-erp`)).body).toMatchObject({ erpStatus: 'not_sent', exportId: null });
     // The lines change after the retrieval: what the ERP got is still the sent snapshot.
     await post(`/budgets/${budgetId}/unlock`, {});
     const lineId = (await get(`/budgets/${budgetId}`)).body.lines[0].id as string;
     expect(await world.http('PATCH', `/budgets/${budgetId}/lines/${lineId}`, pm, { amount: '99.00' })).toMatchObject({ status: 200 });
 
-    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await sendThroughAcceptance(budgetId, sent.body.exportId);
     await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, sent.body.exportId), erpReference: 'BATCH-L', total: '10.00', exportedAt: now() }, budgetId, companyId);
     await waitForStatus(budgetId, 'awaiting_posting');
     expect((await get(`/budgets/${budgetId}`)).body).toMatchObject({ locked: true, exportId: sent.body.exportId });
@@ -255,8 +260,8 @@ describe('retrieve and timeout', () => {
   it('when an accepted export hears nothing in time, it is marked failed with reason timeout and budget.export.timed_out is published', async () => {
     const budgetId = await createLockedBudget('Times out');
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
-    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot;
-    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
+    await sendThroughAcceptance(budgetId, sent.body.exportId);
     await waitForStatus(budgetId, 'exporting');
     const event = await world.waitForWire(Topics.BudgetExportTimedOut, (m) => m.key === budgetId);
     expect(event.value).toMatchObject({ exportId: sent.body.exportId, reasonCode: 'timeout' });
@@ -267,16 +272,64 @@ describe('retrieve and timeout', () => {
   });
 });
 
+describe('an export that lands after the platform gave it up', () => {
+  it('when a timed-out, rejected export lands after the re-send, the re-send is withdrawn, the budget waits for the landed entries, and the next send moves only what the ERP does not hold', async () => {
+    const created = await post(`/projects/${projectId}/budgets`, { name: 'Late landing', lines: [{ costCode: '01-100', amount: '10.00' }] });
+    const budgetId = created.body.id as string;
+    const lineId = created.body.lines[0].id as string;
+    await post(`/budgets/${budgetId}/lock`);
+    const first = (await post(`/budgets/${budgetId}/send-to-erp`)).body.exportId as string;
+    await sendThroughAcceptance(budgetId, first);
+    await world.waitForWire(Topics.BudgetExportTimedOut, (m) => (m.value as { exportId: string }).exportId === first);
+    await waitForStatus(budgetId, 'failed_to_export');
+    await world.publish(
+      Topics.BudgetRejected,
+      { budgetId, projectId, companyId, exportId: first, reason: 'CMiC was down', rejectedBy: ann, rejectedAt: now(), sentBy: pat, createdBy: pat, afterFailedExport: true },
+      budgetId,
+      companyId,
+    );
+    await waitFor(async () => ((await get(`/budgets/${budgetId}`)).body.locked === false ? true : undefined), { timeoutMs: 15_000, description: 'the rejection to unlock the budget' });
+    expect(await world.http('PATCH', `/budgets/${budgetId}/lines/${lineId}`, pm, { amount: '12.00' })).toMatchObject({ status: 200 });
+    await post(`/budgets/${budgetId}/lock`);
+    const second = (await post(`/budgets/${budgetId}/send-to-erp`)).body.exportId as string;
+
+    // The first export was in flight when it was given up, and lands.
+    await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, first), erpReference: 'BATCH-LATE', total: '10.00', exportedAt: now() }, budgetId, companyId);
+    await waitForStatus(budgetId, 'awaiting_posting');
+    expect((await get(`/budgets/${budgetId}`)).body).toMatchObject({ exportId: first, locked: true });
+    const withdrawn = await world.waitForWire(Topics.BudgetRetrieved, (m) => (m.value as { exportId: string }).exportId === second);
+    expect(withdrawn.value).toMatchObject({ budgetId, retrievedBy: { name: 'Budget service' } });
+    const timeline = (await get(`/budgets/${budgetId}/timeline`)).body;
+    expect(timeline.exports.map((e: { exportId: string; status: string; landedAfterGivenUp: boolean; holdsBudget: boolean }) => [e.exportId, e.status, e.landedAfterGivenUp, e.holdsBudget])).toEqual([
+      [first, 'awaiting_posting', true, true],
+      [second, 'retrieved', false, false],
+    ]);
+
+    await world.publish(
+      Topics.ErpPosted,
+      { budgetId, projectId, companyId, exportId: first, erpSystem: 'cmic', jobNumber: 'J-100', total: '10.00', createdBy: pat, sentBy: pat, postedAt: now() },
+      budgetId,
+      companyId,
+    );
+    await waitForStatus(budgetId, 'synced');
+    const third = (await post(`/budgets/${budgetId}/send-to-erp`)).body.exportId as string;
+    const summary = await world.waitForWire(Topics.BudgetSent, (m) => (m.value as { exportId: string }).exportId === third);
+    expect(summary.value).toMatchObject({ kind: 'revision', total: '12.00', syncedTotal: '10.00' });
+    const chunk = await world.waitForWire(Topics.BudgetSentLines, (m) => (m.value as { exportId: string }).exportId === third);
+    expect(chunk.value.lines).toEqual([expect.objectContaining({ lineId, amount: '12.00', syncedAmount: '10.00' })]);
+  });
+});
+
 describe('restarts', () => {
   it('when the service is down while the export is accepted and succeeds, it catches up after restart and holds the budget', async () => {
     const created = await post(`/projects/${projectId}/budgets`, { name: 'Survives restarts', lines: [{ costCode: '01-100', amount: '42.00' }] });
     const budgetId = created.body.id as string;
     await post(`/budgets/${budgetId}/lock`);
     const sent = await post(`/budgets/${budgetId}/send-to-erp`);
-    const snapshot = (await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId)).value.snapshot;
+    await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
 
     await world.stopService();
-    await sendThroughAcceptance(budgetId, sent.body.exportId, snapshot);
+    await sendThroughAcceptance(budgetId, sent.body.exportId);
     await world.publish(Topics.ExportSucceeded, { ...outcomeBase(budgetId, sent.body.exportId), erpReference: 'BATCH-R', total: '42.00', exportedAt: now() }, budgetId, companyId);
     await world.startService();
 

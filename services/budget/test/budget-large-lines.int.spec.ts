@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { Topics } from '@budget-erp/contracts';
+import { linesDigest, type SnapshotLine, Topics } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { now, person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
@@ -13,7 +13,7 @@ let pm: string;
 let sql: Client;
 
 beforeAll(async () => {
-  world = await startWorld('budget_large_lines', [Topics.BudgetSent]);
+  world = await startWorld('budget_large_lines', [Topics.BudgetSent, Topics.BudgetSentLines]);
   pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
   sql = new Client({ connectionString: world.db.url });
   await sql.connect();
@@ -103,31 +103,39 @@ describe('a budget of thousands of lines', () => {
     expect(sent.status).toBe(202);
     const event = await world.waitForWire(Topics.BudgetSent, (m) => m.key === budgetId);
     sentEvent = event.value;
-    const snapshot = event.value.snapshot as { lines: { lineId: string }[]; total: string };
-    expect(snapshot.lines).toHaveLength(10000);
-    expect(snapshot.total).toBe('12500.50');
+    expect(event.value).toMatchObject({ lineCount: 10000, chunkCount: 10, total: '12500.50' });
+    const chunks = await waitFor(() => {
+      const heard = world.wire.filter((m) => m.topic === Topics.BudgetSentLines && m.key === budgetId);
+      return heard.length >= 10 ? heard : undefined;
+    }, { timeoutMs: 15_000, description: 'the ten chunks of the send' });
+    // In order, each at most 1,000 lines and under 1 MiB, together the lines of the digest.
+    const lines = chunks.map((m) => m.value as { chunk: number; lines: SnapshotLine[] }).sort((a, b) => a.chunk - b.chunk).flatMap((c) => {
+      expect(c.lines.length).toBeLessThanOrEqual(1000);
+      return c.lines;
+    });
+    expect(chunks.map((m) => m.value.chunk).sort((a, b) => Number(a) - Number(b))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Math.max(...chunks.map((m) => Buffer.byteLength(JSON.stringify(m.value))))).toBeLessThan(1024 * 1024);
+    expect(linesDigest(lines)).toBe(event.value.linesDigest);
+    const snapshot = { lines };
     const stored = await lineRowVersions(budgetId);
     expect(new Set(snapshot.lines.map((l) => l.lineId))).toEqual(new Set(stored.keys()));
-    // The export saga starts with the same hold as the budget (copied in the database).
-    const { rows: holds } = await sql.query<{ same: boolean; lines: number }>(
-      `SELECT s.hold = b.hold AS same, jsonb_array_length(s.hold->'snapshot'->'lines') AS lines
-         FROM export_sagas s JOIN budgets b ON b.id = s.budget_id WHERE s.export_id = $1`,
-      [event.value.exportId],
+    // The send's snapshot is stored once, keyed by the export id; the budget's hold only names it.
+    const { rows: kept } = await sql.query<{ chunks: number; lines: number; hold_lines: boolean; sagas: number }>(
+      `SELECT (SELECT count(*)::int FROM export_snapshot_chunks WHERE export_id = $1) AS chunks,
+              (SELECT sum(json_array_length(lines))::int FROM export_snapshot_chunks WHERE export_id = $1) AS lines,
+              (SELECT hold ? 'snapshot' OR hold ? 'lines' FROM budgets WHERE id = $2) AS hold_lines,
+              (SELECT count(*)::int FROM export_sagas WHERE export_id = $1) AS sagas`,
+      [event.value.exportId, budgetId],
     );
-    expect(holds).toEqual([{ same: true, lines: 10000 }]);
+    expect(kept).toEqual([{ chunks: 10, lines: 10000, hold_lines: false, sagas: 1 }]);
   }, 60_000);
 
-  it('the saga steps that only change its ERP status leave the held snapshot (budget and saga) and the synced lines unwritten; posting writes the budget\'s once', async () => {
-    // A trigger on the real table records every UPDATE statement that writes those columns.
+  it('the saga steps that only change its ERP status leave the synced lines unwritten; the landing writes them once, from the stored snapshot', async () => {
+    // A trigger on the real table records every UPDATE statement that writes the synced lines.
     await sql.query('CREATE TABLE written_columns (seq serial PRIMARY KEY, budget_id text, what text)');
     await sql.query(`CREATE FUNCTION record_written() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN INSERT INTO written_columns (budget_id, what) VALUES (NEW.id, TG_ARGV[0]); RETURN NEW; END $$`);
-    await sql.query(`CREATE TRIGGER hold_written AFTER UPDATE OF hold ON budgets FOR EACH ROW EXECUTE FUNCTION record_written('hold')`);
     await sql.query(`CREATE TRIGGER synced_lines_written AFTER UPDATE OF synced_lines ON budgets FOR EACH ROW EXECUTE FUNCTION record_written('synced_lines')`);
-    // The export saga keeps the send's hold too, to hold the budget again after a late export.
-    await sql.query(`CREATE FUNCTION record_saga_written() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN INSERT INTO written_columns (budget_id, what) VALUES (NEW.budget_id, TG_ARGV[0]); RETURN NEW; END $$`);
-    await sql.query(`CREATE TRIGGER saga_hold_written AFTER UPDATE OF hold ON export_sagas FOR EACH ROW EXECUTE FUNCTION record_saga_written('saga hold')`);
     const written = async () => (await sql.query<{ what: string }>('SELECT what FROM written_columns WHERE budget_id = $1 ORDER BY seq', [budgetId])).rows.map((r) => r.what);
     const erpStatus = (status: string) =>
       waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}`, pm)).body.erpStatus === status ? true : undefined), { timeoutMs: 15_000, description: `the budget to be ${status}` });
@@ -135,16 +143,17 @@ describe('a budget of thousands of lines', () => {
     const exportId = sentEvent.exportId as string;
     const ann = person('Ann');
     const base = { budgetId, projectId, companyId, exportId };
-    await world.publish(Topics.BudgetAccepted, { ...base, description: null, revision: null, acceptedBy: ann, acceptedAt: now(), sentBy: pat, createdBy: pat, snapshot: sentEvent.snapshot as never }, budgetId, companyId);
+    await world.publish(Topics.BudgetAccepted, { ...base, description: null, revision: null, acceptedBy: ann, acceptedAt: now() }, budgetId, companyId);
     await erpStatus('exporting');
+    expect(await written()).toEqual([]);
     const outcome = { ...base, erpSystem: 'cmic' as const, jobNumber: 'J-900', kind: 'original' as const, sentBy: pat, acceptedBy: ann, createdBy: pat };
     await world.publish(Topics.ExportSucceeded, { ...outcome, erpReference: 'BATCH-900', total: '12500.50', exportedAt: now() }, budgetId, companyId);
     await erpStatus('awaiting_posting');
-    expect(await written()).toEqual([]);
+    expect(await written()).toEqual(['synced_lines']);
 
     await world.publish(Topics.ErpPosted, { ...base, erpSystem: 'cmic', jobNumber: 'J-900', total: '12500.50', createdBy: pat, sentBy: pat, postedAt: now() }, budgetId, companyId);
     await erpStatus('synced');
-    expect((await written()).sort()).toEqual(['hold', 'synced_lines']);
+    expect(await written()).toEqual(['synced_lines']);
     const { rows } = await sql.query<{ hold: unknown; synced: number }>('SELECT hold, jsonb_array_length(synced_lines) AS synced FROM budgets WHERE id = $1', [budgetId]);
     expect(rows).toEqual([{ hold: null, synced: 10000 }]);
   }, 60_000);

@@ -1,12 +1,13 @@
+import { chunkSendLines, linesDigest } from '@budget-erp/contracts';
 import { createDataSource } from '@budget-erp/service-kit';
 import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
 import type { DataSource } from 'typeorm';
-import { Budget, BudgetCommand, BudgetState, decide, fold, UserRef } from '../src/budgets/domain/budget';
+import { Budget, BudgetCommand, BudgetEvent, BudgetState, decide, fold, holdOf, UserRef } from '../src/budgets/domain/budget';
 import type { ErpContext } from '../src/budgets/domain/erp-system';
 import { loadBudget, loadBudgetForExportOutcome, saveBudget } from '../src/budgets/infrastructure/budget.repository';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from '../src/budgets/infrastructure/budget.orm-entity';
-import { CreateBudgetTables1763900200000 } from '../src/budgets/infrastructure/migrations/1763900200000-create-budget-tables';
-import { AddHoldToExportSagas1763900300000 } from '../src/budgets/infrastructure/migrations/1763900300000-add-hold-to-export-sagas';
+import { insertSendSnapshot, loadLanding } from '../src/budgets/infrastructure/export-snapshot.repository';
+import { budgetMigrations } from '../src/persistence';
 import { ExportSagaOrmEntity } from '../src/export-saga/infrastructure/export-saga.orm-entity';
 
 /**
@@ -29,7 +30,7 @@ beforeAll(async () => {
   dataSource = await createDataSource({
     url: db.url,
     entities: [BudgetOrmEntity, BudgetLineOrmEntity, BudgetModificationOrmEntity, ExportSagaOrmEntity],
-    migrations: [CreateBudgetTables1763900200000, AddHoldToExportSagas1763900300000],
+    migrations: budgetMigrations,
     poolSize: 2,
   });
 }, 30_000);
@@ -39,9 +40,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
+let lastEvents: BudgetEvent[] = [];
+
 function run(state: BudgetState, command: BudgetCommand): Budget {
   const decision = decide(state, command);
   if (!decision.ok) throw new Error(decision.error.code);
+  lastEvents = decision.events;
   const next = fold(decision.events, state);
   if (next.status !== 'present') throw new Error('absent');
   return next;
@@ -55,48 +59,46 @@ async function sentBudget(budgetId: string): Promise<Budget> {
   const change = { lineId: lines[0].id, costCode: '02-200', costType: null, subJob: null, description: null, amount: '5.00' };
   budget = run(budget, { type: 'CreateModification', modification: { id: `${budgetId}-m1`, description: 'Move money', status: 'approved', changes: [change], createdBy: pm, createdAt: at }, at });
   budget = run(budget, { type: 'SendToErp', exportId: `${budgetId}-x1`, by: pm, at, erp: cmic });
-  await dataSource.transaction((m) => saveBudget(m, budget, null));
+  const sent = lastEvents.find((e): e is Extract<BudgetEvent, { type: 'BudgetSent' }> => e.type === 'BudgetSent')!;
+  await dataSource.transaction(async (m) => {
+    await saveBudget(m, budget, null);
+    await insertSendSnapshot(m, { exportId: sent.hold.exportId, budgetId, companyId: 'c1', projectId: 'p1', hold: sent.hold, snapshot: sent.snapshot, createdBy: pm, chunks: chunkSendLines(sent.snapshot.lines), linesDigest: linesDigest(sent.snapshot.lines) });
+  });
   return budget;
 }
 
 describe('loading a budget for an export outcome (a saga step)', () => {
-  it('leaves the lines, the synced lines and the held snapshot lines out, but keeps the hold, status and modifications', async () => {
+  it('leaves the lines and the synced lines out, but keeps the hold (which names the export, without lines), status and modifications', async () => {
     await sentBudget('b-partial');
     const sent = await dataSource.transaction((m) => loadBudget(m, 'c1', 'b-partial'));
-    const loaded = await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c1', 'b-partial', false));
+    const loaded = await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c1', 'b-partial', { syncedLines: false }));
     expect(loaded?.budget.modifications).toEqual(sent?.budget.modifications);
     expect(loaded?.budget.modifications).toEqual([expect.objectContaining({ id: 'b-partial-m1', status: 'approved', sentIn: 'b-partial-x1' })]);
-    expect(loaded?.budget).toMatchObject({ erpStatus: 'awaiting_acceptance', locked: true, lines: [], syncedLines: [], hold: { exportId: 'b-partial-x1', statusBefore: 'not_sent' } });
-    expect(loaded?.budget.hold?.snapshot).toMatchObject({ lines: [], total: expect.any(String), jobNumber: 'J-1' });
-    expect(loaded?.notLoaded).toEqual({ lines: true, syncedLines: true, heldSnapshotLines: true });
-    expect(await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c2', 'b-partial', false))).toBeNull();
+    expect(loaded?.budget).toMatchObject({
+      erp: { status: 'awaiting_acceptance', hold: { exportId: 'b-partial-x1', statusBefore: 'not_sent', jobNumber: 'J-1', kind: 'original', modificationIds: ['b-partial-m1'] } },
+      locked: true, lines: [], syncedLines: [],
+    });
+    expect(Object.keys(holdOf(loaded!.budget)!)).not.toContain('snapshot');
+    expect(loaded?.notLoaded).toEqual({ lines: true, syncedLines: true });
+    expect(await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c2', 'b-partial', { syncedLines: false }))).toBeNull();
   });
 
-  it('when posted, loads the held snapshot with its lines, since posting records them as synced', async () => {
-    const sent = await sentBudget('b-posted');
-    const loaded = await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c1', 'b-posted', true));
-    expect(loaded?.budget.hold?.snapshot.lines).toEqual(sent.hold!.snapshot.lines);
-    expect(loaded?.budget.hold?.snapshot.lines).toHaveLength(LINES);
-    expect(loaded?.budget.lines).toEqual([]);
-  });
-
-  it('a status change saved from it leaves the lines and the held snapshot whole in the database', async () => {
+  it('a status change saved from it leaves the lines and the hold whole in the database', async () => {
     const sent = await sentBudget('b-step');
     await dataSource.transaction(async (m) => {
-      const loaded = (await loadBudgetForExportOutcome(m, 'c1', 'b-step', false))!;
+      const loaded = (await loadBudgetForExportOutcome(m, 'c1', 'b-step', { syncedLines: false }))!;
       const next = run(loaded.budget, { type: 'ApplyExportOutcome', exportId: 'b-step-x1', outcome: 'exporting', at });
       await saveBudget(m, next, loaded);
     });
     const whole = await dataSource.transaction((m) => loadBudget(m, 'c1', 'b-step'));
-    expect(whole?.budget.erpStatus).toBe('exporting');
+    expect(whole?.budget.erp).toEqual({ status: 'exporting', hold: holdOf(sent) });
     expect(whole?.budget.lines).toEqual(sent.lines);
-    expect(whole?.budget.hold).toEqual(sent.hold);
     expect(whole?.version).toBe(2);
   });
 
   it('refuses to save a change of lines made from it, and changes nothing', async () => {
     const sent = await sentBudget('b-refused');
-    const loaded = (await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c1', 'b-refused', false)))!;
+    const loaded = (await dataSource.transaction((m) => loadBudgetForExportOutcome(m, 'c1', 'b-refused', { syncedLines: false })))!;
     const changed: Budget = { ...loaded.budget, lines: [sent.lines[0]] };
     await expect(dataSource.transaction((m) => saveBudget(m, changed, loaded))).rejects.toThrow('was loaded without its lines');
     const whole = await dataSource.transaction((m) => loadBudget(m, 'c1', 'b-refused'));
@@ -104,17 +106,27 @@ describe('loading a budget for an export outcome (a saga step)', () => {
     expect(whole?.version).toBe(1);
   });
 
-  it('posting saved from it records every sent line as synced and releases the hold', async () => {
+  it('when the export lands, what the ERP holds becomes the stored snapshot\'s lines; posting then releases the hold', async () => {
     const sent = await sentBudget('b-sync');
-    for (const outcome of ['exporting', 'awaiting_posting', 'posted'] as const) {
+    const landing = (await dataSource.transaction((m) => loadLanding(m, 'b-sync-x1')))!;
+    expect(landing.hold).toEqual(holdOf(sent));
+    expect(landing.lines).toHaveLength(LINES);
+    for (const outcome of ['exporting', 'awaiting_posting', 'synced'] as const) {
       await dataSource.transaction(async (m) => {
-        const loaded = (await loadBudgetForExportOutcome(m, 'c1', 'b-sync', outcome === 'posted'))!;
-        await saveBudget(m, run(loaded.budget, { type: 'ApplyExportOutcome', exportId: 'b-sync-x1', outcome, at }), loaded);
+        const landed = outcome === 'awaiting_posting';
+        const loaded = (await loadBudgetForExportOutcome(m, 'c1', 'b-sync', { syncedLines: landed }))!;
+        await saveBudget(m, run(loaded.budget, { type: 'ApplyExportOutcome', exportId: 'b-sync-x1', outcome, at, ...(landed ? { landing } : {}) }), loaded);
       });
     }
     const whole = await dataSource.transaction((m) => loadBudget(m, 'c1', 'b-sync'));
-    expect(whole?.budget).toMatchObject({ erpStatus: 'synced', hold: null, exported: true });
-    expect(whole?.budget.syncedLines.map((l) => [l.lineId, l.amount])).toEqual(sent.hold!.snapshot.lines.map((l) => [l.lineId, l.amount]));
+    expect(whole?.budget).toMatchObject({ erp: { status: 'synced' }, exported: true });
+    expect(whole?.budget.syncedLines.map((l) => [l.lineId, l.amount])).toEqual(landing.lines.map((l) => [l.lineId, l.amount]));
     expect(whole?.budget.lines).toEqual(sent.lines);
+  });
+
+  it('a stored snapshot cannot be changed: the database refuses an update of it or of its lines', async () => {
+    await sentBudget('b-immutable');
+    await expect(dataSource.query(`UPDATE export_snapshots SET total_cents = 1 WHERE export_id = 'b-immutable-x1'`)).rejects.toThrow('immutable');
+    await expect(dataSource.query(`UPDATE export_snapshot_chunks SET lines = '[]' WHERE export_id = 'b-immutable-x1'`)).rejects.toThrow('immutable');
   });
 });

@@ -5,7 +5,6 @@ import { erpConnectorConfigSchema, type ErpConnectorConfig } from './config';
 
 /** Starts the ERP connector: HTTP API, its consumer group, and the export workers of the ERPs in `ERP_SYSTEMS`. */
 export async function startErpConnector(config: ErpConnectorConfig, options: { host?: string } = {}): Promise<RunningService> {
-  const session = config.KAFKA_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS } : {};
   return startService(AppModule.forRoot(config), {
     name: SERVICE_NAME,
     port: config.PORT,
@@ -14,7 +13,7 @@ export async function startErpConnector(config: ErpConnectorConfig, options: { h
     description: 'ERP connection, project ↔ ERP job links, per-ERP export workers, posting detection and imports.',
     // One group for the whole service: every process records what it hears in the shared database,
     // and each ERP's workers lease only that ERP's exports from there.
-    inbox: [{ groupId: SERVICE_NAME, ...session }],
+    inbox: [{ groupId: SERVICE_NAME }],
   });
 }
 

@@ -6,6 +6,7 @@ import { PreferencesHandler } from './daily-summary/application/preferences/pref
 import { SendDailySummariesHandler } from './daily-summary/application/send-daily-summaries/send-daily-summaries.handler';
 import { TrackExportHandler } from './daily-summary/application/track-export/track-export.handler';
 import { CreateDailySummary1732390000100 } from './daily-summary/infrastructure/migrations/1732390000100-create-daily-summary';
+import { TrackExportFacts1764900000000 } from './daily-summary/infrastructure/migrations/1764900000000-track-export-facts';
 import { EmailDispatcher } from './notifications/application/dispatch-emails/email-dispatcher';
 import { FeedQueries } from './notifications/application/feed/feed.queries';
 import { NotifyHandler } from './notifications/application/notify/notify.handler';
@@ -70,7 +71,7 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [],
-          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100],
+          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100, TrackExportFacts1764900000000],
         }),
       ],
       controllers: [NotificationHttpController, NotificationEventsKafkaController],

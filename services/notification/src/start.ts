@@ -1,4 +1,3 @@
-import { Topics } from '@budget-erp/contracts';
 import { type RunningService, startService } from '@budget-erp/service-kit';
 import { AppModule, type NotificationModuleOverrides, SERVICE_NAME } from './app.module';
 import type { NotificationConfig } from './config';
@@ -13,8 +12,7 @@ export async function startNotificationService(
     port: config.PORT,
     host: overrides.host,
     logLevel: config.LOG_LEVEL,
-    // Emails and the feed name a sent or accepted budget by its summary; its lines are never read.
-    inbox: [{ groupId: SERVICE_NAME, withoutSnapshotLines: [Topics.BudgetSent, Topics.BudgetAccepted] }],
+    inbox: [{ groupId: SERVICE_NAME }],
     description: 'Emails, the in-app feed and the ERP Integrations Daily Summary.',
   });
 }

@@ -43,7 +43,7 @@ describe('ERP Integrations Daily Summary', () => {
     await events.send('budget.sent', build.sent(awaiting1, 'Tower A'));
     await events.send('budget.sent', build.sent(awaiting2, 'Garage B'));
     await events.send('budget.sent', build.sent(failed, 'Lobby C'));
-    await events.send('budget.accepted', build.accepted(failed, 'Lobby C'));
+    await events.send('budget.accepted', build.accepted(failed));
     await events.send('export.failed', build.failed(failed));
     // No longer pending: retrieved, rejected (Bob decides, so he is a known approver), exporting.
     const retrieved = ref();
@@ -54,7 +54,7 @@ describe('ERP Integrations Daily Summary', () => {
     await events.send('budget.rejected', build.rejected(rejected, 'Wrong job', people.bob));
     const exporting = ref();
     await events.send('budget.sent', build.sent(exporting, 'Exporting F'));
-    await events.send('budget.accepted', build.accepted(exporting, 'Exporting F'));
+    await events.send('budget.accepted', build.accepted(exporting));
     // Another company whose approver has nothing pending.
     const elsewhere = ref(otherCompanyId);
     await events.send('budget.sent', build.sent(elsewhere, 'Elsewhere G'));
@@ -63,14 +63,15 @@ describe('ERP Integrations Daily Summary', () => {
     await waitFor(
       async () => {
         const { rows } = await db.query(
-          `SELECT stage, count(*)::int AS n FROM tracked_exports WHERE company_id = $1 GROUP BY stage ORDER BY stage`,
+          `SELECT status, count(*)::int AS n FROM tracked_exports WHERE company_id = $1 GROUP BY status ORDER BY status`,
           [companyId],
         );
         return JSON.stringify(rows) === JSON.stringify([
-          { stage: 'awaiting_acceptance', n: 2 },
-          { stage: 'closed', n: 2 },
-          { stage: 'exporting', n: 1 },
-          { stage: 'failed_to_export', n: 1 },
+          { status: 'awaiting_acceptance', n: 2 },
+          { status: 'exporting', n: 1 },
+          { status: 'failed_to_export', n: 1 },
+          { status: 'rejected', n: 1 },
+          { status: 'retrieved', n: 1 },
         ]);
       },
       { timeoutMs: 20000, description: 'the company’s exports tracked' },

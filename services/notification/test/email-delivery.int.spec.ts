@@ -24,8 +24,10 @@ describe('email delivery: SMTP outages delay mail, never lose or repeat it', () 
     await service.close();
     services.splice(services.indexOf(service), 1);
   };
-  const reject = (budgetName: string) => {
+  /** A budget sent and rejected: the rejection's mail is queued once both are heard. Returns the rejection's event id. */
+  const reject = async (budgetName: string) => {
     const ref = { companyId, budgetId: `b-${randomUUID()}`, exportId: `x-${randomUUID()}` };
+    await events.send('budget.sent', build.sent(ref, budgetName));
     return events.send('budget.rejected', build.rejected(ref, `Reason for ${budgetName}`));
   };
   const emailRow = (eventId: string) =>

@@ -30,17 +30,17 @@ describe('notification service: emails and feed from platform events', () => {
       timeoutMs: 15000,
       description: `${count} mail(s) "${subject}"`,
     });
-  const waitForStage = (exportId: string, stage: string) =>
+  const waitForStatus = (exportId: string, status: string) =>
     waitFor(async () => {
-      const { rows } = await db.query('SELECT stage FROM tracked_exports WHERE export_id = $1', [exportId]);
-      return rows[0]?.stage === stage;
-    }, { timeoutMs: 15000, description: `export ${exportId} ${stage}` });
+      const { rows } = await db.query('SELECT status FROM tracked_exports WHERE export_id = $1', [exportId]);
+      return rows[0]?.status === status;
+    }, { timeoutMs: 15000, description: `export ${exportId} ${status}` });
 
   /** Sends a budget.sent and waits until it is applied, so later events find the budget's name. */
   async function sendBudget(name: string) {
     const ref = ids();
     await events.send('budget.sent', build.sent(ref, name));
-    await waitForStage(ref.exportId, 'awaiting_acceptance');
+    await waitForStatus(ref.exportId, 'awaiting_acceptance');
     return ref;
   }
 
@@ -81,7 +81,7 @@ describe('notification service: emails and feed from platform events', () => {
 
   it('when an export fails, emails the sender and the approver the reason code and message, once each', async () => {
     const ref = await sendBudget('Garage B');
-    await events.send('budget.accepted', build.accepted(ref, 'Garage B'));
+    await events.send('budget.accepted', build.accepted(ref));
 
     await events.send('export.failed', build.failed(ref));
 
@@ -97,8 +97,8 @@ describe('notification service: emails and feed from platform events', () => {
 
   it('when the export saga gives up waiting, emails the sender and approver known from the earlier events', async () => {
     const ref = await sendBudget('Wing H');
-    await events.send('budget.accepted', build.accepted(ref, 'Wing H'));
-    await waitForStage(ref.exportId, 'exporting');
+    await events.send('budget.accepted', build.accepted(ref));
+    await waitForStatus(ref.exportId, 'exporting');
 
     await events.send('budget.export.timed_out', {
       ...ref,
@@ -114,12 +114,12 @@ describe('notification service: emails and feed from platform events', () => {
   });
 
   it('when the connector then reports the same export failed, tells nobody a second time', async () => {
-    const wingH = await db.query(`SELECT export_id, budget_id FROM tracked_exports WHERE budget_name = 'Wing H'`);
+    const wingH = await db.query(`SELECT export_id, budget_id FROM tracked_exports WHERE sent->>'budgetName' = 'Wing H'`);
     const ref = { companyId, budgetId: wingH.rows[0].budget_id as string, exportId: wingH.rows[0].export_id as string };
 
     await events.send('export.failed', build.failed(ref));
     const later = await sendBudget('Wing I');
-    await events.send('budget.accepted', build.accepted(later, 'Wing I'));
+    await events.send('budget.accepted', build.accepted(later));
     await events.send('export.failed', build.failed(later));
     await waitForMails('Export of budget "Wing I" to CMiC failed', 2);
 
@@ -140,11 +140,76 @@ describe('notification service: emails and feed from platform events', () => {
   it('when a budget is accepted, tells its creator', async () => {
     const ref = await sendBudget('Roof D');
 
-    await events.send('budget.accepted', build.accepted(ref, 'Roof D'));
+    await events.send('budget.accepted', build.accepted(ref));
 
     const [mail] = await waitForMails('Budget "Roof D" was accepted for export to CMiC', 1);
     expect(mail!.envelopeTo).toEqual(['ana@example.test']);
     expect(mail!.text).toContain('Bob Approver accepted budget "Roof D" (job J-100, total 1,250.00)');
+  });
+
+  it('when the acceptance is heard before the send, tells the creator once the send is heard, and only once', async () => {
+    const ref = ids();
+    await events.send('budget.accepted', build.accepted(ref));
+    await waitForStatus(ref.exportId, 'exporting');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mailsWithSubject('Budget "Roof E" was accepted for export to CMiC')).toHaveLength(0);
+
+    const sent = build.sent(ref, 'Roof E');
+    await events.send('budget.sent', sent);
+    // The same facts reported again under new event ids tell nobody anything more.
+    await events.send('budget.sent', sent);
+    await events.send('budget.accepted', build.accepted(ref));
+    const later = await sendBudget('Roof F');
+    await events.send('budget.accepted', build.accepted(later));
+    await waitForMails('Budget "Roof F" was accepted for export to CMiC', 1);
+
+    const mails = mailsWithSubject('Budget "Roof E" was accepted for export to CMiC');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.envelopeTo).toEqual(['ana@example.test']);
+    expect(mails[0]!.text).toContain('Bob Approver accepted budget "Roof E" (job J-100, total 1,250.00)');
+  });
+
+  it('when a budget is sent again, its earlier send is superseded, whichever send is heard first', async () => {
+    const budgetId = `b-${randomUUID()}`;
+    const earlier = { companyId, budgetId, exportId: `x-${randomUUID()}` };
+    const newer = { companyId, budgetId, exportId: `x-${randomUUID()}` };
+    await events.send('budget.sent', build.sent(newer, 'Tower S', '2026-11-23T10:05:00.000Z'));
+    await waitForStatus(newer.exportId, 'awaiting_acceptance');
+
+    await events.send('budget.sent', build.sent(earlier, 'Tower S', '2026-11-23T10:00:00.000Z'));
+
+    await waitForStatus(earlier.exportId, 'superseded');
+    const { rows } = await db.query('SELECT status FROM tracked_exports WHERE export_id = $1', [newer.exportId]);
+    expect(rows[0].status).toBe('awaiting_acceptance');
+  });
+
+  it('when an export that timed out and was rejected lands in the ERP after all, tells the sender and the approver once', async () => {
+    const ref = await sendBudget('Tower L');
+    await events.send('budget.accepted', build.accepted(ref));
+    await events.send('budget.export.timed_out', build.timedOut(ref));
+    await events.send('budget.rejected', build.rejected(ref, 'Timed out, sending again'));
+    await waitForStatus(ref.exportId, 'rejected');
+
+    const success = build.succeeded(ref);
+    await events.send('export.succeeded', success);
+    // The same success reported again under a new event id, and the posting.
+    const again = await events.send('export.succeeded', success);
+    await events.send('erp.posted', build.posted(ref));
+
+    const mails = await waitForMails('Export of budget "Tower L" reached CMiC after all', 2);
+    await waitForMails('Budget "Tower L" is posted in CMiC: you may unlock it', 1);
+    await waitFor(
+      async () => (await db.query(`SELECT 1 FROM inbox_messages WHERE consumer_group = 'notification' AND message_id = $1`, [again])).rowCount === 1,
+      { timeoutMs: 15000, description: 'the repeated success applied' },
+    );
+    expect(mails.map((m) => m.envelopeTo[0]).sort()).toEqual(['bob@example.test', 'sam@example.test']);
+    expect(mails[0]!.text).toContain('reached CMiC after the platform had given up on it');
+    const { rows: told } = await db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'export_landed_late' AND budget_id = $1`, [
+      ref.budgetId,
+    ]);
+    expect(told[0].n).toBe(2);
+    const { rows } = await db.query('SELECT status FROM tracked_exports WHERE export_id = $1', [ref.exportId]);
+    expect(rows[0].status).toBe('synced');
   });
 
   it('when a re-import fails, emails who asked for it the reason', async () => {

@@ -10,6 +10,7 @@ import {
   startServiceProcess,
   startTestInfra,
 } from '@budget-erp/testing';
+import type { Send } from './upstream-events';
 
 type PermissionLevel = 'none' | 'read_only' | 'standard' | 'admin';
 
@@ -83,6 +84,18 @@ export class EventProducer {
   /** Sends one event; pass the same `id` again to redeliver it. Returns the event id. */
   send<T extends Topic>(topic: T, payload: PayloadOf<T>, id: string = randomUUID()): Promise<string> {
     return this.events.send(topic, payload, { id });
+  }
+
+  /**
+   * Publishes a send as the budget service does: its summary and every chunk of its lines (the
+   * chunks first when `linesFirst`, as they may arrive). Returns the summary's event id.
+   */
+  async sendBudget(send: Send, options: { linesFirst?: boolean } = {}): Promise<string> {
+    const chunks = () => Promise.all(send.chunks.map((chunk) => this.send('budget.sent.lines', chunk)));
+    if (options.linesFirst) await chunks();
+    const id = await this.send('budget.sent', send.summary);
+    if (!options.linesFirst) await chunks();
+    return id;
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PayloadOf } from '@budget-erp/contracts';
+import { type PayloadOf, type SnapshotLine, chunkSendLines, linesDigest } from '@budget-erp/contracts';
 import { sumAmounts } from '@budget-erp/money';
 
 /** Upstream event payloads as the budget service and the ERP connector publish them. */
@@ -19,33 +19,45 @@ export const newBudget = (companyId = 'company-a'): BudgetIds => ({
 
 const minute = (m: number) => new Date(Date.UTC(2026, 10, 23, 8, m)).toISOString();
 
+/** A send as the budget service publishes it: its summary (`budget.sent`) and its lines in chunks (`budget.sent.lines`). */
+export interface Send {
+  summary: PayloadOf<'budget.sent'>;
+  chunks: PayloadOf<'budget.sent.lines'>[];
+}
+
+export const twoLines = (): SnapshotLine[] => [
+  { lineId: 'l1', costCode: '01-100', costType: 'labor', subJob: null, description: 'Framing', amount: '1000.00', syncedAmount: null },
+  { lineId: 'l2', costCode: '02-200', costType: 'material', subJob: null, description: 'Lumber', amount: '250.50', syncedAmount: null },
+];
+
 export function budgetSent(
   ids: BudgetIds,
   exportId: string,
   at: number,
-  options: { kind?: 'original' | 'revision'; origin?: 'platform' | 'erp'; jobNumber?: string; lines?: PayloadOf<'budget.sent'>['snapshot']['lines'] } = {},
-): PayloadOf<'budget.sent'> {
-  const lines = options.lines ?? [
-    { lineId: 'l1', costCode: '01-100', costType: 'labor', subJob: null, description: 'Framing', amount: '1000.00', syncedAmount: null },
-    { lineId: 'l2', costCode: '02-200', costType: 'material', subJob: null, description: 'Lumber', amount: '250.50', syncedAmount: null },
-  ];
+  options: { kind?: 'original' | 'revision'; origin?: 'platform' | 'erp'; jobNumber?: string; lines?: SnapshotLine[] } = {},
+): Send {
+  const lines = options.lines ?? twoLines();
+  const chunks = chunkSendLines(lines);
   return {
-    ...ids,
-    exportId,
-    sentBy: pat,
-    createdBy: pat,
-    sentAt: minute(at),
-    snapshot: {
+    summary: {
+      ...ids,
+      exportId,
+      sentBy: pat,
+      createdBy: pat,
+      sentAt: minute(at),
       name: 'Main budget',
       origin: options.origin ?? 'platform',
       kind: options.kind ?? 'original',
       erpSystem: 'cmic',
       jobNumber: options.jobNumber ?? 'J-100',
-      lines,
       total: sumAmounts(lines.map((l) => l.amount)),
       syncedTotal: sumAmounts(lines.map((l) => l.syncedAmount ?? '0')),
       modificationIds: [],
+      lineCount: lines.length,
+      chunkCount: chunks.length,
+      linesDigest: linesDigest(lines),
     },
+    chunks: chunks.map((chunkLines, chunk) => ({ ...ids, exportId, chunk, chunkCount: chunks.length, lines: chunkLines })),
   };
 }
 
@@ -54,6 +66,14 @@ export const budgetRetrieved = (ids: BudgetIds, exportId: string, at: number): P
   exportId,
   retrievedBy: pat,
   retrievedAt: minute(at),
+});
+
+export const exportTimedOut = (ids: BudgetIds, exportId: string, at: number): PayloadOf<'budget.export.timed_out'> => ({
+  ...ids,
+  exportId,
+  reasonCode: 'timeout',
+  message: 'The ERP connector did not report on the export in time',
+  timedOutAt: minute(at),
 });
 
 const outcome = (ids: BudgetIds, exportId: string) => ({

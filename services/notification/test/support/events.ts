@@ -29,37 +29,37 @@ export class EventProducer {
 }
 
 const now = () => new Date().toISOString();
-const snapshot = (name: string, total = '1250.00') => ({
-  name,
-  origin: 'platform' as const,
-  kind: 'original' as const,
-  erpSystem: 'cmic' as const,
-  jobNumber: 'J-100',
-  lines: [{ lineId: 'l-1', costCode: '01-100', costType: null, subJob: null, description: 'Concrete', amount: total, syncedAmount: null }],
-  total,
-  syncedTotal: '0.00',
-  modificationIds: [],
-});
 
 export const build = {
-  sent: (ids: { companyId: string; budgetId: string; exportId: string }, name: string): PayloadOf<'budget.sent'> => ({
+  sent: (
+    ids: { companyId: string; budgetId: string; exportId: string },
+    name: string,
+    sentAt: string = now(),
+  ): PayloadOf<'budget.sent'> => ({
     ...ids,
     projectId: 'p-1',
     sentBy: people.sam,
     createdBy: people.ana,
-    sentAt: now(),
-    snapshot: snapshot(name),
+    sentAt,
+    name,
+    origin: 'platform',
+    kind: 'original',
+    erpSystem: 'cmic',
+    jobNumber: 'J-100',
+    total: '1250.00',
+    syncedTotal: '0.00',
+    modificationIds: [],
+    lineCount: 1,
+    chunkCount: 1,
+    linesDigest: 'a'.repeat(64),
   }),
-  accepted: (ids: { companyId: string; budgetId: string; exportId: string }, name: string): PayloadOf<'budget.accepted'> => ({
+  accepted: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'budget.accepted'> => ({
     ...ids,
     projectId: 'p-1',
     description: null,
     revision: null,
     acceptedBy: people.bob,
     acceptedAt: now(),
-    sentBy: people.sam,
-    createdBy: people.ana,
-    snapshot: snapshot(name),
   }),
   rejected: (ids: { companyId: string; budgetId: string; exportId: string }, reason: string, by = people.bob): PayloadOf<'budget.rejected'> => ({
     ...ids,
@@ -94,6 +94,26 @@ export const build = {
     createdBy: people.ana,
     sentBy: people.sam,
     postedAt: now(),
+  }),
+  succeeded: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'export.succeeded'> => ({
+    ...ids,
+    projectId: 'p-1',
+    erpSystem: 'cmic',
+    jobNumber: 'J-100',
+    kind: 'original',
+    sentBy: people.sam,
+    acceptedBy: people.bob,
+    createdBy: people.ana,
+    erpReference: 'BATCH-1',
+    total: '1250.00',
+    exportedAt: now(),
+  }),
+  timedOut: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'budget.export.timed_out'> => ({
+    ...ids,
+    projectId: 'p-1',
+    reasonCode: 'timeout',
+    message: 'CMiC did not confirm the export within 30 minutes',
+    timedOutAt: now(),
   }),
   retrieved: (ids: { companyId: string; budgetId: string; exportId: string }): PayloadOf<'budget.retrieved'> => ({
     ...ids,

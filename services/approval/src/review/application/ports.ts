@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { PayloadOf, SnapshotTopic, SummaryOf, Topic } from '@budget-erp/contracts';
+import type { PayloadOf, Topic } from '@budget-erp/contracts';
 
 /** Runs work in one database transaction; events published inside commit with it. */
 export interface TransactionRunner {
@@ -11,12 +11,6 @@ export interface EventPublisher {
   publish<T extends Topic>(
     manager: EntityManager,
     message: { topic: T; subject: string; companyId: string; payload: PayloadOf<T> },
-  ): Promise<unknown>;
-  /** Like `publish`, with the snapshot's lines set by the database from a query (see the outbox writer). */
-  publishWithStoredLines<T extends SnapshotTopic>(
-    manager: EntityManager,
-    message: { topic: T; subject: string; companyId: string; payload: SummaryOf<T> },
-    lines: { sql: string; params: unknown[] },
   ): Promise<unknown>;
 }
 

@@ -1,5 +1,12 @@
-import { type ReviewFact, canonicalJson, emptyReview, erpStatusOf, evolve, evolveAll, listFilterOf } from './budget-review';
-import { accepted, at, failed, pat, posted, rejected, retrieved, sent, snapshot, succeeded } from './fixtures';
+import { exportStatusOf } from '@budget-erp/contracts';
+import { type ReviewFact, canonicalJson, emptyReview, erpStatusOf, evolve, evolveAll, exportLifecycleOf, listFilterOf, sendsLandedAfterGivenUp } from './budget-review';
+import { accepted, at, failed, pat, posted, ready, received, rejected, retrieved, sent, summary, succeeded, timedOut } from './fixtures';
+
+const lostByTheErp = (exportId: string, minute: number): ReviewFact => ({
+  ...(failed(exportId, minute) as Extract<ReviewFact, { type: 'export_failed' }>),
+  reasonCode: 'erp_record_missing',
+  message: 'CMiC has no budget batch CMB000001',
+});
 
 const given = (facts: ReviewFact[]) => evolveAll(emptyReview('b1', 'c1', 'p1'), facts);
 
@@ -11,31 +18,37 @@ function permutations<T>(items: T[]): T[][] {
 describe('budget review read model', () => {
   it.each<[string, ReviewFact[], string, string | null]>([
     ['nothing known', [], 'not_sent', null],
-    ['sent', [sent('e1', 1)], 'awaiting_acceptance', 'ready_to_export'],
-    ['sent then retrieved', [sent('e1', 1), retrieved('e1', 2)], 'not_sent', null],
-    ['accepted', [sent('e1', 1), accepted('e1', 2)], 'exporting', null],
-    ['rejected', [sent('e1', 1), rejected('e1', 2)], 'not_sent', null],
-    ['export failed', [sent('e1', 1), accepted('e1', 2), failed('e1', 3)], 'failed_to_export', 'failed_to_export'],
-    ['failed then rejected', [sent('e1', 1), accepted('e1', 2), failed('e1', 3), rejected('e1', 4)], 'not_sent', null],
-    ['export succeeded', [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3)], 'awaiting_posting', null],
-    ['posted', [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4)], 'synced', 'synced'],
+    ['sent, its lines still arriving', [sent('e1', 1)], 'awaiting_acceptance', null],
+    ['accepted, timed out', [...ready('e1', 1), accepted('e1', 2), timedOut('e1', 3)], 'failed_to_export', 'failed_to_export'],
+    ['accepted, timed out, rejected, then landed', [...ready('e1', 1), accepted('e1', 2), timedOut('e1', 3), rejected('e1', 4), succeeded('e1', 5)], 'awaiting_posting', null],
+    ['sent', [...ready('e1', 1)], 'awaiting_acceptance', 'ready_to_export'],
+    ['sent then retrieved', [...ready('e1', 1), retrieved('e1', 2)], 'not_sent', null],
+    ['accepted', [...ready('e1', 1), accepted('e1', 2)], 'exporting', null],
+    ['rejected', [...ready('e1', 1), rejected('e1', 2)], 'not_sent', null],
+    ['export failed', [...ready('e1', 1), accepted('e1', 2), failed('e1', 3)], 'failed_to_export', 'failed_to_export'],
+    ['failed then rejected', [...ready('e1', 1), accepted('e1', 2), failed('e1', 3), rejected('e1', 4)], 'not_sent', null],
+    ['export succeeded', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3)], 'awaiting_posting', null],
+    ['posted', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4)], 'synced', 'synced'],
+    ['succeeded, then the ERP lost it', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), lostByTheErp('e1', 4)], 'failed_to_export', 'failed_to_export'],
+    ['the ERP lost it, heard before the success', [...ready('e1', 1), accepted('e1', 2), lostByTheErp('e1', 4), succeeded('e1', 3)], 'failed_to_export', 'failed_to_export'],
+    ['the ERP lost it, then rejected', [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), lostByTheErp('e1', 4), rejected('e1', 5)], 'not_sent', null],
     [
       're-sent as a revision after sync',
-      [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4), sent('e2', 5, snapshot({ kind: 'revision' }))],
+      [...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4), ...ready('e2', 5, summary({ kind: 'revision' }))],
       'awaiting_acceptance',
       'ready_to_export',
     ],
-    ['re-sent after a retrieval', [sent('e1', 1), retrieved('e1', 2), sent('e2', 3)], 'awaiting_acceptance', 'ready_to_export'],
+    ['re-sent after a retrieval', [...ready('e1', 1), retrieved('e1', 2), ...ready('e2', 3)], 'awaiting_acceptance', 'ready_to_export'],
     [
       'an import asked for after sync',
-      [sent('e1', 1, snapshot({ origin: 'erp' })), accepted('e1', 2), posted('e1', 3), { type: 'import_requested', importId: 'i1', at: at(4), by: pat }],
+      [...ready('e1', 1, summary({ origin: 'erp' })), accepted('e1', 2), posted('e1', 3), { type: 'import_requested', importId: 'i1', at: at(4), by: pat }],
       'importing',
       'synced',
     ],
     [
       'a re-import that failed',
       [
-        sent('e1', 1, snapshot({ origin: 'erp' })),
+        ...ready('e1', 1, summary({ origin: 'erp' })),
         posted('e1', 3),
         { type: 'import_requested', importId: 'i1', at: at(4), by: pat },
         { type: 'import_failed', importId: 'i1', at: at(5), reasonCode: 'erp_unavailable', message: 'down' },
@@ -46,11 +59,11 @@ describe('budget review read model', () => {
   ])('when %s, the budget is %s and listed under %s', (_, facts, status, filter) => {
     const state = given(facts);
     expect(erpStatusOf(state)).toBe(status);
-    expect(listFilterOf(erpStatusOf(state))).toBe(filter);
+    expect(listFilterOf(state)).toBe(filter);
   });
 
   it('when the same facts arrive in any order and some twice, the state is the same', () => {
-    const facts = [sent('e1', 1), accepted('e1', 2), failed('e1', 3), rejected('e1', 4), sent('e2', 5)];
+    const facts = [...ready('e1', 1), accepted('e1', 2), failed('e1', 3), rejected('e1', 4), ...ready('e2', 5)];
     const expected = given(facts);
     for (const order of permutations(facts)) {
       expect(given([...order, ...order.slice(0, 2)])).toEqual(expected);
@@ -59,12 +72,12 @@ describe('budget review read model', () => {
   });
 
   it('when a late event of an older send arrives, the newer send keeps its status', () => {
-    const state = given([sent('e1', 1), sent('e2', 5), retrieved('e1', 2), posted('e1', 4)]);
+    const state = given([...ready('e1', 1), ...ready('e2', 5), retrieved('e1', 2), posted('e1', 4)]);
     expect(erpStatusOf(state)).toBe('awaiting_acceptance');
   });
 
   it('when retrieval arrives before the send it withdraws, the send is not awaiting acceptance', () => {
-    expect(erpStatusOf(given([retrieved('e1', 2), sent('e1', 1)]))).toBe('not_sent');
+    expect(erpStatusOf(given([retrieved('e1', 2), ...ready('e1', 1)]))).toBe('not_sent');
   });
 
   it('when two failures of one export carry the same time, the same one wins in either order, even when the stored one has its keys reordered', () => {
@@ -76,8 +89,8 @@ describe('budget review read model', () => {
       return { ...state, exports: { e1: { ...state.exports.e1, failed: { at: failure.at, message: failure.message, reasonCode: failure.reasonCode } } } };
     };
 
-    const oneWay = evolve(reloaded(given([sent('e1', 1), first])), second);
-    const otherWay = evolve(reloaded(given([sent('e1', 1), second])), first);
+    const oneWay = evolve(reloaded(given([...ready('e1', 1), first])), second);
+    const otherWay = evolve(reloaded(given([...ready('e1', 1), second])), first);
 
     expect(oneWay.exports.e1.failed!.reasonCode).toBe(otherWay.exports.e1.failed!.reasonCode);
   });
@@ -87,7 +100,38 @@ describe('budget review read model', () => {
   });
 
   it('when a send is redelivered with different content, the first one received stays', () => {
-    const state = given([sent('e1', 1), sent('e1', 1, snapshot({ name: 'changed' }))]);
-    expect(state.exports.e1.sent?.snapshot.name).toBe('Main budget');
+    const state = given([...ready('e1', 1), ...ready('e1', 1, summary({ name: 'changed' }))]);
+    expect(state.exports.e1.sent?.summary.name).toBe('Main budget');
+  });
+
+  it('when the lines of a send arrive after its summary, it becomes ready for review only then', () => {
+    const waiting = given([sent('e1', 1)]);
+    expect([erpStatusOf(waiting), listFilterOf(waiting)]).toEqual(['awaiting_acceptance', null]);
+    const complete = evolve(waiting, received('e1'));
+    expect([erpStatusOf(complete), listFilterOf(complete)]).toEqual(['awaiting_acceptance', 'ready_to_export']);
+  });
+
+  it('when an export that timed out and was rejected lands after a newer send, it is flagged and the newer send keeps its status', () => {
+    const state = given([
+      ...ready('e1', 1),
+      accepted('e1', 2),
+      timedOut('e1', 3),
+      rejected('e1', 4),
+      ...ready('e2', 5),
+      accepted('e2', 6),
+      succeeded('e1', 7),
+    ]);
+    expect(exportLifecycleOf(state, 'e1')).toEqual(
+      exportStatusOf(['sent', 'accepted', 'timed_out', 'rejected', 'superseded', 'succeeded']),
+    );
+    expect(exportLifecycleOf(state, 'e1').landedAfterGivenUp).toBe(true);
+    expect(sendsLandedAfterGivenUp(state).map((s) => s.exportId)).toEqual(['e1']);
+    expect(erpStatusOf(state)).toBe('exporting');
+  });
+
+  it('an older send is superseded by a newer one, whatever order they arrive in', () => {
+    const state = given([...ready('e2', 5), ...ready('e1', 1), retrieved('e1', 2)]);
+    expect(exportLifecycleOf(state, 'e1')).toEqual(exportStatusOf(['sent', 'retrieved', 'superseded']));
+    expect(exportLifecycleOf(state, 'e2')).toEqual(exportStatusOf(['sent']));
   });
 });

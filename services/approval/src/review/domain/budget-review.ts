@@ -7,6 +7,8 @@
  * order, any number of times, yields the same state.
  */
 
+import { type ExportFact, type ExportStatusView, type ExportStatus, exportStatusOf } from '@budget-erp/contracts';
+
 export interface Person {
   userId: string;
   name: string;
@@ -27,22 +29,23 @@ export interface SnapshotLine {
   syncedAmount: string | null;
 }
 
-export interface Snapshot {
+/**
+ * What `budget.sent` tells of a send. Its lines arrive apart, in chunks (`budget.sent.lines`), and
+ * are stored as they arrive, never in the review.
+ */
+export interface SendSummary {
   name: string;
   origin: BudgetOrigin;
   kind: ExportKind;
   erpSystem: string;
   jobNumber: string;
-  lines: SnapshotLine[];
   total: string;
   syncedTotal: string;
   modificationIds: string[];
-}
-
-/** Every field of a snapshot but its lines, named one by one so the lines are never read (they may not be loaded). */
-export function snapshotSummary(snapshot: Snapshot): Omit<Snapshot, 'lines'> {
-  const { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds } = snapshot;
-  return { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds };
+  lineCount: number;
+  chunkCount: number;
+  /** sha256 of the lines in order; null for sends recorded before the lines came in chunks. */
+  linesDigest: string | null;
 }
 
 export interface ErpLine {
@@ -65,7 +68,9 @@ export interface RevisionFields {
 }
 
 export type ReviewFact =
-  | { type: 'sent'; exportId: string; at: string; sentBy: Person; createdBy: Person; snapshot: Snapshot }
+  | { type: 'sent'; exportId: string; at: string; sentBy: Person; createdBy: Person; summary: SendSummary }
+  /** Every chunk of the send's lines is stored and they match the summary's count and digest. */
+  | { type: 'lines_received'; exportId: string }
   | { type: 'retrieved'; exportId: string; at: string; by: Person }
   | {
       type: 'accepted';
@@ -78,26 +83,30 @@ export type ReviewFact =
   | { type: 'rejected'; exportId: string; at: string; by: Person; reason: string }
   | { type: 'export_succeeded'; exportId: string; at: string; erpReference: string; total: string }
   | { type: 'export_failed'; exportId: string; at: string; reasonCode: string; message: string }
+  | { type: 'timed_out'; exportId: string; at: string; reasonCode: string; message: string }
   | { type: 'posted'; exportId: string; at: string; total: string }
   | { type: 'import_requested'; importId: string; at: string; by: Person }
-  | { type: 'imported'; importId: string; at: string; lines: ErpLine[]; total: string }
+  /** An import's ERP lines are stored apart; the fact carries their digest, so reports compare without them. */
+  | { type: 'imported'; importId: string; at: string; total: string; linesDigest: string }
   | { type: 'import_failed'; importId: string; at: string; reasonCode: string; message: string };
 
 export interface ExportRecord {
   exportId: string;
-  sent?: { at: string; sentBy: Person; createdBy: Person; snapshot: Snapshot };
+  sent?: { at: string; sentBy: Person; createdBy: Person; summary: SendSummary };
+  linesReceived?: true;
   retrieved?: { at: string; by: Person };
   accepted?: { at: string; by: Person; description: string | null; revision: RevisionFields | null };
   rejected?: { at: string; by: Person; reason: string };
   succeeded?: { at: string; erpReference: string; total: string };
   failed?: { at: string; reasonCode: string; message: string };
+  timedOut?: { at: string; reasonCode: string; message: string };
   posted?: { at: string; total: string };
 }
 
 export interface ImportRecord {
   importId: string;
   requested?: { at: string; by: Person };
-  imported?: { at: string; lines: ErpLine[]; total: string };
+  imported?: { at: string; total: string; linesDigest: string };
   failed?: { at: string; reasonCode: string; message: string };
 }
 
@@ -161,11 +170,13 @@ export function canonicalJson(value: unknown): string {
 export function evolve(state: BudgetReview, fact: ReviewFact): BudgetReview {
   switch (fact.type) {
     case 'sent':
+    case 'lines_received':
     case 'retrieved':
     case 'accepted':
     case 'rejected':
     case 'export_succeeded':
     case 'export_failed':
+    case 'timed_out':
     case 'posted': {
       const record = state.exports[fact.exportId] ?? { exportId: fact.exportId };
       return { ...state, exports: { ...state.exports, [fact.exportId]: evolveExport(record, fact) } };
@@ -181,16 +192,18 @@ export function evolve(state: BudgetReview, fact: ReviewFact): BudgetReview {
   }
 }
 
-type ExportFact = Extract<ReviewFact, { exportId: string }>;
+type ExportReviewFact = Extract<ReviewFact, { exportId: string }>;
 type ImportFact = Extract<ReviewFact, { importId: string }>;
 
-function evolveExport(record: ExportRecord, fact: ExportFact): ExportRecord {
+function evolveExport(record: ExportRecord, fact: ExportReviewFact): ExportRecord {
   switch (fact.type) {
     case 'sent':
       return {
         ...record,
-        sent: fillOnce(record.sent, { at: fact.at, sentBy: fact.sentBy, createdBy: fact.createdBy, snapshot: fact.snapshot }),
+        sent: fillOnce(record.sent, { at: fact.at, sentBy: fact.sentBy, createdBy: fact.createdBy, summary: fact.summary }),
       };
+    case 'lines_received':
+      return { ...record, linesReceived: true };
     case 'retrieved':
       return { ...record, retrieved: fillOnce(record.retrieved, { at: fact.at, by: fact.by }) };
     case 'accepted':
@@ -215,6 +228,11 @@ function evolveExport(record: ExportRecord, fact: ExportFact): ExportRecord {
         ...record,
         failed: latest(record.failed, { at: fact.at, reasonCode: fact.reasonCode, message: fact.message }),
       };
+    case 'timed_out':
+      return {
+        ...record,
+        timedOut: latest(record.timedOut, { at: fact.at, reasonCode: fact.reasonCode, message: fact.message }),
+      };
     case 'posted':
       return { ...record, posted: latest(record.posted, { at: fact.at, total: fact.total }) };
     default:
@@ -227,7 +245,7 @@ function evolveImport(record: ImportRecord, fact: ImportFact): ImportRecord {
     case 'import_requested':
       return { ...record, requested: fillOnce(record.requested, { at: fact.at, by: fact.by }) };
     case 'imported':
-      return { ...record, imported: latest(record.imported, { at: fact.at, lines: fact.lines, total: fact.total }) };
+      return { ...record, imported: latest(record.imported, { at: fact.at, total: fact.total, linesDigest: fact.linesDigest }) };
     case 'import_failed':
       return {
         ...record,
@@ -286,19 +304,66 @@ export function lastSuccessfulImport(state: BudgetReview): (ImportRecord & { imp
     .pop();
 }
 
-/** Where an export stands, from the strongest fact known about it. */
-export function exportStatus(record: SentExport): ErpStatus {
-  if (record.posted) return 'synced';
-  if (record.rejected) return 'not_sent';
-  if (record.succeeded) return 'awaiting_posting';
-  if (record.failed) return 'failed_to_export';
-  if (record.retrieved) return 'not_sent';
-  if (record.accepted) return 'exporting';
-  return 'awaiting_acceptance';
+/** A later send of the same budget is known: the record's send is superseded. */
+function newerSendKnown(state: BudgetReview, record: ExportRecord): boolean {
+  if (!record.sent) return false;
+  const sends = sentExports(state);
+  return sends[sends.length - 1].exportId !== record.exportId;
+}
+
+/**
+ * The facts of the export lifecycle (defined once, in the contracts) known about one export. Its
+ * send counts as a fact only once every line has arrived and matched the summary: before that
+ * there is nothing an approver could review.
+ */
+export function lifecycleFactsOf(state: BudgetReview, record: ExportRecord): ExportFact[] {
+  const facts: ExportFact[] = [];
+  if (record.sent && record.linesReceived) facts.push('sent');
+  if (record.retrieved) facts.push('retrieved');
+  if (record.accepted) facts.push('accepted');
+  if (record.rejected) facts.push('rejected');
+  if (record.succeeded) facts.push('succeeded');
+  if (record.failed) facts.push('failed');
+  // The ERP lost the export after it succeeded (its record is missing or someone else's): not a posting.
+  if (record.failed?.reasonCode === 'erp_record_missing') facts.push('lost');
+  if (record.timedOut) facts.push('timed_out');
+  if (record.posted) facts.push('posted');
+  if (newerSendKnown(state, record)) facts.push('superseded');
+  return facts;
+}
+
+/** Where an export stands and whether it landed in the ERP after the platform had given up on it. */
+export function exportLifecycleOf(state: BudgetReview, exportId: string): ExportStatusView {
+  const record = state.exports[exportId] ?? { exportId };
+  return exportStatusOf(lifecycleFactsOf(state, record));
+}
+
+/** The budget's `erpStatus` while an export is its latest send. */
+export function erpStatusOfExport(status: ExportStatus): ErpStatus {
+  switch (status) {
+    case 'awaiting_acceptance':
+    case 'exporting':
+    case 'failed_to_export':
+    case 'awaiting_posting':
+    case 'synced':
+      return status;
+    case 'rejected':
+    case 'retrieved':
+    case 'superseded':
+      return 'not_sent';
+    default:
+      return assertNever(status);
+  }
+}
+
+/** The latest send's lines have all arrived and matched the summary: the approver can review it. */
+export function linesReady(state: BudgetReview): boolean {
+  return currentExport(state)?.linesReceived === true;
 }
 
 export function erpStatusOf(state: BudgetReview): ErpStatus {
   const current = currentExport(state);
+  const exportStatus = (send: SentExport) => erpStatusOfExport(exportLifecycleOf(state, send.exportId).status);
   const lastImport = latestImport(state);
   const importIsLatest = lastImport && (!current || importTime(lastImport) > time(current.sent.at));
   if (importIsLatest) {
@@ -311,17 +376,23 @@ export function erpStatusOf(state: BudgetReview): ErpStatus {
   return current ? exportStatus(current) : 'not_sent';
 }
 
+/** Sends that landed in the ERP after the platform had given up on them (rejected, retrieved, timed out or superseded). */
+export function sendsLandedAfterGivenUp(state: BudgetReview): SentExport[] {
+  return sentExports(state).filter((send) => exportLifecycleOf(state, send.exportId).landedAfterGivenUp);
+}
+
 export function originOf(state: BudgetReview): BudgetOrigin {
   const current = currentExport(state);
-  if (current) return current.sent.snapshot.origin;
+  if (current) return current.sent.summary.origin;
   return Object.keys(state.imports).length > 0 ? 'erp' : 'platform';
 }
 
-/** The ERP Integrations list a budget shows under, if any. */
-export function listFilterOf(status: ErpStatus): Exclude<ListFilter, 'ready_to_import'> | null {
+/** The ERP Integrations list a budget shows under, if any: awaiting acceptance only once its lines can be reviewed. */
+export function listFilterOf(state: BudgetReview): Exclude<ListFilter, 'ready_to_import'> | null {
+  const status = erpStatusOf(state);
   switch (status) {
     case 'awaiting_acceptance':
-      return 'ready_to_export';
+      return linesReady(state) ? 'ready_to_export' : null;
     case 'failed_to_export':
       return 'failed_to_export';
     case 'synced':

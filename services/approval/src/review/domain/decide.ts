@@ -6,6 +6,7 @@ import {
   assertNever,
   currentExport,
   erpStatusOf,
+  linesReady,
 } from './budget-review';
 import { type Decision, reviewError } from './review.errors';
 import { type RevisionDefaults, type RevisionInput, resolveRevisionFields } from './revision-fields';
@@ -39,7 +40,7 @@ function sendCannotBeDecidedTwice(send: SentExport, forReject: boolean): Decisio
       `the budget was already rejected by ${send.rejected.by.name} at ${when(send.rejected.at)}: ${send.rejected.reason}`,
     );
   }
-  if (send.accepted && !(forReject && send.failed && !send.succeeded)) {
+  if (send.accepted && !(forReject && (send.failed || send.timedOut) && !send.succeeded)) {
     return reviewError(
       'APPROVAL.ALREADY_ACCEPTED',
       `the budget was already accepted by ${send.accepted.by.name} at ${when(send.accepted.at)}`,
@@ -51,11 +52,17 @@ function sendCannotBeDecidedTwice(send: SentExport, forReject: boolean): Decisio
 export function decide(state: BudgetReview, command: ReviewCommand): Decision<DecisionFact> {
   const send = currentExport(state);
   if (!send) return reviewError('APPROVAL.NOT_SENT', 'the budget has not been sent to ERP');
+  const refusedBefore = sendCannotBeDecidedTwice(send, command.type === 'reject');
+  if (refusedBefore) return refusedBefore;
+  if (!linesReady(state)) {
+    return reviewError(
+      'APPROVAL.LINES_NOT_READY',
+      `the budget's lines are still arriving (${send.sent.summary.lineCount} lines sent); it can be decided once all of them are here`,
+    );
+  }
   const status = erpStatusOf(state);
   switch (command.type) {
     case 'accept': {
-      const refused = sendCannotBeDecidedTwice(send, false);
-      if (refused) return refused;
       if (status !== 'awaiting_acceptance') {
         return reviewError('APPROVAL.NOT_AWAITING_ACCEPTANCE', `the budget is ${status.replace(/_/g, ' ')}, not awaiting acceptance`);
       }
@@ -68,7 +75,7 @@ export function decide(state: BudgetReview, command: ReviewCommand): Decision<De
             at: command.at,
             by: command.by,
             description: command.description?.trim() || null,
-            revision: resolveRevisionFields(send.sent.snapshot.kind, command.revision, {
+            revision: resolveRevisionFields(send.sent.summary.kind, command.revision, {
               ...command.defaults,
               // A token may carry no display name; the ERP still needs someone in "approved by".
               approverName: command.by.name.trim() || command.by.email || command.by.userId,
@@ -78,8 +85,6 @@ export function decide(state: BudgetReview, command: ReviewCommand): Decision<De
       };
     }
     case 'reject': {
-      const refused = sendCannotBeDecidedTwice(send, true);
-      if (refused) return refused;
       if (status !== 'awaiting_acceptance' && status !== 'failed_to_export') {
         return reviewError(
           'APPROVAL.NOT_REJECTABLE',

@@ -1,4 +1,4 @@
-import type { Person, ReviewFact, Snapshot, SnapshotLine } from './budget-review';
+import type { Person, ReviewFact, SendSummary, SnapshotLine } from './budget-review';
 
 /** Builders of facts for the domain tests. */
 export const pat: Person = { userId: 'u-pat', name: 'Pat Manager', email: 'pat@example.com' };
@@ -15,8 +15,7 @@ export const line = (lineId: string, costCode: string, amount: string, syncedAmo
   syncedAmount,
 });
 
-export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
-  const lines = overrides.lines ?? [line('l1', '01-100', '1000.00'), line('l2', '02-200', '250.50')];
+export function summary(overrides: Partial<SendSummary> = {}): SendSummary {
   return {
     name: 'Main budget',
     origin: 'platform',
@@ -26,20 +25,33 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     total: '1250.50',
     syncedTotal: '0.00',
     modificationIds: [],
+    lineCount: 2,
+    chunkCount: 1,
+    linesDigest: 'digest',
     ...overrides,
-    lines,
   };
 }
 
 export const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 9, minute)).toISOString();
 
-export const sent = (exportId: string, minute: number, snap: Snapshot = snapshot()): ReviewFact => ({
+/** The summary of a send; its lines are not received yet. */
+export const sent = (exportId: string, minute: number, sum: SendSummary = summary()): ReviewFact => ({
   type: 'sent',
   exportId,
   at: at(minute),
   sentBy: pat,
   createdBy: pat,
-  snapshot: snap,
+  summary: sum,
+});
+export const received = (exportId: string): ReviewFact => ({ type: 'lines_received', exportId });
+/** A send whose lines have all arrived: ready for review. */
+export const ready = (exportId: string, minute: number, sum: SendSummary = summary()): ReviewFact[] => [sent(exportId, minute, sum), received(exportId)];
+export const timedOut = (exportId: string, minute: number): ReviewFact => ({
+  type: 'timed_out',
+  exportId,
+  at: at(minute),
+  reasonCode: 'timeout',
+  message: 'no answer from the ERP connector in time',
 });
 export const retrieved = (exportId: string, minute: number): ReviewFact => ({ type: 'retrieved', exportId, at: at(minute), by: pat });
 export const accepted = (exportId: string, minute: number, by: Person = alex): ReviewFact => ({

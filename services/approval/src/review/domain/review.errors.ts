@@ -5,7 +5,8 @@ export type ReviewErrorCode =
   | 'APPROVAL.ALREADY_REJECTED'
   | 'APPROVAL.NOT_AWAITING_ACCEPTANCE'
   | 'APPROVAL.NOT_REJECTABLE'
-  | 'APPROVAL.REASON_REQUIRED';
+  | 'APPROVAL.REASON_REQUIRED'
+  | 'APPROVAL.LINES_NOT_READY';
 
 export interface ReviewError {
   code: ReviewErrorCode;

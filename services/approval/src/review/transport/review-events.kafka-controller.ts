@@ -2,7 +2,12 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@budget-erp/contracts';
 import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
-import { type UpstreamEvent, type UpstreamTopic, recordUpstreamEvent } from '../application/record-upstream-event/record-upstream-event.handler';
+import {
+  type UpstreamEvent,
+  type UpstreamTopic,
+  recordSendLines,
+  recordUpstreamEvent,
+} from '../application/record-upstream-event/record-upstream-event.handler';
 
 const upstream = <T extends UpstreamTopic>(topic: T, event: ReceivedEvent<T>, ctx: InboxContext) =>
   recordUpstreamEvent(ctx.manager, { topic, payload: event.payload } as UpstreamEvent);
@@ -13,6 +18,11 @@ export class ReviewEventsKafkaController {
   @EventPattern<string>(Topics.BudgetSent)
   onSent(@Payload() e: ReceivedEvent<'budget.sent'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.BudgetSent, e, ctx);
+  }
+
+  @EventPattern<string>(Topics.BudgetSentLines)
+  onSentLines(@Payload() e: ReceivedEvent<'budget.sent.lines'>, @Ctx() ctx: InboxContext) {
+    return recordSendLines(ctx.manager, e.payload);
   }
 
   @EventPattern<string>(Topics.BudgetRetrieved)

@@ -9,6 +9,8 @@ import { ReviewQueries } from '../application/review-queries/review-queries';
 import {
   type AcceptBody,
   AcceptBodySchema,
+  type LinesQuery,
+  LinesQuerySchema,
   type ListQuery,
   ListQuerySchema,
   type RejectBody,
@@ -62,10 +64,32 @@ export class ReviewHttpController {
 
   @Get(':budgetId')
   @Requires('erp.read')
-  @ApiOperation({ summary: 'Review of one budget: lines, totals, export kind, failure, diff against the last sync, re-import figures' })
+  @ApiOperation({
+    summary:
+      'Review of one budget: the latest send, its totals and line count, whether its lines are ready, the decision, failure, ' +
+      'exports that landed after the platform gave up on them, re-import figures (the lines are paged apart: GET …/lines)',
+  })
   @ApiResponse({ status: 404, description: 'No such budget in the caller\'s company' })
   review(@CurrentPrincipal() principal: Principal, @Param('budgetId') budgetId: string) {
     return mapped(this.queries.review(principal.companyId, budgetId));
+  }
+
+  @Get(':budgetId/lines')
+  @Requires('erp.read')
+  @ApiOperation({
+    summary:
+      "A page of the latest send's lines, in the budget's order, each with original, changes, revised and its difference from " +
+      'what was last synced; then the lines the ERP holds that the send removes: { exportId, lineCount, items, nextCursor }',
+  })
+  @ApiZodQuery(LinesQuerySchema)
+  @ApiResponse({ status: 404, description: 'No such budget in the caller\'s company' })
+  @ApiResponse({ status: 409, description: 'The lines of the latest send are still arriving (APPROVAL.LINES_NOT_READY)' })
+  lines(
+    @CurrentPrincipal() principal: Principal,
+    @Param('budgetId') budgetId: string,
+    @Query(new ZodQuery(LinesQuerySchema)) query: LinesQuery,
+  ) {
+    return mapped(this.queries.lines({ companyId: principal.companyId, budgetId, limit: query.limit, cursor: query.cursor }));
   }
 
   @Post(':budgetId/accept')

@@ -9,6 +9,13 @@ export const ListQuerySchema = z
   })
   .strict();
 
+export const LinesQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(200).describe('Lines per page, 1 to 1000 (default 200)'),
+    cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page'),
+  })
+  .strict();
+
 export const AcceptBodySchema = z
   .object({
     description: z.string().max(500).optional().describe('Description of the ERP entry'),
@@ -33,5 +40,6 @@ export const RejectBodySchema = z
   .strict();
 
 export type ListQuery = z.infer<typeof ListQuerySchema>;
+export type LinesQuery = z.infer<typeof LinesQuerySchema>;
 export type AcceptBody = z.infer<typeof AcceptBodySchema>;
 export type RejectBody = z.infer<typeof RejectBodySchema>;

@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Budget, BudgetCommand, BudgetEvent, decide, fold, UserRef } from '../domain/budget';
 import { loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
-import { insertSagaOfSend, loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
-import { react, startSaga } from '../../export-saga/domain/export-saga';
+import { exportsToSupersede, insertSaga, loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
+import { react, SagaMessage, startSaga } from '../../export-saga/domain/export-saga';
+import { insertSendSnapshot } from '../infrastructure/export-snapshot.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../config';
-import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER } from './ports';
+import { chunkSendLines, linesDigest } from '@budget-erp/contracts';
+import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER, OutgoingEvent } from './ports';
 
 export interface CommandResult {
   budget: Budget;
@@ -69,7 +71,7 @@ export class BudgetCommands {
     return null;
   }
 
-  private async publish(manager: EntityManager, budget: Budget, event: BudgetEvent): Promise<void> {
+  private async publish(manager: EntityManager, budget: Budget, event: BudgetEvent): Promise<unknown> {
     const base = { budgetId: budget.id, projectId: budget.projectId, companyId: budget.companyId };
     const envelope = { subject: budget.id, companyId: budget.companyId };
     switch (event.type) {
@@ -82,39 +84,63 @@ export class BudgetCommands {
           payload: { ...base, unlockedBy: event.by && user(event.by), cause: event.cause, modifications: event.modifications, unlockedAt: event.at },
         });
       case 'BudgetSent': {
-        const { hold } = event;
-        await insertSagaOfSend(
+        // The lines cross the wire once: a summary, and the lines in ordered chunks, in this transaction.
+        const { hold, snapshot } = event;
+        const chunks = chunkSendLines(snapshot.lines);
+        const digest = linesDigest(snapshot.lines);
+        await insertSendSnapshot(manager, {
+          exportId: hold.exportId, budgetId: budget.id, companyId: budget.companyId, projectId: budget.projectId,
+          hold, snapshot, createdBy: budget.createdBy, chunks, linesDigest: digest,
+        });
+        await insertSaga(
           manager,
           startSaga({
-            hold,
             exportId: hold.exportId,
             budgetId: budget.id,
             companyId: budget.companyId,
             projectId: budget.projectId,
             erpSystem: hold.erpSystem,
-            kind: hold.snapshot.kind,
-            sentBy: hold.sentBy.name || hold.sentBy.userId,
+            kind: hold.kind,
+            sentBy: nameOf(hold.sentBy),
             at: event.at,
           }),
         );
-        return this.events.publish(manager, {
-          ...envelope,
-          topic: 'budget.sent',
-          payload: { ...base, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at, snapshot: hold.snapshot },
-        });
-      }
-      case 'BudgetRetrieved': {
-        const loaded = await loadSaga(manager, event.exportId, { hold: false });
-        if (loaded) {
-          const reaction = react(loaded.saga, { type: 'budget.retrieved', at: event.at, by: event.by.name || event.by.userId }, { timeoutMs: this.config.exportTimeoutMs });
-          await saveSaga(manager, reaction.saga, loaded);
+        for (const older of await exportsToSupersede(manager, budget.id, hold.exportId)) {
+          await this.hear(manager, older, { type: 'budget.sent.superseded', at: event.at, byExportId: hold.exportId });
         }
+        const { lines: _lines, ...summary } = snapshot;
+        const sent: OutgoingEvent[] = [
+          {
+            ...envelope,
+            topic: 'budget.sent',
+            payload: {
+              ...base, ...summary, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at,
+              lineCount: snapshot.lines.length, chunkCount: chunks.length, linesDigest: digest,
+            },
+          },
+          ...chunks.map((lines, chunk): OutgoingEvent => ({
+            ...envelope,
+            topic: 'budget.sent.lines',
+            payload: { ...base, exportId: hold.exportId, chunk, chunkCount: chunks.length, lines },
+          })),
+        ];
+        await this.events.publishAll(manager, sent);
+        return;
+      }
+      case 'BudgetRetrieved':
+        await this.hear(manager, event.exportId, { type: 'budget.retrieved', at: event.at, by: nameOf(event.by) });
         return this.events.publish(manager, {
           ...envelope,
           topic: 'budget.retrieved',
           payload: { ...base, exportId: event.exportId, retrievedBy: user(event.by), retrievedAt: event.at },
         });
-      }
+      case 'SendWithdrawn':
+        await this.hear(manager, event.exportId, { type: 'budget.retrieved', at: event.at, by: `the platform, because ${event.because}` });
+        return this.events.publish(manager, {
+          ...envelope,
+          topic: 'budget.retrieved',
+          payload: { ...base, exportId: event.exportId, retrievedBy: PLATFORM, retrievedAt: event.at },
+        });
       case 'ExportRejected':
         return this.events.publish(manager, {
           ...envelope,
@@ -145,6 +171,8 @@ export class BudgetCommands {
       case 'ModificationApproved':
       case 'ModificationDeleted':
       case 'ExportStatusChanged':
+      case 'ExportLanded':
+      case 'ExportReleased':
       case 'ExportPosted':
       case 'ImportCompleted':
       case 'ImportFailed':
@@ -155,8 +183,23 @@ export class BudgetCommands {
       }
     }
   }
+
+  /**
+   * The saga of an export hears a fact the budget itself produced (a retrieval, a newer send), in
+   * the same transaction. Its effects are already carried out: the budget made that move itself.
+   */
+  private async hear(manager: EntityManager, exportId: string, message: SagaMessage): Promise<void> {
+    const loaded = await loadSaga(manager, exportId);
+    if (!loaded) return;
+    const reaction = react(loaded.saga, message, { timeoutMs: this.config.exportTimeoutMs });
+    if (reaction.saga !== loaded.saga) await saveSaga(manager, reaction.saga, loaded);
+  }
 }
 
 const user = (u: UserRef): UserRef => ({ userId: u.userId, name: u.name, email: u.email });
+const nameOf = (u: UserRef): string => u.name || u.userId;
+
+/** Who withdraws a send the platform itself takes back. */
+const PLATFORM: UserRef = { userId: 'budget-service', name: 'Budget service', email: '' };
 
 export { StaleBudgetError };

@@ -1,4 +1,4 @@
-import { Budget, budgetTotal } from '../domain/budget';
+import { Budget, budgetTotal, holdOf } from '../domain/budget';
 
 /** The budget as the HTTP API answers it. */
 export function budgetView(budget: Budget, version: number) {
@@ -8,7 +8,7 @@ export function budgetView(budget: Budget, version: number) {
     name: budget.name,
     origin: budget.origin,
     locked: budget.locked,
-    erpStatus: budget.erpStatus,
+    erpStatus: budget.erp.status,
     total: budgetTotal(budget),
     lines: budget.lines.map((line) => ({
       id: line.id,
@@ -28,10 +28,10 @@ export function budgetView(budget: Budget, version: number) {
       createdBy: m.createdBy,
       createdAt: m.createdAt,
     })),
-    exportId: budget.hold?.exportId ?? null,
+    exportId: holdOf(budget)?.exportId ?? null,
     exported: budget.exported,
     syncedAt: budget.syncedAt,
-    importInProgress: budget.importing !== null,
+    importInProgress: budget.erp.status === 'importing',
     lastImport: budget.lastImport,
     createdBy: budget.createdBy,
     createdAt: budget.createdAt,

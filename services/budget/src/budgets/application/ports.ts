@@ -6,12 +6,17 @@ export interface TransactionRunner {
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
 }
 
-/** Writes an event to the outbox within the caller's transaction. */
+/** One event to publish: its topic, the budget it is about (the Kafka key), its company and its payload. */
+export type OutgoingEvent = { [T in Topic]: { topic: T; subject: string; companyId: string; payload: PayloadOf<T> } }[Topic];
+
+/** Writes events to the outbox within the caller's transaction. */
 export interface EventPublisher {
   publish<T extends Topic>(
     manager: EntityManager,
     message: { topic: T; subject: string; companyId: string; payload: PayloadOf<T> },
-  ): Promise<void>;
+  ): Promise<unknown>;
+  /** Several events at once, in order (a send's summary and its line chunks). */
+  publishAll(manager: EntityManager, messages: readonly OutgoingEvent[]): Promise<unknown>;
 }
 
 export interface Clock {

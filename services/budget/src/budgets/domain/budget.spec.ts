@@ -1,4 +1,4 @@
-import { Budget, BudgetCommand, BudgetEvent, BudgetState, decide, evolve, fold, UserRef, budgetTotal } from './budget';
+import { Budget, BudgetCommand, BudgetEvent, BudgetState, decide, evolve, fold, holdOf, syncedLinesAfterLanding, UserRef, budgetTotal } from './budget';
 import { ErpContext } from './erp-system';
 import { readiness } from './erp-readiness';
 
@@ -34,7 +34,8 @@ function given(name: string): BudgetState {
   const awaiting = fold([sentHold(lockedState)], lockedState);
   const status = (s: BudgetState, erpStatus: 'exporting' | 'failed_to_export' | 'awaiting_posting') =>
     evolve(s, { type: 'ExportStatusChanged', exportId: 'x1', erpStatus, at });
-  const hold = (awaiting as Budget).hold!;
+  const hold = holdOf(awaiting as Budget)!;
+  const { snapshot } = sentHold(lockedState) as Extract<BudgetEvent, { type: 'BudgetSent' }>;
   switch (name) {
     case 'not_sent (unlocked)':
       return unlocked;
@@ -49,7 +50,13 @@ function given(name: string): BudgetState {
     case 'awaiting_posting':
       return status(status(awaiting, 'exporting'), 'awaiting_posting');
     case 'synced':
-      return evolve(status(status(awaiting, 'exporting'), 'awaiting_posting'), { type: 'ExportPosted', exportId: 'x1', snapshot: hold.snapshot, at });
+      return fold(
+        [
+          { type: 'ExportLanded', exportId: 'x1', syncedLines: syncedLinesAfterLanding([], snapshot.lines), at },
+          { type: 'ExportPosted', exportId: 'x1', modificationIds: hold.modificationIds, at },
+        ],
+        status(status(awaiting, 'exporting'), 'awaiting_posting'),
+      );
     default:
       throw new Error(name);
   }
@@ -64,7 +71,7 @@ const cmd = {
   accept: { type: 'ApplyExportOutcome', exportId: 'x1', outcome: 'exporting', at } as BudgetCommand,
   succeed: { type: 'ApplyExportOutcome', exportId: 'x1', outcome: 'awaiting_posting', at } as BudgetCommand,
   fail: { type: 'ApplyExportOutcome', exportId: 'x1', outcome: 'failed_to_export', at } as BudgetCommand,
-  post: { type: 'ApplyExportOutcome', exportId: 'x1', outcome: 'posted', at } as BudgetCommand,
+  post: { type: 'ApplyExportOutcome', exportId: 'x1', outcome: 'synced', at } as BudgetCommand,
   addLine: {
     type: 'AddLine',
     line: { id: 'l2', costCode: '02-200', costType: null, subJob: null, description: null, amount: '10' },
@@ -88,7 +95,7 @@ function outcome(state: BudgetState, command: BudgetCommand) {
   const decision = decide(state, command);
   if (!decision.ok) return { error: decision.error.code };
   const next = fold(decision.events, state) as Budget;
-  return { erpStatus: next.erpStatus, locked: next.locked, held: next.hold !== null };
+  return { erpStatus: next.erp.status, locked: next.locked, held: holdOf(next) !== null };
 }
 
 describe('budget lifecycle: every allowed move of the lifecycle table', () => {
@@ -122,7 +129,7 @@ describe('budget lifecycle: every allowed move of the lifecycle table', () => {
       synced,
     );
     const sent = decide(edited, cmd.send);
-    expect(sent.ok && sent.events[0].type === 'BudgetSent' && sent.events[0].hold.snapshot).toMatchObject({
+    expect(sent.ok && sent.events[0].type === 'BudgetSent' && sent.events[0].snapshot).toMatchObject({
       kind: 'revision',
       total: '1260.00',
       syncedTotal: '1250.00',
@@ -190,7 +197,7 @@ describe('modifications', () => {
 
   it('when a synced budget with an approved modification is re-sent, the revision carries the modification', () => {
     const d = decide(withModification(), cmd.send);
-    expect(d.ok && d.events[0].type === 'BudgetSent' && d.events[0].hold.snapshot).toMatchObject({
+    expect(d.ok && d.events[0].type === 'BudgetSent' && d.events[0].snapshot).toMatchObject({
       kind: 'revision',
       modificationIds: ['m1'],
       lines: [{ lineId: 'l1', amount: '1350.00', syncedAmount: '1250.00' }],
@@ -220,11 +227,11 @@ describe('modifications', () => {
 
   it('when a sent modification is posted, it becomes synced and immutable', () => {
     const sentState = fold([(decide(withModification(), cmd.send) as { events: BudgetEvent[] }).events[0]], withModification());
-    const hold = (sentState as Budget).hold!;
+    const hold = holdOf(sentState as Budget)!;
     const posted = fold(
       [
         { type: 'ExportStatusChanged', exportId: hold.exportId, erpStatus: 'awaiting_posting', at },
-        { type: 'ExportPosted', exportId: hold.exportId, snapshot: hold.snapshot, at },
+        { type: 'ExportPosted', exportId: hold.exportId, modificationIds: hold.modificationIds, at },
       ],
       sentState,
     );
@@ -267,7 +274,7 @@ describe('origin rules and re-import', () => {
     const start = erpBudget();
     expect((start as Budget).origin).toBe('erp');
     const requested = fold((decide(start, reimport()) as { events: BudgetEvent[] }).events, start) as Budget;
-    expect(requested.erpStatus).toBe('importing');
+    expect(requested.erp.status).toBe('importing');
     expect(outcome(requested, cmd.addLine)).toEqual({ error: 'BUDGET.IMPORT_IN_PROGRESS' });
     const done = decide(requested, {
       type: 'CompleteImport',
@@ -277,7 +284,7 @@ describe('origin rules and re-import', () => {
       at,
     });
     const after = fold(done.ok ? done.events : [], requested) as Budget;
-    expect(after).toMatchObject({ erpStatus: 'not_sent', lastImport: { importId: 'i1', outcome: 'succeeded' } });
+    expect(after).toMatchObject({ erp: { status: 'not_sent' }, lastImport: { importId: 'i1', outcome: 'succeeded' } });
     expect(budgetTotal(after)).toBe('750.50');
   });
 
@@ -289,7 +296,7 @@ describe('origin rules and re-import', () => {
   it('when the re-import fails, the budget returns to its status and shows why', () => {
     const requested = fold((decide(erpBudget(), reimport()) as { events: BudgetEvent[] }).events, erpBudget());
     const d = decide(requested, { type: 'FailImport', importId: 'i1', message: 'CMiC is down', at });
-    expect(fold(d.ok ? d.events : [], requested)).toMatchObject({ erpStatus: 'not_sent', lastImport: { outcome: 'failed', message: 'CMiC is down' } });
+    expect(fold(d.ok ? d.events : [], requested)).toMatchObject({ erp: { status: 'not_sent' }, lastImport: { outcome: 'failed', message: 'CMiC is down' } });
   });
 });
 
@@ -351,8 +358,15 @@ describe('the export snapshot of a revision', () => {
   const line = (id: string, amount: string) => ({ id, costCode: '01-100', costType: null, subJob: null, description: null, amount });
   const syncedBudget = (lines: ReturnType<typeof line>[]): Budget => {
     const base = fold([{ ...created, lines } as BudgetEvent, locked]);
-    const sent = fold([sentHold(base)], base) as Budget;
-    return evolve(sent, { type: 'ExportPosted', exportId: 'x1', snapshot: sent.hold!.snapshot, at }) as Budget;
+    const event = sentHold(base) as Extract<BudgetEvent, { type: 'BudgetSent' }>;
+    const sent = fold([event], base) as Budget;
+    return fold(
+      [
+        { type: 'ExportLanded', exportId: 'x1', syncedLines: syncedLinesAfterLanding([], event.snapshot.lines), at },
+        { type: 'ExportPosted', exportId: 'x1', modificationIds: event.hold.modificationIds, at },
+      ],
+      sent,
+    ) as Budget;
   };
 
   it('exports each synced line that was removed once, at zero, after the current lines, among thousands of lines', () => {
@@ -360,7 +374,7 @@ describe('the export snapshot of a revision', () => {
     const synced = syncedBudget(lines);
     const edited: Budget = { ...synced, locked: true, lines: synced.lines.filter((l) => l.id !== 'l5' && l.id !== 'l2999') };
     const d = decide(edited, { type: 'SendToErp', exportId: 'x2', by: pm, at, erp: cmic });
-    const snapshot = d.ok && d.events[0].type === 'BudgetSent' ? d.events[0].hold.snapshot : null;
+    const snapshot = d.ok && d.events[0].type === 'BudgetSent' ? d.events[0].snapshot : null;
     expect(snapshot?.kind).toBe('revision');
     expect(snapshot?.lines).toHaveLength(3000);
     expect(snapshot?.lines.slice(-2)).toEqual([
@@ -379,10 +393,80 @@ describe('the export snapshot of a revision', () => {
     });
     const withTwo: Budget = { ...base, modifications: [modification('m1', '5.00'), modification('m2', '2.50')] };
     const d = decide(withTwo, { type: 'SendToErp', exportId: 'x1', by: pm, at, erp: cmic });
-    const lines = d.ok && d.events[0].type === 'BudgetSent' ? d.events[0].hold.snapshot.lines : [];
+    const lines = d.ok && d.events[0].type === 'BudgetSent' ? d.events[0].snapshot.lines : [];
     expect(lines.map((l) => [l.lineId, l.amount])).toEqual([
       ['l1', '1250.00'],
       ['new-1', '7.50'],
     ]);
+  });
+});
+
+describe('an export that reaches the ERP after the platform gave it up', () => {
+  type Sent = Extract<BudgetEvent, { type: 'BudgetSent' }>;
+  const apply = (state: BudgetState, command: BudgetCommand): { state: Budget; events: BudgetEvent[] } => {
+    const d = decide(state, command);
+    if (!d.ok) throw new Error(d.error.code);
+    return { state: fold(d.events, state) as Budget, events: d.events };
+  };
+  const send = (state: BudgetState, exportId: string) => {
+    const { state: next, events } = apply(state, { type: 'SendToErp', exportId, by: pm, at, erp: cmic });
+    const sent = events[0] as Sent;
+    return { state: next, landing: { hold: sent.hold, lines: sent.snapshot.lines } };
+  };
+  const outcomeOf = (exportId: string, outcome: Extract<BudgetCommand, { type: 'ApplyExportOutcome' }>['outcome'], landing?: { hold: Sent['hold']; lines: Sent['snapshot']['lines'] }): BudgetCommand => ({
+    type: 'ApplyExportOutcome', exportId, outcome, at, ...(landing ? { landing } : {}),
+  });
+  /** Sent as x1, accepted, timed out, rejected; the line fixed from 1,250.00 to 1,300.00 and re-sent as x2. */
+  const resent = () => {
+    const first = send(given('not_sent (locked)'), 'x1');
+    let state = apply(first.state, outcomeOf('x1', 'exporting')).state;
+    state = apply(state, outcomeOf('x1', 'failed_to_export')).state;
+    state = apply(state, outcomeOf('x1', 'rejected')).state;
+    state = apply(state, { type: 'UpdateLine', lineId: 'l1', changes: { amount: '1300.00' }, at }).state;
+    state = apply(state, cmd.lock).state;
+    const second = send(state, 'x2');
+    return { state: second.state, x1: first.landing, x2: second.landing };
+  };
+
+  it('when the rejected export lands while the re-send awaits acceptance, the re-send is withdrawn and the landed export holds the budget until posted', () => {
+    const { state, x1, x2 } = resent();
+    expect(x2.lines).toEqual([expect.objectContaining({ lineId: 'l1', amount: '1300.00', syncedAmount: null })]);
+    const landed = apply(state, outcomeOf('x1', 'awaiting_posting', x1));
+    expect(landed.events.map((e) => e.type)).toEqual(['ExportLanded', 'SendWithdrawn', 'ExportHoldRetaken']);
+    expect(landed.state.erp).toEqual({ status: 'awaiting_posting', hold: expect.objectContaining({ exportId: 'x1' }) });
+    expect(landed.state.syncedLines.map((l) => [l.lineId, l.amount])).toEqual([['l1', '1250.00']]);
+    // The withdrawn send's own outcomes no longer move the budget.
+    expect(apply(landed.state, outcomeOf('x2', 'exporting')).events).toEqual([]);
+  });
+
+  it('after the late export is posted, the next send is a revision moving only what the ERP does not hold yet', () => {
+    const { state, x1 } = resent();
+    const landed = apply(state, outcomeOf('x1', 'awaiting_posting', x1)).state;
+    const posted = apply(landed, outcomeOf('x1', 'synced')).state;
+    expect(posted.erp).toEqual({ status: 'synced' });
+    const again = send(posted, 'x3');
+    expect(again.state.erp.status).toBe('awaiting_acceptance');
+    expect(again.landing.hold.kind).toBe('revision');
+    expect(again.landing.lines).toEqual([expect.objectContaining({ lineId: 'l1', amount: '1300.00', syncedAmount: '1250.00' })]);
+  });
+
+  it('when both the late export and the re-send landed, what the ERP holds counts each exactly once', () => {
+    const { state, x1, x2 } = resent();
+    let next = apply(state, outcomeOf('x2', 'exporting')).state;
+    next = apply(next, outcomeOf('x2', 'awaiting_posting', x2)).state;
+    const late = apply(next, outcomeOf('x1', 'awaiting_posting', x1));
+    expect(late.events.map((e) => e.type)).toEqual(['ExportLanded']);
+    expect(late.state.erp).toEqual({ status: 'awaiting_posting', hold: expect.objectContaining({ exportId: 'x2' }) });
+    // Two originals of 1,250.00 and 1,300.00 landed: the ERP holds 2,550.00 on the line.
+    expect(late.state.syncedLines.map((l) => [l.lineId, l.amount])).toEqual([['l1', '2550.00']]);
+  });
+
+  it('when the late export is posted while the budget is free, the budget is synced and locked, as after any posting', () => {
+    const first = send(given('not_sent (locked)'), 'x1');
+    const rejected = apply(first.state, outcomeOf('x1', 'rejected')).state;
+    expect(rejected).toMatchObject({ erp: { status: 'not_sent' }, locked: false });
+    const posted = apply(rejected, outcomeOf('x1', 'synced', first.landing));
+    expect(posted.events.map((e) => e.type)).toEqual(['ExportLanded', 'ExportHoldRetaken', 'ExportPosted']);
+    expect(posted.state).toMatchObject({ erp: { status: 'synced' }, locked: true, exported: true });
   });
 });

@@ -1,26 +1,8 @@
+import type { ExportStatus } from '@budget-erp/contracts';
 import { addAmounts, fromCents, toCents, normalizeAmount } from '@budget-erp/money';
 import { DomainError, domainError } from './budget.errors';
 import { ErpContext, ErpSystem, erpName } from './erp-system';
 import { erpReadiness, ReadinessReason } from './erp-readiness';
-
-export type ErpStatus =
-  | 'not_sent'
-  | 'awaiting_acceptance'
-  | 'exporting'
-  | 'failed_to_export'
-  | 'awaiting_posting'
-  | 'synced'
-  | 'importing';
-
-/** Statuses of an export followed by the saga, as the budget learns them. */
-export type ExportOutcome =
-  | 'awaiting_acceptance'
-  | 'exporting'
-  | 'failed_to_export'
-  | 'awaiting_posting'
-  | 'posted'
-  | 'rejected'
-  | 'retrieved';
 
 export type Origin = 'platform' | 'erp';
 
@@ -73,6 +55,7 @@ export interface ExportLine {
   syncedAmount: string | null;
 }
 
+/** What a send exports, fixed at send time and stored once, keyed by its export id. */
 export interface ExportSnapshot {
   name: string;
   origin: Origin;
@@ -85,12 +68,17 @@ export interface ExportSnapshot {
   modificationIds: string[];
 }
 
-/** The export hold: taken at send, released on reject, retrieve or posting. */
+/**
+ * The export hold: the one export whose send or unposted entries keep the budget from changing.
+ * It names the export; the export's lines are in its snapshot, never here.
+ */
 export interface ExportHold {
   exportId: string;
   erpSystem: ErpSystem;
-  snapshot: ExportSnapshot;
-  /** erpStatus to return to when the send is retrieved or rejected. */
+  jobNumber: string;
+  kind: 'original' | 'revision';
+  modificationIds: string[];
+  /** The state to return to when the send is retrieved, rejected or withdrawn. */
   statusBefore: 'not_sent' | 'synced';
   sentBy: UserRef;
   sentAt: string;
@@ -98,16 +86,93 @@ export interface ExportHold {
 
 export interface ImportRun {
   importId: string;
-  statusBefore: ErpStatus;
+  /** The state the budget returns to when the import ends. */
+  resumeTo: 'not_sent' | 'synced';
   requestedBy: UserRef;
   requestedAt: string;
 }
 
+/** The outcome of the latest import, shown to the user; a record, not a state. */
 export interface ImportResult {
   importId: string;
   outcome: 'succeeded' | 'failed';
   message: string;
   at: string;
+}
+
+// ---- the budget's ERP states: one type per state ------------------------------------------------
+
+/** Never sent, or the last send was rejected or retrieved before anything reached the ERP. */
+export interface NotSent {
+  status: 'not_sent';
+}
+/** What the ERP holds is posted; the budget is free to change and be re-sent as a revision. */
+export interface Synced {
+  status: 'synced';
+}
+/** Sent; waits in the ERP Integrations tool for accounting. */
+export interface AwaitingAcceptance {
+  status: 'awaiting_acceptance';
+  hold: ExportHold;
+}
+/** Accepted; the ERP connector is exporting it. */
+export interface Exporting {
+  status: 'exporting';
+  hold: ExportHold;
+}
+/** The export failed or timed out; accounting must reject it before the budget can change. */
+export interface FailedToExport {
+  status: 'failed_to_export';
+  hold: ExportHold;
+}
+/** The ERP holds the exported entries, unposted. */
+export interface AwaitingPosting {
+  status: 'awaiting_posting';
+  hold: ExportHold;
+}
+/** A re-import from the ERP runs. */
+export interface Importing {
+  status: 'importing';
+  run: ImportRun;
+}
+
+export type HeldState = AwaitingAcceptance | Exporting | FailedToExport | AwaitingPosting;
+export type ErpState = NotSent | Synced | HeldState | Importing;
+export type ErpStatus = ErpState['status'];
+export type HeldStatus = HeldState['status'];
+
+const notSent: NotSent = { status: 'not_sent' };
+const syncedState: Synced = { status: 'synced' };
+
+export function isHeld(erp: ErpState): erp is HeldState {
+  switch (erp.status) {
+    case 'awaiting_acceptance':
+    case 'exporting':
+    case 'failed_to_export':
+    case 'awaiting_posting':
+      return true;
+    case 'not_sent':
+    case 'synced':
+    case 'importing':
+      return false;
+    default:
+      return assertNever(erp);
+  }
+}
+
+/** The export that holds the budget, or null. */
+export const holdOf = (budget: Pick<Budget, 'erp'>): ExportHold | null => (isHeld(budget.erp) ? budget.erp.hold : null);
+
+/** The free state a released hold returns to. */
+const stateBefore = (hold: ExportHold): NotSent | Synced => (hold.statusBefore === 'synced' ? syncedState : notSent);
+
+/** The export statuses the budget hears from its export saga: the platform's one export lifecycle's. */
+export type ExportOutcome = ExportStatus;
+
+/** An export whose entries reached the ERP: its hold and its lines, as sent. */
+export interface Landing {
+  hold: ExportHold;
+  lines: ExportLine[];
 }
 
 export interface Budget {
@@ -118,16 +183,14 @@ export interface Budget {
   name: string;
   origin: Origin;
   locked: boolean;
-  erpStatus: ErpStatus;
+  erp: ErpState;
   lines: BudgetLine[];
   modifications: Modification[];
-  /** What the ERP holds for this budget, line by line (empty until first synced). */
+  /** What the ERP holds for this budget, line by line: the sum of every export that landed (empty until one did). */
   syncedLines: ExportLine[];
   /** Entries of this budget reached the ERP at least once. */
   exported: boolean;
   syncedAt: string | null;
-  hold: ExportHold | null;
-  importing: ImportRun | null;
   lastImport: ImportResult | null;
   createdBy: UserRef;
   createdAt: string;
@@ -165,8 +228,8 @@ export type BudgetCommand =
       exportId: string;
       outcome: ExportOutcome;
       at: string;
-      /** The hold the send took; lets a late export success hold the budget again. */
-      sentHold?: ExportHold;
+      /** Given once, when the export is first known to have reached the ERP (succeeded or posted). */
+      landing?: Landing;
     }
   | { type: 'RequestReimport'; importId: string; by: UserRef; at: string; erp: ErpContext }
   | {
@@ -204,12 +267,22 @@ export type BudgetEvent =
   | { type: 'ModificationCreated'; modification: Modification; at: string }
   | { type: 'ModificationApproved'; modificationId: string; at: string }
   | { type: 'ModificationDeleted'; modificationId: string; at: string }
-  | { type: 'BudgetSent'; hold: ExportHold; at: string }
+  | { type: 'BudgetSent'; hold: ExportHold; snapshot: ExportSnapshot; at: string }
   | { type: 'BudgetRetrieved'; exportId: string; by: UserRef; at: string }
   | { type: 'ExportStatusChanged'; exportId: string; erpStatus: 'exporting' | 'failed_to_export' | 'awaiting_posting'; at: string }
+  /** An export reached the ERP: what the ERP holds grows by what it moved. */
+  | { type: 'ExportLanded'; exportId: string; syncedLines: ExportLine[]; at: string }
+  /** An export the platform had given up on landed anyway: its entries hold the budget until posted. */
   | { type: 'ExportHoldRetaken'; hold: ExportHold; relocked: boolean; at: string }
+  /**
+   * A send computed against what the ERP held before an earlier export landed late: its amounts
+   * would be wrong in the ERP, so the platform takes it back (as a retrieval) before it is exported.
+   */
+  | { type: 'SendWithdrawn'; exportId: string; because: string; at: string }
+  /** The export that held the budget was retrieved or superseded elsewhere; the hold is released, the lock kept. */
+  | { type: 'ExportReleased'; exportId: string; at: string }
   | { type: 'ExportRejected'; exportId: string; at: string }
-  | { type: 'ExportPosted'; exportId: string; snapshot: ExportSnapshot; at: string }
+  | { type: 'ExportPosted'; exportId: string; modificationIds: string[]; at: string }
   | { type: 'ReimportRequested'; run: ImportRun; at: string }
   | { type: 'ImportCompleted'; importId: string; mode: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport'; lines: BudgetLine[]; at: string }
   | { type: 'ImportFailed'; importId: string; message: string; at: string };
@@ -223,8 +296,8 @@ const refuse = (error: DomainError): Decision => ({ ok: false, error });
 
 /** While an export holds the budget, nothing about it may change; the refusal names the step. */
 export function budgetCannotChangeWhileTheExportHoldsIt(budget: Budget): DomainError | null {
-  const erp = erpName(budget.hold?.erpSystem);
-  switch (budget.erpStatus) {
+  const erp = erpName(holdOf(budget)?.erpSystem);
+  switch (budget.erp.status) {
     case 'awaiting_acceptance':
       return domainError(
         'BUDGET.AWAITING_ACCEPTANCE',
@@ -245,13 +318,13 @@ export function budgetCannotChangeWhileTheExportHoldsIt(budget: Budget): DomainE
     case 'importing':
       return domainError(
         'BUDGET.IMPORT_IN_PROGRESS',
-        `An import from ${erpName(budget.hold?.erpSystem)} is in progress; wait until it finishes.`,
+        `An import from ${erp} is in progress; wait until it finishes.`,
       );
     case 'not_sent':
     case 'synced':
       return null;
     default:
-      return assertNever(budget.erpStatus);
+      return assertNever(budget.erp);
   }
 }
 
@@ -348,6 +421,27 @@ export function exportSnapshot(budget: Budget, erpSystem: ErpSystem, jobNumber: 
   };
 }
 
+/**
+ * What the ERP holds once an export landed: each line moves by what the export moved it (amount
+ * less the synced amount it was computed against, as the connector exports it), on top of what
+ * the ERP held. An export computed against an older baseline (one that landed late) thus counts
+ * for exactly what it changed in the ERP. A line the export removed (sent at zero) and that the
+ * ERP no longer holds any money for is dropped.
+ */
+export function syncedLinesAfterLanding(synced: readonly ExportLine[], landed: readonly ExportLine[]): ExportLine[] {
+  const byId = new Map(synced.map((line) => [line.lineId, line]));
+  const removed = new Set<string>();
+  for (const line of landed) {
+    const sent = toCents(line.amount);
+    const moved = sent - (line.syncedAmount === null ? 0n : toCents(line.syncedAmount));
+    const held = byId.get(line.lineId);
+    const amount = fromCents((held ? toCents(held.amount) : 0n) + moved);
+    byId.set(line.lineId, { ...line, amount, syncedAmount: amount });
+    if (sent === 0n && line.syncedAmount !== null) removed.add(line.lineId);
+  }
+  return [...byId.values()].filter((line) => !(removed.has(line.lineId) && toCents(line.amount) === 0n));
+}
+
 const normalizeLine = (line: NewLine): BudgetLine => ({ ...line, amount: normalizeAmount(line.amount) });
 
 // ---- decide ---------------------------------------------------------------------------------------
@@ -394,7 +488,7 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       return accept({ type: 'LineRemoved', lineId: command.lineId, at: command.at });
     }
     case 'LockBudget': {
-      if (budget.erpStatus === 'importing') return refuse(budgetCannotChangeWhileTheExportHoldsIt(budget)!);
+      if (budget.erp.status === 'importing') return refuse(budgetCannotChangeWhileTheExportHoldsIt(budget)!);
       if (budget.locked) return refuse(domainError('BUDGET.ALREADY_LOCKED', 'The budget is already locked.'));
       return accept({ type: 'BudgetLocked', by: command.by, at: command.at });
     }
@@ -468,23 +562,27 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       const reasons = erpReadiness(budget, command.erp);
       if (reasons.length > 0) return refuse(notReady(reasons));
       const link = command.erp.link!;
+      const snapshot = exportSnapshot(budget, link.erpSystem, link.jobNumber);
       return accept({
         type: 'BudgetSent',
         hold: {
           exportId: command.exportId,
           erpSystem: link.erpSystem,
-          snapshot: exportSnapshot(budget, link.erpSystem, link.jobNumber),
-          statusBefore: budget.erpStatus === 'synced' ? 'synced' : 'not_sent',
+          jobNumber: link.jobNumber,
+          kind: snapshot.kind,
+          modificationIds: snapshot.modificationIds,
+          statusBefore: budget.erp.status === 'synced' ? 'synced' : 'not_sent',
           sentBy: command.by,
           sentAt: command.at,
         },
+        snapshot,
         at: command.at,
       });
     }
     case 'RetrieveFromErp': {
-      switch (budget.erpStatus) {
+      switch (budget.erp.status) {
         case 'awaiting_acceptance':
-          return accept({ type: 'BudgetRetrieved', exportId: budget.hold!.exportId, by: command.by, at: command.at });
+          return accept({ type: 'BudgetRetrieved', exportId: budget.erp.hold.exportId, by: command.by, at: command.at });
         case 'not_sent':
         case 'synced':
         case 'importing':
@@ -499,7 +597,7 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
             ),
           );
         default:
-          return assertNever(budget.erpStatus);
+          return assertNever(budget.erp);
       }
     }
     case 'ApplyExportOutcome':
@@ -515,12 +613,12 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       }
       return accept({
         type: 'ReimportRequested',
-        run: { importId: command.importId, statusBefore: budget.erpStatus, requestedBy: command.by, requestedAt: command.at },
+        run: { importId: command.importId, resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent', requestedBy: command.by, requestedAt: command.at },
         at: command.at,
       });
     }
     case 'CompleteImport': {
-      if (budget.importing?.importId === command.importId) {
+      if (budget.erp.status === 'importing' && budget.erp.run.importId === command.importId) {
         return accept({ type: 'ImportCompleted', importId: command.importId, mode: command.mode, lines: command.lines.map(normalizeLine), at: command.at });
       }
       if (budget.lastImport?.importId === command.importId) return accept();
@@ -534,7 +632,7 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       return accept({ type: 'ImportCompleted', importId: command.importId, mode: command.mode, lines: command.lines.map(normalizeLine), at: command.at });
     }
     case 'FailImport': {
-      if (budget.importing?.importId !== command.importId) return accept();
+      if (budget.erp.status !== 'importing' || budget.erp.run.importId !== command.importId) return accept();
       return accept({ type: 'ImportFailed', importId: command.importId, message: command.message, at: command.at });
     }
     default:
@@ -543,44 +641,75 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
 }
 
 function applyExportOutcome(budget: Budget, command: Extract<BudgetCommand, { type: 'ApplyExportOutcome' }>): Decision {
-  const current = budget.hold?.exportId === command.exportId;
-  const { at, exportId } = command;
+  const { at, exportId, landing } = command;
+  const hold = holdOf(budget);
+  const current = hold?.exportId === exportId;
+  const events: BudgetEvent[] = [];
+  if (landing) {
+    events.push({ type: 'ExportLanded', exportId, syncedLines: syncedLinesAfterLanding(budget.syncedLines, landing.lines), at });
+  }
   switch (command.outcome) {
     case 'awaiting_acceptance':
-    case 'retrieved':
-      return accept();
+      break;
     case 'exporting':
     case 'failed_to_export':
-      return current && budget.erpStatus !== command.outcome
-        ? accept({ type: 'ExportStatusChanged', exportId, erpStatus: command.outcome, at })
-        : accept();
+      if (current && budget.erp.status !== command.outcome) events.push({ type: 'ExportStatusChanged', exportId, erpStatus: command.outcome, at });
+      break;
     case 'awaiting_posting':
       if (current) {
-        return budget.erpStatus === 'awaiting_posting'
-          ? accept()
-          : accept({ type: 'ExportStatusChanged', exportId, erpStatus: 'awaiting_posting', at });
+        if (budget.erp.status !== 'awaiting_posting') events.push({ type: 'ExportStatusChanged', exportId, erpStatus: 'awaiting_posting', at });
+      } else if (landing) {
+        events.push(...exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget, landing.hold, at));
       }
-      return exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget, command);
+      break;
+    case 'synced':
+      if (current) {
+        events.push({ type: 'ExportPosted', exportId, modificationIds: hold.modificationIds, at });
+      } else if (landing) {
+        const retaken = exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget, landing.hold, at);
+        events.push(...retaken);
+        if (retaken.length > 0) events.push({ type: 'ExportPosted', exportId, modificationIds: landing.hold.modificationIds, at });
+      }
+      break;
     case 'rejected':
-      return current ? accept({ type: 'ExportRejected', exportId, at }) : accept();
-    case 'posted':
-      return current ? accept({ type: 'ExportPosted', exportId, snapshot: budget.hold!.snapshot, at }) : accept();
+      if (current) events.push({ type: 'ExportRejected', exportId, at });
+      break;
+    case 'retrieved':
+    case 'superseded':
+      if (current) events.push({ type: 'ExportReleased', exportId, at });
+      break;
     default:
       return assertNever(command.outcome);
   }
+  return accept(...events);
 }
 
 /**
- * A send that was retrieved or rejected can still reach the ERP (an acceptance racing the
- * retrieval, a success after a timeout). Its entries then sit unposted in the ERP, so the budget is
- * held again until they are posted — unless a newer send already holds it.
+ * A send that was retrieved, rejected, timed out or superseded can still reach the ERP (an attempt
+ * already in flight when the platform gave it up). Its entries then sit unposted in the ERP, so the
+ * budget is held by them again until they are posted. A newer send that has not reached the ERP
+ * was computed against what the ERP held before: it is withdrawn, so its amounts never land on top
+ * of these (the PM re-sends once they are posted). During an import only the baseline moves.
  */
-function exportedEntriesHoldTheBudgetEvenAfterItWasReleased(
-  budget: Budget,
-  command: Extract<BudgetCommand, { type: 'ApplyExportOutcome' }>,
-): Decision {
-  if (budget.hold !== null || !command.sentHold || budget.erpStatus === 'importing') return accept();
-  return accept({ type: 'ExportHoldRetaken', hold: { ...command.sentHold, statusBefore: budget.erpStatus === 'synced' ? 'synced' : 'not_sent' }, relocked: !budget.locked, at: command.at });
+function exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget: Budget, landed: ExportHold, at: string): BudgetEvent[] {
+  const erp = budget.erp;
+  switch (erp.status) {
+    case 'importing':
+    case 'awaiting_posting':
+      return [];
+    case 'awaiting_acceptance':
+    case 'exporting':
+    case 'failed_to_export':
+      return [
+        { type: 'SendWithdrawn', exportId: erp.hold.exportId, because: `the earlier export ${landed.exportId} reached ${erpName(landed.erpSystem)} after it had been given up`, at },
+        { type: 'ExportHoldRetaken', hold: { ...landed, statusBefore: erp.hold.statusBefore }, relocked: !budget.locked, at },
+      ];
+    case 'not_sent':
+    case 'synced':
+      return [{ type: 'ExportHoldRetaken', hold: { ...landed, statusBefore: erp.status }, relocked: !budget.locked, at }];
+    default:
+      return assertNever(erp);
+  }
 }
 
 function notReady(reasons: ReadinessReason[]): DomainError {
@@ -599,14 +728,12 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
       name: event.name,
       origin: event.origin,
       locked: false,
-      erpStatus: 'not_sent',
+      erp: notSent,
       lines: event.lines,
       modifications: [],
       syncedLines: [],
       exported: false,
       syncedAt: null,
-      hold: null,
-      importing: null,
       lastImport: null,
       createdBy: event.createdBy,
       createdAt: event.at,
@@ -635,43 +762,33 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
     case 'ModificationDeleted':
       return { ...b, modifications: b.modifications.filter((m) => m.id !== event.modificationId) };
     case 'BudgetSent':
-      return {
-        ...b,
-        erpStatus: 'awaiting_acceptance',
-        hold: event.hold,
-        modifications: b.modifications.map((m) =>
-          event.hold.snapshot.modificationIds.includes(m.id) ? { ...m, sentIn: event.hold.exportId } : m,
-        ),
-      };
+      return { ...b, erp: { status: 'awaiting_acceptance', hold: event.hold }, modifications: marked(b.modifications, event.hold) };
     case 'BudgetRetrieved':
-      return releaseHold(b, { locked: true });
+    case 'SendWithdrawn':
+    case 'ExportReleased':
+      return releaseHold(b, event.exportId, { locked: b.locked });
     case 'ExportRejected':
-      return releaseHold(b, { locked: false });
+      return releaseHold(b, event.exportId, { locked: false });
     case 'ExportHoldRetaken':
-      return { ...b, hold: event.hold, erpStatus: 'awaiting_posting', locked: true, exported: true };
-    case 'ExportStatusChanged':
-      return {
-        ...b,
-        erpStatus: event.erpStatus,
-        exported: b.exported || event.erpStatus === 'awaiting_posting',
-      };
+      return { ...b, erp: { status: 'awaiting_posting', hold: event.hold }, locked: true, exported: true, modifications: marked(b.modifications, event.hold) };
+    case 'ExportStatusChanged': {
+      const hold = holdOf(b);
+      return hold?.exportId === event.exportId ? { ...b, erp: { status: event.erpStatus, hold } } : b;
+    }
+    case 'ExportLanded':
+      return { ...b, syncedLines: event.syncedLines, exported: true };
     case 'ExportPosted':
       return {
         ...b,
-        erpStatus: 'synced',
-        hold: null,
+        erp: holdOf(b)?.exportId === event.exportId ? syncedState : b.erp,
         exported: true,
         syncedAt: event.at,
-        syncedLines: event.snapshot.lines.filter((line) => line.amount !== '0.00' || line.syncedAmount === null),
-        modifications: b.modifications.map((m) =>
-          event.snapshot.modificationIds.includes(m.id) ? { ...m, synced: true, sentIn: null } : m,
-        ),
+        modifications: b.modifications.map((m) => (event.modificationIds.includes(m.id) ? { ...m, synced: true, sentIn: null } : m)),
       };
     case 'ReimportRequested':
-      return { ...b, erpStatus: 'importing', importing: event.run };
+      return { ...b, erp: { status: 'importing', run: event.run } };
     case 'ImportCompleted': {
       const lines = event.mode === 'initial_keep_and_add' ? [...b.lines, ...event.lines] : event.lines;
-      const statusBefore = b.importing?.statusBefore ?? b.erpStatus;
       return {
         ...b,
         origin: 'erp',
@@ -685,16 +802,14 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
           amount: line.amount,
           syncedAmount: line.amount,
         })),
-        erpStatus: statusBefore === 'importing' ? 'not_sent' : statusBefore,
-        importing: null,
+        erp: b.erp.status === 'importing' ? resumed(b.erp.run) : b.erp,
         lastImport: { importId: event.importId, outcome: 'succeeded', message: 'Imported from the ERP.', at: event.at },
       };
     }
     case 'ImportFailed':
       return {
         ...b,
-        erpStatus: b.importing?.statusBefore ?? 'not_sent',
-        importing: null,
+        erp: b.erp.status === 'importing' ? resumed(b.erp.run) : b.erp,
         lastImport: { importId: event.importId, outcome: 'failed', message: event.message, at: event.at },
       };
     default:
@@ -702,13 +817,19 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
   }
 }
 
-function releaseHold(b: Budget, { locked }: { locked: boolean }): BudgetState {
-  const exportId = b.hold?.exportId;
+const resumed = (run: ImportRun): NotSent | Synced => (run.resumeTo === 'synced' ? syncedState : notSent);
+
+/** The modifications a send carries, marked as sent in it. */
+const marked = (modifications: Modification[], hold: ExportHold): Modification[] =>
+  modifications.map((m) => (hold.modificationIds.includes(m.id) && !m.synced ? { ...m, sentIn: hold.exportId } : m));
+
+function releaseHold(b: Budget, exportId: string, { locked }: { locked: boolean }): BudgetState {
+  const hold = holdOf(b);
+  if (hold?.exportId !== exportId) return b;
   return {
     ...b,
     locked,
-    erpStatus: b.hold?.statusBefore ?? 'not_sent',
-    hold: null,
+    erp: stateBefore(hold),
     modifications: b.modifications.map((m) => (m.sentIn === exportId ? { ...m, sentIn: null } : m)),
   };
 }

@@ -1,5 +1,5 @@
 import { toCents } from '@budget-erp/money';
-import { Budget, budgetCannotChangeWhileTheExportHoldsIt, exportSnapshot, currentLines } from './budget';
+import { Budget, budgetCannotChangeWhileTheExportHoldsIt, exportSnapshot, currentLines, holdOf } from './budget';
 import { BudgetErrorCode } from './budget.errors';
 import { ErpContext, erpName } from './erp-system';
 
@@ -17,7 +17,7 @@ export interface Readiness {
 export function erpReadiness(budget: Budget, erp: ErpContext): ReadinessReason[] {
   const reasons: ReadinessReason[] = [];
   const system = erp.link?.erpSystem ?? erp.connection?.erpSystem ?? null;
-  const name = erpName(budget.hold?.erpSystem ?? system);
+  const name = erpName(holdOf(budget)?.erpSystem ?? system);
 
   const held = budgetCannotChangeWhileTheExportHoldsIt(budget);
   if (held) reasons.push(held);
@@ -64,7 +64,7 @@ export function erpReadiness(budget: Budget, erp: ErpContext): ReadinessReason[]
     });
   }
 
-  if (reasons.length === 0 && erp.link && budget.erpStatus === 'synced') {
+  if (reasons.length === 0 && erp.link && budget.erp.status === 'synced') {
     const snapshot = exportSnapshot(budget, erp.link.erpSystem, erp.link.jobNumber);
     if (snapshot.lines.every((line) => line.syncedAmount !== null && line.amount === line.syncedAmount)) {
       reasons.push({ code: 'BUDGET.NO_CHANGES', message: `Nothing changed since the budget was last synced with ${name}.` });

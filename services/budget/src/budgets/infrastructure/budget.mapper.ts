@@ -1,5 +1,5 @@
 import { fromCents, toCents } from '@budget-erp/money';
-import type { Budget, ErpStatus, Modification, Origin } from '../domain/budget';
+import { holdOf, type Budget, type ErpState, type ErpStatus, type Modification, type Origin } from '../domain/budget';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budget.orm-entity';
 
 export interface BudgetRows {
@@ -18,12 +18,10 @@ export function toDomain(rows: BudgetRows): Budget {
     name: budget.name,
     origin: budget.origin as Origin,
     locked: budget.locked,
-    erpStatus: budget.erpStatus as ErpStatus,
+    erp: erpStateOf(budget),
     exported: budget.exported,
     syncedAt: budget.syncedAt ? budget.syncedAt.toISOString() : null,
     syncedLines: budget.syncedLines,
-    hold: budget.hold,
-    importing: budget.importing,
     lastImport: budget.lastImport,
     createdBy: budget.createdBy,
     createdAt: budget.createdAt.toISOString(),
@@ -54,6 +52,29 @@ export function toDomain(rows: BudgetRows): Budget {
   };
 }
 
+/** The ERP state the row's status, hold and import columns describe; a row they contradict is a bug. */
+function erpStateOf(row: BudgetOrmEntity): ErpState {
+  const status = row.erpStatus as ErpStatus;
+  switch (status) {
+    case 'not_sent':
+    case 'synced':
+      return { status };
+    case 'awaiting_acceptance':
+    case 'exporting':
+    case 'failed_to_export':
+    case 'awaiting_posting':
+      if (!row.hold) throw new Error(`budget ${row.id} is ${status} without the export that holds it`);
+      return { status, hold: row.hold };
+    case 'importing':
+      if (!row.importing) throw new Error(`budget ${row.id} is importing without its import`);
+      return { status, run: row.importing };
+    default: {
+      const unknown: never = status;
+      throw new Error(`budget ${row.id} has an unknown ERP status ${String(unknown)}`);
+    }
+  }
+}
+
 export function toBudgetRow(budget: Budget, version: number, now: Date): BudgetOrmEntity {
   return Object.assign(new BudgetOrmEntity(), {
     id: budget.id,
@@ -62,12 +83,12 @@ export function toBudgetRow(budget: Budget, version: number, now: Date): BudgetO
     name: budget.name,
     origin: budget.origin,
     locked: budget.locked,
-    erpStatus: budget.erpStatus,
+    erpStatus: budget.erp.status,
     exported: budget.exported,
     syncedAt: budget.syncedAt ? new Date(budget.syncedAt) : null,
     syncedLines: budget.syncedLines,
-    hold: budget.hold,
-    importing: budget.importing,
+    hold: holdOf(budget),
+    importing: budget.erp.status === 'importing' ? budget.erp.run : null,
     lastImport: budget.lastImport,
     createdBy: budget.createdBy,
     createdAt: new Date(budget.createdAt),

@@ -35,9 +35,11 @@ export class BudgetOrmEntity {
   @Column({ name: 'synced_lines', type: 'jsonb' })
   syncedLines!: ExportLine[];
 
+  /** The export that holds the budget (no lines: those are in its snapshot); set exactly while erp_status is a held one. */
   @Column({ type: 'jsonb', nullable: true })
   hold!: ExportHold | null;
 
+  /** The import that runs; set exactly while erp_status is importing. */
   @Column({ type: 'jsonb', nullable: true })
   importing!: ImportRun | null;
 

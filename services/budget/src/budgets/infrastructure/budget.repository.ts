@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Budget, ExportHold } from '../domain/budget';
+import type { Budget } from '../domain/budget';
 import { toBudgetRow, toDomain, toLineRows, toModificationRows } from './budget.mapper';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from './budget.orm-entity';
 
@@ -8,7 +8,7 @@ export interface LoadedBudget {
   budget: Budget;
   version: number;
   /** What was left in the database by a partial load (see `loadBudgetForExportOutcome`). */
-  notLoaded?: { lines: true; syncedLines: true; heldSnapshotLines: boolean };
+  notLoaded?: { lines: true; syncedLines: boolean };
 }
 
 /** Another writer saved the budget between this one's load and save. */
@@ -30,25 +30,27 @@ export async function loadBudget(manager: EntityManager, companyId: string, budg
 }
 
 /**
- * Loads what an export outcome (a saga step) decides on, in one query: the row, the hold and the
- * modifications, but neither the lines nor the synced lines, which those steps never read, and the
- * held snapshot's lines only when `posted` (posting records them as synced). For a 50,000-line
- * budget each of those is megabytes. `budget.lines`, `budget.syncedLines` and, unless posted,
- * `budget.hold.snapshot.lines` are then empty; `saveBudget` refuses to write what was not loaded.
+ * Loads what an export outcome (a saga step) decides on, in one query: the row and the
+ * modifications, but not the lines, which those steps never read, and the synced lines only when
+ * `syncedLines` (an export that reached the ERP moves them). For a 50,000-line budget each of those
+ * is megabytes. `budget.lines` (and `budget.syncedLines` unless asked for) are then empty;
+ * `saveBudget` refuses to write what was not loaded.
  */
-export async function loadBudgetForExportOutcome(manager: EntityManager, companyId: string, budgetId: string, posted: boolean): Promise<LoadedBudget | null> {
-  const { entities, raw } = await budgetRowQuery(manager, companyId, budgetId, BUDGET_COLUMNS_BUT_LARGE)
-    .addSelect(posted ? 'b.hold' : `b.hold #- '{snapshot,lines}'`, 'hold')
-    .getRawAndEntities<{ modifications: ModificationJson[]; hold: ExportHold | null }>();
+export async function loadBudgetForExportOutcome(
+  manager: EntityManager,
+  companyId: string,
+  budgetId: string,
+  options: { syncedLines: boolean },
+): Promise<LoadedBudget | null> {
+  const columns = options.syncedLines ? [...BUDGET_COLUMNS_BUT_LARGE, 'syncedLines' as const] : BUDGET_COLUMNS_BUT_LARGE;
+  const { entities, raw } = await budgetRowQuery(manager, companyId, budgetId, columns).getRawAndEntities<{ modifications: ModificationJson[] }>();
   const row = entities[0];
   if (!row) return null;
-  const hold = raw[0].hold;
-  row.hold = hold && !posted ? { ...hold, snapshot: { ...hold.snapshot, lines: [] } } : hold;
-  row.syncedLines = [];
+  if (!options.syncedLines) row.syncedLines = [];
   return {
     budget: toDomain({ budget: row, lines: [], modifications: raw[0].modifications.map(modificationFromJson) }),
     version: row.version,
-    notLoaded: { lines: true, syncedLines: true, heldSnapshotLines: !posted },
+    notLoaded: { lines: true, syncedLines: !options.syncedLines },
   };
 }
 
@@ -63,7 +65,7 @@ function budgetRowQuery(manager: EntityManager, companyId: string, budgetId: str
 }
 
 const BUDGET_COLUMNS_BUT_LARGE = [
-  'id', 'companyId', 'projectId', 'name', 'origin', 'locked', 'erpStatus', 'exported', 'syncedAt', 'importing', 'lastImport', 'createdBy', 'createdAt', 'updatedAt', 'version',
+  'id', 'companyId', 'projectId', 'name', 'origin', 'locked', 'erpStatus', 'exported', 'syncedAt', 'hold', 'importing', 'lastImport', 'createdBy', 'createdAt', 'updatedAt', 'version',
 ] as const satisfies readonly (keyof BudgetOrmEntity)[];
 
 const MODIFICATIONS_AS_JSON = `(SELECT coalesce(json_agg(json_build_object(
@@ -124,11 +126,10 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
     if (changesWhatWasNotLoaded(budget, loaded)) {
       throw new Error(`budget ${budget.id} was loaded without its lines: a change to them cannot be saved from it`);
     }
-    const { id: _id, hold, syncedLines, ...unchanged } = budgetRow;
-    // The hold's snapshot and the synced lines are as large as the budget (megabytes at 50,000
-    // lines): written only when the domain replaced them, not on every status change of the saga.
+    const { id: _id, syncedLines, ...unchanged } = budgetRow;
+    // The synced lines are as large as the budget (megabytes at 50,000 lines): written only when
+    // the domain replaced them (an export landed, an import), not on every status change of the saga.
     const changes: Partial<BudgetOrmEntity> = unchanged;
-    if (hold !== loaded.budget.hold) changes.hold = hold;
     if (syncedLines !== loaded.budget.syncedLines) changes.syncedLines = syncedLines;
     const updated = await manager
       .createQueryBuilder()
@@ -154,16 +155,11 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
   return version;
 }
 
-/**
- * Whether a budget from a partial load changes what that load left out: its lines, or a hold
- * rebuilt around the snapshot whose lines were not loaded (a replaced hold brings its own).
- */
+/** Whether a budget from a partial load changes what that load left out: its lines or its synced lines. */
 function changesWhatWasNotLoaded(budget: Budget, loaded: LoadedBudget): boolean {
   const notLoaded = loaded.notLoaded;
   if (!notLoaded) return false;
-  if (budget.lines !== loaded.budget.lines) return true;
-  const rebuiltHold = budget.hold !== null && budget.hold !== loaded.budget.hold && budget.hold.snapshot === loaded.budget.hold?.snapshot;
-  return notLoaded.heldSnapshotLines && rebuiltHold;
+  return budget.lines !== loaded.budget.lines || (notLoaded.syncedLines && budget.syncedLines !== loaded.budget.syncedLines);
 }
 
 /** Rows per statement: 1,000 rows of at most 10 columns stay far below PostgreSQL's 65,535 parameters. */

@@ -1,4 +1,4 @@
-import { Budget, BudgetState, decide, fold, UserRef } from '../../budgets/domain/budget';
+import { Budget, BudgetEvent, BudgetState, decide, fold, holdOf, Landing, UserRef } from '../../budgets/domain/budget';
 import { ErpContext } from '../../budgets/domain/erp-system';
 import { ExportSaga, react, SagaEffect, SagaMessage, SagaStatus, startSaga } from './export-saga';
 
@@ -16,26 +16,30 @@ const retrieved: SagaMessage = { type: 'budget.retrieved', at: t(1), by: 'Pat Ma
 const succeeded: SagaMessage = { type: 'export.succeeded', at: t(3), erpReference: 'BATCH-7' };
 const failed: SagaMessage = { type: 'export.failed', at: t(3), reasonCode: 'erp_unavailable', message: 'CMiC is down' };
 const posted: SagaMessage = { type: 'erp.posted', at: t(9) };
+const lostByTheErp: SagaMessage = { type: 'export.failed', at: t(6), reasonCode: 'erp_record_missing', message: 'CMiC budget batch BATCH-7 belongs to another export' };
 
 /** A sent budget and its saga, as the send use case leaves them. */
-function sent(): { budget: BudgetState; saga: ExportSaga } {
+function sent(): { budget: BudgetState; saga: ExportSaga; landing: Landing } {
   const created = decide({ status: 'absent' }, {
     type: 'CreateBudget', budgetId: 'b1', companyId: 'c1', projectId: 'p1', name: 'Tower', createdBy: pm, at: t(0),
     lines: [{ id: 'l1', costCode: '01-100', costType: null, subJob: null, description: null, amount: '100.00' }],
   });
   let budget = fold(created.ok ? created.events : []);
+  let sentEvent: Extract<BudgetEvent, { type: 'BudgetSent' }> | undefined;
   for (const command of [{ type: 'LockBudget', by: pm, at: t(0) }, { type: 'SendToErp', exportId: 'x1', by: pm, at: t(0), erp: cmic }] as const) {
     const d = decide(budget, command);
     if (!d.ok) throw new Error(d.error.code);
     budget = fold(d.events, budget);
+    sentEvent ??= d.events.find((e): e is Extract<BudgetEvent, { type: 'BudgetSent' }> => e.type === 'BudgetSent');
   }
-  const saga = startSaga({ hold: (budget as Budget).hold!, exportId: 'x1', budgetId: 'b1', companyId: 'c1', projectId: 'p1', erpSystem: 'cmic', kind: 'original', sentBy: 'Pat Manager', at: t(0) });
-  return { budget, saga };
+  const saga = startSaga({ exportId: 'x1', budgetId: 'b1', companyId: 'c1', projectId: 'p1', erpSystem: 'cmic', kind: 'original', sentBy: 'Pat Manager', at: t(0) });
+  return { budget, saga, landing: { hold: sentEvent!.hold, lines: sentEvent!.snapshot.lines } };
 }
 
 /** Runs messages through the saga and applies its effects to the budget, as the service does. */
 function run(messages: SagaMessage[]) {
   let { budget, saga } = sent();
+  const { landing } = sent();
   const effects: SagaEffect[] = [];
   for (const message of messages) {
     if (message.type === 'budget.retrieved') {
@@ -53,14 +57,14 @@ function run(messages: SagaMessage[]) {
         exportId: saga.exportId,
         outcome: effect.status,
         at: message.at,
-        ...(saga.hold ? { sentHold: saga.hold } : {}),
+        ...(effect.landed ? { landing } : {}),
       });
       if (!d.ok) throw new Error(d.error.code);
       budget = fold(d.events, budget);
     }
   }
   const b = budget as Budget;
-  return { saga, effects, budget: { erpStatus: b.erpStatus, locked: b.locked, held: b.hold !== null } };
+  return { saga, effects, budget: { erpStatus: b.erp.status, locked: b.locked, held: holdOf(b) !== null }, syncedLines: b.syncedLines };
 }
 
 function permutations<T>(items: T[]): T[][] {
@@ -69,10 +73,12 @@ function permutations<T>(items: T[]): T[][] {
 }
 
 const histories: [string, SagaMessage[], SagaStatus, { erpStatus: string; locked: boolean; held: boolean }][] = [
-  ['accepted, succeeded, posted', [accepted, succeeded, posted], 'posted', { erpStatus: 'synced', locked: true, held: false }],
+  ['accepted, succeeded, posted', [accepted, succeeded, posted], 'synced', { erpStatus: 'synced', locked: true, held: false }],
   ['accepted, succeeded', [accepted, succeeded], 'awaiting_posting', { erpStatus: 'awaiting_posting', locked: true, held: true }],
   ['accepted, failed', [accepted, failed], 'failed_to_export', { erpStatus: 'failed_to_export', locked: true, held: true }],
   ['accepted, failed, rejected', [accepted, failed, rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
+  ['accepted, succeeded, then the ERP lost it', [accepted, succeeded, lostByTheErp], 'failed_to_export', { erpStatus: 'failed_to_export', locked: true, held: true }],
+  ['accepted, succeeded, the ERP lost it, rejected', [accepted, succeeded, lostByTheErp, rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
   ['rejected', [rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
   ['accepted', [accepted], 'exporting', { erpStatus: 'exporting', locked: true, held: true }],
   ['retrieved', [retrieved], 'retrieved', { erpStatus: 'not_sent', locked: true, held: false }],
@@ -94,7 +100,7 @@ describe('export saga: given these events in any order, with duplicates, it ends
 
   it('when erp.posted arrives before export.succeeded and budget.accepted, the budget is synced once and stays synced', () => {
     const result = run([posted, succeeded, accepted]);
-    expect(result.effects).toEqual([{ type: 'ApplyToBudget', status: 'posted' }]);
+    expect(result.effects).toEqual([{ type: 'ApplyToBudget', status: 'synced', landed: true, landedAfterGivenUp: false }]);
     expect(result.budget).toEqual({ erpStatus: 'synced', locked: true, held: false });
     expect(result.saga.timeline.map((entry) => entry.event)).toEqual(['budget.sent', 'erp.posted', 'export.succeeded', 'budget.accepted']);
   });
@@ -118,7 +124,7 @@ describe('export saga: given these events in any order, with duplicates, it ends
     budget = fold(d.ok ? d.events : [], budget);
     const reaction = react(sent().saga, retrieved, { timeoutMs });
     expect(reaction.saga.status).toBe('retrieved');
-    expect(budget).toMatchObject({ erpStatus: 'not_sent', locked: true, hold: null });
+    expect(budget).toMatchObject({ erp: { status: 'not_sent' }, locked: true });
     // the saga's own effect after the retrieval is a no-op on the budget
     const again = decide(budget, { type: 'ApplyExportOutcome', exportId: 'x1', outcome: 'retrieved', at: t(2) });
     expect(again).toEqual({ ok: true, events: [] });

@@ -1,29 +1,30 @@
-import type { ExportHold } from '../../budgets/domain/budget';
+import { exportStatusOf, type ExportFact, type ExportStatus } from '@budget-erp/contracts';
 
 /**
  * The export saga of one send: it holds the budget from send until the export is posted, or the
- * send is rejected or retrieved. Its status is a function of the set of facts it has heard, never
- * of their order, so events of one budget may arrive in any order and any number of times.
+ * send is rejected, retrieved or superseded. It keeps the facts it heard about the export (a set:
+ * any arrival order and any number of deliveries end the same) and takes the export's status from
+ * the platform's one export lifecycle.
  */
 
-export type SagaStatus =
-  | 'awaiting_acceptance'
-  | 'exporting'
-  | 'failed_to_export'
-  | 'awaiting_posting'
-  | 'posted'
-  | 'rejected'
-  | 'retrieved';
+export type { ExportFact };
+export type SagaStatus = ExportStatus;
 
-export interface SagaFacts {
-  accepted?: { at: string; by: string };
-  rejected?: { at: string; by: string; reason: string };
-  retrieved?: { at: string; by: string };
-  succeeded?: { at: string; erpReference: string };
-  failed?: { at: string; reasonCode: string; message: string };
-  timedOut?: { at: string };
-  posted?: { at: string };
+/** What the saga keeps of each fact, keyed by the fact. */
+export interface FactDetails {
+  sent: { at: string; by: string };
+  retrieved: { at: string; by: string };
+  accepted: { at: string; by: string };
+  rejected: { at: string; by: string; reason: string };
+  succeeded: { at: string; erpReference: string };
+  failed: { at: string; reasonCode: string; message: string };
+  timed_out: { at: string };
+  posted: { at: string };
+  superseded: { at: string; byExportId: string };
 }
+
+/** The facts heard, with what each told; `lost` is read from a failure's reason (see `factsOf`). */
+export type SagaFacts = { [F in Exclude<ExportFact, 'lost'>]?: FactDetails[F] };
 
 export interface TimelineEntry {
   at: string;
@@ -42,27 +43,37 @@ export interface ExportSaga {
   erpSystem: string;
   kind: 'original' | 'revision';
   status: SagaStatus;
+  /** The ERP holds this export although the platform had given up on it. */
+  landedAfterGivenUp: boolean;
   facts: SagaFacts;
   /** When an accepted export that heard nothing more is marked failed. */
   deadline: string | null;
   timeline: TimelineEntry[];
   startedAt: string;
-  /** What the send holds the budget with (its snapshot), to hold it again after a late export. */
-  hold: ExportHold | null;
 }
 
 export type SagaMessage =
   | { type: 'budget.accepted'; at: string; by: string }
   | { type: 'budget.rejected'; at: string; by: string; reason: string }
   | { type: 'budget.retrieved'; at: string; by: string }
+  | { type: 'budget.sent.superseded'; at: string; byExportId: string }
   | { type: 'export.succeeded'; at: string; erpReference: string }
   | { type: 'export.failed'; at: string; reasonCode: string; message: string }
   | { type: 'erp.posted'; at: string }
-  | { type: 'timeout.check'; at: string };
+  /** The sweeper's look at an accepted export: times it out once its deadline passed. */
+  | { type: 'timeout.check'; at: string }
+  /** The export is timed out, whatever its deadline (the fact itself, as the lifecycle test feeds it). */
+  | { type: 'budget.export.timed_out'; at: string };
 
 /** What the saga asks of the rest of the service. */
 export type SagaEffect =
-  | { type: 'ApplyToBudget'; status: SagaStatus }
+  | {
+      type: 'ApplyToBudget';
+      status: SagaStatus;
+      /** The export is first known to have reached the ERP (succeeded or posted) with this message. */
+      landed: boolean;
+      landedAfterGivenUp: boolean;
+    }
   | { type: 'PublishTimedOut'; message: string; at: string };
 
 export interface SagaStarted {
@@ -74,7 +85,6 @@ export interface SagaStarted {
   kind: 'original' | 'revision';
   sentBy: string;
   at: string;
-  hold: ExportHold;
 }
 
 export interface Reaction {
@@ -84,6 +94,7 @@ export interface Reaction {
 
 /** Step 1: the send takes the export hold (the budget's own `BudgetSent` event). */
 export function startSaga(start: SagaStarted): ExportSaga {
+  const facts: SagaFacts = { sent: { at: start.at, by: start.sentBy } };
   return {
     exportId: start.exportId,
     budgetId: start.budgetId,
@@ -91,30 +102,32 @@ export function startSaga(start: SagaStarted): ExportSaga {
     projectId: start.projectId,
     erpSystem: start.erpSystem,
     kind: start.kind,
-    status: 'awaiting_acceptance',
-    facts: {},
+    ...lifecycleOf(facts),
+    facts,
     deadline: null,
     timeline: [
       { at: start.at, event: 'budget.sent', note: `Sent for accounting acceptance by ${start.sentBy}; the export hold is taken.`, status: 'awaiting_acceptance' },
     ],
     startedAt: start.at,
-    hold: start.hold,
   };
 }
 
-/**
- * The status the facts add up to. Later steps outrank earlier ones, so a posting heard before the
- * export's success still means posted; a rejection outranks a failure it compensates.
- */
-export function statusOf(facts: SagaFacts): SagaStatus {
-  if (facts.posted) return 'posted';
-  if (facts.succeeded) return 'awaiting_posting';
-  if (facts.rejected) return 'rejected';
-  if (facts.retrieved) return 'retrieved';
-  if (facts.failed || facts.timedOut) return 'failed_to_export';
-  if (facts.accepted) return 'exporting';
-  return 'awaiting_acceptance';
+/** The facts heard, as the lifecycle's fact set. */
+export const factsOf = (facts: SagaFacts): ExportFact[] => {
+  const known = (Object.keys(facts) as (keyof SagaFacts)[]).filter((fact) => facts[fact] !== undefined) as ExportFact[];
+  // The ERP lost the export after it succeeded (its record is missing or someone else's): not a posting.
+  if (facts.failed?.reasonCode === ERP_RECORD_MISSING) known.push('lost');
+  return known;
+};
+
+const landedIn = (facts: SagaFacts): boolean => facts.succeeded !== undefined || facts.posted !== undefined;
+
+export function lifecycleOf(facts: SagaFacts): { status: SagaStatus; landedAfterGivenUp: boolean } {
+  return exportStatusOf(factsOf(facts));
 }
+
+/** The reason code of an export the ERP no longer holds after it succeeded. */
+export const ERP_RECORD_MISSING = 'erp_record_missing';
 
 export interface SagaOptions {
   timeoutMs: number;
@@ -123,20 +136,23 @@ export interface SagaOptions {
 export function react(saga: ExportSaga, message: SagaMessage, options: SagaOptions): Reaction {
   const learned = learn(saga, message, options);
   if (!learned) return { saga, effects: [] };
-  const status = statusOf(learned.facts);
+  const { status, landedAfterGivenUp } = lifecycleOf(learned.facts);
   const deadline = status === 'exporting' ? (saga.deadline ?? addMs(message.at, options.timeoutMs)) : saga.deadline;
+  const event = message.type === 'timeout.check' ? 'timeout' : message.type;
   const next: ExportSaga = {
     ...saga,
     facts: learned.facts,
     status,
+    landedAfterGivenUp,
     deadline,
-    timeline: [...saga.timeline, { at: message.at, event: message.type === 'timeout.check' ? 'timeout' : message.type, note: learned.note, status }],
+    timeline: [...saga.timeline, { at: message.at, event, note: learned.note, status }],
   };
   const effects: SagaEffect[] = [];
-  if (message.type === 'timeout.check') {
+  if (learned.facts.timed_out && !saga.facts.timed_out) {
     effects.push({ type: 'PublishTimedOut', message: learned.note, at: message.at });
   }
-  if (status !== saga.status) effects.push({ type: 'ApplyToBudget', status });
+  const landed = landedIn(learned.facts) && !landedIn(saga.facts);
+  if (status !== saga.status || landed) effects.push({ type: 'ApplyToBudget', status, landed, landedAfterGivenUp });
   return { saga: next, effects };
 }
 
@@ -159,12 +175,19 @@ function learn(saga: ExportSaga, message: SagaMessage, options: SagaOptions): { 
       return facts.retrieved
         ? null
         : { facts: { ...facts, retrieved: { at: message.at, by: message.by } }, note: `Retrieved by ${message.by}; the hold is released.` };
+    case 'budget.sent.superseded':
+      return facts.superseded
+        ? null
+        : {
+            facts: { ...facts, superseded: { at: message.at, byExportId: message.byExportId } },
+            note: `Superseded by the newer send ${message.byExportId}; this export must never reach the ERP.`,
+          };
     case 'export.succeeded':
       return facts.succeeded
         ? null
         : {
             facts: { ...facts, succeeded: { at: message.at, erpReference: message.erpReference } },
-            note: `Exported to the ERP (${message.erpReference}); entries await posting.`,
+            note: `Exported to the ERP (${message.erpReference}); entries await posting.${givenUpNote(facts)}`,
           };
     case 'export.failed':
       return facts.failed
@@ -176,24 +199,29 @@ function learn(saga: ExportSaga, message: SagaMessage, options: SagaOptions): { 
     case 'erp.posted':
       return facts.posted
         ? null
-        : { facts: { ...facts, posted: { at: message.at } }, note: 'Entries posted in the ERP; the hold is released.' };
+        : { facts: { ...facts, posted: { at: message.at } }, note: 'Entries posted in the ERP; the hold is released.' + (facts.succeeded ? '' : givenUpNote(facts)) };
     case 'timeout.check': {
-      if (facts.timedOut || statusOf(facts) !== 'exporting') return null;
+      if (facts.timed_out || lifecycleOf(facts).status !== 'exporting') return null;
       const deadline = saga.deadline ?? addMs(facts.accepted!.at, options.timeoutMs);
       if (Date.parse(message.at) < Date.parse(deadline)) return null;
       return {
-        facts: { ...facts, timedOut: { at: message.at } },
+        facts: { ...facts, timed_out: { at: message.at } },
         note: `No answer from the ERP within ${Math.round(options.timeoutMs / 1000)} s; the export is marked failed (timeout).`,
       };
     }
+    case 'budget.export.timed_out':
+      return facts.timed_out ? null : { facts: { ...facts, timed_out: { at: message.at } }, note: 'No answer from the ERP in time; the export is marked failed (timeout).' };
     default:
       return assertNever(message);
   }
 }
 
-/** Whether the saga still holds the budget. */
-export function holdsTheBudget(saga: Pick<ExportSaga, 'status'>): boolean {
-  return saga.status !== 'posted' && saga.status !== 'rejected' && saga.status !== 'retrieved';
+/** Said of a landing the platform did not expect any more. */
+function givenUpNote(facts: SagaFacts): string {
+  const givenUp = (['rejected', 'retrieved', 'timed_out', 'superseded'] as const).filter((fact) => facts[fact]);
+  return givenUp.length > 0
+    ? ` It reached the ERP after it had been ${givenUp.map((fact) => fact.replace('_', ' ')).join(', ')}: what the ERP holds includes it.`
+    : '';
 }
 
 const addMs = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();

@@ -1,5 +1,4 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { ExportHold } from '../../budgets/domain/budget';
 import type { SagaFacts, TimelineEntry } from '../domain/export-saga';
 
 @Entity({ name: 'export_sagas' })
@@ -38,9 +37,6 @@ export class ExportSagaOrmEntity {
 
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt!: Date;
-
-  @Column({ type: 'jsonb', nullable: true })
-  hold!: ExportHold | null;
 
   @Column({ type: 'integer' })
   version!: number;

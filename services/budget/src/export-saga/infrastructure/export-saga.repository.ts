@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ExportSaga, SagaStatus } from '../domain/export-saga';
+import { lifecycleOf, type ExportSaga } from '../domain/export-saga';
 import { ExportSagaOrmEntity } from './export-saga.orm-entity';
 
 export interface LoadedSaga {
@@ -14,6 +14,7 @@ export class StaleSagaError extends Error {
   }
 }
 
+// The status column is kept for queries (the timeout sweep); the domain derives it from the facts.
 const toDomain = (row: ExportSagaOrmEntity): ExportSaga => ({
   exportId: row.exportId,
   budgetId: row.budgetId,
@@ -21,12 +22,11 @@ const toDomain = (row: ExportSagaOrmEntity): ExportSaga => ({
   projectId: row.projectId,
   erpSystem: row.erpSystem,
   kind: row.kind as ExportSaga['kind'],
-  status: row.status as SagaStatus,
+  ...lifecycleOf(row.facts),
   facts: row.facts,
   deadline: row.deadline ? row.deadline.toISOString() : null,
   timeline: row.timeline,
   startedAt: row.startedAt.toISOString(),
-  hold: row.hold,
 });
 
 const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
@@ -42,36 +42,37 @@ const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
     deadline: saga.deadline ? new Date(saga.deadline) : null,
     timeline: saga.timeline,
     startedAt: new Date(saga.startedAt),
-    hold: saga.hold,
     version,
   });
 
-/**
- * Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize.
- * With `hold: false` the send's hold (its snapshot: megabytes for a large budget) stays in the
- * database and `saga.hold` is null; `saveSaga` never rewrites a hold it did not load, and
- * `loadSagaHold` reads it when it is needed after all.
- */
-export async function loadSaga(manager: EntityManager, exportId: string, options: { hold?: boolean } = {}): Promise<LoadedSaga | null> {
-  const query = manager.createQueryBuilder(ExportSagaOrmEntity, 's').where('s.export_id = :exportId', { exportId }).setLock('pessimistic_write');
-  if (options.hold === false) query.select(SAGA_COLUMNS_BUT_HOLD.map((column) => `s.${column}`));
-  const row = await query.getOne();
-  if (!row) return null;
-  if (options.hold === false) row.hold = null;
-  return { saga: toDomain(row), version: row.version };
-}
-
-const SAGA_COLUMNS_BUT_HOLD = ['exportId', 'budgetId', 'companyId', 'projectId', 'erpSystem', 'kind', 'status', 'facts', 'deadline', 'timeline', 'startedAt', 'version'] as const satisfies readonly (keyof ExportSagaOrmEntity)[];
-
-/** The hold the send of an export took (null for an unknown export). */
-export async function loadSagaHold(manager: EntityManager, exportId: string): Promise<ExportSaga['hold']> {
-  const row = await manager.findOne(ExportSagaOrmEntity, { where: { exportId }, select: { exportId: true, hold: true } });
-  return row?.hold ?? null;
+/** Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize. */
+export async function loadSaga(manager: EntityManager, exportId: string): Promise<LoadedSaga | null> {
+  const row = await manager
+    .createQueryBuilder(ExportSagaOrmEntity, 's')
+    .where('s.export_id = :exportId', { exportId })
+    .setLock('pessimistic_write')
+    .getOne();
+  return row ? { saga: toDomain(row), version: row.version } : null;
 }
 
 export async function sagasOfBudget(manager: EntityManager, budgetId: string): Promise<ExportSaga[]> {
   const rows = await manager.find(ExportSagaOrmEntity, { where: { budgetId }, order: { startedAt: 'ASC' } });
   return rows.map(toDomain);
+}
+
+/**
+ * The exports of a budget sent before `exportId` that a newer send supersedes: those that have not
+ * reached the ERP (one that lands later is then one the platform had given up on) and have not
+ * heard of a newer send yet. One that already landed is not superseded: the newer send builds on it.
+ */
+export async function exportsToSupersede(manager: EntityManager, budgetId: string, exportId: string): Promise<string[]> {
+  const rows: { export_id: string }[] = await manager.query(
+    `SELECT export_id FROM export_sagas
+      WHERE budget_id = $1 AND export_id <> $2 AND NOT (facts ?| array['superseded', 'succeeded', 'posted'])
+      ORDER BY started_at`,
+    [budgetId, exportId],
+  );
+  return rows.map((row) => row.export_id);
 }
 
 /** Exports whose wait for the ERP is over, with their company. */
@@ -83,32 +84,14 @@ export async function overdueExports(manager: EntityManager, now: Date, limit: n
   return rows.map((row) => ({ exportId: row.export_id, companyId: row.company_id }));
 }
 
-/**
- * Inserts the saga a send starts, copying its hold from the budget row the same transaction just
- * saved: PostgreSQL copies the snapshot, which is megabytes for a large budget, instead of the
- * service serializing and sending it a second time.
- */
-export async function insertSagaOfSend(manager: EntityManager, saga: ExportSaga): Promise<void> {
-  const row = toRow(saga, 1);
-  const inserted: unknown[] = await manager.query(
-    `INSERT INTO export_sagas (export_id, budget_id, company_id, project_id, erp_system, kind, status, facts, deadline, timeline, started_at, version, hold)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, b.hold
-       FROM budgets b WHERE b.id = $2 AND b.hold->>'exportId' = $1
-     RETURNING export_id`,
-    [row.exportId, row.budgetId, row.companyId, row.projectId, row.erpSystem, row.kind, row.status, JSON.stringify(row.facts), row.deadline, JSON.stringify(row.timeline), row.startedAt, row.version],
-  );
-  if (inserted.length !== 1) throw new Error(`budget ${saga.budgetId} does not hold export ${saga.exportId}: its saga cannot start`);
+/** Inserts the saga a send starts (after the send's snapshot, which it references). */
+export async function insertSaga(manager: EntityManager, saga: ExportSaga): Promise<void> {
+  await manager.insert(ExportSagaOrmEntity, toRow(saga, 1));
 }
 
-/**
- * Saves a saga over its loaded version (a send starts one with `insertSagaOfSend`). The hold (the
- * send's snapshot, megabytes for a large budget) is written only when it differs from the loaded one.
- */
+/** Saves a saga over its loaded version; zero rows updated is a concurrent change. */
 export async function saveSaga(manager: EntityManager, saga: ExportSaga, loaded: LoadedSaga): Promise<void> {
-  const row = toRow(saga, loaded.version + 1);
-  const { exportId: _id, hold, ...unchanged } = row;
-  const changes: Partial<ExportSagaOrmEntity> = unchanged;
-  if (hold !== loaded.saga.hold) changes.hold = hold;
+  const { exportId: _id, ...changes } = toRow(saga, loaded.version + 1);
   const updated = await manager
     .createQueryBuilder()
     .update(ExportSagaOrmEntity)

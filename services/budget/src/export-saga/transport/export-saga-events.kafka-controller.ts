@@ -1,7 +1,7 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { type Topic, Topics } from '@budget-erp/contracts';
-import type { InboxContext, ReceivedEvent, ReceivedSummary } from '@budget-erp/messaging';
+import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
 import { AdvanceExportSagaHandler } from '../application/advance-export-saga/advance-export-saga.handler';
 import type { SagaMessage } from '../domain/export-saga';
 
@@ -15,7 +15,7 @@ export class ExportSagaEventsKafkaController {
   constructor(@Inject(AdvanceExportSagaHandler) private readonly saga: AdvanceExportSagaHandler) {}
 
   @EventPattern<Topic>(Topics.BudgetAccepted)
-  onAccepted(@Payload() e: ReceivedSummary<'budget.accepted'>, @Ctx() ctx: InboxContext) {
+  onAccepted(@Payload() e: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext) {
     return this.advance(e, ctx, { type: 'budget.accepted', at: e.payload.acceptedAt, by: nameOf(e.payload.acceptedBy) });
   }
 
@@ -40,7 +40,7 @@ export class ExportSagaEventsKafkaController {
   }
 
   private async advance(
-    e: ReceivedSummary<'budget.accepted'> | ReceivedEvent<'budget.rejected' | 'export.succeeded' | 'export.failed' | 'erp.posted'>,
+    e: ReceivedEvent<'budget.accepted' | 'budget.rejected' | 'export.succeeded' | 'export.failed' | 'erp.posted'>,
     ctx: InboxContext,
     message: SagaMessage,
   ): Promise<void> {

@@ -1,29 +1,49 @@
-import { type PendingExport, newPendingExport } from './pending-export';
+import { type TrackedExport, newTrackedExport } from './tracked-export';
 import { type Approver, planDailySummaries, summaryDayDue, summaryDedupeKey } from './daily-summary';
 
 const bob = { userId: 'u-bob', name: 'Bob Approver', email: 'bob@example.test' };
 const eve = { userId: 'u-eve', name: 'Eve Approver', email: 'eve@example.test' };
 const zed = { userId: 'u-zed', name: 'Zed Other', email: 'zed@example.test' };
 
-const awaiting: PendingExport = {
-  ...newPendingExport('x-1', 'co-1', 'b-1'),
-  stage: 'awaiting_acceptance',
-  budgetName: 'Tower <A>',
-  erpSystem: 'cmic',
-  jobNumber: 'J-1',
-  total: '1500.00',
-  sentBy: { userId: 'u-sam', name: 'Sam Sender', email: 'sam@example.test' },
-  sentAt: '2026-11-22T09:00:00.000Z',
+const sam = { userId: 'u-sam', name: 'Sam Sender', email: 'sam@example.test' };
+const awaiting: TrackedExport = {
+  ...newTrackedExport('x-1', 'co-1', 'b-1'),
+  facts: ['sent'],
+  sent: {
+    eventId: 'e-1',
+    at: '2026-11-22T09:00:00.000Z',
+    budgetName: 'Tower <A>',
+    erpSystem: 'cmic',
+    jobNumber: 'J-1',
+    total: '1500.00',
+    sentBy: sam,
+    createdBy: sam,
+  },
 };
-const failed: PendingExport = {
-  ...newPendingExport('x-2', 'co-1', 'b-2'),
-  stage: 'failed_to_export',
-  budgetName: 'Garage',
-  erpSystem: 'quickbooks',
-  jobNumber: 'Q-2',
-  total: '20.00',
-  sentAt: '2026-11-21T09:00:00.000Z',
-  failure: { reasonCode: 'estimates_disabled', message: 'Estimates are turned off in QuickBooks Online', at: '2026-11-21T10:00:00.000Z' },
+const failed: TrackedExport = {
+  ...newTrackedExport('x-2', 'co-1', 'b-2'),
+  facts: ['sent', 'accepted', 'failed'],
+  sent: {
+    eventId: 'e-2',
+    at: '2026-11-21T09:00:00.000Z',
+    budgetName: 'Garage',
+    erpSystem: 'quickbooks',
+    jobNumber: 'Q-2',
+    total: '20.00',
+    sentBy: sam,
+    createdBy: sam,
+  },
+  failure: {
+    eventId: 'e-3',
+    at: '2026-11-21T10:00:00.000Z',
+    source: 'failed',
+    reasonCode: 'estimates_disabled',
+    message: 'Estimates are turned off in QuickBooks Online',
+    erpSystem: 'quickbooks',
+    jobNumber: 'Q-2',
+    sentBy: sam,
+    acceptedBy: bob,
+  },
 };
 
 describe('daily summary schedule', () => {

@@ -4,7 +4,7 @@ import { erpDisplayName } from '../../notifications/domain/person';
 import { hasEmailAddress } from '../../notifications/domain/plan-notifications';
 import type { PlannedNotification } from '../../notifications/domain/plan-notifications';
 import { type RenderedMessage, formatAmount } from '../../notifications/domain/templates';
-import type { PendingExport } from './pending-export';
+import { type TrackedExport, statusOf } from './tracked-export';
 
 export interface SummarySchedule {
   /** Hour of the day (0-23) in `timeZone` from which the day's summary is due. */
@@ -47,9 +47,11 @@ export const summaryDedupeKey = (companyId: string, userId: string, day: string)
 
 const approverWhoOptedOutGetsNoSummary = (approver: Approver): boolean => approver.dailySummary;
 
+const sinceWhen = (item: TrackedExport): string => item.sent?.at ?? item.failure?.at ?? '';
+
 /** Pending items of one company, oldest first. */
-export function pendingItemsInOrder(items: PendingExport[]): PendingExport[] {
-  return [...items].sort((a, b) => (a.sentAt ?? a.failure?.at ?? '').localeCompare(b.sentAt ?? b.failure?.at ?? ''));
+export function pendingItemsInOrder(items: TrackedExport[]): TrackedExport[] {
+  return [...items].sort((a, b) => sinceWhen(a).localeCompare(sinceWhen(b)));
 }
 
 /**
@@ -59,7 +61,7 @@ export function pendingItemsInOrder(items: PendingExport[]): PendingExport[] {
 export function planDailySummaries(input: {
   day: string;
   approvers: Approver[];
-  pendingByCompany: Map<string, PendingExport[]>;
+  pendingByCompany: Map<string, TrackedExport[]>;
   alreadySent: Set<string>;
 }): PlannedNotification[] {
   return input.approvers
@@ -80,24 +82,25 @@ export function planDailySummaries(input: {
 
 export const DAILY_SUMMARY_SUBJECT = 'ERP Integrations Daily Summary';
 
-function describe(item: PendingExport): { title: string; detail: string } {
-  const name = item.budgetName ? `"${item.budgetName}"` : `budget ${item.budgetId}`;
-  const where = [item.erpSystem ? erpDisplayName(item.erpSystem) : null, item.jobNumber ? `job ${item.jobNumber}` : null]
-    .filter(Boolean)
-    .join(', ');
-  const total = item.total ? `total ${formatAmount(item.total)}` : null;
+function describe(item: TrackedExport): { title: string; detail: string } {
+  const { sent, failure } = item;
+  const name = sent ? `"${sent.budgetName}"` : `budget ${item.budgetId}`;
+  const erpSystem = sent?.erpSystem ?? failure?.erpSystem;
+  const jobNumber = sent?.jobNumber ?? failure?.jobNumber;
+  const where = [erpSystem ? erpDisplayName(erpSystem) : null, jobNumber ? `job ${jobNumber}` : null].filter(Boolean).join(', ');
+  const total = sent ? `total ${formatAmount(sent.total)}` : null;
   const title = [name, where, total].filter(Boolean).join(' — ');
   const detail =
-    item.stage === 'failed_to_export' && item.failure
-      ? `failed to export (${item.failure.reasonCode}): ${item.failure.message}`
-      : `awaiting acceptance${item.sentBy ? `, sent by ${item.sentBy.name}` : ''}${item.sentAt ? ` on ${item.sentAt.slice(0, 10)}` : ''}`;
+    statusOf(item) === 'failed_to_export' && failure
+      ? `failed to export (${failure.reasonCode}): ${failure.message}`
+      : `awaiting acceptance${sent ? `, sent by ${sent.sentBy.name} on ${sent.at.slice(0, 10)}` : ''}`;
   return { title, detail };
 }
 
-export function renderDailySummary(approver: Person, day: string, items: PendingExport[]): RenderedMessage {
+export function renderDailySummary(approver: Person, day: string, items: TrackedExport[]): RenderedMessage {
   const ordered = pendingItemsInOrder(items);
-  const awaiting = ordered.filter((i) => i.stage === 'awaiting_acceptance');
-  const failed = ordered.filter((i) => i.stage === 'failed_to_export');
+  const awaiting = ordered.filter((i) => statusOf(i) === 'awaiting_acceptance');
+  const failed = ordered.filter((i) => statusOf(i) === 'failed_to_export');
   const counts = `${awaiting.length} awaiting acceptance, ${failed.length} failed to export`;
   const sections = [
     { heading: 'Ready to export (awaiting your acceptance)', items: awaiting },

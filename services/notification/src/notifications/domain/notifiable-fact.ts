@@ -18,13 +18,21 @@ export type NotifiableFact =
   | (FactBase & { type: 'budget_rejected'; reason: string; rejectedBy: Person; createdBy: Person })
   | (FactBase & {
       type: 'export_failed';
-      /** Null when only a timeout was heard and the export's details are unknown. */
-      erpSystem: ErpSystem | null;
-      jobNumber: string | null;
+      erpSystem: ErpSystem;
+      jobNumber: string;
       reasonCode: string;
       message: string;
-      sentBy: Person | null;
-      acceptedBy: Person | null;
+      sentBy: Person;
+      acceptedBy: Person;
+    })
+  | (FactBase & {
+      /** The ERP holds an export the platform had given up on (timed out, rejected or retrieved). */
+      type: 'export_landed_late';
+      erpSystem: ErpSystem;
+      jobNumber: string;
+      total: string;
+      sentBy: Person;
+      acceptedBy: Person;
     })
   | (FactBase & { type: 'erp_posted'; erpSystem: ErpSystem; jobNumber: string; total: string; createdBy: Person })
   | (FactBase & {

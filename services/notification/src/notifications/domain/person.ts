@@ -1,3 +1,7 @@
+import { type ErpSystem, erpSystemInfo } from '@budget-erp/contracts';
+
+export type { ErpSystem };
+
 /** Someone the platform notifies, as the events name them. An empty email means: feed only. */
 export interface Person {
   userId: string;
@@ -5,20 +9,8 @@ export interface Person {
   email: string;
 }
 
-export type ErpSystem = 'cmic' | 'sage300cre' | 'quickbooks';
-
-export const erpDisplayName = (system: ErpSystem): string => {
-  switch (system) {
-    case 'cmic':
-      return 'CMiC';
-    case 'sage300cre':
-      return 'Sage 300 CRE';
-    case 'quickbooks':
-      return 'QuickBooks Online';
-    default:
-      return assertNever(system);
-  }
-};
+/** The ERP's name as its users know it, from the platform's one list of ERP systems. */
+export const erpDisplayName = (system: ErpSystem): string => erpSystemInfo(system)?.name ?? system;
 
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${JSON.stringify(value)}`);

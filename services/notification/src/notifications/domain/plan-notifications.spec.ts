@@ -17,6 +17,15 @@ const failed: NotifiableFact = {
   sentBy: sam,
   acceptedBy: bob,
 };
+const landedLate: NotifiableFact = {
+  ...base,
+  type: 'export_landed_late',
+  erpSystem: 'cmic',
+  jobNumber: 'J-100',
+  total: '1250.00',
+  sentBy: sam,
+  acceptedBy: bob,
+};
 const posted: NotifiableFact = { ...base, type: 'erp_posted', erpSystem: 'sage300cre', jobNumber: 'J-7', total: '1250000.50', createdBy: ana };
 const accepted: NotifiableFact = {
   ...base,
@@ -54,6 +63,7 @@ describe('planning notifications from events', () => {
   it.each([
     ['a rejection', rejected, ['u-ana']],
     ['a failed export', failed, ['u-sam', 'u-bob']],
+    ['an export that landed after it was given up', landedLate, ['u-sam', 'u-bob']],
     ['a posting', posted, ['u-ana']],
     ['an acceptance', accepted, ['u-ana']],
     ['a finished import', imported, ['u-sam']],
@@ -67,14 +77,6 @@ describe('planning notifications from events', () => {
 
     expect(planned).toHaveLength(1);
     expect(planned[0]!.recipient).toEqual(bob);
-  });
-
-  it('when a timed-out export is known only partly, notifies the people known and speaks of "the ERP"', () => {
-    const planned = planNotifications({ ...failed, erpSystem: null, jobNumber: null, acceptedBy: null, reasonCode: 'timeout' } as NotifiableFact);
-
-    expect(planned.map((n) => n.recipient.userId)).toEqual(['u-sam']);
-    expect(planned[0]!.message.subject).toBe('Export of budget "Tower A" to the ERP failed');
-    expect(planned[0]!.message.text).toContain('The export of budget "Tower A" to the ERP failed.');
   });
 
   it('gives each (kind, export, recipient) one stable dedupe key, whatever event reported it', () => {
@@ -110,6 +112,16 @@ describe('planning notifications from events', () => {
     expect(message.subject).toBe('Export of budget "Tower A" to CMiC failed');
     expect(message.text).toContain('Hello Sam Sender,');
     expect(message.text).toContain('Reason (cost_code_missing): Cost code 09-999 does not exist in job J-100');
+  });
+
+  it('when an export lands after the platform gave up on it, says the ERP holds it', () => {
+    const { message } = planNotifications(landedLate)[0]!;
+
+    expect(message.subject).toBe('Export of budget "Tower A" reached CMiC after all');
+    expect(message.text).toContain(
+      'The export of budget "Tower A" to CMiC (job J-100, total 1,250.00) reached CMiC after the platform had given up on it',
+    );
+    expect(message.text).toContain('CMiC holds it');
   });
 
   it('when entries are posted, tells the creator they may unlock, with the total grouped', () => {

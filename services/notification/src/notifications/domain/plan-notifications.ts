@@ -21,7 +21,8 @@ export function recipientsOf(fact: NotifiableFact): Person[] {
     case 'budget_rejected':
       return [fact.createdBy];
     case 'export_failed':
-      return uniqueByUser([fact.sentBy, fact.acceptedBy].filter((p): p is Person => p !== null));
+    case 'export_landed_late':
+      return uniqueByUser([fact.sentBy, fact.acceptedBy]);
     case 'erp_posted':
       return [fact.createdBy];
     case 'budget_accepted':

@@ -48,16 +48,26 @@ export function renderFactMessage(fact: NotifiableFact, recipient: Person): Rend
         { text: 'The budget is unlocked again: correct it, lock it and send it to ERP again.' },
       ]);
     case 'export_failed': {
-      const erp = fact.erpSystem ? erpDisplayName(fact.erpSystem) : 'the ERP';
-      const job = fact.jobNumber ? ` (job ${fact.jobNumber})` : '';
+      const erp = erpDisplayName(fact.erpSystem);
       return message(`Export of ${label} to ${erp} failed`, recipient, [
-        { text: `The export of ${label} to ${erp}${job} failed.` },
+        { text: `The export of ${label} to ${erp} (job ${fact.jobNumber}) failed.` },
         {
           text: `Reason (${fact.reasonCode}): ${fact.message}`,
           html: html`<strong>Reason (${fact.reasonCode}):</strong> ${fact.message}`,
         },
         {
           text: 'It is listed under Failed to Export in ERP Integrations, where it can be rejected so that the project manager can correct it and send it again.',
+        },
+      ]);
+    }
+    case 'export_landed_late': {
+      const erp = erpDisplayName(fact.erpSystem);
+      return message(`Export of ${label} reached ${erp} after all`, recipient, [
+        {
+          text: `The export of ${label} to ${erp} (job ${fact.jobNumber}, total ${formatAmount(fact.total)}) reached ${erp} after the platform had given up on it (it had timed out, or was rejected or retrieved).`,
+        },
+        {
+          text: `${erp} holds it: the platform counts its amounts as what ${erp} holds, and ERP Integrations shows the export as landed late. Check the job in ${erp} before anything is sent again.`,
         },
       ]);
     }

@@ -1,16 +1,19 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@budget-erp/contracts';
-import type { InboxContext, ReceivedEvent, ReceivedSummary } from '@budget-erp/messaging';
+import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
 import { ReactToEventHandler } from '../application/react-to-event/react-to-event.handler';
 
-/** Thin: the inbox has validated the contract; each event goes to its use case in the inbox transaction. */
+/**
+ * Thin: the inbox has validated the contract; each event goes to its use case in the inbox
+ * transaction. `budget.sent.lines` is not consumed: no notification names a budget's lines.
+ */
 @Controller()
 export class NotificationEventsKafkaController {
   constructor(private readonly react: ReactToEventHandler) {}
 
   @EventPattern<string>(Topics.BudgetSent)
-  async onSent(@Payload() event: ReceivedSummary<'budget.sent'>, @Ctx() ctx: InboxContext): Promise<void> {
+  async onSent(@Payload() event: ReceivedEvent<'budget.sent'>, @Ctx() ctx: InboxContext): Promise<void> {
     await this.react.budgetSent(ctx, event);
   }
 
@@ -20,7 +23,7 @@ export class NotificationEventsKafkaController {
   }
 
   @EventPattern<string>(Topics.BudgetAccepted)
-  async onAccepted(@Payload() event: ReceivedSummary<'budget.accepted'>, @Ctx() ctx: InboxContext): Promise<void> {
+  async onAccepted(@Payload() event: ReceivedEvent<'budget.accepted'>, @Ctx() ctx: InboxContext): Promise<void> {
     await this.react.budgetAccepted(ctx, event);
   }
 

@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { type SummaryOf, Topics } from '@budget-erp/contracts';
-import { type Person, currentExport, evolve, snapshotSummary } from '../../domain/budget-review';
+import { Topics } from '@budget-erp/contracts';
+import { type Person, currentExport, evolve } from '../../domain/budget-review';
 import { type ReviewCommand, decide } from '../../domain/decide';
 import { type RevisionInput, nextRevisionNumber, todayIn } from '../../domain/revision-fields';
 import { companyTimeZone, lockLastRevisionNumber, recordRevisionNumber } from '../../infrastructure/project-link.repository';
-import { StaleReviewError, loadReview, saveReview, snapshotLinesQuery } from '../../infrastructure/review.repository';
+import { StaleReviewError, loadReview, saveReview } from '../../infrastructure/review.repository';
 import { type Clock, type EventPublisher, ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
 
 const MAX_ATTEMPTS = 3;
@@ -78,10 +78,10 @@ export class DecideOnBudget {
     const send = currentExport(loaded.state);
     const job = send && {
       companyId: request.companyId,
-      erpSystem: send.sent.snapshot.erpSystem,
-      jobNumber: send.sent.snapshot.jobNumber,
+      erpSystem: send.sent.summary.erpSystem,
+      jobNumber: send.sent.summary.jobNumber,
     };
-    const isRevision = send?.sent.snapshot.kind === 'revision';
+    const isRevision = send?.sent.summary.kind === 'revision';
     const needsNumber = isRevision && request.revision?.number === undefined;
     const lastNumber = job && needsNumber ? await lockLastRevisionNumber(manager, job) : null;
     const command: ReviewCommand = {
@@ -98,9 +98,8 @@ export class DecideOnBudget {
     if (accepted.type !== 'accepted' || !send || !job) throw new Error('accept decided something else');
     await saveReview(manager, evolve(loaded.state, accepted), loaded.version);
     if (accepted.revision) await recordRevisionNumber(manager, job, accepted.revision.number);
-    // budget.accepted carries the accepted send's full snapshot. Its lines, validated when
-    // budget.sent came in, are copied into the event by the database, not read back.
-    await this.events.publishWithStoredLines(manager, {
+    // The decision only: every consumer has the send, its lines and who sent it from budget.sent.
+    await this.events.publish(manager, {
       topic: Topics.BudgetAccepted,
       subject: request.budgetId,
       companyId: request.companyId,
@@ -113,12 +112,8 @@ export class DecideOnBudget {
         revision: accepted.revision,
         acceptedBy: accepted.by,
         acceptedAt: accepted.at,
-        sentBy: send.sent.sentBy,
-        createdBy: send.sent.createdBy,
-        // Stored as the contract-validated budget.sent carried it; the writer checks it again.
-        snapshot: snapshotSummary(send.sent.snapshot) as SummaryOf<'budget.accepted'>['snapshot'],
       },
-    }, snapshotLinesQuery(request.budgetId, send.exportId));
+    });
     return { budgetId: request.budgetId, exportId: accepted.exportId, erpStatus: 'exporting' };
   }
 
@@ -144,7 +139,7 @@ export class DecideOnBudget {
         rejectedAt: rejected.at,
         sentBy: send.sent.sentBy,
         createdBy: send.sent.createdBy,
-        afterFailedExport: Boolean(send.failed),
+        afterFailedExport: Boolean(send.failed || send.timedOut),
       },
     });
     return { budgetId: request.budgetId, exportId: rejected.exportId, erpStatus: 'not_sent' };

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type PayloadOf, Topics } from '@budget-erp/contracts';
-import { type ReviewFact, emptyReview, evolve } from '../../domain/budget-review';
+import { type BudgetReview, type ErpLine, type ReviewFact, canonicalJson, emptyReview, evolve } from '../../domain/budget-review';
 import { recordCompanySettings, recordProject } from '../../infrastructure/project-link.repository';
-import { loadReview, saveReview, withLines } from '../../infrastructure/review.repository';
+import { loadReview, saveReview } from '../../infrastructure/review.repository';
+import { checkStoredLines, lockBudget, storeChunk, storeImportLines } from '../../infrastructure/send-lines.repository';
 
 export type UpstreamTopic =
   | typeof Topics.BudgetSent
@@ -24,7 +26,18 @@ export function factOf(event: UpstreamEvent): { budgetId: string; projectId: str
   switch (event.topic) {
     case Topics.BudgetSent: {
       const p = event.payload;
-      return { ...ids(p), fact: { type: 'sent', exportId: p.exportId, at: p.sentAt, sentBy: p.sentBy, createdBy: p.createdBy, snapshot: p.snapshot } };
+      const { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds, lineCount, chunkCount, linesDigest } = p;
+      return {
+        ...ids(p),
+        fact: {
+          type: 'sent',
+          exportId: p.exportId,
+          at: p.sentAt,
+          sentBy: p.sentBy,
+          createdBy: p.createdBy,
+          summary: { name, origin, kind, erpSystem, jobNumber, total, syncedTotal, modificationIds, lineCount, chunkCount, linesDigest },
+        },
+      };
     }
     case Topics.BudgetRetrieved: {
       const p = event.payload;
@@ -32,7 +45,7 @@ export function factOf(event: UpstreamEvent): { budgetId: string; projectId: str
     }
     case Topics.BudgetExportTimedOut: {
       const p = event.payload;
-      return { ...ids(p), fact: { type: 'export_failed', exportId: p.exportId, at: p.timedOutAt, reasonCode: p.reasonCode, message: p.message } };
+      return { ...ids(p), fact: { type: 'timed_out', exportId: p.exportId, at: p.timedOutAt, reasonCode: p.reasonCode, message: p.message } };
     }
     case Topics.ExportSucceeded: {
       const p = event.payload;
@@ -57,7 +70,7 @@ export function factOf(event: UpstreamEvent): { budgetId: string; projectId: str
         budgetId: p.budgetId,
         projectId: p.projectId,
         companyId: p.companyId,
-        fact: { type: 'imported', importId: p.importId, at: p.importedAt, lines: p.lines, total: p.total },
+        fact: { type: 'imported', importId: p.importId, at: p.importedAt, total: p.total, linesDigest: digestOfErpLines(p.lines) },
       };
     }
     case Topics.ErpBudgetImportFailed: {
@@ -88,6 +101,9 @@ function assertNever(value: never): never {
   throw new Error(`Unexpected upstream event ${JSON.stringify(value)}`);
 }
 
+/** Tells two reports of one import apart without their lines. */
+const digestOfErpLines = (lines: ErpLine[]) => createHash('sha256').update(canonicalJson(lines)).digest('hex');
+
 /**
  * Folds one upstream event into the read model. Every write is idempotent, so a redelivered event
  * changes nothing; a concurrent writer makes the save fail and the inbox retry it.
@@ -96,17 +112,60 @@ export async function recordUpstreamEvent(manager: EntityManager, event: Upstrea
   await recordProjectFacts(manager, event);
   const about = factOf(event);
   if (!about) return;
+  await lockBudget(manager, about.budgetId);
   const loaded = await loadReview(manager, about.budgetId);
   if (loaded && loaded.state.companyId !== about.companyId) {
     throw new Error(`event for budget ${about.budgetId} names company ${about.companyId}, the budget belongs to another`);
   }
   const before = loaded?.state ?? emptyReview(about.budgetId, about.companyId, about.projectId);
-  // Two reports of one import at the same time are told apart by their whole content, lines
-  // included, so that the same one wins in any order: the known report's lines are needed then.
-  if (about.fact.type === 'imported') await withLines(manager, before, { sends: [], imports: [about.fact.importId] });
-  const after = evolve(before, about.fact);
+  let after = evolve(before, about.fact);
+  if (about.fact.type === 'sent') after = await withReceivedLines(manager, after, about.fact.exportId);
+  if (event.topic === Topics.ErpBudgetImported && about.fact.type === 'imported') {
+    const won = after.imports[about.fact.importId].imported;
+    if (won?.linesDigest === about.fact.linesDigest && before.imports[about.fact.importId]?.imported?.linesDigest !== won.linesDigest) {
+      await storeImportLines(manager, about.budgetId, about.fact.importId, event.payload.lines);
+    }
+  }
   if (loaded && JSON.stringify(after) === JSON.stringify(before)) return;
   await saveReview(manager, after, loaded?.version ?? null);
+}
+
+/**
+ * Stores one chunk of a send's lines as it arrives. The chunk that completes a send whose summary
+ * is known (or the summary that completes its chunks, see `recordUpstreamEvent`) marks the send's
+ * lines as received, once they match the summary's count and digest.
+ */
+export async function recordSendLines(manager: EntityManager, chunk: PayloadOf<typeof Topics.BudgetSentLines>): Promise<void> {
+  await lockBudget(manager, chunk.budgetId);
+  if (!(await storeChunk(manager, chunk))) return;
+  const loaded = await loadReview(manager, chunk.budgetId);
+  if (!loaded) return;
+  if (loaded.state.companyId !== chunk.companyId) {
+    throw new Error(`lines of budget ${chunk.budgetId} name company ${chunk.companyId}, the budget belongs to another`);
+  }
+  const after = await withReceivedLines(manager, loaded.state, chunk.exportId);
+  if (after !== loaded.state) await saveReview(manager, after, loaded.version);
+}
+
+/**
+ * The review with the send's lines marked as received when every chunk is stored and they match
+ * its summary. Lines that do not match are a broken send, never reviewable: the event that
+ * completed them fails, so that it is retried and then dead-lettered with the reason.
+ */
+async function withReceivedLines(manager: EntityManager, state: BudgetReview, exportId: string): Promise<BudgetReview> {
+  const record = state.exports[exportId];
+  if (!record?.sent || record.linesReceived) return state;
+  const check = await checkStoredLines(manager, { budgetId: state.budgetId, companyId: state.companyId, exportId, summary: record.sent.summary });
+  switch (check.state) {
+    case 'incomplete':
+      return state;
+    case 'mismatch':
+      throw new Error(`the lines of export ${exportId} of budget ${state.budgetId} do not match its summary: ${check.reason}`);
+    case 'complete':
+      return evolve(state, { type: 'lines_received', exportId });
+    default:
+      return assertNever(check);
+  }
 }
 
 async function recordProjectFacts(manager: EntityManager, event: UpstreamEvent): Promise<void> {
@@ -129,7 +188,7 @@ async function recordProjectFacts(manager: EntityManager, event: UpstreamEvent):
         companyId: p.companyId,
         projectId: p.projectId,
         budgetId: p.budgetId,
-        imported: p.snapshot.origin === 'erp',
+        imported: p.origin === 'erp',
       });
     }
     case Topics.ExportSucceeded:

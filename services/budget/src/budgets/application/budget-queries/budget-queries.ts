@@ -3,6 +3,7 @@ import { readiness, Readiness } from '../../domain/erp-readiness';
 import { loadErpContext } from '../../../erp-readiness/infrastructure/erp-context.repository';
 import { sagasOfBudget } from '../../../export-saga/infrastructure/export-saga.repository';
 import { listProjectBudgets, loadBudget } from '../../infrastructure/budget.repository';
+import { holdOf } from '../../domain/budget';
 import { budgetView, BudgetView } from '../budget-view';
 import { budgetNotFound, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
@@ -39,22 +40,24 @@ export class BudgetQueries {
       const loaded = await loadBudget(manager, companyId, budgetId);
       if (!loaded) throw budgetNotFound(budgetId);
       const sagas = await sagasOfBudget(manager, budgetId);
+      const hold = holdOf(loaded.budget);
       return {
         budgetId,
-        erpStatus: loaded.budget.erpStatus,
+        erpStatus: loaded.budget.erp.status,
         locked: loaded.budget.locked,
-        currentExportId: loaded.budget.hold?.exportId ?? null,
+        currentExportId: hold?.exportId ?? null,
         exports: sagas.map((saga) => ({
           exportId: saga.exportId,
           kind: saga.kind,
           erpSystem: saga.erpSystem,
           status: saga.status,
-          holdsBudget: loaded.budget.hold?.exportId === saga.exportId,
+          holdsBudget: hold?.exportId === saga.exportId,
+          landedAfterGivenUp: saga.landedAfterGivenUp,
           startedAt: saga.startedAt,
           deadline: saga.deadline,
           failure: saga.facts.failed
             ? { reasonCode: saga.facts.failed.reasonCode, message: saga.facts.failed.message }
-            : saga.facts.timedOut
+            : saga.facts.timed_out
               ? { reasonCode: 'timeout', message: 'No answer from the ERP in time.' }
               : null,
           rejection: saga.facts.rejected ? { reason: saga.facts.rejected.reason, by: saga.facts.rejected.by } : null,

@@ -30,7 +30,7 @@ export class ReimportBudgetHandler {
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
       }));
-      return { importId, erpStatus: result.budget.erpStatus };
+      return { importId, erpStatus: result.budget.erp.status };
     });
   }
 

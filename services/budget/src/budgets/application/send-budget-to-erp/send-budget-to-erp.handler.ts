@@ -24,7 +24,7 @@ export class SendBudgetToErpHandler {
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
       }));
-      return { exportId, erpStatus: result.budget.erpStatus };
+      return { exportId, erpStatus: result.budget.erp.status };
     });
   }
 }

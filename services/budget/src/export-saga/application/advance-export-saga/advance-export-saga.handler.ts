@@ -3,9 +3,10 @@ import type { EntityManager } from 'typeorm';
 import { BudgetCommands } from '../../../budgets/application/budget-commands';
 import { EventPublisher, EVENT_PUBLISHER } from '../../../budgets/application/ports';
 import { loadBudgetForExportOutcome } from '../../../budgets/infrastructure/budget.repository';
+import { loadLanding } from '../../../budgets/infrastructure/export-snapshot.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
 import { react, SagaMessage } from '../../domain/export-saga';
-import { loadSaga, loadSagaHold, saveSaga } from '../../infrastructure/export-saga.repository';
+import { loadSaga, saveSaga } from '../../infrastructure/export-saga.repository';
 
 export type AdvanceOutcome = 'advanced' | 'unchanged' | 'unknown_export';
 
@@ -22,8 +23,7 @@ export class AdvanceExportSagaHandler {
   ) {}
 
   async execute(manager: EntityManager, exportId: string, companyId: string, message: SagaMessage): Promise<AdvanceOutcome> {
-    // The saga's copy of the hold is needed only to hold a released budget again (below).
-    const loaded = await loadSaga(manager, exportId, { hold: false });
+    const loaded = await loadSaga(manager, exportId);
     // Another company's export is as unknown as a missing one.
     if (!loaded || loaded.saga.companyId !== companyId) return 'unknown_export';
     const { saga, effects } = react(loaded.saga, message, { timeoutMs: this.config.exportTimeoutMs });
@@ -33,16 +33,16 @@ export class AdvanceExportSagaHandler {
     for (const effect of effects) {
       switch (effect.type) {
         case 'ApplyToBudget': {
-          const budget = await loadBudgetForExportOutcome(manager, companyId, saga.budgetId, effect.status === 'posted');
+          // What the ERP holds moves only when the export first reached it: only then are the synced lines and the export's own lines read.
+          const budget = await loadBudgetForExportOutcome(manager, companyId, saga.budgetId, { syncedLines: effect.landed });
           if (!budget) break;
-          // A budget that still holds a send needs no copy of this one's hold (see ApplyExportOutcome).
-          const sentHold = budget.budget.hold === null ? await loadSagaHold(manager, exportId) : null;
+          const landing = effect.landed ? await loadLanding(manager, exportId) : null;
           await this.commands.apply(manager, budget.budget, budget.version, {
             type: 'ApplyExportOutcome',
             exportId,
             outcome: effect.status,
             at: message.at,
-            ...(sentHold ? { sentHold } : {}),
+            ...(landing ? { landing } : {}),
           });
           break;
         }

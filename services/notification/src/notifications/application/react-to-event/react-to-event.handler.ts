@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { InboxContext } from '@budget-erp/messaging';
-import type { PayloadOf, SummaryOf, UserRef } from '@budget-erp/contracts';
-import { TrackExportHandler } from '../../../daily-summary/application/track-export/track-export.handler';
+import type { PayloadOf, UserRef } from '@budget-erp/contracts';
+import { type ExportRef, TrackExportHandler } from '../../../daily-summary/application/track-export/track-export.handler';
+import type { HeardFact } from '../../../daily-summary/domain/tracked-export';
+import { exportMailsNewlyDue } from '../../domain/export-mails';
 import type { Person } from '../../domain/person';
 import { planNotifications } from '../../domain/plan-notifications';
 import { NotifyHandler } from '../notify/notify.handler';
@@ -21,7 +23,8 @@ export interface IncomingEvent<P> {
 
 /**
  * What the service does with each event it consumes, inside the inbox transaction: follow the
- * export for the daily summary, remember approvers, and notify the people concerned.
+ * export for the daily summary, remember approvers, and notify the people concerned once what
+ * their mail says is known.
  */
 @Injectable()
 export class ReactToEventHandler {
@@ -31,139 +34,98 @@ export class ReactToEventHandler {
     private readonly dispatcher: EmailDispatcher,
   ) {}
 
-  async budgetSent(tx: InboxTransaction, event: IncomingEvent<SummaryOf<'budget.sent'>>): Promise<void> {
+  async budgetSent(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.sent'>>): Promise<void> {
     const p = event.payload;
-    await this.track.execute(tx.manager, p, {
-      type: 'sent',
-      at: p.sentAt,
-      budgetName: p.snapshot.name,
-      erpSystem: p.snapshot.erpSystem,
-      jobNumber: p.snapshot.jobNumber,
-      total: p.snapshot.total,
-      sentBy: person(p.sentBy),
+    await this.trackAndTell(tx, p, {
+      fact: 'sent',
+      sent: {
+        eventId: event.id,
+        at: p.sentAt,
+        budgetName: p.name,
+        erpSystem: p.erpSystem,
+        jobNumber: p.jobNumber,
+        total: p.total,
+        sentBy: person(p.sentBy),
+        createdBy: person(p.createdBy),
+      },
     });
   }
 
   async budgetRetrieved(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.retrieved'>>): Promise<void> {
-    await this.track.execute(tx.manager, event.payload, { type: 'retrieved', at: event.payload.retrievedAt });
+    await this.trackAndTell(tx, event.payload, { fact: 'retrieved' });
   }
 
-  async budgetAccepted(tx: InboxTransaction, event: IncomingEvent<SummaryOf<'budget.accepted'>>): Promise<void> {
+  async budgetAccepted(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.accepted'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(
-      tx.manager,
-      p,
-      {
-        type: 'accepted',
-        at: p.acceptedAt,
-        budgetName: p.snapshot.name,
-        erpSystem: p.snapshot.erpSystem,
-        jobNumber: p.snapshot.jobNumber,
-        total: p.snapshot.total,
-        acceptedBy: person(p.acceptedBy),
-        sentBy: person(p.sentBy),
-      },
-      [person(p.acceptedBy)],
-    );
-    await this.notifyAbout(tx, {
-      type: 'budget_accepted',
-      eventId: event.id,
-      operationId: p.exportId,
-      companyId: p.companyId,
-      budgetId: p.budgetId,
-      budgetName: state.budgetName ?? p.snapshot.name,
-      occurredAt: p.acceptedAt,
-      erpSystem: p.snapshot.erpSystem,
-      jobNumber: p.snapshot.jobNumber,
-      total: p.snapshot.total,
-      acceptedBy: person(p.acceptedBy),
-      createdBy: person(p.createdBy),
-    });
+    await this.trackAndTell(tx, p, { fact: 'accepted', accepted: { eventId: event.id, at: p.acceptedAt, acceptedBy: person(p.acceptedBy) } }, [
+      person(p.acceptedBy),
+    ]);
   }
 
   async budgetRejected(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.rejected'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(tx.manager, p, { type: 'rejected', at: p.rejectedAt }, [person(p.rejectedBy)]);
-    await this.notifyAbout(tx, {
-      type: 'budget_rejected',
-      eventId: event.id,
-      operationId: p.exportId,
-      companyId: p.companyId,
-      budgetId: p.budgetId,
-      budgetName: state.budgetName,
-      occurredAt: p.rejectedAt,
-      reason: p.reason,
-      rejectedBy: person(p.rejectedBy),
-      createdBy: person(p.createdBy),
-    });
+    await this.trackAndTell(
+      tx,
+      p,
+      {
+        fact: 'rejected',
+        rejected: { eventId: event.id, at: p.rejectedAt, reason: p.reason, rejectedBy: person(p.rejectedBy), createdBy: person(p.createdBy) },
+      },
+      [person(p.rejectedBy)],
+    );
   }
 
   async exportSucceeded(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'export.succeeded'>>): Promise<void> {
     const p = event.payload;
-    await this.track.execute(tx.manager, p, { type: 'succeeded', at: p.exportedAt }, [person(p.acceptedBy)]);
+    await this.trackAndTell(tx, p, { fact: 'succeeded', succeeded: { eventId: event.id, at: p.exportedAt } }, [person(p.acceptedBy)]);
   }
 
   async exportFailed(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'export.failed'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(
-      tx.manager,
+    await this.trackAndTell(
+      tx,
       p,
-      { type: 'failed', at: p.failedAt, erpSystem: p.erpSystem, jobNumber: p.jobNumber, reasonCode: p.reasonCode, message: p.message },
+      {
+        fact: 'failed',
+        failure: {
+          eventId: event.id,
+          at: p.failedAt,
+          source: 'failed',
+          reasonCode: p.reasonCode,
+          message: p.message,
+          erpSystem: p.erpSystem,
+          jobNumber: p.jobNumber,
+          sentBy: person(p.sentBy),
+          acceptedBy: person(p.acceptedBy),
+        },
+      },
       [person(p.acceptedBy)],
     );
-    await this.notifyAbout(tx, {
-      type: 'export_failed',
-      eventId: event.id,
-      operationId: p.exportId,
-      companyId: p.companyId,
-      budgetId: p.budgetId,
-      budgetName: state.budgetName,
-      occurredAt: p.failedAt,
-      erpSystem: p.erpSystem,
-      jobNumber: p.jobNumber,
-      reasonCode: p.reasonCode,
-      message: p.message,
-      sentBy: person(p.sentBy),
-      acceptedBy: person(p.acceptedBy),
-    });
   }
 
   async exportTimedOut(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'budget.export.timed_out'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(tx.manager, p, { type: 'timed_out', at: p.timedOutAt, message: p.message });
-    // The timeout event names nobody: the people come from the export's earlier events.
-    await this.notifyAbout(tx, {
-      type: 'export_failed',
-      eventId: event.id,
-      operationId: p.exportId,
-      companyId: p.companyId,
-      budgetId: p.budgetId,
-      budgetName: state.budgetName,
-      occurredAt: p.timedOutAt,
-      erpSystem: state.erpSystem,
-      jobNumber: state.jobNumber,
-      reasonCode: p.reasonCode,
-      message: p.message,
-      sentBy: state.sentBy,
-      acceptedBy: state.acceptedBy,
+    await this.trackAndTell(tx, p, {
+      fact: 'timed_out',
+      failure: {
+        eventId: event.id,
+        at: p.timedOutAt,
+        source: 'timed_out',
+        reasonCode: p.reasonCode,
+        message: p.message,
+        erpSystem: null,
+        jobNumber: null,
+        sentBy: null,
+        acceptedBy: null,
+      },
     });
   }
 
   async erpPosted(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.posted'>>): Promise<void> {
     const p = event.payload;
-    const state = await this.track.execute(tx.manager, p, { type: 'posted', at: p.postedAt });
-    await this.notifyAbout(tx, {
-      type: 'erp_posted',
-      eventId: event.id,
-      operationId: p.exportId,
-      companyId: p.companyId,
-      budgetId: p.budgetId,
-      budgetName: state.budgetName,
-      occurredAt: p.postedAt,
-      erpSystem: p.erpSystem,
-      jobNumber: p.jobNumber,
-      total: p.total,
-      createdBy: person(p.createdBy),
+    await this.trackAndTell(tx, p, {
+      fact: 'posted',
+      posted: { eventId: event.id, at: p.postedAt, erpSystem: p.erpSystem, jobNumber: p.jobNumber, total: p.total, createdBy: person(p.createdBy) },
     });
   }
 
@@ -200,6 +162,12 @@ export class ReactToEventHandler {
       message: p.message,
       requestedBy: person(p.requestedBy),
     });
+  }
+
+  /** Records the fact and tells what it made due: each mail once, when everything it needs is heard. */
+  private async trackAndTell(tx: InboxTransaction, ref: ExportRef, heard: HeardFact, approvers: Person[] = []): Promise<void> {
+    const { before, after } = await this.track.execute(tx.manager, ref, heard, approvers);
+    for (const fact of exportMailsNewlyDue(before, after)) await this.notifyAbout(tx, fact);
   }
 
   private async notifyAbout(tx: InboxTransaction, fact: Parameters<typeof planNotifications>[0]): Promise<void> {
