@@ -101,6 +101,9 @@ describe.each(SYSTEMS)('%s', (system) => {
     if (system === 'cmic') expect(job.exports[1].revision).toEqual(revisionFields);
     await world.simControl('POST', `/_sim/${system}/jobs/E-1/post-entries?companyId=${company(system)}`);
     await world.waitForWire('erp.posted', (m) => m.value.exportId === revision.exportId);
+    // The revision follows the posted original; it does not supersede it.
+    const originalView = await world.http('GET', `/erp/exports/${original.exportId}`, tokens[system]!);
+    expect(originalView.body).toMatchObject({ status: 'posted', lifecycle: { status: 'synced', landedAfterGivenUp: false, facts: ['accepted', 'posted', 'sent', 'succeeded'] } });
   });
 
   it('a timeout whose request was in fact applied does not create a second budget in the ERP', async () => {

@@ -54,6 +54,20 @@ export class ErpExportRepository {
     return { state: next, row: { ...row, version: version + 1, leaseUntil: 'leaseUntil' in options ? (options.leaseUntil ?? null) : row.leaseUntil } as ErpExportOrmEntity };
   }
 
+  /**
+   * Makes a waiting export due now, without changing its state, so its worker takes it at its next
+   * pass (e.g. to cancel it once given up, rather than after its retry delay). Returns its ERP, or
+   * null when it is not waiting (never recorded, in flight, or settled).
+   */
+  async dueNow(manager: EntityManager, exportId: string): Promise<string | null> {
+    const rows = (await manager.query(
+      `UPDATE erp_exports SET next_attempt_at = NULL WHERE export_id = $1 AND status IN ('requested', 'attempting') AND NOT in_flight RETURNING system`,
+      [exportId],
+    )) as unknown;
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as { system: string }[]) : (rows as { system: string }[]);
+    return list[0]?.system ?? null;
+  }
+
   /** Leaves the export alone until `until` without changing its state (the ERP's breaker is open). */
   async defer(manager: EntityManager, exportId: string, until: Date): Promise<void> {
     await manager.query('UPDATE erp_exports SET next_attempt_at = GREATEST(COALESCE(next_attempt_at, $2), $2), lease_until = NULL WHERE export_id = $1', [exportId, until]);

@@ -70,7 +70,9 @@ export class ErpSendRepository {
   /**
    * A later send of a budget supersedes its earlier ones, in whatever order the sends are heard:
    * records `superseded` for the sends of the budget older than this one, and for this one if a
-   * newer one is already known. Returns the export ids found superseded.
+   * newer one is already known. An export that already reached the ERP (landed or posted) is not
+   * superseded: a revision follows its original, it does not replace it. Returns the export ids
+   * found superseded.
    */
   async recordSupersession(manager: EntityManager, send: SendSummary): Promise<string[]> {
     const rows = rowsOf<{ export_id: string }>(
@@ -78,9 +80,11 @@ export class ErpSendRepository {
         `INSERT INTO erp_export_facts (export_id, fact, budget_id, data, recorded_at)
          SELECT s.export_id, 'superseded', s.budget_id, NULL::jsonb, now() FROM erp_sends s
           WHERE s.budget_id = $1 AND s.export_id <> $2 AND (s.sent_at, s.export_id) < ($3::timestamptz, $2)
+            AND NOT EXISTS (SELECT 1 FROM erp_exports e WHERE e.export_id = s.export_id AND e.status IN ('succeeded', 'posted'))
          UNION ALL
          SELECT $2, 'superseded', $1, NULL::jsonb, now() WHERE EXISTS (
            SELECT 1 FROM erp_sends s WHERE s.budget_id = $1 AND s.export_id <> $2 AND (s.sent_at, s.export_id) > ($3::timestamptz, $2))
+           AND NOT EXISTS (SELECT 1 FROM erp_exports e WHERE e.export_id = $2 AND e.status IN ('succeeded', 'posted'))
          ON CONFLICT (export_id, fact) DO NOTHING RETURNING export_id`,
         [send.budgetId, send.exportId, send.sentAt],
       ),

@@ -36,23 +36,27 @@ export class ErpExportEventsKafkaController {
 
   @EventPattern<string>(Topics.BudgetRetrieved)
   async onBudgetRetrieved(@Payload() event: ReceivedEvent<'budget.retrieved'>, @Ctx() ctx: InboxContext<'budget.retrieved'>): Promise<void> {
-    await this.intake.onGivenUp(ctx.manager, event.payload, 'retrieved');
+    this.wake(ctx, await this.intake.onGivenUp(ctx.manager, event.payload, 'retrieved'));
   }
 
   @EventPattern<string>(Topics.BudgetRejected)
   async onBudgetRejected(@Payload() event: ReceivedEvent<'budget.rejected'>, @Ctx() ctx: InboxContext<'budget.rejected'>): Promise<void> {
-    await this.intake.onGivenUp(ctx.manager, event.payload, 'rejected');
+    this.wake(ctx, await this.intake.onGivenUp(ctx.manager, event.payload, 'rejected'));
   }
 
   @EventPattern<string>(Topics.BudgetExportTimedOut)
   async onExportTimedOut(@Payload() event: ReceivedEvent<'budget.export.timed_out'>, @Ctx() ctx: InboxContext<'budget.export.timed_out'>): Promise<void> {
-    await this.intake.onGivenUp(ctx.manager, event.payload, 'timed_out');
+    this.wake(ctx, await this.intake.onGivenUp(ctx.manager, event.payload, 'timed_out'));
   }
 
-  /** Once committed, the ERP's worker (if it runs here) starts the export without waiting for its next poll. */
+  /** Once committed, the ERP workers concerned (if they run here) start without waiting for their next poll. */
   private wake(ctx: InboxContext, outcome: IntakeOutcome): void {
-    if (!outcome.recorded) return;
-    if (!outcome.failedAtOnce) ctx.afterCommit(() => this.workers.nudge(outcome.system));
-    this.logger.log(`export ${outcome.exportId} for ${outcome.system}: ${outcome.failedAtOnce ? 'failed at once' : 'recorded'}`);
+    const systems = new Set(outcome.givenUp);
+    const recorded = outcome.recorded;
+    if (recorded) {
+      if (!recorded.failedAtOnce) systems.add(recorded.system);
+      this.logger.log(`export ${recorded.exportId} for ${recorded.system}: ${recorded.failedAtOnce ? 'failed at once' : 'recorded'}`);
+    }
+    if (systems.size > 0) ctx.afterCommit(() => systems.forEach((system) => this.workers.nudge(system)));
   }
 }

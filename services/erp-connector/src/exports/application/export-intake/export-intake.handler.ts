@@ -9,10 +9,16 @@ import { ErpExportRepository } from '../../infrastructure/erp-export.repository'
 import { ErpSendRepository, type AcceptedDecision, type SendSummary } from '../../infrastructure/erp-send.repository';
 import { exportFailedPayload } from '../export-events';
 
-/** What hearing an event did: whether it recorded an export for an ERP's workers to attempt. */
-export type IntakeOutcome = { recorded: false } | { recorded: true; system: ErpSystem; exportId: string; failedAtOnce: boolean };
+/**
+ * What hearing an event did: whether it recorded an export for an ERP's workers to attempt, and
+ * the ERPs whose workers have a given-up export to cancel now.
+ */
+export interface IntakeOutcome {
+  recorded: { system: ErpSystem; exportId: string; failedAtOnce: boolean } | null;
+  givenUp: ErpSystem[];
+}
 
-const nothingRecorded: IntakeOutcome = { recorded: false };
+const nothingRecorded: IntakeOutcome = { recorded: null, givenUp: [] };
 
 /**
  * Records what the connector hears about exports (a send's summary and chunks, the acceptance, and
@@ -34,8 +40,9 @@ export class ExportIntakeHandler {
     await this.sends.lockBudget(manager, summary.budgetId);
     await this.sends.insertSend(manager, summary);
     await this.sends.recordFact(manager, summary.exportId, summary.budgetId, 'sent');
-    await this.sends.recordSupersession(manager, summary);
-    return this.requestIfReady(manager, summary.exportId);
+    const superseded = await this.sends.recordSupersession(manager, summary);
+    const outcome = await this.requestIfReady(manager, summary.exportId);
+    return { ...outcome, givenUp: await this.dueNow(manager, superseded) };
   }
 
   async onLines(manager: EntityManager, event: ReceivedEvent<'budget.sent.lines'>): Promise<IntakeOutcome> {
@@ -61,9 +68,20 @@ export class ExportIntakeHandler {
   }
 
   /** Retrieved, rejected or timed out: the export must not reach the ERP any more (its worker cancels it). */
-  async onGivenUp(manager: EntityManager, payload: { exportId: string; budgetId: string }, fact: Exclude<GivenUpFact, 'superseded'>): Promise<void> {
+  async onGivenUp(manager: EntityManager, payload: { exportId: string; budgetId: string }, fact: Exclude<GivenUpFact, 'superseded'>): Promise<IntakeOutcome> {
     await this.sends.lockBudget(manager, payload.budgetId);
     await this.sends.recordFact(manager, payload.exportId, payload.budgetId, fact);
+    return { recorded: null, givenUp: await this.dueNow(manager, [payload.exportId]) };
+  }
+
+  /** Given-up exports waiting for a retry become due now, so their workers cancel them without waiting out the delay. */
+  private async dueNow(manager: EntityManager, exportIds: string[]): Promise<ErpSystem[]> {
+    const systems = new Set<ErpSystem>();
+    for (const exportId of exportIds) {
+      const system = await this.exports.dueNow(manager, exportId);
+      if (system) systems.add(system as ErpSystem);
+    }
+    return [...systems];
   }
 
   private async requestIfReady(manager: EntityManager, exportId: string): Promise<IntakeOutcome> {
@@ -83,7 +101,7 @@ export class ExportIntakeHandler {
       const trace = { correlationId: data.correlationId, causationId: data.causationId };
       await this.outbox.publish(manager, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(state), ...trace });
     }
-    return { recorded: true, system: send.erpSystem, exportId, failedAtOnce: state.status === 'failed' };
+    return { recorded: { system: send.erpSystem, exportId, failedAtOnce: state.status === 'failed' }, givenUp: [] };
   }
 
   /** Reads the send's lines a chunk at a time, in order: their digest, and what the ERP will receive. */

@@ -39,6 +39,16 @@ export class RecordSendsAndFacts1764979200000 implements MigrationInterface {
       PRIMARY KEY (export_id, fact)
     )`);
     await q.query('ALTER TABLE erp_exports ADD COLUMN cancelled_reason text NULL, ADD COLUMN cancelled_at timestamptz NULL');
+    // Exports recorded before: their lines (already as the ERP receives them) become the one chunk
+    // of their send, so an export still to be attempted sends exactly what it would have sent.
+    await q.query(`INSERT INTO erp_send_chunks (export_id, chunk, chunk_count, lines, received_at)
+      SELECT e.export_id, 0, 1,
+             COALESCE((SELECT jsonb_agg(l || jsonb_build_object('lineId', '', 'syncedAmount', NULL) ORDER BY n) FROM jsonb_array_elements(e.data->'lines') WITH ORDINALITY AS x(l, n)), '[]'::jsonb),
+             now()
+        FROM erp_exports e WHERE e.data ? 'lines'`);
+    await q.query(`UPDATE erp_exports SET data = (data - 'lines') || jsonb_build_object(
+        'chunkCount', 1, 'lineCount', jsonb_array_length(data->'lines'), 'exportedLineCount', jsonb_array_length(data->'lines'))
+      WHERE data ? 'lines'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
