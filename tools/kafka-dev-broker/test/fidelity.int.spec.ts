@@ -265,6 +265,31 @@ describe('the dev broker answers as a one-node Apache Kafka', () => {
     expect(fetched.topics[0].partitions[0].committedOffset).toBe(-1);
   });
 
+  it('JoinGroup v4+ without a member id answers MEMBER_ID_REQUIRED with the id to use, and the join with it succeeds (KIP-394)', async () => {
+    const c = await RawClient.connect(broker.port);
+    try {
+      const join = (memberId: string) =>
+        c.call<{ errorCode: number; memberId: string; generationId: number; leader: string }>(ApiKey.JoinGroup, 5, {
+          groupId: 'fidelity-kip394',
+          sessionTimeoutMs: 10000,
+          rebalanceTimeoutMs: 10000,
+          memberId,
+          groupInstanceId: null,
+          protocolType: 'consumer',
+          protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 0]) }],
+        });
+      const first = await join('');
+      expect(first.errorCode).toBe(ErrorCode.MemberIdRequired);
+      expect(first.memberId).not.toBe('');
+      const second = await join(first.memberId);
+      expect(second).toMatchObject({ errorCode: 0, memberId: first.memberId, leader: first.memberId, generationId: 1 });
+      const unknown = await join('never-handed-out');
+      expect(unknown.errorCode).toBe(ErrorCode.UnknownMemberId);
+    } finally {
+      c.close();
+    }
+  });
+
   it("places a group in __consumer_offsets by Java's String.hashCode, as Kafka does", () => {
     // "hello".hashCode() is 99162322 in Java
     expect(offsetsPartitionFor('hello', 50)).toBe(99162322 % 50);

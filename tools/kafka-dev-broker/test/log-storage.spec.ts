@@ -129,6 +129,25 @@ describe('partition storage: segments, index, retention and compaction', () => {
     }
   });
 
+  it('a data dir of the earlier layout (one file per partition) is read: each file becomes its partition\'s first segment', () => {
+    const topicDir = path.join(dir, 'topics', 'old.layout');
+    fs.mkdirSync(topicDir, { recursive: true });
+    const b = batch([{ key: 'k', value: 'kept' }], 1000);
+    const second = Buffer.from(b.buf);
+    second.writeBigInt64BE(1n, 0); // base offset 1
+    fs.writeFileSync(path.join(topicDir, '0.log'), Buffer.concat([b.buf, second]));
+    fs.writeFileSync(path.join(topicDir, '1.log'), Buffer.alloc(0));
+    fs.writeFileSync(path.join(topicDir, 'configs.json'), JSON.stringify({ 'retention.ms': '1000' }));
+    const store = new TopicStore(dir, 3, () => ({ segmentBytes: 1 << 20, segmentMs: 604800000, indexIntervalBytes: 4096 }));
+    const topic = store.get('old.layout')!;
+    expect(topic.partitions).toHaveLength(2);
+    expect(topic.configs.get('retention.ms')).toBe('1000');
+    expect(records(topic.partitions[0]).map((r) => r.value)).toEqual(['kept', 'kept']);
+    expect(topic.partitions[0].append(batch([{ key: 'k', value: 'new' }]))).toBe(2);
+    store.close();
+    expect(fs.readdirSync(topicDir).sort()).toEqual(['0', '1', 'configs.json', 'topic-id']);
+  });
+
   it("the deployment's topic plan applied to the dev broker creates every topic and dead-letter topic with its partitions and configs, and grows existing ones", () => {
     const plan = readTopicPlan(path.join(__dirname, '..', '..', '..', 'deploy', 'kafka', 'topics.yaml'));
     const store = new TopicStore(dir, 3, () => ({ segmentBytes: 1 << 20, segmentMs: 604800000, indexIntervalBytes: 4096 }));

@@ -9,8 +9,8 @@ import { RawClient } from './support/raw-client';
 
 /**
  * Clients written independently of this broker, from Debian's packages (installed by `.ci/run`):
- * kafka-python (python3-kafka) and librdkafka (python3-confluent-kafka). The system python is used,
- * since that is where Debian installs them.
+ * kafka-python (python3-kafka), librdkafka (python3-confluent-kafka) and kcat. The system python is
+ * used, since that is where Debian installs them.
  */
 const PYTHON = process.env.DEV_BROKER_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, 'python', 'clients.py');
@@ -174,6 +174,24 @@ describe('Kafka clients other than kafkajs against the dev broker', () => {
     // stored as record batches, readable by today's clients
     const stored = (await storedBatches('py.old.v0.10')).flatMap((b) => decodeRecords(b).map((x) => x.value?.toString()));
     expect(stored).toEqual(['old 0', 'old 1', 'old 2']);
+  });
+
+  it('kcat (librdkafka command line) produces snappy batches with headers and consumes them back as JSON', async () => {
+    await createTopic('kcat.topic', 1);
+    const run = (args: string[], input?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile('kcat', ['-b', broker.brokers, ...args], { timeout: 30000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+        child.stdin?.end(input ?? '');
+      });
+    await run(['-P', '-t', 'kcat.topic', '-p', '0', '-z', 'snappy', '-K', ':', '-H', 'rep=1', '-H', 'rep=2', '-H', 'empty='], 'k1:v1\nk2:v2\n');
+    const stored = await storedBatches('kcat.topic');
+    expect(stored.map((b) => b.readInt16BE(21) & 7)).toEqual([2]);
+    const lines = (await run(['-C', '-t', 'kcat.topic', '-p', '0', '-o', 'beginning', '-e', '-J', '-q'])).trim().split('\n');
+    const messages = lines.map((l) => JSON.parse(l) as { offset: number; key: string; payload: string; headers: string[] });
+    expect(messages.map((m) => [m.offset, m.key, m.payload, m.headers])).toEqual([
+      [0, 'k1', 'v1', ['rep', '1', 'rep', '2', 'empty', '']],
+      [1, 'k2', 'v2', ['rep', '1', 'rep', '2', 'empty', '']],
+    ]);
   });
 
   it("kafka-python's admin client: replication above 1 refused, configs altered and described, partitions added, group offsets listed, a group with members not deleted, then deleted", async () => {

@@ -14,6 +14,8 @@ export interface JoinRequest {
   protocols: Array<{ name: string; metadata: Buffer }>;
   clientId: string;
   clientHost: string;
+  /** JoinGroup v4+ (KIP-394): a member joining without an id first gets one with MEMBER_ID_REQUIRED. */
+  requireKnownMemberId?: boolean;
 }
 
 export interface JoinResult {
@@ -85,6 +87,8 @@ const EMPTY = Buffer.alloc(0);
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly timer: NodeJS.Timeout;
+  /** Member ids handed out with MEMBER_ID_REQUIRED and not used yet, with their expiry. */
+  private readonly pendingMembers = new Map<string, number>();
   /** Told of every generation, assignment, emptied group and deletion (null snapshot). */
   onGroupChange: ((groupId: string, snapshot: GroupSnapshot | null, deletedOffsets: Array<{ topic: string; partition: number }>) => void) | null = null;
 
@@ -109,10 +113,18 @@ export class GroupCoordinator {
       return fail(ErrorCode.InconsistentGroupProtocol);
     }
     let member: Member | undefined;
-    if (req.memberId === '') {
+    const pendingKey = `${req.groupId}\u0000${req.memberId}`;
+    if (req.memberId === '' && req.requireKnownMemberId) {
+      // KIP-394: the id is handed out first; the member joins with it in its next request.
+      const id = `${req.clientId.slice(0, 200)}-${randomUUID()}`;
+      this.pendingMembers.set(`${req.groupId}\u0000${id}`, Date.now() + req.sessionTimeoutMs);
+      return Promise.resolve({ error: ErrorCode.MemberIdRequired, generationId: -1, protocolName: '', leader: '', memberId: id, members: [] });
+    }
+    const pending = req.memberId !== '' && !group.members.has(req.memberId) && this.pendingMembers.delete(pendingKey);
+    if (req.memberId === '' || pending) {
       if (!this.sharesProtocol(group, req.protocols)) return fail(ErrorCode.InconsistentGroupProtocol);
       member = {
-        id: `${req.clientId.slice(0, 200)}-${randomUUID()}`,
+        id: pending ? req.memberId : `${req.clientId.slice(0, 200)}-${randomUUID()}`,
         clientId: req.clientId,
         clientHost: req.clientHost,
         sessionTimeoutMs: req.sessionTimeoutMs,
@@ -371,6 +383,7 @@ export class GroupCoordinator {
   }
 
   private expire(now: number): void {
+    for (const [k, until] of this.pendingMembers) if (until < now) this.pendingMembers.delete(k);
     for (const group of this.groups.values()) {
       for (const m of [...group.members.values()]) {
         if (!m.onJoined && now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(group, m, 'session timed out');

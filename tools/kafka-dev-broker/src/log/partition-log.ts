@@ -92,7 +92,9 @@ export class PartitionLog {
     let from = this.segments.length;
     while (from > 0 && budget > 0) budget -= this.segments[--from].size;
     for (let i = from; i < this.segments.length; i++) {
-      this.segments[i].scan(0, (b) => {
+      // of the oldest segment scanned, only what falls within the budget
+      const start = i === from && budget < 0 ? this.segments[i].positionWithinLast(this.segments[i].size + budget) : 0;
+      this.segments[i].scan(start, (b) => {
         if (b.producerId < 0n) return;
         this.producers.record(
           { buf: EMPTY, lastOffsetDelta: b.lastOffsetDelta, maxTimestamp: b.maxTimestamp, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, recordCount: 0, isTransactional: false, isControl: false },

@@ -362,6 +362,23 @@ export class Segment {
     return entry >= 0 ? this.positions[entry] : 0;
   }
 
+  /** The position of the first indexed batch within the last `bytes` of the segment (0 when the segment is smaller). */
+  positionWithinLast(bytes: number): number {
+    const from = this.storage.size - bytes;
+    if (from <= 0) return 0;
+    let lo = 0;
+    let hi = this.entries - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.positions[mid] >= from) {
+        found = this.positions[mid];
+        hi = mid - 1;
+      } else lo = mid + 1;
+    }
+    return found;
+  }
+
   closeIndex(): void {
     if (this.indexFd !== null) fs.closeSync(this.indexFd);
     this.indexFd = null;

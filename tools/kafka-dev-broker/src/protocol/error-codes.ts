@@ -28,6 +28,7 @@ export const ErrorCode = {
   NonEmptyGroup: 68,
   GroupIdNotFound: 69,
   UnsupportedCompressionType: 76,
+  MemberIdRequired: 79,
   GroupSubscribedToTopic: 86,
   UnknownTopicId: 100,
 } as const;

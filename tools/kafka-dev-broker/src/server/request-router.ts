@@ -115,6 +115,7 @@ export class RequestRouter {
           protocols: jg.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
           clientId: header.clientId ?? '',
           clientHost,
+          requireKnownMemberId: v >= 4 && jg.groupInstanceId === null,
         });
         return wait(
           joined.then((res) => ({
