@@ -6,6 +6,8 @@ import { ErpConnectionOrmEntity } from './connections/infrastructure/erp-connect
 import { ErpProjectLinkOrmEntity } from './project-links/infrastructure/erp-project-link.orm-entity';
 import { CreateErpConnections1732390000000 } from './connections/infrastructure/migrations/1732390000000-create-erp-connections';
 import { ErpConnectionHttpController } from './connections/transport/erp-connection.http-controller';
+import { TestErpConnectionHandler } from './connections/application/test-erp-connection.handler';
+import { AddErpConnectionBaseUrl1733430000000 } from './connections/infrastructure/migrations/1733430000000-add-erp-connection-base-url';
 import { AcceptBudgetExportHandler } from './exports/application/accept-budget-export/accept-budget-export.handler';
 import { ExportWorkers } from './exports/application/export-worker/export-workers.service';
 import { ErpExportAttemptOrmEntity, ErpExportOrmEntity } from './exports/infrastructure/erp-export.orm-entity';
@@ -18,6 +20,9 @@ import { ImportEventsKafkaController } from './imports/transport/import-events.k
 import { ImportHttpController } from './imports/transport/import.http-controller';
 import { LinkProjectHandler } from './project-links/application/link-project.handler';
 import { ProjectLinkHttpController } from './project-links/transport/project-link.http-controller';
+import { ErpJobsHttpController } from './project-links/transport/erp-jobs.http-controller';
+import { ProjectLinkQueries } from './project-links/application/project-links.queries';
+import { UnlinkProjectHandler } from './project-links/application/unlink-project.handler';
 
 export const SERVICE_NAME = 'erp-connector';
 
@@ -31,12 +36,12 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],
-      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
-      providers: [ErpConnectionsService, LinkProjectHandler, ImportErpBudgetHandler, ErpExportRepository, AcceptBudgetExportHandler, ExportWorkers],
+      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ErpJobsHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
+      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, AcceptBudgetExportHandler, ExportWorkers],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-kit';
 import { ErpSystemSchema } from '@budget-erp/contracts';
+import { parseAllowedOrigin } from './connections/domain/customer-erp-url';
 
 const ms = (defaultValue: number, what: string) => z.coerce.number().int().min(1).default(defaultValue).describe(`${what}, in milliseconds`);
 
@@ -13,6 +14,9 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   ERP_CMIC_URL: url(['http', 'https']).optional().describe('the CMiC API base URL (default ERP_BASE_URL)'),
   ERP_SAGE300CRE_URL: url(['http', 'https']).optional().describe('the Sage 300 CRE API base URL (default ERP_BASE_URL)'),
   ERP_QUICKBOOKS_URL: url(['http', 'https']).optional().describe('the QuickBooks Online API base URL (default ERP_BASE_URL)'),
+  ERP_CUSTOMER_URL_ALLOWLIST: commaList('a comma-separated list of origins where companies may have their own ERP instance, e.g. https://*.cmiccloud.com (empty: none)')
+    .pipe(z.array(z.string().refine((entry) => parseAllowedOrigin(entry) !== null, 'must be scheme://host[:port], the host may start with *. and the port may be *')))
+    .default([]),
   ERP_CREDENTIALS_KEY: z
     .string()
     .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, as base64 or 64 hex digits')

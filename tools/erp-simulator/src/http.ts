@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimSystem, SimulatorState } from './simulator-state';
+import { unauthorizedBody } from './erps/unauthorized';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -79,6 +80,7 @@ export class Router {
     let fault: string = 'ok';
     if (route.system) {
       this.state.noteCredential(route.system, req.headers.authorization);
+      if (!this.state.credentialAccepted(route.system, req.headers.authorization)) return send(res, 401, unauthorizedBody(route.system));
       fault = this.state.consumeFault(route.system, route.write === true);
     }
     switch (fault) {

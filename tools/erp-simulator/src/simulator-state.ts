@@ -84,6 +84,8 @@ export class SimulatorState {
   private readonly sequences = new Map<SimSystem, number>();
   /** Authorization headers the ERP APIs received, per system (tests check credentials reach the ERP). */
   readonly credentialsSeen = new Map<SimSystem, string[]>();
+  /** The Authorization headers an ERP accepts; absent: it accepts any (the default). */
+  private readonly acceptedCredentials = new Map<SimSystem, string[]>();
 
   private key(system: SimSystem, companyId: string, jobNumber: string): string {
     return `${system}/${companyId}/${jobNumber}`;
@@ -216,6 +218,26 @@ export class SimulatorState {
     return fault.mode;
   }
 
+  /** Makes the ERP accept only these Authorization headers; null accepts any again. */
+  setAcceptedCredentials(system: SimSystem, accepted: string[] | null): void {
+    if (accepted === null) this.acceptedCredentials.delete(system);
+    else this.acceptedCredentials.set(system, [...accepted]);
+  }
+
+  credentialAccepted(system: SimSystem, value: string | undefined): boolean {
+    const accepted = this.acceptedCredentials.get(system);
+    return accepted === undefined || (value !== undefined && accepted.includes(value));
+  }
+
+  /** The ERP's jobs of a company whose number or name contains `search` (case-insensitive), by job number. */
+  listJobs(system: SimSystem, companyId: string, search: string): SimJob[] {
+    const needle = search.toLowerCase();
+    return [...this.jobs.values()]
+      .filter((j) => j.system === system && j.companyId === companyId)
+      .filter((j) => !needle || j.jobNumber.toLowerCase().includes(needle) || j.name.toLowerCase().includes(needle))
+      .sort((a, b) => (a.jobNumber < b.jobNumber ? -1 : a.jobNumber > b.jobNumber ? 1 : 0));
+  }
+
   noteCredential(system: SimSystem, value: string | undefined): void {
     if (!value) return;
     const seen = this.credentialsSeen.get(system) ?? [];
@@ -265,5 +287,6 @@ export class SimulatorState {
     this.companies.clear();
     this.sequences.clear();
     this.credentialsSeen.clear();
+    this.acceptedCredentials.clear();
   }
 }

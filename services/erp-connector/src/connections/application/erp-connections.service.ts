@@ -16,6 +16,8 @@ export interface ConfigureConnection {
     erpCompanyId?: string;
     estimatesEnabled?: boolean;
     timeZone?: string;
+    /** The company's own ERP address (validated against the allow-list by the caller); null clears it. */
+    baseUrl?: string | null;
     credentials?: Record<string, string>;
   };
 }
@@ -26,6 +28,7 @@ const view = (row: ErpConnectionOrmEntity): ErpConnectionSettings => ({
   erpCompanyId: row.erpCompanyId,
   estimatesEnabled: row.estimatesEnabled,
   timeZone: row.timeZone,
+  baseUrl: row.baseUrl ?? null,
   hasCredentials: row.sealedCredentials !== null,
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -48,10 +51,13 @@ export class ErpConnectionsService {
       const existing = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId: command.companyId } });
       const settings = command.settings ?? {};
       const row = existing ?? Object.assign(new ErpConnectionOrmEntity(), { companyId: command.companyId, sealedCredentials: null });
+      // `row` may be `existing` itself: what the company had before is read before it is overwritten.
+      const sameSystem = existing?.system === command.system;
       row.system = command.system;
-      row.erpCompanyId = settings.erpCompanyId ?? (existing?.system === command.system ? existing.erpCompanyId : command.companyId);
+      row.erpCompanyId = settings.erpCompanyId ?? (sameSystem ? existing!.erpCompanyId : command.companyId);
       row.estimatesEnabled = settings.estimatesEnabled ?? existing?.estimatesEnabled ?? true;
       row.timeZone = settings.timeZone ?? existing?.timeZone ?? 'UTC';
+      row.baseUrl = settings.baseUrl !== undefined ? settings.baseUrl : sameSystem ? (existing!.baseUrl ?? null) : null;
       if (settings.credentials !== undefined) row.sealedCredentials = this.cipher.encrypt(settings.credentials);
       row.updatedAt = new Date();
       const saved = await manager.save(ErpConnectionOrmEntity, row);
@@ -86,6 +92,11 @@ export class ErpConnectionsService {
     });
   }
 
+  /** The company's connection as it may be shown: never the credentials. */
+  async read(companyId: string): Promise<ErpConnectionSettings | null> {
+    return this.uow.run((manager) => this.settings(manager, companyId));
+  }
+
   async settings(manager: EntityManager, companyId: string): Promise<ErpConnectionSettings | null> {
     const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
     return row ? view(row) : null;
@@ -100,7 +111,7 @@ export class ErpConnectionsService {
       connection: {
         companyId,
         erpCompanyId: row.erpCompanyId,
-        baseUrl: this.baseUrlOf(row.system as ErpSystem),
+        baseUrl: row.baseUrl ?? this.baseUrlOf(row.system as ErpSystem),
         credentials: row.sealedCredentials ? this.cipher.decrypt(row.sealedCredentials) : null,
         timeoutMs: this.config.ERP_TIMEOUT_MS,
       },
