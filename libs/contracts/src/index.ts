@@ -6,5 +6,6 @@ export * from './events/notification.events';
 export * from './topics';
 export * from './envelope';
 export * from './json-schema';
+export * from './erp-systems';
 export * from './snapshot-summary';
 export * from './snapshot-bytes';

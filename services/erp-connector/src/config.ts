@@ -1,19 +1,25 @@
 import { z } from 'zod';
 import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-kit';
-import { ErpSystemSchema } from '@budget-erp/contracts';
+import { ERP_SYSTEM_IDS, ERP_SYSTEMS, ErpSystemSchema, type ErpSystem } from '@budget-erp/contracts';
 import { parseAllowedOrigin } from './connections/domain/customer-erp-url';
+
+/** The setting of an ERP's own API base URL: `ERP_<ID>_URL`. */
+export const erpUrlSetting = <S extends ErpSystem>(system: S) => `ERP_${system.toUpperCase() as Uppercase<S>}_URL` as const;
+
+/** `ERP_CMIC_URL`, `ERP_SAGE300CRE_URL`, ... one per ERP of the registry. */
+const erpUrlSettings = Object.fromEntries(
+  ERP_SYSTEMS.map((erp) => [erpUrlSetting(erp.id), url(['http', 'https']).optional().describe(`the ${erp.name} API base URL (default ERP_BASE_URL)`)]),
+) as Record<string, z.ZodOptional<z.ZodString>>;
 
 const ms = (defaultValue: number, what: string) => z.coerce.number().int().min(1).default(defaultValue).describe(`${what}, in milliseconds`);
 
 export const erpConnectorConfigSchema = serviceConfigSchema({
   PORT: port(3003),
-  ERP_SYSTEMS: commaList('a comma-separated list of ERP systems whose export workers run here: cmic, sage300cre, quickbooks')
+  ERP_SYSTEMS: commaList(`a comma-separated list of ERP systems whose export workers run here: ${ERP_SYSTEM_IDS.join(', ')}`)
     .pipe(z.array(ErpSystemSchema))
-    .default(['cmic', 'sage300cre', 'quickbooks']),
+    .default([...ERP_SYSTEM_IDS]),
   ERP_BASE_URL: url(['http', 'https']).default('http://127.0.0.1:3010').describe('the base URL of the ERP APIs (the ERP simulator in development)'),
-  ERP_CMIC_URL: url(['http', 'https']).optional().describe('the CMiC API base URL (default ERP_BASE_URL)'),
-  ERP_SAGE300CRE_URL: url(['http', 'https']).optional().describe('the Sage 300 CRE API base URL (default ERP_BASE_URL)'),
-  ERP_QUICKBOOKS_URL: url(['http', 'https']).optional().describe('the QuickBooks Online API base URL (default ERP_BASE_URL)'),
+  ...erpUrlSettings,
   ERP_CUSTOMER_URL_ALLOWLIST: commaList('a comma-separated list of origins where companies may have their own ERP instance, e.g. https://*.cmiccloud.com (empty: none)')
     .pipe(z.array(z.string().refine((entry) => parseAllowedOrigin(entry) !== null, 'must be scheme://host[:port], the host may start with *. and the port may be *')))
     .default([]),

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimSystem, SimulatorState } from './simulator-state';
-import { unauthorizedBody } from './erps/unauthorized';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -40,9 +39,11 @@ export class Router {
   readonly held = new Set<ServerResponse>();
 
   /** `onChange` runs after every request that may have changed the state, before it is answered (the books are saved there). */
+  /** `unauthorizedBody` is each ERP's own answer to credentials it does not accept. */
   constructor(
     private readonly state: SimulatorState,
     private readonly onChange: () => void = () => undefined,
+    private readonly unauthorizedBody: (system: SimSystem) => unknown = () => ({ message: 'Unauthorized' }),
   ) {}
 
   add(...routes: Route[]): void {
@@ -80,7 +81,7 @@ export class Router {
     let fault: string = 'ok';
     if (route.system) {
       this.state.noteCredential(route.system, req.headers.authorization);
-      if (!this.state.credentialAccepted(route.system, req.headers.authorization)) return send(res, 401, unauthorizedBody(route.system));
+      if (!this.state.credentialAccepted(route.system, req.headers.authorization)) return send(res, 401, this.unauthorizedBody(route.system));
       fault = this.state.consumeFault(route.system, route.write === true);
     }
     switch (fault) {

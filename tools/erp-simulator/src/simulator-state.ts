@@ -1,7 +1,9 @@
+import { ERP_SYSTEM_IDS, type ErpSystem } from '@budget-erp/contracts';
 import { sumAmounts, toCents, fromCents } from '@budget-erp/money';
 
-export type SimSystem = 'cmic' | 'sage300cre' | 'quickbooks';
-export const SIM_SYSTEMS: readonly SimSystem[] = ['cmic', 'sage300cre', 'quickbooks'];
+/** The ERPs the simulator plays: every ERP of the platform's registry (libs/contracts `ERP_SYSTEMS`). */
+export type SimSystem = ErpSystem;
+export const SIM_SYSTEMS: readonly SimSystem[] = ERP_SYSTEM_IDS;
 
 export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply';
 export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply'];
@@ -142,13 +144,18 @@ export class SimulatorState {
     return undefined;
   }
 
-  /** Records an export once per idempotency key; a repeated key returns the first entry. */
+  /**
+   * Records an export once per idempotency key; a repeated key returns the first entry. With
+   * `dedupe: false` (an ERP whose reference is only a label, such as Acumatica's ExternalRefNbr)
+   * every call records a new entry, as that ERP would.
+   */
   addEntry(
     job: SimJob,
     input: { idempotencyKey: string; kind: 'original' | 'revision'; description: string | null; lines: SimLine[]; revision: SimRevision | null },
     referencePrefix: string,
+    options: { dedupe?: boolean } = {},
   ): { entry: SimEntry; created: boolean } {
-    const existing = this.findEntry(job.system, job.companyId, { idempotencyKey: input.idempotencyKey });
+    const existing = options.dedupe === false ? undefined : this.findEntry(job.system, job.companyId, { idempotencyKey: input.idempotencyKey });
     if (existing) return { entry: existing.entry, created: false };
     const sequence = (this.sequences.get(job.system) ?? 0) + 1;
     this.sequences.set(job.system, sequence);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   BudgetEventBase,
+  ErpSystemSchema,
   ExportSnapshotSchema,
   IdSchema,
   InstantSchema,
@@ -74,7 +75,7 @@ export const BudgetImportRequestedV1 = z.object({
   /** Id of this import. */
   importId: IdSchema,
   /** ERP system to import from. */
-  erpSystem: z.enum(['cmic', 'sage300cre', 'quickbooks']),
+  erpSystem: ErpSystemSchema,
   /** ERP job to import from. */
   jobNumber: z.string().min(1),
   /** Who asked. */

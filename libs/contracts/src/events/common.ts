@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { amountProblem } from '@budget-erp/money';
+import { ERP_SYSTEM_IDS } from '../erp-systems';
 
 /** A decimal amount with at most two fraction digits, e.g. `"1250.00"`; never a float. */
 export const AmountSchema = z
@@ -11,7 +12,7 @@ export const AmountSchema = z
   .describe('Decimal string with at most 2 fraction digits, e.g. "1250.00"');
 
 /** ERP systems the platform exports to. */
-export const ErpSystemSchema = z.enum(['cmic', 'sage300cre', 'quickbooks']).describe('ERP system');
+export const ErpSystemSchema = z.enum(ERP_SYSTEM_IDS).describe('ERP system');
 export type ErpSystem = z.infer<typeof ErpSystemSchema>;
 
 /** ISO-8601 instant, e.g. `2026-11-23T20:15:00.000Z`. */

@@ -1,14 +1,16 @@
 import type { ErpSystem } from '@budget-erp/contracts';
+import { acumaticaAdapter } from './acumatica/acumatica.adapter';
 import { cmicAdapter } from './cmic/cmic.adapter';
 import type { ErpAdapter } from './erp-adapter';
 import { quickbooksAdapter } from './quickbooks/quickbooks.adapter';
 import { sage300creAdapter } from './sage300cre/sage300cre.adapter';
 
-/** Every ERP the connector speaks to. A new ERP is one new folder and one line here. */
+/** Every ERP the connector speaks to, one per ERP of the registry (libs/contracts `ERP_SYSTEMS`): a missing one does not compile. */
 export const erpAdapters: Record<ErpSystem, ErpAdapter> = {
   cmic: cmicAdapter,
   sage300cre: sage300creAdapter,
   quickbooks: quickbooksAdapter,
+  acumatica: acumaticaAdapter,
 };
 
 export const adapterFor = (system: ErpSystem): ErpAdapter => erpAdapters[system];

@@ -95,6 +95,12 @@ export interface ErpAdapter {
    * company sets in its connection within the operator's allow-list; `vendor`: one API for all.
    */
   readonly hosting: 'vendor' | 'per_customer';
+  /**
+   * For ERPs hosted per customer: the path under one shared address (the operator's `ERP_<ID>_URL`
+   * or `ERP_BASE_URL`, e.g. the ERP simulator) at which a company's instance is served, when the
+   * company has not set its own address.
+   */
+  instancePath?(erpCompanyId: string): string;
   fetchJob(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpJob>>;
   /** Did the export with this key land? Asked before any retry. */
   findExport(connection: ErpConnection, jobNumber: string, idempotencyKey: string): Promise<ErpResult<ErpExportRef | null>>;

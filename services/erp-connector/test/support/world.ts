@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { sumAmounts } from '@budget-erp/money';
-import { type PayloadOf, type Topic } from '@budget-erp/contracts';
+import { type ErpSystem, type PayloadOf, type Topic } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
 import {
   createTestDatabase,
@@ -183,7 +183,7 @@ export function tokenFor(companyId: string, erpIntegrations: 'none' | 'read_only
 
 export interface AcceptedInput {
   companyId: string;
-  system: 'cmic' | 'sage300cre' | 'quickbooks';
+  system: ErpSystem;
   jobNumber: string;
   kind?: 'original' | 'revision';
   lines: { costCode: string; subJob?: string | null; costType?: string | null; amount: string; syncedAmount?: string | null }[];

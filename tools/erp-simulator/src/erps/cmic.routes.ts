@@ -1,5 +1,6 @@
 import { reply, type Route, type RouteContext } from '../http';
 import type { SimEntry, SimJob } from '../simulator-state';
+import type { SimulatedErp } from './simulated-erp';
 import { asArray, asRecord, lineProblems, toLine, toRevision } from './validation';
 
 /**
@@ -132,3 +133,5 @@ export const cmicRoutes: Route[] = [
     },
   },
 ];
+
+export const cmicErp: SimulatedErp = { system, routes: cmicRoutes, unauthorized: { errorCode: 'UNAUTHORIZED', messages: ['Invalid user name or password'] } };

@@ -1,5 +1,6 @@
 import { reply, type Route, type RouteContext } from '../http';
 import type { SimEntry, SimJob } from '../simulator-state';
+import type { SimulatedErp } from './simulated-erp';
 import { asArray, asRecord, lineProblems, toLine } from './validation';
 
 /**
@@ -152,3 +153,9 @@ export const quickbooksRoutes: Route[] = [
     },
   },
 ];
+
+export const quickbooksErp: SimulatedErp = {
+  system,
+  routes: quickbooksRoutes,
+  unauthorized: { Fault: { type: 'AUTHENTICATION', Error: [{ Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', Detail: 'Token invalid', code: '3200' }] } },
+};

@@ -1,5 +1,6 @@
 import { reply, type Route, type RouteContext } from '../http';
 import type { SimEntry, SimJob } from '../simulator-state';
+import type { SimulatedErp } from './simulated-erp';
 import { asArray, asRecord, lineProblems, toLine, toRevision } from './validation';
 
 /**
@@ -128,3 +129,9 @@ export const sage300creRoutes: Route[] = [
     },
   },
 ];
+
+export const sage300creErp: SimulatedErp = {
+  system,
+  routes: sage300creRoutes,
+  unauthorized: { Errors: [{ Code: 'Unauthorized', Message: 'The user name or password is incorrect' }] },
+};

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { SERVICE_CONFIG } from '@budget-erp/service-kit';
-import type { ErpConnectorConfig } from '../../config';
+import { erpUrlSetting, type ErpConnectorConfig } from '../../config';
+import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
 import type { ErpConnection } from '../../erp-adapters/erp-adapter';
 import type { ErpConnectionSettings } from '../domain/erp-connection';
 import { CredentialCipher } from '../infrastructure/credential-cipher';
@@ -111,15 +112,16 @@ export class ErpConnectionsService {
       connection: {
         companyId,
         erpCompanyId: row.erpCompanyId,
-        baseUrl: row.baseUrl ?? this.baseUrlOf(row.system as ErpSystem),
+        baseUrl: row.baseUrl ?? this.baseUrlOf(row.system as ErpSystem, row.erpCompanyId),
         credentials: row.sealedCredentials ? this.cipher.decrypt(row.sealedCredentials) : null,
         timeoutMs: this.config.ERP_TIMEOUT_MS,
       },
     };
   }
 
-  private baseUrlOf(system: ErpSystem): string {
-    const specific = { cmic: this.config.ERP_CMIC_URL, sage300cre: this.config.ERP_SAGE300CRE_URL, quickbooks: this.config.ERP_QUICKBOOKS_URL }[system];
-    return specific ?? this.config.ERP_BASE_URL;
+  /** The operator's address for the ERP (`ERP_<ID>_URL`, else `ERP_BASE_URL`), with the company's instance path where one address serves many customer instances. */
+  private baseUrlOf(system: ErpSystem, erpCompanyId: string): string {
+    const operatorUrl = (this.config as unknown as Partial<Record<string, string>>)[erpUrlSetting(system)] ?? this.config.ERP_BASE_URL;
+    return `${operatorUrl.replace(/\/$/, '')}${adapterFor(system).instancePath?.(erpCompanyId) ?? ''}`;
   }
 }

@@ -1,3 +1,5 @@
+import { erpSystemInfo, type ErpSystemInfo } from '@budget-erp/contracts';
+
 /** Someone the platform notifies, as the events name them. An empty email means: feed only. */
 export interface Person {
   userId: string;
@@ -5,20 +7,10 @@ export interface Person {
   email: string;
 }
 
-export type ErpSystem = 'cmic' | 'sage300cre' | 'quickbooks';
+export type ErpSystem = ErpSystemInfo['id'];
 
-export const erpDisplayName = (system: ErpSystem): string => {
-  switch (system) {
-    case 'cmic':
-      return 'CMiC';
-    case 'sage300cre':
-      return 'Sage 300 CRE';
-    case 'quickbooks':
-      return 'QuickBooks Online';
-    default:
-      return assertNever(system);
-  }
-};
+/** The ERP's name as accountants know it, from the platform's ERP registry. */
+export const erpDisplayName = (system: ErpSystem): string => erpSystemInfo(system)?.name ?? system;
 
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
