@@ -17,7 +17,8 @@ import { asArray, asRecord, lineProblems } from '../validation';
  *   entity and an `error` on each field at fault; `ExternalRefNbr` is only a label: a repeated PUT
  *   creates another change order, so a client must look its reference up before retrying;
  * - cost budget lines need a project task (`ProjectTaskID`) of the project and a cost code
- *   (cost codes are company-wide, not per project);
+ *   (cost codes are company-wide, not per project); a project created without sub jobs has the
+ *   one task its template gives it (`MAIN`, the default task);
  * - a change order waits `Open` until the accountant releases it (`Closed`); releasing it adds its
  *   cost budget lines to the project budget (`ProjectBudget`, `RevisedBudgetedAmount`).
  *
@@ -83,6 +84,9 @@ function query(ctx: RouteContext, entities: Record<string, unknown>[]): RouteRep
 }
 
 const projectsOf = (ctx: RouteContext) => ctx.state.listJobs(system, ctx.params.tenant, '');
+/** A project's tasks: its sub jobs, else the one task a project template gives every new project. */
+export const ACUMATICA_DEFAULT_TASK = 'MAIN';
+const tasksOf = (job: SimJob): string[] => (job.subJobs.length > 0 ? job.subJobs : [ACUMATICA_DEFAULT_TASK]);
 const projectView = (job: SimJob) => ({ id: `project-${job.jobNumber}`, ProjectID: v(job.jobNumber), Description: v(job.name), Status: v('Active') });
 const companyCostCodes = (ctx: RouteContext) => {
   const codes = new Map<string, string>();
@@ -136,7 +140,7 @@ export const acumaticaRoutes: Route[] = [
       query(
         ctx,
         projectsOf(ctx).flatMap((job) =>
-          job.subJobs.map((task, i) => ({ id: `task-${job.jobNumber}-${task}`, ProjectID: v(job.jobNumber), ProjectTaskID: v(task), Description: v(task), Default: v(i === 0), Status: v('Active') })),
+          tasksOf(job).map((task, i) => ({ id: `task-${job.jobNumber}-${task}`, ProjectID: v(job.jobNumber), ProjectTaskID: v(task), Description: v(task), Default: v(i === 0), Status: v('Active') })),
         ),
       ),
     ),
@@ -195,7 +199,7 @@ export const acumaticaRoutes: Route[] = [
       });
       const description = str(body.Description);
       const kind = description?.startsWith('Revision') ? 'revision' : 'original';
-      const problems = lineProblems({ ...job, costCodes: companyCostCodes(ctx) }, simLines, { subJobsSupported: true, allowNegative: true });
+      const problems = lineProblems({ ...job, subJobs: tasksOf(job), costCodes: companyCostCodes(ctx) }, simLines, { subJobsSupported: true, allowNegative: true });
       simLines.forEach((l, i) => {
         if (l.subJob === null) problems.push(`line ${i + 1}: 'Project Task' cannot be empty.`);
       });
