@@ -1,3 +1,4 @@
+import { ERP_SYSTEM_IDS, type ErpSystem } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
 import { accepted, tokenFor, World } from './support/world';
 
@@ -6,8 +7,8 @@ import { accepted, tokenFor, World } from './support/world';
  * second one plays a company's own CMiC instance), real PostgreSQL and the dev broker.
  */
 const CANARY = 'canary-Conn-5e1f0a2b';
-const SYSTEMS = ['cmic', 'sage300cre', 'quickbooks'] as const;
-type System = (typeof SYSTEMS)[number];
+const SYSTEMS = ERP_SYSTEM_IDS;
+type System = ErpSystem;
 const company = (system: System) => `cm-${system}`;
 
 let world: World;
@@ -121,6 +122,16 @@ describe('a company CMiC instance at its own address', () => {
     expect(link.status).toBe(200);
     const test = await world.http('POST', '/erp/connection/test', tokenFor(companyId));
     expect(test.body).toMatchObject({ status: 'ok', baseUrl: ownCmic.url, reachable: true, credentialsValid: true });
+  });
+
+  it('an Acumatica site of the company’s own is called for the job picker', async () => {
+    const acumaticaCompany = 'cm-own-acumatica';
+    await createJob(ownCmic.url, 'acumatica', 'site-7', 'PRJ-7', 'Harbor Tower');
+    const site = `${ownCmic.url}/acumatica/site-7`;
+    const put = await world.http('PUT', '/erp/connection', tokenFor(acumaticaCompany), { system: 'acumatica', settings: { baseUrl: site } });
+    expect(put.status).toBe(200);
+    const jobs = await world.http('GET', '/erp/jobs?search=tower', tokenFor(acumaticaCompany));
+    expect(jobs.body).toMatchObject({ items: [{ jobNumber: 'PRJ-7', name: 'Harbor Tower' }], hasMore: false });
   });
 
   it('switching the company to another ERP forgets the CMiC address; null clears it explicitly', async () => {
