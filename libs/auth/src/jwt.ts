@@ -4,6 +4,12 @@ import { principalFromClaims, Principal, TokenClaims, tokenClaimsSchema } from '
 /** The secret `npm start` and `npm run token` share when JWT_SECRET is not set. Development only. */
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
 
+/** Secrets published in this repository (the dev default, the old compose default): never valid in production. */
+export const PUBLISHED_JWT_SECRETS: readonly string[] = [DEV_JWT_SECRET, 'dev-only-secret-change-me-0123456789abcdef'];
+
+/** Algorithms a JWKS key may sign with: asymmetric only, so a public key can never be used as an HMAC secret. */
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
 export interface TokenVerifierOptions {
   /** HS256 shared secret (development and tests). */
   secret?: string;
@@ -20,14 +26,16 @@ export interface TokenVerifier {
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  // A token without an expiry would be valid forever once leaked.
   const verifyOptions = {
+    requiredClaims: ['exp'],
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
   };
   let verifyJwt: (token: string) => Promise<JWTPayload>;
   if (options.jwksUrl) {
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.jwksUrl));
-    verifyJwt = async (token) => (await jwtVerify(token, jwks, verifyOptions)).payload;
+    verifyJwt = async (token) => (await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
   } else if (options.secret) {
     const key = new TextEncoder().encode(options.secret);
     verifyJwt = async (token) => (await jwtVerify(token, key, { ...verifyOptions, algorithms: ['HS256'] })).payload;
@@ -49,7 +57,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
 function describeJoseError(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'Token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) return `Token claim "${error.claim}" is invalid`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return error.reason === 'missing' ? `Token claim "${error.claim}" is missing` : `Token claim "${error.claim}" is invalid`;
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'Token signing algorithm is not allowed';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'Token signature is invalid';
   if (error instanceof errors.JWKSNoMatchingKey) return 'Token signing key is unknown';
   if (error instanceof errors.JOSEError) return 'Token is invalid';

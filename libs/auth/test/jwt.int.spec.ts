@@ -24,12 +24,12 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 const now = () => Math.floor(Date.now() / 1000);
 
 function hs256(payload: Record<string, unknown>, key = secret): string {
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iat: now(), exp: now() + 600, ...payload })}`;
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(Object.fromEntries(Object.entries({ iat: now(), exp: now() + 600, ...payload }).filter(([, value]) => value !== undefined)))}`;
   return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
 }
 
 function rs256(payload: Record<string, unknown>, privateKey: KeyObject, kid: string): string {
-  const unsigned = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64({ iat: now(), exp: now() + 600, ...payload })}`;
+  const unsigned = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64(Object.fromEntries(Object.entries({ iat: now(), exp: now() + 600, ...payload }).filter(([, value]) => value !== undefined)))}`;
   return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
 }
 
@@ -65,6 +65,7 @@ describe('token verification with the shared secret (development and tests)', ()
       hs256({ ...withoutCompany, iss: 'https://id.example.com' }),
       hs256({ ...claims, iss: 'https://elsewhere.example.com' }),
       'not-a-token',
+      hs256({ ...claims, iss: 'https://id.example.com', exp: undefined }),
     ]);
     expect(results).toEqual([
       { ok: true, principal },
@@ -73,6 +74,22 @@ describe('token verification with the shared secret (development and tests)', ()
       { ok: false, reason: 'Token claims are invalid: companyId' },
       { ok: false, reason: 'Token claim "iss" is invalid' },
       { ok: false, reason: 'Token is invalid' },
+      { ok: false, reason: 'Token claim "exp" is missing' },
+    ]);
+  });
+
+  it('when an audience and an issuer are configured, refuses a token without them or for another audience, naming the claim', async () => {
+    const results = await verifyInChild({ secret, issuer: 'https://id.example.com', audience: 'budget-erp' }, [
+      hs256({ ...claims, iss: 'https://id.example.com', aud: 'budget-erp' }),
+      hs256({ ...claims, iss: 'https://id.example.com' }),
+      hs256({ ...claims, iss: 'https://id.example.com', aud: 'another-app' }),
+      hs256({ ...claims, aud: 'budget-erp' }),
+    ]);
+    expect(results).toEqual([
+      { ok: true, principal },
+      { ok: false, reason: 'Token claim "aud" is missing' },
+      { ok: false, reason: 'Token claim "aud" is invalid' },
+      { ok: false, reason: 'Token claim "iss" is missing' },
     ]);
   });
 });
@@ -97,10 +114,11 @@ describe('token verification against a JWKS URL (production)', () => {
   });
 
   it('accepts a token signed by a published key and refuses one signed by an unknown key or with the HS256 secret', async () => {
-    const results = await verifyInChild({ jwksUrl }, [rs256(claims, privateKey, 'k1'), rs256(claims, stranger.privateKey, 'k1'), hs256(claims)]);
+    const results = await verifyInChild({ jwksUrl }, [rs256(claims, privateKey, 'k1'), rs256(claims, stranger.privateKey, 'k1'), hs256(claims), rs256({ ...claims, exp: undefined }, privateKey, 'k1')]);
     expect(results[0]).toEqual({ ok: true, principal });
     expect(results[1]).toEqual({ ok: false, reason: 'Token signature is invalid' });
-    expect(results[2]).toMatchObject({ ok: false });
+    expect(results[2]).toEqual({ ok: false, reason: 'Token signing algorithm is not allowed' });
+    expect(results[3]).toEqual({ ok: false, reason: 'Token claim "exp" is missing' });
   });
 });
 

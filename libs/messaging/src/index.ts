@@ -11,4 +11,5 @@ export * from './messaging.module';
 export { kafkaSaslMechanisms, kafkaSecurityConfig } from './kafka/kafka-client';
 export type { KafkaSaslMechanism, KafkaSecurity } from './kafka/kafka-client';
 export { messagingMetrics } from './metrics';
-export { isDatabaseUnavailable } from './inbox/infrastructure-errors';
+export { DatabaseUnavailableError, isBrokerUnavailable, isDatabaseUnavailable } from './inbox/infrastructure-errors';
+export { OutageLog } from './outage-log';

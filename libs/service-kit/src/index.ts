@@ -16,3 +16,5 @@ export * from './platform.module';
 export * from './start-service';
 export * from './background/wakeup';
 export * from './runtime/heap-growth';
+export { OutageLog } from '@budget-erp/messaging';
+export * from './health/messaging-checks';

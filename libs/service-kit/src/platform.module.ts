@@ -1,13 +1,14 @@
 import { DynamicModule, Inject, Injectable, Module, ModuleMetadata, OnModuleInit } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AuthModule, DEV_JWT_SECRET } from '@budget-erp/auth';
-import { MessagingModule, MessagingModuleOptions, messagingEntities, messagingMigrations } from '@budget-erp/messaging';
+import { MessagingModule, MessagingModuleOptions, messagingEntities, messagingMigrations, OutboxRelay } from '@budget-erp/messaging';
 import { BaseServiceConfig, kafkaSecurityOf } from './config/load-config';
 import { DatabaseModule, DatabaseOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { outboxRelayCheck } from './health/messaging-checks';
 import { brokerCheck, databaseCheck } from './health/platform-checks';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -42,11 +43,23 @@ class PlatformChecks implements OnModuleInit {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
     @Inject(SERVICE_NAME) private readonly serviceName: string,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
     this.health.register('database', databaseCheck(this.dataSource));
     this.health.register('broker', brokerCheck(this.config.KAFKA_BROKERS, this.serviceName, { security: kafkaSecurityOf(this.config) }));
+    const relay = this.relay();
+    if (relay) this.health.register('outbox', outboxRelayCheck(relay));
+  }
+
+  /** The outbox relay, unless the service runs without messaging. */
+  private relay(): OutboxRelay | undefined {
+    try {
+      return this.moduleRef.get(OutboxRelay, { strict: false });
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
-import { OptimisticLockVersionMismatchError } from 'typeorm';
+import { OptimisticLockVersionMismatchError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DatabaseUnavailableError } from '@budget-erp/messaging';
 import { ApplicationError, StaleAggregateError } from '../src/errors/application-error';
 import { toErrorBody } from '../src/errors/error-body';
 
@@ -33,5 +34,27 @@ describe('toErrorBody', () => {
       body: { statusCode: 500, error: 'Internal Server Error', message: 'An unexpected error occurred' },
     });
     expect(toErrorBody('a string').body.statusCode).toBe(500);
+  });
+});
+
+describe('toErrorBody during an outage', () => {
+  const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+  const kafkaError = (name: string) => Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name });
+
+  it.each([
+    ['a refused database connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a connection terminated mid-query', new Error('Connection terminated unexpectedly')],
+    ['a query runner released by its lost connection', new QueryRunnerAlreadyReleasedError()],
+    ['a unit of work that could not reach the database', new DatabaseUnavailableError('no', new Error('Connection terminated'))],
+  ])('when %s is thrown, answers 503 DATABASE_UNAVAILABLE with Retry-After', (_kind, error) => {
+    expect(toErrorBody(error)).toEqual({
+      expected: true,
+      retryAfterSeconds: 5,
+      body: { statusCode: 503, error: 'Service Unavailable', code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry later' },
+    });
+  });
+
+  it.each(['KafkaJSConnectionError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError'])('when kafkajs throws %s, answers 503 BROKER_UNAVAILABLE with Retry-After', (name) => {
+    expect(toErrorBody(kafkaError(name))).toMatchObject({ retryAfterSeconds: 5, body: { statusCode: 503, code: 'BROKER_UNAVAILABLE' } });
   });
 });

@@ -43,7 +43,7 @@ async function startFixture(env: Record<string, string>): Promise<Service> {
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  await waitFor(() => url || child.exitCode !== null, { timeoutMs: 30_000, description: 'the service to listen' });
+  await waitFor(() => url || child.exitCode !== null, { timeoutMs: 60_000, description: 'the service to listen' });
   if (!url) throw new Error(`service exited with ${child.exitCode}: ${output}`);
   return { url, output: () => output, process: child };
 }

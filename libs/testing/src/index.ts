@@ -8,3 +8,5 @@ export * from './service-process';
 export * from './event-producer';
 export * from './test-infra';
 export * from './http-json';
+export * from './tcp-proxy';
+export * from './hostile-requests';

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-kit';
 import { ERP_SYSTEM_IDS, ERP_SYSTEMS, ErpSystemSchema, type ErpSystem } from '@budget-erp/contracts';
 import { parseAllowedOrigin } from './connections/domain/customer-erp-url';
+import { PUBLISHED_CREDENTIALS_KEYS } from './connections/infrastructure/credential-cipher';
+
+const isCredentialsKey = (v: string) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32;
 
 /** The setting of an ERP's own API base URL: `ERP_<ID>_URL`. */
 export const erpUrlSetting = <S extends ErpSystem>(system: S) => `ERP_${system.toUpperCase() as Uppercase<S>}_URL` as const;
@@ -25,9 +28,13 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
     .default([]),
   ERP_CREDENTIALS_KEY: z
     .string()
-    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, as base64 or 64 hex digits')
+    .refine(isCredentialsKey, 'must be 32 bytes, as base64 or 64 hex digits')
     .optional()
     .describe('the AES-256-GCM key that encrypts ERP credentials at rest (32 bytes, base64 or hex)'),
+  ERP_CREDENTIALS_PREVIOUS_KEYS: commaList('a comma-separated list of former ERP_CREDENTIALS_KEY values (32 bytes each, base64 or hex)')
+    .refine((keys) => keys.every(isCredentialsKey), 'each key must be 32 bytes, as base64 or 64 hex digits')
+    .optional()
+    .describe('former ERP_CREDENTIALS_KEY values that still open what they sealed (key rotation), comma-separated'),
   ERP_TIMEOUT_MS: ms(5000, 'the deadline of one ERP call'),
   EXPORT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10).describe('attempts before a transient export failure becomes export.failed'),
   EXPORT_RETRY_BASE_MS: ms(500, 'the first retry delay (doubled each attempt, with jitter)'),
@@ -36,7 +43,6 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   EXPORT_LEASE_MS: ms(20000, 'how long a worker holds an export it is attempting before another may resume it'),
   POSTING_CHECK_FIRST_MS: ms(500, 'the first posting check delay'),
   POSTING_CHECK_MAX_MS: ms(5000, 'the longest posting check delay'),
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).optional().describe('the consumer session timeout (at least 6000, as brokers require), in milliseconds (how soon a crashed process leaves its groups)'),
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
   BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
   NODE_ENV: z.string().optional().describe('production requires ERP_CREDENTIALS_KEY'),
@@ -44,6 +50,9 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   // Outside production a fixed development key seals credentials; in production that would be no secret at all.
   if (config.NODE_ENV === 'production' && !config.ERP_CREDENTIALS_KEY) {
     ctx.addIssue({ code: 'custom', path: ['ERP_CREDENTIALS_KEY'], message: 'is required when NODE_ENV=production (32 bytes, base64 or 64 hex digits)' });
+  }
+  if (config.NODE_ENV === 'production' && config.ERP_CREDENTIALS_KEY && PUBLISHED_CREDENTIALS_KEYS.includes(config.ERP_CREDENTIALS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['ERP_CREDENTIALS_KEY'], message: 'is a development key published with the source; it is refused when NODE_ENV=production' });
   }
 });
 

@@ -6,7 +6,6 @@ import { erpConnectorConfigSchema, type ErpConnectorConfig } from './config';
 
 /** Starts the ERP connector: HTTP API, the main consumer group, and one consumer group per ERP worker. */
 export async function startErpConnector(config: ErpConnectorConfig, options: { host?: string } = {}): Promise<RunningService> {
-  const session = config.KAFKA_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS } : {};
   return startService(AppModule.forRoot(config), {
     name: SERVICE_NAME,
     port: config.PORT,
@@ -14,7 +13,7 @@ export async function startErpConnector(config: ErpConnectorConfig, options: { h
     logLevel: config.LOG_LEVEL,
     description: 'ERP connection, project ↔ ERP job links, per-ERP export workers, posting detection and imports.',
     inbox: [
-      { groupId: SERVICE_NAME, topics: [Topics.BudgetImportRequested], ...session },
+      { groupId: SERVICE_NAME, topics: [Topics.BudgetImportRequested] },
       ...config.ERP_SYSTEMS.map((system) => ({
         groupId: `${SERVICE_NAME}.${system}`,
         label: system,
@@ -30,7 +29,6 @@ export async function startErpConnector(config: ErpConnectorConfig, options: { h
           const erpSystem = (payload as { snapshot?: { erpSystem?: unknown } } | null)?.snapshot?.erpSystem;
           return typeof erpSystem !== 'string' || erpSystem === system;
         },
-        ...session,
       })),
     ],
   });

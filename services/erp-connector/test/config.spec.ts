@@ -7,6 +7,8 @@ const base = {
   JWT_SECRET: 'a-secret-of-sufficient-length',
 };
 const KEY = Buffer.alloc(32, 7).toString('base64');
+// Production also requires the token issuer and audience, and verification by JWKS (service-kit).
+const production = { ...base, NODE_ENV: 'production', JWT_SECRET: undefined, JWKS_URL: 'https://id.example.com/jwks.json', JWT_ISSUER: 'https://id.example.com', JWT_AUDIENCE: 'budget-erp' };
 
 describe('erp-connector configuration', () => {
   it('in production without ERP_CREDENTIALS_KEY, refuses to start and names the variable', () => {
@@ -15,7 +17,17 @@ describe('erp-connector configuration', () => {
   });
 
   it('in production with a 32-byte key, starts', () => {
-    expect(loadConfig(erpConnectorConfigSchema, { ...base, NODE_ENV: 'production', ERP_CREDENTIALS_KEY: KEY }).ERP_CREDENTIALS_KEY).toBe(KEY);
+    expect(loadConfig(erpConnectorConfigSchema, { ...production, ERP_CREDENTIALS_KEY: KEY }).ERP_CREDENTIALS_KEY).toBe(KEY);
+  });
+
+  it('in production with the development key once published in docker-compose, refuses it', () => {
+    expect(() => loadConfig(erpConnectorConfigSchema, { ...production, ERP_CREDENTIALS_KEY: 'ZGV2LW9ubHktZXJwLWNyZWRlbnRpYWxzLWtleS0zMmI=' })).toThrow(/ERP_CREDENTIALS_KEY: is a development key published with the source/);
+  });
+
+  it('with previous keys for rotation, reads each; one of the wrong length is named', () => {
+    const previous = Buffer.alloc(32, 8).toString('hex');
+    expect(loadConfig(erpConnectorConfigSchema, { ...base, ERP_CREDENTIALS_KEY: KEY, ERP_CREDENTIALS_PREVIOUS_KEYS: `${previous}, ${KEY}` }).ERP_CREDENTIALS_PREVIOUS_KEYS).toEqual([previous, KEY]);
+    expect(() => loadConfig(erpConnectorConfigSchema, { ...base, ERP_CREDENTIALS_KEY: KEY, ERP_CREDENTIALS_PREVIOUS_KEYS: `${previous},c2hvcnQ=` })).toThrow(/ERP_CREDENTIALS_PREVIOUS_KEYS/);
   });
 
   it('in development without a key, starts on the development key', () => {

@@ -52,15 +52,30 @@ describe.each(Object.values(erpAdapters).map((a) => [a.system, a] as const))('%s
     expect(await adapter.findExport(connection(), 'J-1', 'k-1')).toEqual(first);
     expect(await adapter.findExport(connection(), 'J-1', 'k-2')).toEqual({ ok: true, value: null });
     const ref = { erpReference: first.ok ? first.value.erpReference : '', idempotencyKey: 'k-1' };
-    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toEqual({ ok: true, value: false });
+    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toEqual({ ok: true, value: { status: 'unposted' } });
 
     await control('POST', `/_sim/${system}/jobs/J-1/post-entries`);
 
-    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toEqual({ ok: true, value: true });
+    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toEqual({ ok: true, value: { status: 'posted' } });
     expect(await adapter.readBudget(connection(), 'J-1')).toEqual({
       ok: true,
       value: [{ costCode: '01-100', costType: 'L', subJob: null, description: 'Concrete', amount: '1250.00' }],
     });
+  });
+
+  it('when the ERP lost its state and handed the same number to another job\'s export, the posting check finds the export missing, not posted', async () => {
+    const mine = await adapter.exportBudget(connection(), request('k-mine'));
+    const ref = { erpReference: mine.ok ? mine.value.erpReference : '', idempotencyKey: 'k-mine' };
+    await control('POST', `/_sim/${system}/lose-state`);
+    expect(await adapter.checkPosted(connection(), 'J-1', ref)).toMatchObject({ ok: true, value: { status: 'missing' } });
+
+    // The restored ERP numbers a new export (another job's in real life) with the same reference, and posts it.
+    await control('POST', '/_sim/jobs', { system, companyId: 'c1', jobNumber: 'J-2', name: 'Elm St', costCodes: [{ code: '01-100', description: 'Concrete' }], subJobs: [] });
+    const theirs = await adapter.exportBudget(connection(), request('k-theirs', { jobNumber: 'J-2' }));
+    expect(theirs.ok && theirs.value.erpReference).toBe(ref.erpReference);
+    await control('POST', `/_sim/${system}/jobs/J-2/post-entries`);
+    const check = await adapter.checkPosted(connection(), 'J-1', ref);
+    expect(check).toMatchObject({ ok: true, value: { status: 'missing' } });
   });
 
   it.each([

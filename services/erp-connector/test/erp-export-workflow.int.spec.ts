@@ -330,7 +330,7 @@ it('credentials reach the ERP but never appear in any event, log line or outbox 
   expect(world.sim.state.credentialsSeen.get('acumatica')).toContain(`Bearer ${CANARY}`);
   const connections = await world.dbQuery<{ sealed_credentials: string }>('SELECT sealed_credentials FROM erp_connections');
   expect(connections.length).toBe(SYSTEMS.length);
-  expect(connections.every((c) => c.sealed_credentials.startsWith('v1.') && !c.sealed_credentials.includes(CANARY))).toBe(true);
+  expect(connections.every((c) => c.sealed_credentials.startsWith('v2.') && !c.sealed_credentials.includes(CANARY))).toBe(true);
 
   expect(world.wire.length).toBeGreaterThan(10);
   expect(world.wire.filter((m) => m.raw.includes(CANARY) || JSON.stringify(m.headers).includes(CANARY))).toEqual([]);

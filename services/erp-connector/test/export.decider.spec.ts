@@ -83,14 +83,22 @@ describe('export decider', () => {
 
   it.each(['StartAttempt', 'RecordPostingCheck'] as const)('after the export failed, refuses %s', (type) => {
     const failed: ExportEvent[] = [requested, started(1, false), { type: 'ExportFailed', reasonCode: 'unknown', message: 'm', at: now }];
-    const command: ExportCommand = type === 'StartAttempt' ? { type, now } : { type, posted: true, now, nextCheckAt: now };
+    const command: ExportCommand = type === 'StartAttempt' ? { type, now } : { type, found: 'posted', now, nextCheckAt: now };
     expect(given(failed).when(command).ok).toBe(false);
   });
 
   it('a landed export becomes posted once the posting is seen', () => {
     const landed: ExportEvent[] = [requested, started(1, false), { type: 'ExportLanded', erpReference: 'B1', at: now }];
-    expect(given(landed).when({ type: 'RecordPostingCheck', posted: true, now, nextCheckAt: now })).toMatchObject({ ok: true, events: [{ type: 'ExportPosted' }] });
+    expect(given(landed).when({ type: 'RecordPostingCheck', found: 'posted', now, nextCheckAt: now })).toMatchObject({ ok: true, events: [{ type: 'ExportPosted' }] });
     expect(given([requested]).when({ type: 'RecordLanded', erpReference: 'B1', now })).toMatchObject({ ok: false, error: { code: 'EXPORT.NO_ATTEMPT_IN_FLIGHT' } });
+  });
+  it.each([
+    ['unposted', { type: 'PostingNotYetSeen' }],
+    ['missing', { type: 'ExportFailed', reasonCode: 'erp_record_missing', message: expect.stringContaining('The ERP no longer holds this export (B1): batch B1 belongs to another export') }],
+  ] as const)('a landed export whose posting check finds it %s records %o', (found, event) => {
+    const landed: ExportEvent[] = [requested, started(1, false), { type: 'ExportLanded', erpReference: 'B1', at: now }];
+    const decision = given(landed).when({ type: 'RecordPostingCheck', found, reason: 'batch B1 belongs to another export', now, nextCheckAt: now });
+    expect(decision).toMatchObject({ ok: true, events: [event] });
   });
 });
 

@@ -12,6 +12,8 @@ export interface AppSpec {
   ready: string;
   /** A platform service (own database, Kafka, config schema) or a tool. */
   service?: ServiceName;
+  /** The web console: no database or Kafka, talks to the services over HTTP. */
+  console?: true;
 }
 
 export const ERP_SYSTEMS: readonly string[] = ErpSystemSchema.options;
@@ -22,6 +24,7 @@ export const APPS: Record<string, AppSpec> = {
   'erp-connector': { dir: 'services/erp-connector', port: 3003, live: '/health/live', ready: '/health/ready', service: 'erp-connector' },
   notification: { dir: 'services/notification', port: 3004, live: '/health/live', ready: '/health/ready', service: 'notification' },
   'erp-simulator': { dir: 'tools/erp-simulator', port: 3010, live: '/_sim/health', ready: '/_sim/health' },
+  'web-console': { dir: 'services/web-console', port: 3000, live: '/health/live', ready: '/health/ready', console: true },
 };
 
 export const SERVICE_NAMES: readonly ServiceName[] = ['budget', 'approval', 'erp-connector', 'notification'];

@@ -109,7 +109,8 @@ export function composeProblems(compose: Json, script: string, initSql: string, 
       if (!all[dep]) problems.push(`${at(name)}: depends on unknown service ${dep}`);
       if (condition !== 'service_healthy' && condition !== 'service_completed_successfully') problems.push(`${at(name)}: waits for ${dep} only to start (${condition})`);
     }
-    if (init && name === init[0]) continue;
+    // One-shot jobs (the topic init, the secrets generator) complete instead of staying healthy.
+    if ((init && name === init[0]) || isOneShot(def)) continue;
     if (!healthcheckText(def)) problems.push(`${at(name)}: no healthcheck`);
   }
 
@@ -136,7 +137,7 @@ export function composeProblems(compose: Json, script: string, initSql: string, 
     if (!service) continue;
 
     if (init && !waitsFor(all, app.name, init[0], 'service_completed_successfully')) problems.push(`${where}: starts before the topics are created (${init[0]})`);
-    const postgres = Object.entries(all).find(([, def]) => /^postgres:/.test(String(def.image)));
+    const postgres = Object.entries(all).find(([, def]) => /^postgres:/.test(String(def.image)) && !isOneShot(def));
     if (postgres && !waitsFor(all, app.name, postgres[0], 'service_healthy')) problems.push(`${where}: starts before PostgreSQL is healthy`);
 
     for (const broker of (app.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean)) {
@@ -147,6 +148,7 @@ export function composeProblems(compose: Json, script: string, initSql: string, 
   }
   for (const system of ERP_SYSTEMS) if (!erpSystems.has(system)) problems.push(`docker-compose.yml: no erp-connector runs the ${system} workers (ERP_SYSTEMS)`);
   for (const [app, spec] of Object.entries(APPS)) if (!apps.some((candidate) => candidate.app === app)) problems.push(`docker-compose.yml: ${app} (${spec.dir}) is not run`);
+  problems.push(...secretFileProblems(compose));
   return problems;
 }
 
@@ -170,7 +172,40 @@ function databaseProblems(where: string, database: string, url: string | undefin
   return problems;
 }
 
+const isOneShot = (definition: Json): boolean => String(definition.restart ?? '') === 'no';
+
+/**
+ * What a `<NAME>_FILE` secret stands for in the check: the file is generated at first start, so a
+ * value of its shape (32 random bytes, base64) takes its place.
+ */
+export const GENERATED_SECRET_STAND_IN = Buffer.from('generated-at-first-start-32bytes').toString('base64');
+
+/**
+ * The environment a service's config sees: the image's `NODE_ENV=production` unless the service
+ * sets it, and each `<NAME>_FILE` read as `<NAME>` (a stand-in value; the path must be on a volume
+ * the service mounts, see `secretFileProblems`).
+ */
+function effectiveEnv(env: Record<string, string>): Record<string, string> {
+  const effective: Record<string, string> = { NODE_ENV: 'production' };
+  for (const [key, value] of Object.entries(env)) {
+    if (key.endsWith('_FILE') && key !== 'KAFKA_SSL_CA_FILE') effective[key.slice(0, -'_FILE'.length)] = GENERATED_SECRET_STAND_IN;
+    else effective[key] = value;
+  }
+  return effective;
+}
+
+/** A `<NAME>_FILE` whose path no volume of the service mounts would not be there at start. */
+export function secretFileProblems(compose: Json): string[] {
+  return composeApps(compose).flatMap((app) => {
+    const targets = asArray(app.definition.volumes).map((volume) => String(volume).split(':')[1] ?? '');
+    return Object.entries(app.env)
+      .filter(([key]) => key.endsWith('_FILE') && key !== 'KAFKA_SSL_CA_FILE')
+      .filter(([, file]) => !targets.some((target) => target !== '' && file.startsWith(`${target}/`)))
+      .map(([key, file]) => `docker-compose.yml ${app.name}: ${key} names ${file}, on no volume the service mounts`);
+  });
+}
+
 /** Each compose service's environment, to validate against its own config schema. */
 export function composeEnvCases(compose: Json): EnvCase[] {
-  return composeApps(compose).flatMap((app) => (app.spec.service ? [{ where: `docker-compose.yml ${app.name}`, service: app.spec.service, env: app.env }] : []));
+  return composeApps(compose).flatMap((app) => (app.spec.service ? [{ where: `docker-compose.yml ${app.name}`, service: app.spec.service, env: effectiveEnv(app.env) }] : []));
 }

@@ -154,5 +154,6 @@ export function k8sProblems(docs: Json[], plan: TopicPlan, users: KafkaUserAcl[]
 
 /** Each Deployment's environment resolved through its ConfigMaps and Secrets, to validate against its config schema. */
 export function k8sEnvCases(docs: Json[]): EnvCase[] {
-  return k8sApps(docs).flatMap((app) => (app.spec.service ? [{ where: `Deployment ${app.deployment}`, service: app.spec.service, env: app.env }] : []));
+  // The image runs with NODE_ENV=production unless the Deployment says otherwise.
+  return k8sApps(docs).flatMap((app) => (app.spec.service ? [{ where: `Deployment ${app.deployment}`, service: app.spec.service, env: { NODE_ENV: 'production', ...app.env } }] : []));
 }

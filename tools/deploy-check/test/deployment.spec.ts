@@ -52,6 +52,9 @@ const brokenCompose: [string, (copy: Json) => void, string][] = [
   ['an unknown ERP system', (c) => void (env(c, 'erp-connector-cmic').ERP_SYSTEMS = 'sap'), 'docker-compose.yml erp-connector-cmic: ERP_SYSTEMS is invalid'],
   ['an SMTP port that is no port', (c) => void (env(c, 'notification').SMTP_PORT = 'smtp'), 'docker-compose.yml notification: SMTP_PORT is invalid'],
   ['a misspelt variable', (c) => void (env(c, 'erp-connector-quickbooks').ERP_QUICKBOOKS_BASE_URL = 'http://erp-simulator:3010'), 'sets ERP_QUICKBOOKS_BASE_URL, which the erp-connector config schema does not read'],
+  ['the published development token secret', (c) => void (delete env(c, 'budget').JWT_SECRET_FILE, (env(c, 'budget').JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef')), 'docker-compose.yml budget: JWT_SECRET is a development secret published with the source'],
+  ['HS256 in production without JWT_ALLOW_HS256', (c) => void delete env(c, 'approval').JWT_ALLOW_HS256, 'docker-compose.yml approval: JWT_SECRET is refused when NODE_ENV=production'],
+  ['no token audience in production', (c) => void delete env(c, 'notification').JWT_AUDIENCE, 'docker-compose.yml notification: JWT_AUDIENCE is required when NODE_ENV=production'],
 ];
 const brokenK8s: [string, (copy: Json[]) => void, string][] = [
   ['no token key, as when the JWKS secret is missing', (c) => void c.splice(c.findIndex((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'platform-auth'), 1), 'Deployment budget: JWT_SECRET is missing'],
@@ -59,6 +62,7 @@ const brokenK8s: [string, (copy: Json[]) => void, string][] = [
   ['an unknown ERP system', (c) => void (containerEnv(c, 'erp-connector-cmic', 'ERP_SYSTEMS').value = 'sap'), 'Deployment erp-connector-cmic: ERP_SYSTEMS is invalid'],
   ['a Kafka SASL mechanism the platform does not speak', (c) => void ((c.find((d) => d.kind === 'ConfigMap' && String((d.metadata as Json).name).startsWith('platform-config'))!.data as Json).KAFKA_SASL_MECHANISM = 'gssapi'), 'Deployment budget: KAFKA_SASL_MECHANISM is invalid'],
   ['a Kafka SASL user without its password', (c) => void (container(c, 'notification').env as Json[]).splice((container(c, 'notification').env as Json[]).findIndex((e) => e.name === 'KAFKA_SASL_PASSWORD'), 1), 'Deployment notification: KAFKA_SASL_PASSWORD is missing'],
+  ['no token issuer in production', (c) => void (c.find((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'platform-auth')!.stringData = { JWKS_URL: 'https://auth.example.com/.well-known/jwks.json', JWT_AUDIENCE: 'budget-erp' }), 'Deployment budget: JWT_ISSUER is required when NODE_ENV=production'],
   ['a credentials key of the wrong length', (c) => void (c.find((d) => d.kind === 'Secret' && (d.metadata as Json).name === 'erp-connector-credentials')!.stringData = { ERP_CREDENTIALS_KEY: 'c2hvcnQ=' }), 'ERP_CREDENTIALS_KEY is invalid'],
 ];
 const scenarios: { id: string; cases: EnvCase[] }[] = [
@@ -131,6 +135,7 @@ describe('a deliberately broken copy is reported', () => {
   it.each<[string, (copy: { compose: Json; script: string }) => void, string]>([
     ['a topic missing from the compose topic script', (c) => void (c.script = c.script.replace(/^erp\.posted\.dlq .*\n/m, '')), 'topic erp.posted.dlq is used by the code but not created'],
     ['a topic created with too few partitions', (c) => void (c.script = c.script.replace(/^budget\.accepted 12 /m, 'budget.accepted 1 ')), 'topic budget.accepted has 1 partitions, the plan says 12'],
+    ['a generated secret the service does not mount', (c) => void delete service(c.compose, 'approval').volumes, 'approval: JWT_SECRET_FILE names /run/platform-secrets/jwt-secret, on no volume the service mounts'],
     ['a health check on a wrong route', (c) => void ((service(c.compose, 'budget').healthcheck as Json).test = ['CMD', 'node', '-e', "fetch('http://127.0.0.1:3001/healthz')"]), 'the healthcheck calls /healthz'],
     ['a service on a wrong port', (c) => void (env(c.compose, 'approval').PORT = '3005'), 'PORT is 3005, approval listens on 3002'],
     ['a service that does not wait for the topics', (c) => void (service(c.compose, 'notification').depends_on = { postgres: { condition: 'service_healthy' } }), 'notification: starts before the topics are created'],
@@ -226,6 +231,8 @@ describe('a deliberately broken copy is reported', () => {
     ['a port other than the service\'s own', (a) => void (a.budget = { ...a.budget, port: 3005 }), 'budget: the deployment uses port 3005, services/budget/src/config.ts defaults to 3001'],
     ['a probe route the service kit does not serve', (a) => void (a.approval = { ...a.approval, ready: '/ready' }), 'approval: probes /ready, which the service kit does not serve'],
     ['a simulator route that does not exist', (a) => void (a['erp-simulator'] = { ...a['erp-simulator'], live: '/health/live' }), 'erp-simulator: probes /health/live, which the simulator does not serve'],
+    ['a port other than the console\'s own', (a) => void (a['web-console'] = { ...a['web-console'], port: 8080 }), 'web-console: the deployment uses port 8080, the console defaults to 3000'],
+    ['a console route that does not exist', (a) => void (a['web-console'] = { ...a['web-console'], ready: '/ready' }), 'web-console: probes /ready, which the console does not serve'],
   ])('the assumed ports and routes: %s', (_name, breakIt, expected) => {
     const copy = { ...APPS };
     breakIt(copy);

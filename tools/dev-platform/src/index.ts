@@ -1,3 +1,4 @@
 export * from './platform';
 export * from './databases';
 export * from './services';
+export * from './web-console-build';

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     onServiceOutput: quiet ? undefined : (service, line) => console.log(`[${service.padEnd(13)}] ${line}`),
   });
   const rows: [string, string][] = [
+    ...(platform.webConsole ? ([['Web console', `${platform.webConsole.url}   (open it in a browser)`]] as [string, string][]) : []),
     ['Kafka brokers (KAFKA_BROKERS)', `${platform.kafkaBrokers}${process.env.KAFKA_BROKERS ? '' : '  (dev broker)'}`],
     ...Object.entries(platform.services).map(([name, service]): [string, string] => [
       `${name} service`,
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
   const width = Math.max(...rows.map(([label]) => label.length));
   console.log('\nThe platform is up:\n');
   for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
-  if (platform.jwtSecret === DEV_JWT_SECRET) console.log(`\n  Tokens are signed with the dev secret (JWT_SECRET=${DEV_JWT_SECRET}).`);
+  if (platform.jwtSecret === DEV_JWT_SECRET) {
+    console.log(`\n  Tokens are signed with the dev secret (JWT_SECRET=${DEV_JWT_SECRET}); the web console offers a dev sign-in.`);
+  }
   console.log('\nPress Ctrl-C to stop everything.\n');
 
   let stopping = false;

@@ -3,6 +3,7 @@ import { DEV_JWT_SECRET } from '@budget-erp/auth';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRuntime } from './compile';
+import { buildWebConsole } from './web-console-build';
 import {
   DatabaseProvider,
   freePort,
@@ -10,7 +11,7 @@ import {
   postgresProvider,
   postgresReachable,
 } from './databases';
-import { PlatformEndpoints, RunningService, SERVICES, spawnService, stopService, waitUntilReady, WORKSPACE_ROOT } from './services';
+import { PlatformEndpoints, RunningService, SERVICES, spawnService, stopService, waitUntilReady, WEB_CONSOLE, WORKSPACE_ROOT } from './services';
 
 export interface PlatformOptions {
   /** Use these brokers instead of starting the dev broker (default: `KAFKA_BROKERS`). */
@@ -35,6 +36,10 @@ export interface PlatformOptions {
    * (as in the Docker image); `typescript`: straight from the sources through @swc-node/register.
    */
   runtime?: 'compiled' | 'typescript';
+  /** Build and serve the web console (default true); its extra environment is `serviceEnv['web-console']`. */
+  webConsole?: boolean;
+  /** The web console's port when it must be known in advance (an OIDC redirect URI names it). */
+  webConsolePort?: number;
 }
 
 export interface RunningPlatform {
@@ -44,6 +49,8 @@ export interface RunningPlatform {
   erpSimulatorUrl: string;
   smtp: { host: string; port: number; inboxUrl: string };
   services: Record<string, RunningService>;
+  /** The web console (null when not started): the browser application and `/api/<service>/…`. */
+  webConsole: RunningService | null;
   jwtSecret: string;
   /** Restarts one service process (same port, same database). */
   restartService(name: string, signal?: NodeJS.Signals): Promise<void>;
@@ -62,8 +69,9 @@ async function portFor(mode: PlatformOptions['ports'], fixed: number): Promise<n
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const stoppables: Stoppable[] = [];
   const services: Record<string, RunningService> = {};
+  let webConsole: RunningService | null = null;
   const stopAll = async () => {
-    await Promise.all(Object.values(services).map((service) => stopService(service)));
+    await Promise.all([...Object.values(services), ...(webConsole ? [webConsole] : [])].map((service) => stopService(service)));
     for (const stoppable of stoppables.reverse()) await stoppable.stop().catch(() => undefined);
   };
   try {
@@ -131,6 +139,29 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const readyTimeoutMs = options.readyTimeoutMs ?? 90000;
     await Promise.all(Object.values(services).map((service) => waitUntilReady(service, readyTimeoutMs)));
 
+    if (options.webConsole ?? true) {
+      const client = buildWebConsole(WORKSPACE_ROOT);
+      const url = (name: string) => services[name]!.url;
+      webConsole = spawnService(WEB_CONSOLE, {
+        port: options.webConsolePort ?? (await portFor(options.ports, WEB_CONSOLE.defaultPort)),
+        databaseUrl: '',
+        endpoints,
+        logLevel: options.logLevel ?? 'info',
+        env: {
+          HOST: '127.0.0.1',
+          STATIC_DIR: client.dir,
+          BUDGET_URL: url('budget'),
+          APPROVAL_URL: url('approval'),
+          ERP_CONNECTOR_URL: url('erp-connector'),
+          NOTIFICATION_URL: url('notification'),
+          ...options.serviceEnv?.['web-console'],
+        },
+        onOutput: (line) => options.onServiceOutput?.('web-console', line),
+        ...(runtimeDir ? { runtimeDir } : {}),
+      });
+      await waitUntilReady(webConsole, readyTimeoutMs);
+    }
+
     return {
       kafkaBrokers: brokers,
       database: databases.kind,
@@ -138,6 +169,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       erpSimulatorUrl: simulator.url,
       smtp: { host: '127.0.0.1', port: sink.smtpPort, inboxUrl: sink.httpUrl },
       services,
+      webConsole,
       jwtSecret: endpoints.jwtSecret,
       async restartService(name, signal = 'SIGKILL') {
         const service = services[name];

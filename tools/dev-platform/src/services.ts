@@ -15,7 +15,7 @@ export interface PlatformEndpoints {
 }
 
 export interface ServiceDefinition {
-  name: 'budget' | 'approval' | 'erp-connector' | 'notification';
+  name: 'budget' | 'approval' | 'erp-connector' | 'notification' | 'web-console';
   defaultPort: number;
   /** Environment beyond the common PORT, DATABASE_URL, KAFKA_BROKERS, JWT_SECRET, LOG_LEVEL. */
   env(endpoints: PlatformEndpoints): Record<string, string>;
@@ -39,6 +39,9 @@ export const SERVICES: ServiceDefinition[] = [
     env: (e) => ({ SMTP_HOST: e.smtpHost, SMTP_PORT: String(e.smtpPort), SMTP_FROM: 'ERP Integrations <erp-integrations@budget-erp.local>' }),
   },
 ];
+
+/** The operator web console: its own process, forwarding `/api/<service>/…` to the four services. */
+export const WEB_CONSOLE: ServiceDefinition = { name: 'web-console', defaultPort: 3000, env: () => ({}) };
 
 export interface RunningService {
   name: string;

@@ -15,10 +15,11 @@ export interface E2ePlatform {
  * The whole platform as `npm start` runs it — dev broker, ERP simulator, SMTP sink and the four
  * services as separate processes — on free ports and throw-away PostgreSQL databases.
  */
-export async function startE2ePlatform(options: { serviceEnv?: Record<string, Record<string, string>> } = {}): Promise<E2ePlatform> {
+export async function startE2ePlatform(options: { serviceEnv?: Record<string, Record<string, string>>; webConsolePort?: number } = {}): Promise<E2ePlatform> {
   const prefix = `t_e2e_${randomBytes(3).toString('hex')}_`;
   const platform = await startPlatform({
     ports: 'ephemeral',
+    ...(options.webConsolePort ? { webConsolePort: options.webConsolePort } : {}),
     database: 'postgres',
     databasePrefix: prefix,
     logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -27,6 +28,7 @@ export async function startE2ePlatform(options: { serviceEnv?: Record<string, Re
       budget: { OUTBOX_POLL_MS: '100', ...options.serviceEnv?.budget },
       notification: { MAIL_POLL_INTERVAL_MS: '200', MAIL_RETRY_BASE_MS: '500', ...options.serviceEnv?.notification },
       ...(options.serviceEnv?.approval ? { approval: options.serviceEnv.approval } : {}),
+      ...(options.serviceEnv?.['web-console'] ? { 'web-console': options.serviceEnv['web-console'] } : {}),
     },
     onServiceOutput: process.env.E2E_LOG_LEVEL ? (service, line) => console.log(`[${service}] ${line}`) : undefined,
   });

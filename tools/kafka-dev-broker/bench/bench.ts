@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { rawProtocolBench } from './raw-protocol';
+import { librdkafkaIdempotent, storageBench } from './storage-bench';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100000);
 const BATCH = 100;
@@ -14,7 +15,11 @@ const VALUE = Buffer.alloc(1024, 'v');
 const IN_FLIGHT = 4;
 const PRODUCER_THREADS = Number(process.env.BENCH_PRODUCER_THREADS ?? 2);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
-const TIME_LIMIT_MS = 180000;
+const TIME_LIMIT_MS = 900000;
+const STORAGE_BYTES = Number(process.env.BENCH_STORAGE_BYTES ?? 2.5 * 1024 ** 3);
+/** Per partition (2 partitions): what is left after STORAGE_BYTES, a little over 2 GB by default. */
+const RETENTION_BYTES = Number(process.env.BENCH_RETENTION_BYTES ?? 1.1 * 1024 ** 3);
+const LIBRDKAFKA_MESSAGES = Number(process.env.BENCH_LIBRDKAFKA_MESSAGES ?? 200000);
 
 async function startBrokerProcess(): Promise<{ child: ChildProcess; brokers: string }> {
   const cli = path.join(__dirname, '..', 'src', 'cli.ts');
@@ -170,6 +175,14 @@ async function main(): Promise<void> {
     const raw = await rawProtocolBench(brokers, 'bench.raw', 6, MESSAGES, BATCH, VALUE);
     const rawCpu = cpuSeconds(brokerPid) - cpuAtRaw;
 
+    progress('librdkafka idempotent producer');
+    const rd = await librdkafkaIdempotent(brokers, 'bench.librdkafka', LIBRDKAFKA_MESSAGES, VALUE.length);
+    const brokerPeak = peakRssMb(child.pid as number);
+    child.kill('SIGTERM');
+
+    progress(`storage: ${fmt(STORAGE_BYTES / 1024 ** 3, 1)} GB through a broker with retention on`);
+    const storage = await storageBench(STORAGE_BYTES, Math.floor(RETENTION_BYTES), progress);
+
     const { sorted, total, rate } = latency;
     const mb = (MESSAGES * VALUE.length) / (1024 * 1024);
     const cpus = os.cpus();
@@ -179,12 +192,15 @@ async function main(): Promise<void> {
       `kafkajs consume: ${fmt(consumed)} messages, one group member, eachBatch: ${fmt(consumed / consumeSeconds)} msg/s, ${fmt(mb / consumeSeconds, 1)} MB/s (CPU s: broker ${fmt(consumeCpu.broker, 2)}, client ${fmt(consumeCpu.client, 2)})`,
       `broker alone (pre-encoded Produce v3 batches of ${BATCH}, 16 in flight; Fetch v4 of 6 partitions): produce ${fmt(MESSAGES / raw.produceSeconds)} msg/s, ${fmt(mb / raw.produceSeconds, 1)} MB/s; consume ${fmt(raw.consumed / raw.consumeSeconds)} msg/s, ${fmt(mb / raw.consumeSeconds, 1)} MB/s (broker CPU s ${fmt(rawCpu, 2)})`,
       `latency: ${fmt(sorted.length)}/${fmt(total)} messages at ${fmt(rate)} msg/s, produce→consume p50 ${fmt(percentile(sorted, 50), 2)} ms, p99 ${fmt(percentile(sorted, 99), 2)} ms, max ${fmt(sorted[sorted.length - 1] ?? NaN, 2)} ms`,
-      `peak RSS: broker ${fmt(peakRssMb(child.pid as number), 1)} MB, bench client ${fmt(peakRssMb('self'), 1)} MB`,
+      `librdkafka idempotent producer (python3-confluent-kafka, 1 KB values, linger 5 ms): ${fmt(rd.messages / rd.seconds)} msg/s, ${fmt((rd.messages * VALUE.length) / (1024 * 1024) / rd.seconds, 1)} MB/s, ${rd.undelivered} undelivered${rd.errors.length ? `, errors: ${rd.errors.join('; ')}` : ''}`,
+      `peak RSS: broker ${fmt(brokerPeak, 1)} MB, bench client ${fmt(peakRssMb('self'), 1)} MB`,
+      `storage: ${fmt(storage.producedBytes / 1024 ** 3, 2)} GB of 1 KB records (pre-encoded batches of 100, 2 partitions, 64 MB segments, retention.bytes ${fmt(RETENTION_BYTES / 1024 ** 2)} MB per partition) in ${fmt(storage.produceSeconds, 1)} s (${fmt(storage.producedBytes / 1024 ** 2 / storage.produceSeconds)} MB/s): broker RSS peak ${fmt(storage.peakRssMb, 1)} MB, ${fmt(storage.rssAfterMb, 1)} MB after`,
+      `restart over ${fmt(storage.retainedBytes / 1024 ** 3, 2)} GB left on disk (high watermarks ${storage.highWatermarks.join(', ')}): listening after ${fmt(storage.restartListenMs)} ms, first ListOffsets answered after ${fmt(storage.restartServedMs)} ms, process start included (over an empty data dir: ${fmt(storage.emptyStartMs)} ms)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     clearTimeout(deadline);
-    child.kill('SIGTERM');
+    if (child.exitCode === null) child.kill('SIGTERM');
   }
 }
 

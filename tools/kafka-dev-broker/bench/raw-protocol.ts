@@ -8,7 +8,7 @@ import { BatchField } from '../src/protocol/record-batch';
 import { encodeRecordBatch } from '../src/protocol/record-batch-encoder';
 import { Writer } from '../src/protocol/writer';
 
-class Pipe {
+export class Pipe {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private readonly pending = new Map<number, (frame: Buffer) => void>();
@@ -131,4 +131,39 @@ export async function rawProtocolBench(brokers: string, topic: string, partition
   const consumeSeconds = (performance.now() - consumeStart) / 1000;
   pipe.close();
   return { produceSeconds, consumeSeconds, consumed };
+}
+
+/** Produces pre-encoded batches until `totalBytes` of batches went through, `inFlight` requests at a time. */
+export async function producePreEncoded(brokers: string, topic: string, partitions: number, totalBytes: number, batch: Buffer, onProgress?: (bytes: number) => void): Promise<number> {
+  const [host, port] = brokers.split(':');
+  const pipe = await Pipe.connect(host, Number(port));
+  await pipe.request(ApiKey.Metadata, 4, (w) => w.array([topic], (w, t) => w.string(t)).bool(true));
+  const requests = Math.ceil(totalBytes / batch.length);
+  let issued = 0;
+  let done = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (issued < requests) {
+      const partition = issued++ % partitions;
+      const res = await pipe.request(ApiKey.Produce, 3, (w) => {
+        w.nullableString(null).int16(1).int32(30000);
+        w.array([topic], (w, t) => {
+          w.string(t);
+          w.array([partition], (w, p) => w.int32(p).bytes(batch));
+        });
+      });
+      const r = new Reader(res);
+      r.int32();
+      r.string();
+      r.int32();
+      r.int32();
+      const error = r.int16();
+      if (error !== 0) throw new Error(`produce failed with error ${error}`);
+      done++;
+      onProgress?.(done * batch.length);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  pipe.close();
+  return (performance.now() - start) / 1000;
 }

@@ -9,12 +9,20 @@ interface CliArgs {
   dataDir?: string;
   partitions: number;
   logLevel: LogLevel;
+  brokerConfigs: Record<string, string>;
+  topicPlan?: string;
 }
 
 function parseArgs(argv: string[]): CliArgs | string {
-  const args: CliArgs = { port: 9092, host: '127.0.0.1', partitions: 3, logLevel: 'info' };
+  const args: CliArgs = { port: 9092, host: '127.0.0.1', partitions: 3, logLevel: 'info', brokerConfigs: {} };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
+    if (argv[i] === '--memory') {
+      args.dataDir = undefined;
+      continue;
+    }
+    const eq = argv[i].indexOf('=');
+    const flag = eq > 0 && argv[i].startsWith('--') ? argv[i].slice(0, eq) : argv[i];
+    const inline = eq > 0 && argv[i].startsWith('--') ? argv[i].slice(eq + 1) : undefined;
     const value = inline ?? argv[++i];
     if (value === undefined) return `missing value for ${flag}`;
     switch (flag) {
@@ -39,6 +47,15 @@ function parseArgs(argv: string[]): CliArgs | string {
         args.partitions = Number(value);
         if (!Number.isInteger(args.partitions) || args.partitions < 1) return `invalid --partitions ${value}`;
         break;
+      case '--config': {
+        const at = value.indexOf('=');
+        if (at <= 0) return `invalid --config ${value} (name=value, e.g. log.retention.ms=3600000)`;
+        args.brokerConfigs[value.slice(0, at)] = value.slice(at + 1);
+        break;
+      }
+      case '--topic-plan':
+        args.topicPlan = value;
+        break;
       case '--log-level':
         if (!isLogLevel(value)) return `invalid --log-level ${value} (debug, info, warn, error, silent)`;
         args.logLevel = value;
@@ -53,7 +70,7 @@ function parseArgs(argv: string[]): CliArgs | string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
-    process.stderr.write(`kafka-dev-broker: ${args}\nusage: kafka-dev-broker [--port 9092] [--host 127.0.0.1] [--advertised-host H] [--advertised-port P] [--data-dir DIR] [--partitions 3] [--log-level info]\n`);
+    process.stderr.write(`kafka-dev-broker: ${args}\nusage: kafka-dev-broker [--port 9092] [--host 127.0.0.1] [--advertised-host H] [--advertised-port P] [--data-dir DIR | --memory] [--partitions 3] [--config name=value]... [--topic-plan deploy/kafka/topics.yaml] [--log-level info]\n`);
     process.exit(2);
   }
   const broker = await startBroker({ ...args, logLevel: args.logLevel });

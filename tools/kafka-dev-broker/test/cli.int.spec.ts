@@ -29,7 +29,7 @@ describe('the kafka-dev-broker command line', () => {
     const producer = await connectedProducer(kafkaFor(brokers));
     await producer.send({ topic: 'cli.topic', messages: [{ value: 'x' }] });
     await producer.disconnect();
-    expect(fs.readdirSync(path.join(dataDir, 'topics', 'cli.topic')).sort()).toEqual(['0.log', '1.log']);
+    expect(fs.readdirSync(path.join(dataDir, 'topics', 'cli.topic')).sort()).toEqual(['0', '1', 'topic-id']);
 
     const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
     child.kill('SIGTERM');

@@ -68,7 +68,7 @@ describe('the dev broker with a data dir', () => {
     await p1.disconnect();
     await first.stop();
     const logFile = path.join(dataDir, 'topics', 'persist.producers');
-    expect(fs.readdirSync(logFile).filter((f) => f.endsWith('.log'))).toHaveLength(3);
+    expect(fs.readdirSync(logFile).filter((f) => /^\d+$/.test(f))).toHaveLength(3);
     const firstId = readProducerIds(logFile);
 
     // Drop the counter file: the ids must still come out above those found in the logs.
@@ -107,8 +107,12 @@ describe('the dev broker with a data dir', () => {
 /** Producer ids of the batches stored in a topic's partition files, in file order. */
 function readProducerIds(topicDir: string): number[] {
   const ids: number[] = [];
-  for (const f of fs.readdirSync(topicDir).filter((n) => n.endsWith('.log'))) {
-    const data = fs.readFileSync(path.join(topicDir, f));
+  const segments = fs
+    .readdirSync(topicDir)
+    .filter((n) => /^\d+$/.test(n))
+    .flatMap((p) => fs.readdirSync(path.join(topicDir, p)).filter((n) => n.endsWith('.log')).map((n) => path.join(topicDir, p, n)));
+  for (const f of segments) {
+    const data = fs.readFileSync(f);
     for (let pos = 0; pos + 61 <= data.length; pos += data.readInt32BE(pos + 8) + 12) ids.push(Number(data.readBigInt64BE(pos + 43)));
   }
   return ids.sort((a, b) => a - b);

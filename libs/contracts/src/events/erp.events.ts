@@ -18,6 +18,8 @@ export const ErpFailureCodeSchema = z.enum([
   'cost_code_missing',
   'job_not_found',
   'connection_missing',
+  'credentials_unreadable',
+  'erp_record_missing',
   'timeout',
   'unknown',
 ]);

@@ -73,6 +73,24 @@ export interface InboxTransportOptions {
 
 type Outcome = 'applied' | 'duplicate' | 'dead-lettered' | 'skipped';
 
+/**
+ * Where the consumer of an inbox stands: `starting` until it first joins its group (connecting,
+ * joining, or restarting after a crash kafkajs retries), `joined`, `rebalancing` (a member came or
+ * left; it rejoins by itself), `crashed` (kafkajs gave up), `stopped` (closed).
+ */
+export type InboxState = 'starting' | 'joined' | 'rebalancing' | 'crashed' | 'stopped';
+
+export interface InboxHealth {
+  groupId: string;
+  state: InboxState;
+  /** When the consumer entered its state (epoch ms). */
+  since: number;
+  /** The last heartbeat the group coordinator accepted (epoch ms), if any. */
+  lastHeartbeatAt?: number;
+  sessionTimeoutMs: number;
+  lastError?: string;
+}
+
 /** A message that passed the envelope and contract checks, ready for its handler. */
 interface Deliverable {
   kind: 'deliverable';
@@ -127,6 +145,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   private connected = false;
   private starting?: Promise<void>;
   private readonly sleepers = new Set<() => void>();
+  private state: InboxState = 'starting';
+  private stateSince = Date.now();
+  private lastHeartbeatAt?: number;
+  private lastError?: string;
 
   constructor(private readonly options: InboxTransportOptions) {
     super();
@@ -139,9 +161,28 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     return this.options.groupId;
   }
 
-  /** For readiness: the consumer is connected and in its group. */
+  /** The consumer is connected and in its group. */
   isHealthy(): boolean {
     return this.connected && !this.closing;
+  }
+
+  /** For readiness: where the consumer stands and since when (see `InboxState`). */
+  health(): InboxHealth {
+    return {
+      groupId: this.options.groupId,
+      state: this.state,
+      since: this.stateSince,
+      ...(this.lastHeartbeatAt !== undefined ? { lastHeartbeatAt: this.lastHeartbeatAt } : {}),
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  private enter(state: InboxState, error?: unknown): void {
+    if (error !== undefined) this.lastError = reasonOf(error);
+    if (this.state === state) return;
+    this.state = state;
+    this.stateSince = Date.now();
   }
 
   async listen(callback: (...optionalParams: unknown[]) => void): Promise<void> {
@@ -149,6 +190,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     try {
       await this.start();
     } catch (error) {
+      this.lastError = reasonOf(error);
       this.logger.error(`inbox ${this.options.groupId} could not start, retrying in the background: ${reasonOf(error)}`);
       this.starting = this.keepStarting();
     }
@@ -164,6 +206,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     this.producer = undefined;
     this.admin = undefined;
     this.connected = false;
+    this.enter('stopped');
   }
 
   on(): never {
@@ -188,6 +231,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         this.logger.log(`inbox ${this.options.groupId} started`);
         return;
       } catch (error) {
+        this.lastError = reasonOf(error);
         this.logger.error(`inbox ${this.options.groupId} could not start: ${reasonOf(error)}`);
       }
     }
@@ -197,8 +241,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     const topics = this.topics();
     if (topics.length === 0) {
       this.connected = true;
+      this.enter('joined');
       return;
     }
+    this.enter('starting');
     await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
     const kafka = createKafka(this.options.brokers, this.options.clientId, this.options.kafkaLogLevel ?? logLevel.NOTHING, this.options.security);
     this.admin = kafka.admin();
@@ -226,13 +272,21 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.connected = true;
+      this.enter('joined');
+    });
+    consumer.on(consumer.events.REBALANCING, () => this.enter('rebalancing'));
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      this.lastHeartbeatAt = Date.now();
     });
     consumer.on(consumer.events.CRASH, (event) => {
       this.connected = false;
+      // kafkajs restarts a consumer after a retriable crash: it is starting again, not down.
+      this.enter(event.payload.restart ? 'starting' : 'crashed', event.payload.error);
       this.logger.error(`inbox ${this.options.groupId} consumer crashed: ${reasonOf(event.payload.error)}`);
     });
     consumer.on(consumer.events.DISCONNECT, () => {
       this.connected = false;
+      if (this.closing) this.enter('stopped');
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });

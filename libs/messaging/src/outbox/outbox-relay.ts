@@ -3,6 +3,7 @@ import { Admin, CompressionTypes, Kafka, logLevel, Partitioners, Producer, Topic
 import { DataSource } from 'typeorm';
 import { createKafka, ensureTopics, KafkaSecurity } from '../kafka/kafka-client';
 import { messagingMetrics } from '../metrics';
+import { OutageLog } from '../outage-log';
 import { openRelayConnection, RelayConnection } from './relay-connection';
 
 export interface RelayedEvent {
@@ -50,6 +51,8 @@ export interface OutboxRelayStatus {
   consecutiveFailures: number;
   lastError?: string;
   lastPublishedAt?: Date;
+  /** When the current run of failed passes began (epoch ms); absent when the last pass worked. */
+  failingSince?: number;
 }
 
 interface OutboxRow {
@@ -105,6 +108,7 @@ const sqlText = (text: string): string => `'${text.slice(0, 2_000).split(String.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
+  private readonly outage = new OutageLog(this.logger, 'outbox relay');
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBackoffMs: number;
@@ -173,6 +177,7 @@ export class OutboxRelay {
       consecutiveFailures: this.consecutiveFailures,
       ...(this.lastError ? { lastError: this.lastError } : {}),
       ...(this.lastPublishedAt ? { lastPublishedAt: this.lastPublishedAt } : {}),
+      ...(this.outage.failingSince !== null ? { failingSince: this.outage.failingSince } : {}),
     };
   }
 
@@ -209,13 +214,14 @@ export class OutboxRelay {
         if (this.runner && published === 0) await this.purgePublished(this.runner);
         this.consecutiveFailures = 0;
         this.lastError = undefined;
+        this.outage.passed();
       } catch (error) {
         this.consecutiveFailures += 1;
         this.lastError = error instanceof Error ? error.message : String(error);
         messagingMetrics.publishFailures.inc();
         if (error instanceof DatabaseStepFailed) await this.resign();
         const backoff = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.consecutiveFailures, 10));
-        this.logger.warn(`outbox relay failed (${this.consecutiveFailures} in a row), retrying in ${backoff} ms: ${this.lastError}`);
+        this.outage.failed(error);
         await this.sleep(backoff, false);
         continue;
       }

@@ -1,5 +1,6 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PUBLISHED_JWT_SECRETS } from '@budget-erp/auth';
 import { kafkaSaslMechanisms, KafkaSecurity } from '@budget-erp/messaging';
 
 /** Thrown at start when the environment does not match the service's config schema. */
@@ -25,11 +26,12 @@ function expectation(schema: z.ZodType, variable: string): string | undefined {
 export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.output<S> {
   const cleaned: Env = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+  const fileProblems = readSecretFiles(schema, cleaned);
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
+  if (result.success && fileProblems.length === 0) return result.data;
 
-  const byVariable = new Map<string, string[]>();
-  for (const issue of result.error.issues) {
+  const byVariable = new Map<string, string[]>(fileProblems.map(({ variable, problem }) => [variable, [problem]]));
+  for (const issue of result.success ? [] : result.error.issues) {
     const variable = String(issue.path[0] ?? '(environment)');
     const expected = expectation(schema, variable);
     const problem =
@@ -43,6 +45,34 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     byVariable.set(variable, list);
   }
   throw new ConfigError([...byVariable].map(([variable, problems]) => ({ variable, problem: problems.join('; ') })));
+}
+
+/**
+ * `<NAME>_FILE` for any variable of the schema: the value is read from that file (trailing newline
+ * trimmed), as container secrets are mounted. Setting both is refused. Mutates `env`.
+ */
+function readSecretFiles(schema: z.ZodType, env: Env): { variable: string; problem: string }[] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  const shape = schema.shape as Record<string, unknown>;
+  const problems: { variable: string; problem: string }[] = [];
+  for (const [key, path] of Object.entries(env)) {
+    if (!key.endsWith('_FILE') || path === undefined) continue;
+    const variable = key.slice(0, -'_FILE'.length);
+    if (!(variable in shape) || key in shape) continue;
+    delete env[key];
+    if (env[variable] !== undefined) {
+      problems.push({ variable: key, problem: `is set together with ${variable}: set one of them` });
+      continue;
+    }
+    try {
+      const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      if (value.trim() !== '') env[variable] = value;
+      else problems.push({ variable: key, problem: `names an empty file (${variable} is read from it)` });
+    } catch {
+      problems.push({ variable: key, problem: `names no readable file (${variable} is read from it)` });
+    }
+  }
+  return problems;
 }
 
 /** loadConfig for `main.ts`: prints the one message and exits with status 1 instead of a stack trace. */
@@ -98,9 +128,25 @@ export const baseServiceConfigShape = {
   KAFKA_BROKERS: commaList('a comma-separated list of host:port Kafka brokers'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional().describe('the HS256 token secret (development and tests)'),
   JWKS_URL: url(['http', 'https']).optional().describe('the JWKS URL that verifies tokens (production)'),
-  JWT_ISSUER: z.string().optional().describe('the required token issuer'),
-  JWT_AUDIENCE: z.string().optional().describe('the required token audience'),
+  JWT_ISSUER: z.string().optional().describe('the required token issuer (required when NODE_ENV=production)'),
+  JWT_AUDIENCE: z.string().optional().describe('the required token audience (required when NODE_ENV=production)'),
+  JWT_ALLOW_HS256: booleanFlag(false).describe('true or false (default false): allow HS256 tokens signed with JWT_SECRET when NODE_ENV=production'),
+  NODE_ENV: z.string().optional().describe('production turns on the production rules (token issuer, audience and signing keys)'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe(`one of ${logLevels.join(', ')}`),
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000).describe('the largest request body in bytes, at least 1024 (default 1000000); larger answers 413'),
+  HTTP_MAX_STRING_LENGTH: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .default(10_000)
+    .describe('the longest string (or key) in a JSON request body, in characters, at least 16 (default 10000); longer answers 413 naming the field'),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6000)
+    .max(300_000)
+    .default(10_000)
+    .describe('the consumer session timeout in milliseconds, 6000 to 300000 (default 10000): how soon a killed process leaves its consumer groups'),
   HEAP_GROWING_PERCENT: z.coerce
     .number()
     .int()
@@ -147,6 +193,11 @@ const saslMissing = 'is missing: KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and K
 
 const hasTokenKey = (config: { JWT_SECRET?: unknown; JWKS_URL?: unknown }) => Boolean(config.JWT_SECRET || config.JWKS_URL);
 
+type TokenVariables = { NODE_ENV?: unknown; JWT_SECRET?: unknown; JWKS_URL?: unknown; JWT_ISSUER?: unknown; JWT_AUDIENCE?: unknown; JWT_ALLOW_HS256?: unknown };
+const inProduction = (config: TokenVariables) => config.NODE_ENV === 'production';
+/** HS256 is what verifies the tokens: a shared secret and no JWKS URL. */
+const verifiesWithSecret = (config: TokenVariables) => Boolean(config.JWT_SECRET) && !config.JWKS_URL;
+
 /** The platform's variables plus the service's own: `serviceConfigSchema({ PORT: port(3001), ERP_URL: url(['http']) })`. */
 export function serviceConfigSchema<Extra extends z.ZodRawShape = Record<never, never>>(extra: Extra = {} as Extra) {
   // Checked even when other variables are bad, so one run names every problem.
@@ -157,6 +208,26 @@ export function serviceConfigSchema<Extra extends z.ZodRawShape = Record<never, 
     .refine(hasTokenKey, {
       path: ['JWT_SECRET'],
       message: 'is missing: set JWT_SECRET (HS256 secret, development) or JWKS_URL (production)',
+      ...always,
+    })
+    .refine((config: TokenVariables) => !inProduction(config) || Boolean(config.JWT_ISSUER), {
+      path: ['JWT_ISSUER'],
+      message: 'is required when NODE_ENV=production (the issuer every token must name)',
+      ...always,
+    })
+    .refine((config: TokenVariables) => !inProduction(config) || Boolean(config.JWT_AUDIENCE), {
+      path: ['JWT_AUDIENCE'],
+      message: 'is required when NODE_ENV=production (the audience every token must name)',
+      ...always,
+    })
+    .refine((config: TokenVariables) => !inProduction(config) || !verifiesWithSecret(config) || isOn(config.JWT_ALLOW_HS256), {
+      path: ['JWT_SECRET'],
+      message: 'is refused when NODE_ENV=production: set JWKS_URL, or JWT_ALLOW_HS256=true to accept HS256 tokens signed with this secret',
+      ...always,
+    })
+    .refine((config: TokenVariables) => !inProduction(config) || !PUBLISHED_JWT_SECRETS.includes(String(config.JWT_SECRET ?? '')), {
+      path: ['JWT_SECRET'],
+      message: 'is a development secret published with the source; it is refused when NODE_ENV=production',
       ...always,
     })
     .refine((config: KafkaSecurityVariables) => !sasl(config) || Boolean(config.KAFKA_SASL_MECHANISM), {

@@ -23,15 +23,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // Event handlers must see their own failure so the inbox retries and dead-letters.
     if (host.getType() !== 'http') return throwError(() => exception);
 
-    const { body, expected } = toErrorBody(exception);
+    const { body, expected, retryAfterSeconds } = toErrorBody(exception);
     const request = host.switchToHttp().getRequest<HttpRequest>();
-    if (!expected) {
+    if (retryAfterSeconds !== undefined) {
+      this.logger.warn(`${request.method} ${request.originalUrl} refused with ${body.statusCode} ${body.code}: ${exception instanceof Error ? exception.message : String(exception)}`);
+    } else if (!expected) {
       const stack = exception instanceof Error ? exception.stack : String(exception);
       this.logger.error(`${request.method} ${request.originalUrl} failed: ${exception instanceof Error ? exception.message : String(exception)}`, stack);
     }
     const response = host.switchToHttp().getResponse<HttpResponse>();
     if (response.headersSent) return undefined;
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
     response.status(body.statusCode).json(body);
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { isBrokerUnavailable, isDatabaseUnavailable } from '@budget-erp/messaging';
 import { ApplicationError, ErrorDetail } from './application-error';
 
 export interface ErrorBody {
@@ -37,8 +38,54 @@ function isBodyParseError(error: unknown): error is Error & { status: number; ty
   return error instanceof Error && (error as { type?: unknown }).type === 'entity.parse.failed';
 }
 
+/** Seconds a client is asked to wait (`Retry-After`) before retrying a request refused during an outage. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+export interface MappedError {
+  body: ErrorBody;
+  /** `false`: a bug (log the stack). */
+  expected: boolean;
+  /** Set for an outage: the `Retry-After` header to send with the 503. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * An infrastructure outage is not the caller's fault nor a bug: 503 with a reason code and a
+ * `Retry-After`, so the caller knows to retry (nothing was applied, or a retry is idempotent).
+ */
+function outage(error: unknown): MappedError | undefined {
+  if (isDatabaseUnavailable(error)) {
+    return {
+      expected: true,
+      retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+      body: { statusCode: 503, error: 'Service Unavailable', code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry later' },
+    };
+  }
+  if (isBrokerUnavailable(error)) {
+    return {
+      expected: true,
+      retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+      body: { statusCode: 503, error: 'Service Unavailable', code: 'BROKER_UNAVAILABLE', message: 'The message broker is unavailable; retry later' },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception: a malformed uuid, a number out of
+ * range, a string too long, a NUL byte): the request carried something the validation let through.
+ * The caller's input, not an outage nor a crash: 400 naming what PostgreSQL refused.
+ */
+function invalidValue(error: unknown): MappedError | undefined {
+  const driverError = (error as { driverError?: { code?: unknown; message?: unknown } } | null)?.driverError;
+  const code = driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return undefined;
+  const reason = String(driverError?.message ?? (error as Error).message ?? '').slice(0, 300);
+  return { expected: true, body: { statusCode: 400, error: 'Bad Request', code: 'INVALID_VALUE', message: `A value in the request was refused: ${reason}` } };
+}
+
 /** Maps any thrown value to the platform's error body; `expected: false` means it is a bug (log the stack). */
-export function toErrorBody(error: unknown): { body: ErrorBody; expected: boolean } {
+export function toErrorBody(error: unknown): MappedError {
   if (error instanceof ApplicationError) {
     return {
       expected: true,
@@ -72,6 +119,10 @@ export function toErrorBody(error: unknown): { body: ErrorBody; expected: boolea
   if (isBodyParseError(error)) {
     return { expected: true, body: { statusCode: 400, error: 'Bad Request', message: `Malformed JSON body: ${error.message}` } };
   }
+  const unavailable = outage(error);
+  if (unavailable) return unavailable;
+  const invalid = invalidValue(error);
+  if (invalid) return invalid;
   if (isOptimisticLockError(error)) {
     return {
       expected: true,

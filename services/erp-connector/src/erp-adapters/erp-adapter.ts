@@ -65,6 +65,19 @@ export interface ExportRequest {
 }
 
 /** What the ERP created for an export, enough to look its posting up later. */
+/**
+ * What a posting check found. Posting is proven, not assumed: `posted` only when the ERP record at
+ * the export's reference is this export's — its job and the idempotency key it was written with
+ * (the company is the connection's). `missing` when there is no such record (an ERP restored from a
+ * backup, or one that hands out the same numbers again): the reference now names nothing, or
+ * another export's record.
+ */
+export type PostingCheck = { status: 'posted' } | { status: 'unposted' } | { status: 'missing'; reason: string };
+
+export const posted: PostingCheck = { status: 'posted' };
+export const unposted: PostingCheck = { status: 'unposted' };
+export const missing = (reason: string): PostingCheck => ({ status: 'missing', reason });
+
 export interface ErpExportRef {
   erpReference: string;
   posted: boolean;
@@ -105,7 +118,7 @@ export interface ErpAdapter {
   /** Did the export with this key land? Asked before any retry. */
   findExport(connection: ErpConnection, jobNumber: string, idempotencyKey: string): Promise<ErpResult<ErpExportRef | null>>;
   exportBudget(connection: ErpConnection, request: ExportRequest): Promise<ErpResult<ErpExportRef>>;
-  checkPosted(connection: ErpConnection, jobNumber: string, ref: { erpReference: string; idempotencyKey: string }): Promise<ErpResult<boolean>>;
+  checkPosted(connection: ErpConnection, jobNumber: string, ref: { erpReference: string; idempotencyKey: string }): Promise<ErpResult<PostingCheck>>;
   /** The job's budget as the ERP now holds it. */
   readBudget(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpLine[]>>;
   /** The job picker: a page of the company's jobs, read from the ERP. */

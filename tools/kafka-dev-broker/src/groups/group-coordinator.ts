@@ -62,6 +62,15 @@ export interface GroupSummary {
   members: Array<{ memberId: string; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }>;
 }
 
+/** A group as `__consumer_offsets` records it (GroupMetadataValue). */
+export interface GroupSnapshot {
+  protocolType: string;
+  generation: number;
+  protocol: string | null;
+  leader: string | null;
+  members: Array<{ memberId: string; clientId: string; clientHost: string; rebalanceTimeoutMs: number; sessionTimeoutMs: number; subscription: Buffer; assignment: Buffer }>;
+}
+
 export interface CoordinatorOptions {
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
@@ -76,6 +85,8 @@ const EMPTY = Buffer.alloc(0);
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly timer: NodeJS.Timeout;
+  /** Told of every generation, assignment, emptied group and deletion (null snapshot). */
+  onGroupChange: ((groupId: string, snapshot: GroupSnapshot | null, deletedOffsets: Array<{ topic: string; partition: number }>) => void) | null = null;
 
   constructor(
     readonly offsets: OffsetStore,
@@ -147,6 +158,7 @@ export class GroupCoordinator {
       const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
       for (const m of group.members.values()) m.assignment = byMember.get(m.id) ?? EMPTY;
       group.state = 'Stable';
+      this.notify(group);
       this.log.debug(`group ${group.id}: generation ${group.generation} stable with ${group.members.size} member(s)`);
       for (const m of group.members.values()) {
         const cb = m.onSynced;
@@ -215,8 +227,65 @@ export class GroupCoordinator {
     return [...ids].map((id) => ({ groupId: id, protocolType: this.groups.get(id)?.protocolType ?? 'consumer' }));
   }
 
+  /** DeleteGroups: only a group without members can go, with its committed offsets. */
+  deleteGroup(groupId: string): number {
+    const group = this.groups.get(groupId);
+    if (group && group.members.size > 0) return ErrorCode.NonEmptyGroup;
+    if (!group && !this.offsets.groupIds().includes(groupId)) return ErrorCode.GroupIdNotFound;
+    const deletedOffsets = this.offsets.topicsOf(groupId).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+    this.groups.delete(groupId);
+    this.offsets.deleteGroup(groupId, undefined, true);
+    this.onGroupChange?.(groupId, null, deletedOffsets);
+    this.log.debug(`group ${groupId} deleted`);
+    return ErrorCode.None;
+  }
+
+  /** Topics the members of a consumer group subscribe to (from their subscription metadata). */
+  subscribedTopics(groupId: string): Set<string> {
+    const out = new Set<string>();
+    const group = this.groups.get(groupId);
+    if (!group || group.protocolType !== 'consumer') return out;
+    for (const m of group.members.values()) {
+      const meta = m.protocols.find((p) => p.name === group.protocol)?.metadata ?? m.protocols[0]?.metadata;
+      if (!meta || meta.length < 6) continue;
+      try {
+        let pos = 2;
+        const n = meta.readInt32BE(pos);
+        pos += 4;
+        for (let i = 0; i < n; i++) {
+          const len = meta.readInt16BE(pos);
+          pos += 2;
+          out.add(meta.toString('utf8', pos, pos + len));
+          pos += len;
+        }
+      } catch {
+        // unreadable subscription: nothing known
+      }
+    }
+    return out;
+  }
+
   close(): void {
     clearInterval(this.timer);
+  }
+
+  private notify(group: Group): void {
+    if (!this.onGroupChange) return;
+    this.onGroupChange(group.id, {
+      protocolType: group.protocolType ?? '',
+      generation: group.generation,
+      protocol: group.protocol,
+      leader: group.leader,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.id,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        subscription: m.protocols.find((p) => p.name === group.protocol)?.metadata ?? EMPTY,
+        assignment: m.assignment,
+      })),
+    }, []);
   }
 
   private groupFor(id: string): Group {
@@ -260,6 +329,7 @@ export class GroupCoordinator {
       group.state = 'Empty';
       group.leader = null;
       group.protocol = null;
+      this.notify(group);
       return;
     }
     const members = [...group.members.values()];
@@ -271,6 +341,7 @@ export class GroupCoordinator {
     const now = Date.now();
     const list = members.map((m) => ({ memberId: m.id, metadata: m.protocols.find((p) => p.name === group.protocol)?.metadata ?? EMPTY }));
     this.log.debug(`group ${group.id}: generation ${group.generation} with ${members.length} member(s)`);
+    this.notify(group);
     for (const m of members) {
       m.assignment = EMPTY;
       m.lastSeen = now;

@@ -1,121 +1,264 @@
 import * as fs from 'node:fs';
-import { BATCH_HEADER_SIZE, BatchField, BatchHeader, splitBatches } from '../protocol/record-batch';
+import * as path from 'node:path';
+import { BatchField, BatchHeader } from '../protocol/record-batch';
+import { decodeRecords } from '../protocol/records';
 import { ProducerState } from './producer-state';
+import { Segment } from './segment';
 
 export type FetchWaiter = () => void;
 
+/** The settings of a partition's topic that its log applies (resolved from topic and broker configs). */
+export interface LogSettings {
+  segmentBytes: number;
+  segmentMs: number;
+  indexIntervalBytes: number;
+}
+
+export const DEFAULT_LOG_SETTINGS: LogSettings = { segmentBytes: 1073741824, segmentMs: 604800000, indexIntervalBytes: 4096 };
+
+/** Producer state is rebuilt on start from this much of the log's end (older producers are forgotten, as after Kafka's producer-id expiry). */
+const PRODUCER_STATE_SCAN_BYTES = 32 * 1024 * 1024;
+
 /**
- * One partition: record batches stored verbatim (only baseOffset and leader epoch patched), found by
- * binary search over their base offsets. Optionally mirrored to an append-only file.
+ * One partition: record batches stored verbatim (only base offset and leader epoch patched) in
+ * segments, served from their files through a sparse offset index. Without a directory the segments
+ * are kept in memory.
  */
 export class PartitionLog {
-  private readonly batches: Buffer[] = [];
-  private readonly baseOffsets: number[] = [];
-  private readonly maxTimestamps: number[] = [];
-  private next = 0;
-  private bytes = 0;
-  private fd: number | null = null;
+  private segments: Segment[] = [];
+  private startOffset = 0;
   readonly producers = new ProducerState();
   private waiters = new Set<FetchWaiter>();
+  private closed = false;
 
   constructor(
     readonly topic: string,
     readonly index: number,
-    file: string | null,
+    private readonly dir: string | null,
+    private readonly settings: () => LogSettings = () => DEFAULT_LOG_SETTINGS,
   ) {
-    if (file !== null) this.openFile(file);
+    if (dir !== null) this.load(dir);
   }
 
   get highWatermark(): number {
-    return this.next;
+    const last = this.segments[this.segments.length - 1];
+    return last ? last.nextOffset : this.startOffset;
   }
 
   get logStartOffset(): number {
-    return 0;
+    return this.startOffset;
   }
 
   get sizeBytes(): number {
-    return this.bytes;
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
   }
 
-  private openFile(file: string): void {
-    if (fs.existsSync(file)) {
-      const data = fs.readFileSync(file);
-      const split = splitBatchesLenient(data);
-      for (const batch of split.batches) this.load(batch);
-      if (split.validBytes < data.length) fs.truncateSync(file, split.validBytes);
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  private load(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const bases = fs
+      .readdirSync(dir)
+      .map((f) => /^(\d{20})\.log$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    for (const base of bases) {
+      const seg = Segment.open(dir, base);
+      seg.closeIndex();
+      if (seg.isEmpty && base !== bases[bases.length - 1]) {
+        seg.remove();
+        continue;
+      }
+      this.segments.push(seg);
     }
-    this.fd = fs.openSync(file, 'a');
+    const checkpoint = path.join(dir, 'log-start-offset');
+    const first = this.segments[0];
+    this.startOffset = first ? first.baseOffset : 0;
+    if (fs.existsSync(checkpoint)) {
+      const saved = Number(fs.readFileSync(checkpoint, 'utf8').trim());
+      if (Number.isInteger(saved) && saved > this.startOffset) this.startOffset = Math.min(saved, this.highWatermark);
+      if (this.segments.length === 0 && Number.isInteger(saved)) this.startOffset = saved;
+    }
+    this.rebuildProducerState();
   }
 
-  private load(batch: BatchHeader): void {
-    const baseOffset = Number(batch.buf.readBigInt64BE(BatchField.baseOffset));
-    this.push(batch.buf, baseOffset, batch.maxTimestamp, batch.lastOffsetDelta);
-    this.producers.record(batch, baseOffset);
+  private rebuildProducerState(): void {
+    let budget = PRODUCER_STATE_SCAN_BYTES;
+    let from = this.segments.length;
+    while (from > 0 && budget > 0) budget -= this.segments[--from].size;
+    for (let i = from; i < this.segments.length; i++) {
+      this.segments[i].scan(0, (b) => {
+        if (b.producerId < 0n) return;
+        this.producers.record(
+          { buf: EMPTY, lastOffsetDelta: b.lastOffsetDelta, maxTimestamp: b.maxTimestamp, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, recordCount: 0, isTransactional: false, isControl: false },
+          b.baseOffset,
+        );
+      });
+    }
   }
 
-  private push(buf: Buffer, baseOffset: number, maxTimestamp: number, lastOffsetDelta: number): void {
-    this.batches.push(buf);
-    this.baseOffsets.push(baseOffset);
-    this.maxTimestamps.push(maxTimestamp);
-    this.next = baseOffset + lastOffsetDelta + 1;
-    this.bytes += buf.length;
+  private activeSegment(nextBatchBytes: number): Segment {
+    const s = this.settings();
+    let last = this.segments[this.segments.length - 1];
+    const roll = last && !last.isEmpty && (last.size + nextBatchBytes > s.segmentBytes || Date.now() - last.createdAt > s.segmentMs);
+    if (!last || roll) {
+      last?.closeIndex();
+      last = Segment.create(this.dir, this.highWatermark);
+      this.segments.push(last);
+    }
+    return last;
   }
 
   /** Appends a batch (copied), returning the offset assigned to its first record. */
   append(batch: BatchHeader): number {
-    const baseOffset = this.next;
+    if (this.closed) throw new Error(`partition ${this.topic}-${this.index} is closed`);
+    const baseOffset = this.highWatermark;
     const buf = Buffer.from(batch.buf);
     buf.writeBigInt64BE(BigInt(baseOffset), BatchField.baseOffset);
     buf.writeInt32BE(0, BatchField.partitionLeaderEpoch);
-    this.push(buf, baseOffset, batch.maxTimestamp, batch.lastOffsetDelta);
-    if (this.fd !== null) fs.writeSync(this.fd, buf);
+    const seg = this.activeSegment(buf.length);
+    seg.append(buf, this.settings().indexIntervalBytes);
     this.producers.record(batch, baseOffset);
     this.wake();
     return baseOffset;
   }
 
-  /** Index of the batch holding `offset`, or the first batch after it. */
-  private batchIndexFor(offset: number): number {
+  private segmentIndexFor(offset: number): number {
     let lo = 0;
-    let hi = this.baseOffsets.length - 1;
-    let found = this.baseOffsets.length;
+    let hi = this.segments.length - 1;
+    let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.baseOffsets[mid] <= offset) lo = mid + 1;
-      else {
+      if (this.segments[mid].baseOffset <= offset) {
         found = mid;
-        hi = mid - 1;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return Math.max(found, 0);
+  }
+
+  /** Whole batches from the one holding `offset` (or the first after it): at least one, then as many as fit in maxBytes. */
+  read(offset: number, maxBytes: number): { chunks: Buffer[]; size: number } {
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const pos = seg.positionFor(offset);
+      if (pos === null) continue;
+      const buf = seg.readBatches(pos, maxBytes);
+      if (buf.length > 0) return { chunks: [buf], size: buf.length };
+    }
+    return { chunks: [], size: 0 };
+  }
+
+  /** Every stored batch from `offset` on, one at a time (for scans: timestamps, compaction). */
+  *batchesFrom(offset: number, fromSegment = this.segmentIndexFor(offset)): Generator<Buffer> {
+    for (let i = fromSegment; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      let pos = i === fromSegment ? seg.positionFor(offset) : 0;
+      if (pos === null) continue;
+      while (pos < seg.size) {
+        const buf = seg.readBatches(pos, 1);
+        if (buf.length === 0) break;
+        yield buf;
+        pos += buf.length;
       }
     }
-    // `found` is the first batch starting after offset; the one before it may contain offset.
-    if (found > 0) {
-      const prev = found - 1;
-      const end = prev + 1 < this.baseOffsets.length ? this.baseOffsets[prev + 1] : this.next;
-      if (offset < end) return prev;
-    }
-    return found;
   }
 
-  /** Whole batches from `offset`, at least one, then as many as fit in maxBytes. */
-  read(offset: number, maxBytes: number): { chunks: Buffer[]; size: number } {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for (let i = this.batchIndexFor(offset); i < this.batches.length; i++) {
-      const b = this.batches[i];
-      if (chunks.length > 0 && size + b.length > maxBytes) break;
-      chunks.push(b);
-      size += b.length;
+  /** DeleteRecords: records below `offset` are no longer served; whole segments below it are removed. */
+  advanceLogStart(offset: number): void {
+    const target = Math.min(offset, this.highWatermark);
+    if (target <= this.startOffset) return;
+    this.startOffset = target;
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= target) (this.segments.shift() as Segment).remove();
+    if (this.segments.length === 1 && this.segments[0].nextOffset <= target && target === this.highWatermark) {
+      // everything is deleted: the next segment starts at the new log start
+      (this.segments.shift() as Segment).remove();
     }
-    return { chunks, size };
+    this.saveLogStart();
   }
 
-  /** First offset of a batch whose max timestamp reaches `timestamp`, or -1. */
-  offsetForTimestamp(timestamp: number): number {
-    for (let i = 0; i < this.batches.length; i++) {
-      if (this.maxTimestamps[i] >= timestamp) return this.baseOffsets[i];
+  private saveLogStart(): void {
+    if (this.dir === null) return;
+    const file = path.join(this.dir, 'log-start-offset');
+    fs.writeFileSync(`${file}.tmp`, String(this.startOffset));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  /** The first record at or after the log start whose timestamp is >= `timestamp`, with its own timestamp; null if none. */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    for (let i = this.segmentIndexFor(this.startOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      if (seg.maxTimestamp < timestamp) continue;
+      let pos = seg.positionForTimestamp(timestamp);
+      while (pos < seg.size) {
+        const buf = seg.readBatches(pos, 1);
+        if (buf.length === 0) break;
+        pos += buf.length;
+        if (Number(buf.readBigInt64BE(BatchField.maxTimestamp)) < timestamp) continue;
+        for (const rec of decodeRecords(buf)) {
+          if (rec.offset >= this.startOffset && rec.timestamp >= timestamp) return { offset: rec.offset, timestamp: rec.timestamp };
+        }
+      }
     }
-    return -1;
+    return null;
+  }
+
+  /** The record with the largest timestamp (ListOffsets' MAX_TIMESTAMP), the earliest of equals. */
+  maxTimestampRecord(): { offset: number; timestamp: number } | null {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const buf of this.batchesFrom(this.startOffset)) {
+      if (best !== null && Number(buf.readBigInt64BE(BatchField.maxTimestamp)) <= best.timestamp) continue;
+      for (const rec of decodeRecords(buf)) {
+        if (rec.offset >= this.startOffset && (best === null || rec.timestamp > best.timestamp)) best = { offset: rec.offset, timestamp: rec.timestamp };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Retention: deletes closed segments (never the active one, as Kafka) whose newest record is older
+   * than `retentionMs`, then the oldest while the partition exceeds `retentionBytes`. Returns how many went.
+   */
+  enforceRetention(retentionMs: number, retentionBytes: number, now: number): number {
+    let removed = 0;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0];
+      const expired = retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > retentionMs;
+      const tooBig = retentionBytes >= 0 && this.sizeBytes - oldest.size >= retentionBytes;
+      if (!expired && !tooBig) break;
+      this.segments.shift();
+      oldest.remove();
+      removed++;
+      const next = this.segments[0].baseOffset;
+      if (next > this.startOffset) this.startOffset = next;
+    }
+    if (removed > 0) this.saveLogStart();
+    return removed;
+  }
+
+  /** Closed segments (the candidates for compaction), oldest first. */
+  closedSegments(): Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /** Replaces closed segments by their compacted copies (same base offsets). */
+  replaceSegments(old: Segment[], fresh: Array<Segment | null>): void {
+    for (let i = 0; i < old.length; i++) {
+      const at = this.segments.indexOf(old[i]);
+      if (at < 0) continue;
+      const f = fresh[i];
+      if (f === null) this.segments.splice(at, 1);
+      else this.segments[at] = f;
+    }
+  }
+
+  get directory(): string | null {
+    return this.dir;
   }
 
   addWaiter(w: FetchWaiter): void {
@@ -134,25 +277,17 @@ export class PartitionLog {
   }
 
   close(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
-    }
+    this.closed = true;
+    for (const s of this.segments) s.close();
     this.wake();
+  }
+
+  /** Closes and deletes every segment (topic deletion). */
+  remove(): void {
+    this.close();
+    for (const s of this.segments) s.remove();
+    this.segments = [];
   }
 }
 
-/** Reads a persisted log up to the first incomplete or damaged batch (a write cut short by a crash); the rest is dropped. */
-function splitBatchesLenient(data: Buffer): { batches: BatchHeader[]; validBytes: number } {
-  const batches: BatchHeader[] = [];
-  let valid = 0;
-  while (valid + BATCH_HEADER_SIZE <= data.length) {
-    const total = data.readInt32BE(valid + BatchField.batchLength) + 12;
-    if (total < BATCH_HEADER_SIZE || valid + total > data.length) break;
-    const one = splitBatches(data.subarray(valid, valid + total));
-    if (!one.ok) break;
-    batches.push(...one.batches);
-    valid += total;
-  }
-  return { batches, validBytes: valid };
-}
+const EMPTY = Buffer.alloc(0);

@@ -1,12 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PartitionLog } from './partition-log';
+import { LogSettings, PartitionLog } from './partition-log';
 
 export interface Topic {
   name: string;
+  /** Topic id (KIP-516), 32 hex digits; kept in the topic's folder. */
+  id: string;
   partitions: PartitionLog[];
   configs: Map<string, string | null>;
+  /** Kafka's own topics (`__consumer_offsets`): not produced to, deleted or grown by clients. */
+  internal: boolean;
 }
+
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets']);
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -22,6 +29,7 @@ export class TopicStore {
   constructor(
     dataDir: string | null,
     readonly defaultPartitions: number,
+    private readonly settingsOf: (topic: Topic) => LogSettings,
   ) {
     this.topicsDir = dataDir === null ? null : path.join(dataDir, 'topics');
     if (this.topicsDir !== null) {
@@ -34,20 +42,42 @@ export class TopicStore {
     for (const name of fs.readdirSync(dir)) {
       if (!isValidTopicName(name)) continue;
       const topicDir = path.join(dir, name);
-      const counts = fs
-        .readdirSync(topicDir)
-        .map((f) => /^(\d+)\.log$/.exec(f))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => Number(m[1]));
+      const counts: number[] = [];
+      for (const f of fs.readdirSync(topicDir)) {
+        const old = /^(\d+)\.log$/.exec(f);
+        if (old) {
+          // an earlier layout kept a partition in one file: it becomes that partition's first segment
+          const partDir = path.join(topicDir, old[1]);
+          fs.mkdirSync(partDir, { recursive: true });
+          fs.renameSync(path.join(topicDir, f), path.join(partDir, `${'0'.repeat(20)}.log`));
+          counts.push(Number(old[1]));
+        } else if (/^\d+$/.test(f)) counts.push(Number(f));
+      }
       const count = counts.length === 0 ? 0 : Math.max(...counts) + 1;
-      const topic: Topic = { name, partitions: [], configs: readConfigs(topicDir) };
-      for (let i = 0; i < count; i++) topic.partitions.push(new PartitionLog(name, i, path.join(topicDir, `${i}.log`)));
+      const topic: Topic = { name, id: readOrCreateId(topicDir), partitions: [], configs: readConfigs(topicDir), internal: INTERNAL_TOPICS.has(name) };
+      for (let i = 0; i < count; i++) topic.partitions.push(new PartitionLog(name, i, path.join(topicDir, String(i)), () => this.settingsOf(topic)));
       this.topics.set(name, topic);
     }
   }
 
   get(name: string): Topic | undefined {
     return this.topics.get(name);
+  }
+
+  byId(id: string): Topic | undefined {
+    for (const t of this.topics.values()) if (t.id === id) return t;
+    return undefined;
+  }
+
+  /** Replaces a topic's own configs (those it does not set fall back to the broker's) and keeps them. */
+  setConfigs(topic: Topic, configs: Map<string, string | null>): void {
+    topic.configs = configs;
+    const topicDir = this.topicDir(topic.name);
+    if (topicDir !== null) {
+      const file = path.join(topicDir, 'configs.json');
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(configs)));
+      fs.renameSync(`${file}.tmp`, file);
+    }
   }
 
   partition(topic: string, index: number): PartitionLog | undefined {
@@ -66,11 +96,13 @@ export class TopicStore {
     const existing = this.topics.get(name);
     if (existing) return existing;
     const topicDir = this.topicDir(name);
+    let id = newTopicId();
     if (topicDir !== null) {
       fs.mkdirSync(topicDir, { recursive: true });
       if (configs.size > 0) fs.writeFileSync(path.join(topicDir, 'configs.json'), JSON.stringify(Object.fromEntries(configs)));
+      id = readOrCreateId(topicDir);
     }
-    const topic: Topic = { name, partitions: [], configs };
+    const topic: Topic = { name, id, partitions: [], configs, internal: INTERNAL_TOPICS.has(name) };
     this.topics.set(name, topic);
     this.addPartitions(topic, partitions);
     return topic;
@@ -79,16 +111,15 @@ export class TopicStore {
   addPartitions(topic: Topic, totalCount: number): void {
     const topicDir = this.topicDir(topic.name);
     for (let i = topic.partitions.length; i < totalCount; i++) {
-      const file = topicDir === null ? null : path.join(topicDir, `${i}.log`);
-      if (file !== null) fs.closeSync(fs.openSync(file, 'a'));
-      topic.partitions.push(new PartitionLog(topic.name, i, file));
+      const dir = topicDir === null ? null : path.join(topicDir, String(i));
+      topic.partitions.push(new PartitionLog(topic.name, i, dir, () => this.settingsOf(topic)));
     }
   }
 
   delete(name: string): boolean {
     const topic = this.topics.get(name);
     if (!topic) return false;
-    for (const p of topic.partitions) p.close();
+    for (const p of topic.partitions) p.remove();
     this.topics.delete(name);
     const topicDir = this.topicDir(name);
     if (topicDir !== null) fs.rmSync(topicDir, { recursive: true, force: true });
@@ -111,6 +142,21 @@ export class TopicStore {
   private topicDir(name: string): string | null {
     return this.topicsDir === null ? null : path.join(this.topicsDir, name);
   }
+}
+
+function newTopicId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function readOrCreateId(topicDir: string): string {
+  const file = path.join(topicDir, 'topic-id');
+  if (fs.existsSync(file)) {
+    const id = fs.readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{32}$/.test(id)) return id;
+  }
+  const id = newTopicId();
+  fs.writeFileSync(file, id);
+  return id;
 }
 
 function readConfigs(topicDir: string): Map<string, string | null> {

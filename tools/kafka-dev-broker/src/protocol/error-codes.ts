@@ -1,9 +1,13 @@
 export const ErrorCode = {
+  UnknownServerError: -1,
   None: 0,
   OffsetOutOfRange: 1,
   CorruptMessage: 2,
   UnknownTopicOrPartition: 3,
+  LeaderNotAvailable: 5,
   MessageTooLarge: 10,
+  CoordinatorNotAvailable: 15,
+  NotCoordinator: 16,
   InvalidTopic: 17,
   IllegalGeneration: 22,
   InconsistentGroupProtocol: 23,
@@ -15,10 +19,17 @@ export const ErrorCode = {
   TopicAlreadyExists: 36,
   InvalidPartitions: 37,
   InvalidReplicationFactor: 38,
+  InvalidReplicaAssignment: 39,
+  InvalidConfig: 40,
   InvalidRequest: 42,
+  PolicyViolation: 44,
   OutOfOrderSequenceNumber: 45,
   InvalidProducerEpoch: 47,
+  NonEmptyGroup: 68,
   GroupIdNotFound: 69,
+  UnsupportedCompressionType: 76,
+  GroupSubscribedToTopic: 86,
+  UnknownTopicId: 100,
 } as const;
 
 export type ErrorCodeNumber = (typeof ErrorCode)[keyof typeof ErrorCode];

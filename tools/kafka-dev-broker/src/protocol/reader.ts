@@ -108,6 +108,70 @@ export class Reader {
     }
   }
 
+  uint16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+
+  uint32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  float64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.offset);
+    this.offset += 8;
+    return v;
+  }
+
+  /** 16 bytes, as 32 lowercase hex digits. */
+  uuid(): string {
+    this.need(16);
+    const s = this.buf.toString('hex', this.offset, this.offset + 16);
+    this.offset += 16;
+    return s;
+  }
+
+  /** A slice of n bytes (no copy). */
+  take(n: number): Buffer {
+    this.need(n);
+    const b = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return b;
+  }
+
+  /** Compact (flexible-version) string: unsigned varint length + 1, 0 for null. */
+  compactNullableString(): string | null {
+    const n = this.unsignedVarint() - 1;
+    if (n < 0) return null;
+    return this.take(n).toString('utf8');
+  }
+
+  compactNullableBytes(): Buffer | null {
+    const n = this.unsignedVarint() - 1;
+    if (n < 0) return null;
+    return this.take(n);
+  }
+
+  /** Length of a compact array, -1 for null; bounded by the bytes left. */
+  compactArrayLength(): number {
+    const n = this.unsignedVarint() - 1;
+    if (n > this.remaining()) throw new MalformedRequestError('array length exceeds request');
+    return n;
+  }
+
+  /** Length of a classic array, -1 for null; bounded by the bytes left. */
+  arrayLength(): number {
+    const n = this.int32();
+    if (n > this.remaining()) throw new MalformedRequestError('array length exceeds request');
+    return n < 0 ? -1 : n;
+  }
+
   /** Skips a tagged-field section of a flexible header. */
   skipTaggedFields(): void {
     const n = this.unsignedVarint();

@@ -75,6 +75,68 @@ export class Writer {
     return this.nullableBytes(b);
   }
 
+  uint16(v: number): this {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+    return this;
+  }
+
+  uint32(v: number): this {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  float64(v: number): this {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  /** 32 hex digits as 16 bytes. */
+  uuid(hex: string): this {
+    const b = Buffer.from(hex, 'hex');
+    if (b.length !== 16) throw new Error(`not a uuid: ${hex}`);
+    return this.raw(b);
+  }
+
+  unsignedVarint(v: number): this {
+    this.ensure(5);
+    let x = v >>> 0;
+    while (x >= 0x80) {
+      this.buf[this.pos++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[this.pos++] = x;
+    return this;
+  }
+
+  compactNullableString(s: string | null): this {
+    if (s === null) return this.unsignedVarint(0);
+    const len = Buffer.byteLength(s);
+    this.unsignedVarint(len + 1);
+    this.ensure(len);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += len;
+    return this;
+  }
+
+  compactNullableBytes(b: Buffer | null): this {
+    if (b === null) return this.unsignedVarint(0);
+    this.unsignedVarint(b.length + 1);
+    return this.raw(b);
+  }
+
+  /** Bytes written so far (the pieces shared by `rawRef` included). */
+  get length(): number {
+    let n = this.pos - this.pieceStart;
+    for (const p of this.pieces) n += p.length;
+    return n;
+  }
+
   raw(b: Buffer): this {
     this.ensure(b.length);
     b.copy(this.buf, this.pos);
@@ -102,18 +164,20 @@ export class Writer {
   }
 
   /** A response frame: size prefix, correlation id, then the body written by `build`. */
-  static frame(correlationId: number, build: (w: Writer) => void, sizeHint = 256): Buffer {
+  static frame(correlationId: number, build: (w: Writer) => void, sizeHint = 256, flexibleHeader = false): Buffer {
     const w = new Writer(sizeHint);
     w.int32(0).int32(correlationId);
+    if (flexibleHeader) w.unsignedVarint(0); // response header v1: no tagged fields
     build(w);
     w.buf.writeInt32BE(w.pos - 4, 0);
     return w.buf.subarray(0, w.pos);
   }
 
   /** Like `frame`, as pieces to write in order, large `rawRef` buffers shared rather than copied. */
-  static framePieces(correlationId: number, build: (w: Writer) => void, sizeHint = 256): Buffer[] {
+  static framePieces(correlationId: number, build: (w: Writer) => void, sizeHint = 256, flexibleHeader = false): Buffer[] {
     const w = new Writer(sizeHint);
     w.int32(0).int32(correlationId);
+    if (flexibleHeader) w.unsignedVarint(0);
     build(w);
     const pieces = [...w.pieces, w.buf.subarray(w.pieceStart, w.pos)];
     let size = 0;

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { decodeRequestHeader } from '../protocol/messages/header';
+import { decodeRequestHeader } from '../protocol/header';
 import { Reader } from '../protocol/reader';
 import { Logger } from './logger';
 import { RequestRouter } from './request-router';

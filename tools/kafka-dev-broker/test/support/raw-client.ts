@@ -1,4 +1,7 @@
 import * as net from 'node:net';
+import { ApiKey, apiRange, isFlexibleVersion } from '../../src/protocol/api-keys';
+import { Reader } from '../../src/protocol/reader';
+import { decodeMessage, encodeMessage } from '../../src/protocol/schema/codec';
 import { Writer } from '../../src/protocol/writer';
 
 /** A bare TCP client that writes arbitrary bytes and reads size-prefixed frames, for protocol-level tests. */
@@ -44,6 +47,31 @@ export class RawClient {
     const frame = w.toBuffer();
     frame.writeInt32BE(frame.length - 4, 0);
     this.write(frame);
+  }
+
+  private nextCorrelation = 1000;
+
+  /**
+   * Sends one request encoded from Kafka's definition of that API version (header v2 for flexible
+   * versions) and decodes the answer the same way (response header v1 for them, v0 for ApiVersions).
+   */
+  async call<T = Record<string, unknown>>(apiKey: number, version: number, body: object): Promise<T> {
+    const range = apiRange(apiKey);
+    if (!range) throw new Error(`api ${apiKey} unknown`);
+    const flexible = isFlexibleVersion(apiKey, version);
+    const correlationId = this.nextCorrelation++;
+    this.request(apiKey, version, correlationId, (w) => {
+      if (flexible) w.unsignedVarint(0);
+      encodeMessage(range.request, version, w, body);
+    });
+    const frame = await this.nextFrame();
+    if (frame === null) throw new Error('connection closed by the broker');
+    const r = new Reader(frame);
+    if (r.int32() !== correlationId) throw new Error('correlation id mismatch');
+    if (flexible && apiKey !== ApiKey.ApiVersions) r.skipTaggedFields();
+    const out = decodeMessage<T>(range.response, version, r);
+    if (r.remaining() !== 0) throw new Error(`${r.remaining()} bytes left after the response`);
+    return out;
   }
 
   /** The next response frame (without its size prefix), or null when the broker closed the connection. */

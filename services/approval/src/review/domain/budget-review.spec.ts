@@ -1,6 +1,12 @@
 import { type ReviewFact, canonicalJson, emptyReview, erpStatusOf, evolve, evolveAll, listFilterOf } from './budget-review';
 import { accepted, at, failed, pat, posted, rejected, retrieved, sent, snapshot, succeeded } from './fixtures';
 
+const lostByTheErp = (exportId: string, minute: number): ReviewFact => ({
+  ...(failed(exportId, minute) as Extract<ReviewFact, { type: 'export_failed' }>),
+  reasonCode: 'erp_record_missing',
+  message: 'CMiC has no budget batch CMB000001',
+});
+
 const given = (facts: ReviewFact[]) => evolveAll(emptyReview('b1', 'c1', 'p1'), facts);
 
 function permutations<T>(items: T[]): T[][] {
@@ -19,6 +25,9 @@ describe('budget review read model', () => {
     ['failed then rejected', [sent('e1', 1), accepted('e1', 2), failed('e1', 3), rejected('e1', 4)], 'not_sent', null],
     ['export succeeded', [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3)], 'awaiting_posting', null],
     ['posted', [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4)], 'synced', 'synced'],
+    ['succeeded, then the ERP lost it', [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3), lostByTheErp('e1', 4)], 'failed_to_export', 'failed_to_export'],
+    ['the ERP lost it, heard before the success', [sent('e1', 1), accepted('e1', 2), lostByTheErp('e1', 4), succeeded('e1', 3)], 'failed_to_export', 'failed_to_export'],
+    ['the ERP lost it, then rejected', [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3), lostByTheErp('e1', 4), rejected('e1', 5)], 'not_sent', null],
     [
       're-sent as a revision after sync',
       [sent('e1', 1), accepted('e1', 2), succeeded('e1', 3), posted('e1', 4), sent('e2', 5, snapshot({ kind: 'revision' }))],

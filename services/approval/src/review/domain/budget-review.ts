@@ -289,6 +289,8 @@ export function lastSuccessfulImport(state: BudgetReview): (ImportRecord & { imp
 /** Where an export stands, from the strongest fact known about it. */
 export function exportStatus(record: SentExport): ErpStatus {
   if (record.posted) return 'synced';
+  // The ERP lost the export after it succeeded: it failed, whatever success was heard before.
+  if (record.failed?.reasonCode === 'erp_record_missing') return record.rejected ? 'not_sent' : 'failed_to_export';
   if (record.rejected) return 'not_sent';
   if (record.succeeded) return 'awaiting_posting';
   if (record.failed) return 'failed_to_export';

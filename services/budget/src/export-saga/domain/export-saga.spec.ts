@@ -16,6 +16,7 @@ const retrieved: SagaMessage = { type: 'budget.retrieved', at: t(1), by: 'Pat Ma
 const succeeded: SagaMessage = { type: 'export.succeeded', at: t(3), erpReference: 'BATCH-7' };
 const failed: SagaMessage = { type: 'export.failed', at: t(3), reasonCode: 'erp_unavailable', message: 'CMiC is down' };
 const posted: SagaMessage = { type: 'erp.posted', at: t(9) };
+const lostByTheErp: SagaMessage = { type: 'export.failed', at: t(6), reasonCode: 'erp_record_missing', message: 'CMiC budget batch BATCH-7 belongs to another export' };
 
 /** A sent budget and its saga, as the send use case leaves them. */
 function sent(): { budget: BudgetState; saga: ExportSaga } {
@@ -73,6 +74,8 @@ const histories: [string, SagaMessage[], SagaStatus, { erpStatus: string; locked
   ['accepted, succeeded', [accepted, succeeded], 'awaiting_posting', { erpStatus: 'awaiting_posting', locked: true, held: true }],
   ['accepted, failed', [accepted, failed], 'failed_to_export', { erpStatus: 'failed_to_export', locked: true, held: true }],
   ['accepted, failed, rejected', [accepted, failed, rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
+  ['accepted, succeeded, then the ERP lost it', [accepted, succeeded, lostByTheErp], 'failed_to_export', { erpStatus: 'failed_to_export', locked: true, held: true }],
+  ['accepted, succeeded, the ERP lost it, rejected', [accepted, succeeded, lostByTheErp, rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
   ['rejected', [rejected], 'rejected', { erpStatus: 'not_sent', locked: false, held: false }],
   ['accepted', [accepted], 'exporting', { erpStatus: 'exporting', locked: true, held: true }],
   ['retrieved', [retrieved], 'retrieved', { erpStatus: 'not_sent', locked: true, held: false }],

@@ -108,6 +108,8 @@ export function startSaga(start: SagaStarted): ExportSaga {
  */
 export function statusOf(facts: SagaFacts): SagaStatus {
   if (facts.posted) return 'posted';
+  // The ERP lost the export after it succeeded (erp_record_missing): not a posting, the export failed.
+  if (facts.failed?.reasonCode === ERP_RECORD_MISSING) return facts.rejected ? 'rejected' : 'failed_to_export';
   if (facts.succeeded) return 'awaiting_posting';
   if (facts.rejected) return 'rejected';
   if (facts.retrieved) return 'retrieved';
@@ -115,6 +117,9 @@ export function statusOf(facts: SagaFacts): SagaStatus {
   if (facts.accepted) return 'exporting';
   return 'awaiting_acceptance';
 }
+
+/** The reason code of an export the ERP no longer holds after it succeeded. */
+export const ERP_RECORD_MISSING = 'erp_record_missing';
 
 export interface SagaOptions {
   timeoutMs: number;

@@ -5,9 +5,9 @@ import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import { SERVICE_CONFIG } from '@budget-erp/service-kit';
 import { erpUrlSetting, type ErpConnectorConfig } from '../../config';
 import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
-import type { ErpConnection } from '../../erp-adapters/erp-adapter';
+import type { ErpConnection, ErpError } from '../../erp-adapters/erp-adapter';
 import type { ErpConnectionSettings } from '../domain/erp-connection';
-import { CredentialCipher } from '../infrastructure/credential-cipher';
+import { CredentialCipher, CredentialsUnreadableError } from '../infrastructure/credential-cipher';
 import { ErpConnectionOrmEntity } from '../infrastructure/erp-connection.orm-entity';
 
 export interface ConfigureConnection {
@@ -43,7 +43,7 @@ export class ErpConnectionsService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
   ) {
-    this.cipher = new CredentialCipher(config.ERP_CREDENTIALS_KEY);
+    this.cipher = new CredentialCipher(config.ERP_CREDENTIALS_KEY, config.ERP_CREDENTIALS_PREVIOUS_KEYS ?? []);
   }
 
   /** Sets the company's ERP; credentials are sealed before they touch the database and never published. */
@@ -59,7 +59,7 @@ export class ErpConnectionsService {
       row.estimatesEnabled = settings.estimatesEnabled ?? existing?.estimatesEnabled ?? true;
       row.timeZone = settings.timeZone ?? existing?.timeZone ?? 'UTC';
       row.baseUrl = settings.baseUrl !== undefined ? settings.baseUrl : sameSystem ? (existing!.baseUrl ?? null) : null;
-      if (settings.credentials !== undefined) row.sealedCredentials = this.cipher.encrypt(settings.credentials);
+      if (settings.credentials !== undefined) row.sealedCredentials = this.cipher.encrypt(settings.credentials, command.companyId);
       row.updatedAt = new Date();
       const saved = await manager.save(ErpConnectionOrmEntity, row);
       await this.outbox.publish(manager, {
@@ -103,7 +103,20 @@ export class ErpConnectionsService {
     return row ? view(row) : null;
   }
 
-  /** How to call the company's ERP right now, credentials unsealed for the call only. */
+  /**
+   * `connectionFor` for work that must end rather than retry: credentials no key opens are a
+   * permanent ERP failure (`credentials_unreadable`), so the export or import fails with that reason.
+   */
+  async connectionOrFailureFor(manager: EntityManager, companyId: string): Promise<{ connection: ErpConnection } | { failure: ErpError } | null> {
+    try {
+      return await this.connectionFor(manager, companyId);
+    } catch (error) {
+      if (!(error instanceof CredentialsUnreadableError)) throw error;
+      return { failure: { kind: 'permanent', code: 'credentials_unreadable', message: error.message } };
+    }
+  }
+
+  /** How to call the company's ERP right now, credentials unsealed for the call only; throws `CredentialsUnreadableError` (409). */
   async connectionFor(manager: EntityManager, companyId: string): Promise<{ settings: ErpConnectionSettings; connection: ErpConnection } | null> {
     const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
     if (!row) return null;
@@ -113,7 +126,7 @@ export class ErpConnectionsService {
         companyId,
         erpCompanyId: row.erpCompanyId,
         baseUrl: row.baseUrl ?? this.baseUrlOf(row.system as ErpSystem, row.erpCompanyId),
-        credentials: row.sealedCredentials ? this.cipher.decrypt(row.sealedCredentials) : null,
+        credentials: row.sealedCredentials ? this.cipher.decrypt(row.sealedCredentials, companyId) : null,
         timeoutMs: this.config.ERP_TIMEOUT_MS,
       },
     };

@@ -1,4 +1,4 @@
-import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
+import { fail, missing, ok, posted, unposted, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
 import { bearerAuth, erpFetch, erpReasonIn, JsonListBody, list, record, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'Acumatica';
@@ -131,11 +131,18 @@ export const acumaticaAdapter: ErpAdapter = {
     return ok(changeOrderRef(res.value.body));
   },
 
-  async checkPosted(c, _jobNumber, ref) {
+  async checkPosted(c, jobNumber, ref) {
     const res = await call(c, 'GET', `/ChangeOrder/${encodeURIComponent(ref.erpReference)}`);
     if (!res.ok) return res;
+    if (res.value.status === 404) return ok(missing(`${displayName} has no change order ${ref.erpReference}`));
     if (res.value.status !== 200) return rejected(res.value, `Change order ${ref.erpReference}`);
-    return ok(valueOf(record(res.value.body).Status) === 'Closed');
+    const changeOrder = record(res.value.body);
+    const project = valueOf(changeOrder.ProjectID);
+    const key = valueOf(changeOrder.ExternalRefNbr);
+    if (key !== ref.idempotencyKey || project !== jobNumber) {
+      return ok(missing(`${displayName} change order ${ref.erpReference} belongs to another export (project ${String(project)}, external reference ${String(key)})`));
+    }
+    return ok(valueOf(changeOrder.Status) === 'Closed' ? posted : unposted);
   },
 
   async readBudget(c, jobNumber) {

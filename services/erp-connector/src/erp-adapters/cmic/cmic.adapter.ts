@@ -1,4 +1,4 @@
-import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult, type ExportRequest } from '../erp-adapter';
+import { fail, missing, ok, posted, unposted, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult, type ExportRequest } from '../erp-adapter';
 import { basicAuth, erpFetch, JsonListBody, list, record, text, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'CMiC';
@@ -71,11 +71,16 @@ export const cmicAdapter: ErpAdapter = {
     return ok(batchRef(res.value.body));
   },
 
-  async checkPosted(c, _jobNumber, ref) {
+  async checkPosted(c, jobNumber, ref) {
     const res = await call(c, 'GET', `/cmic/jc/budget-batches/${encodeURIComponent(ref.erpReference)}`);
     if (!res.ok) return res;
+    if (res.value.status === 404) return ok(missing(`${displayName} has no budget batch ${ref.erpReference}`));
     if (res.value.status !== 200) return rejected(res.value, `Budget batch ${ref.erpReference}`);
-    return ok(record(res.value.body).status === 'POSTED');
+    const batch = record(res.value.body);
+    if (batch.extRef !== ref.idempotencyKey || batch.jobCode !== jobNumber) {
+      return ok(missing(`${displayName} budget batch ${ref.erpReference} belongs to another export (job ${String(batch.jobCode)}, reference ${String(batch.extRef)})`));
+    }
+    return ok(batch.status === 'POSTED' ? posted : unposted);
   },
 
   async readBudget(c, jobNumber) {

@@ -1,4 +1,4 @@
-import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
+import { fail, missing, ok, posted, unposted, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
 import { bearerAuth, erpFetch, JsonListBody, list, record, text, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'QuickBooks Online';
@@ -94,7 +94,19 @@ export const quickbooksAdapter: ErpAdapter = {
     const res = await call(c, 'GET', `/reports/JobCosting?customer=${encodeURIComponent(jobNumber)}`);
     if (!res.ok) return res;
     if (res.value.status !== 200) return rejected(res.value, `Project ${jobNumber}`);
-    return ok(list(record(res.value.body).Estimates).some((e) => record(e).Id === ref.erpReference));
+    const onReport = list(record(res.value.body).Estimates).map(record).find((e) => e.Id === ref.erpReference);
+    if (onReport && onReport.RequestId === ref.idempotencyKey) return ok(posted);
+    // Not on the job's cost report: unposted if the estimate written with this request id is still there.
+    const written = await quickbooksAdapter.findExport(c, jobNumber, ref.idempotencyKey);
+    if (!written.ok) return written;
+    if (written.value?.erpReference === ref.erpReference) return ok(unposted);
+    return ok(
+      missing(
+        written.value
+          ? `${displayName} holds this export as estimate ${written.value.erpReference}, not ${ref.erpReference}`
+          : `${displayName} has no estimate written with request id ${ref.idempotencyKey} on project ${jobNumber}`,
+      ),
+    );
   },
 
   async readBudget(c, jobNumber) {

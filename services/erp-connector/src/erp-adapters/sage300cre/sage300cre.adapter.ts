@@ -1,4 +1,4 @@
-import { fail, ok, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
+import { fail, missing, ok, posted, unposted, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
 import { basicAuth, erpFetch, JsonListBody, list, record, text, type ErpHttpResponse } from '../erp-http';
 
 const displayName = 'Sage 300 CRE';
@@ -65,11 +65,16 @@ export const sage300creAdapter: ErpAdapter = {
     return ok(entryRef(res.value.body));
   },
 
-  async checkPosted(c, _jobNumber, ref) {
+  async checkPosted(c, jobNumber, ref) {
     const res = await call(c, 'GET', `/jc/entries/${encodeURIComponent(ref.erpReference)}`);
     if (!res.ok) return res;
+    if (res.value.status === 404) return ok(missing(`${displayName} has no job cost entry ${ref.erpReference}`));
     if (res.value.status !== 200) return rejected(res.value, `Job cost entry ${ref.erpReference}`);
-    return ok(record(res.value.body).Status === 'Posted');
+    const entry = record(res.value.body);
+    if (entry.Reference !== ref.idempotencyKey || entry.Job !== jobNumber) {
+      return ok(missing(`${displayName} job cost entry ${ref.erpReference} belongs to another export (job ${String(entry.Job)}, reference ${String(entry.Reference)})`));
+    }
+    return ok(entry.Status === 'Posted' ? posted : unposted);
   },
 
   async readBudget(c, jobNumber) {

@@ -43,7 +43,8 @@ export type ExportCommand =
   | { type: 'StartAttempt'; now: string }
   | { type: 'RecordLanded'; erpReference: string; now: string }
   | { type: 'RecordFailure'; error: ErpError; now: string; retryAt: string; maxAttempts: number }
-  | { type: 'RecordPostingCheck'; posted: boolean; now: string; nextCheckAt: string };
+  /** `missing`: the ERP holds no record of this export at its reference (see the adapters' posting checks). */
+  | { type: 'RecordPostingCheck'; found: 'posted' | 'unposted' | 'missing'; reason?: string; now: string; nextCheckAt: string };
 
 export type ExportEvent =
   | { type: 'ExportRequested'; data: ExportData; at: string }
@@ -108,9 +109,22 @@ export function decide(state: ExportState, command: ExportCommand): Decision {
     }
     case 'RecordPostingCheck':
       if (state.status !== 'succeeded') return refuse('EXPORT.NOT_AWAITING_POSTING', `An export that is ${state.status} is not awaiting posting`);
-      return command.posted
-        ? accept({ type: 'ExportPosted', at: command.now })
-        : accept({ type: 'PostingNotYetSeen', nextCheckAt: command.nextCheckAt, at: command.now });
+      switch (command.found) {
+        case 'posted':
+          return accept({ type: 'ExportPosted', at: command.now });
+        case 'unposted':
+          return accept({ type: 'PostingNotYetSeen', nextCheckAt: command.nextCheckAt, at: command.now });
+        case 'missing':
+          // An ERP that forgot the export (or numbers another one the same) is no posting: the export failed.
+          return accept({
+            type: 'ExportFailed',
+            reasonCode: 'erp_record_missing',
+            message: `The ERP no longer holds this export (${state.erpReference}): ${command.reason ?? 'no record at that reference'}. Send the budget again.`,
+            at: command.now,
+          });
+        default:
+          return assertNever(command.found);
+      }
     default:
       return assertNever(command);
   }

@@ -38,8 +38,10 @@ export class ImportErpBudgetHandler {
 
   /** Asks the ERP for the job's budget; given the data source, reads the connection in its own short transaction and calls the ERP outside it. */
   async read(db: EntityManager | DataSource, request: ImportRequest): Promise<ErpResult<ErpLine[]>> {
-    const resolved = db instanceof DataSource ? await db.transaction((m) => this.connections.connectionFor(m, request.companyId)) : await this.connections.connectionFor(db, request.companyId);
+    const resolved =
+      db instanceof DataSource ? await db.transaction((m) => this.connections.connectionOrFailureFor(m, request.companyId)) : await this.connections.connectionOrFailureFor(db, request.companyId);
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
+    if ('failure' in resolved) return { ok: false, error: resolved.failure };
     return adapterFor(request.system).readBudget(resolved.connection, request.jobNumber);
   }
 

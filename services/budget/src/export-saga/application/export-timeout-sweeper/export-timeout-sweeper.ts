@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { OutageLog } from '@budget-erp/service-kit';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../../../budgets/application/ports';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
 import { overdueExports } from '../../infrastructure/export-saga.repository';
@@ -8,6 +9,7 @@ import { AdvanceExportSagaHandler } from '../advance-export-saga/advance-export-
 @Injectable()
 export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ExportTimeoutSweeper');
+  private readonly outage = new OutageLog(this.logger, 'export timeout sweep');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
 
@@ -31,8 +33,12 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
   /** One pass; answers how many exports it marked failed. */
   sweep(): Promise<number> {
     this.running ??= this.sweepOnce()
+      .then((timedOut) => {
+        this.outage.passed();
+        return timedOut;
+      })
       .catch((error: unknown) => {
-        this.logger.error(`timeout sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.outage.failed(error);
         return 0;
       })
       .finally(() => (this.running = undefined));

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
-import { Wakeup } from '@budget-erp/service-kit';
+import { OutageLog, Wakeup } from '@budget-erp/service-kit';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
@@ -34,6 +34,7 @@ const HANDED_OVER_MAX = 2 * BATCH;
  */
 export class ExportWorker {
   private readonly logger: Logger;
+  private readonly outage: OutageLog;
   private readonly breaker: CircuitBreaker;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -45,6 +46,7 @@ export class ExportWorker {
     private readonly deps: ExportWorkerDeps,
   ) {
     this.logger = new Logger(`ExportWorker:${adapter.system}`);
+    this.outage = new OutageLog(this.logger, `export worker ${adapter.system}`);
     this.breaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
   }
 
@@ -89,8 +91,9 @@ export class ExportWorker {
       this.wakeup.beginPass();
       try {
         await this.tick();
+        this.outage.passed();
       } catch (error) {
-        if (this.running) this.logger.error(`export worker tick failed: ${(error as Error).message}`);
+        if (this.running) this.outage.failed(error);
       }
       if (!this.running) break;
       await this.wakeup.wait(this.deps.config.EXPORT_POLL_MS);
@@ -154,7 +157,7 @@ export class ExportWorker {
         const event = decision.events[0];
         const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state']);
         await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
-        const resolved = await connections.connectionFor(m, saved.state.data.companyId);
+        const resolved = await connections.connectionOrFailureFor(m, saved.state.data.companyId);
         return { saved, resolved, checkErpFirst: event.type === 'AttemptStarted' && event.checkErpFirst };
       })
       .catch((error: unknown) => {
@@ -171,11 +174,12 @@ export class ExportWorker {
 
   private async callErp(
     loaded: LoadedExport,
-    resolved: { connection: ErpConnection } | null,
+    resolved: { connection: ErpConnection } | { failure: ErpError } | null,
     checkErpFirst: boolean,
   ): Promise<ErpResult<{ erpReference: string; foundInErp: boolean }>> {
     const data = loaded.state.data;
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
+    if ('failure' in resolved) return { ok: false, error: resolved.failure };
     if (checkErpFirst) {
       const found = await this.adapter.findExport(resolved.connection, data.jobNumber, data.idempotencyKey);
       if (!found.ok) return found;
@@ -236,14 +240,21 @@ export class ExportWorker {
       const loaded = await exports.find(m, exportId, { lines: false });
       const state = loaded?.state;
       if (!loaded || state?.status !== 'succeeded') return null;
-      return { loaded, state, resolved: await connections.connectionFor(m, state.data.companyId) };
+      return { loaded, state, resolved: await connections.connectionOrFailureFor(m, state.data.companyId) };
     });
     if (!found) return;
     const { loaded, state, resolved } = found;
-    const seen = resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
+    const seen = resolved && 'connection' in resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
-    const decision = decide(state, { type: 'RecordPostingCheck', posted: seen?.ok === true && seen.value, now: now.toISOString(), nextCheckAt: new Date(now.getTime() + delay).toISOString() });
+    const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
+    const decision = decide(state, {
+      type: 'RecordPostingCheck',
+      found: check.status,
+      ...(check.status === 'missing' ? { reason: check.reason } : {}),
+      now: now.toISOString(),
+      nextCheckAt: new Date(now.getTime() + delay).toISOString(),
+    });
     if (!decision.ok) return;
     const next = applyAll(state, decision.events) as LoadedExport['state'];
     await uow.run(async (m) => {
@@ -258,8 +269,18 @@ export class ExportWorker {
           correlationId: next.data.correlationId,
           causationId: next.data.causationId,
         });
+      } else if (next.status === 'failed') {
+        await outbox.publish(m, {
+          topic: Topics.ExportFailed,
+          subject: next.data.budgetId,
+          companyId: next.data.companyId,
+          payload: exportFailedPayload(next),
+          correlationId: next.data.correlationId,
+          causationId: next.data.causationId,
+        });
       }
     });
+    if (next.status === 'failed') this.logger.warn(`export ${next.data.exportId} failed: ${next.reasonCode}: ${next.message}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OutageLog } from '@budget-erp/service-kit';
 import { NotifyHandler } from '../../../notifications/application/notify/notify.handler';
 import {
   CLOCK,
@@ -28,6 +29,7 @@ export interface SummaryRun {
 @Injectable()
 export class SendDailySummariesHandler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SendDailySummariesHandler.name);
+  private readonly outage = new OutageLog(this.logger, 'daily summary run');
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<unknown> | null = null;
   private serial: Promise<unknown> = Promise.resolve();
@@ -55,7 +57,10 @@ export class SendDailySummariesHandler implements OnApplicationBootstrap, OnAppl
 
   private async tick(): Promise<void> {
     if (this.current) return;
-    this.current = this.runDue().catch((error: Error) => this.logger.error(`daily summary run failed: ${error.message}`));
+    this.current = this.runDue().then(
+      () => this.outage.passed(),
+      (error: unknown) => this.outage.failed(error),
+    );
     await this.current;
     this.current = null;
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@budget-erp/contracts';
-import { Wakeup } from '@budget-erp/service-kit';
+import { OutageLog, Wakeup } from '@budget-erp/service-kit';
 import { afterFailedAttempt } from '../../domain/email-delivery';
 import {
   type ClaimedEmail,
@@ -38,6 +38,7 @@ export interface DispatchRound {
 @Injectable()
 export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EmailDispatcher.name);
+  private readonly outage = new OutageLog(this.logger, 'email dispatch');
   /** Identifies this dispatcher's claims; every process and every instance has its own. */
   readonly claimer = `dispatcher-${randomUUID()}`;
   private running = false;
@@ -87,8 +88,9 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
       let round: DispatchRound = { sent: 0, failed: 0 };
       try {
         round = await this.dispatchDue();
+        this.outage.passed();
       } catch (error) {
-        this.logger.error(`email dispatch round failed: ${(error as Error).message}`);
+        this.outage.failed(error);
       }
       if (round.sent + round.failed === 0 && this.running) {
         // Nudges come after the commit that queued an email, so an idle dispatcher only polls for retries that fall due.

@@ -1,0 +1,553 @@
+import { useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError } from '../api';
+import { useUser } from '../app';
+import { can } from '../session';
+import type { ListItem, Review } from '../types';
+import { Dialog, ERP_NAMES, erpName, ErrorText, Field, formatDate, Money, StatusBadge, WhyNot } from '../ui';
+import { ReimportDialog } from './budget-tool';
+
+const POLL_MS = 1500;
+
+const FILTERS = [
+  { id: 'ready_to_export', label: 'Ready to Export' },
+  { id: 'failed_to_export', label: 'Failed to Export' },
+  { id: 'synced', label: 'Synced' },
+  { id: 'ready_to_import', label: 'Ready to Import' },
+] as const;
+
+
+export function ErpIntegrationsPage() {
+  const [params, setParams] = useSearchParams();
+  const tab = params.get('tab') === 'connection' ? 'connection' : 'budgets';
+  return (
+    <section>
+      <h1>ERP Integrations</h1>
+      <div role="tablist" aria-label="ERP Integrations" className="tabs">
+        <button type="button" role="tab" aria-selected={tab === 'budgets'} onClick={() => setParams({ tab: 'budgets' })}>
+          Budgets
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'connection'} onClick={() => setParams({ tab: 'connection' })}>
+          Connection &amp; projects
+        </button>
+      </div>
+      <div role="tabpanel">{tab === 'budgets' ? <BudgetsTab /> : <ConnectionTab />}</div>
+    </section>
+  );
+}
+
+function BudgetsTab() {
+  const user = useUser();
+  const [params, setParams] = useSearchParams();
+  const filter = FILTERS.find((f) => f.id === params.get('filter'))?.id ?? 'ready_to_export';
+  const [importing, setImporting] = useState<ListItem | null>(null);
+  const list = useInfiniteQuery({
+    queryKey: ['erp-list', filter],
+    queryFn: ({ pageParam }) =>
+      api<{ items: ListItem[]; nextCursor: string | null }>('approval', `/erp-integrations/budgets?filter=${filter}&limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: POLL_MS * 2,
+  });
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <>
+      <div role="tablist" aria-label="Budget lists" className="filters">
+        {FILTERS.map((f) => (
+          <button key={f.id} type="button" role="tab" aria-selected={filter === f.id} onClick={() => setParams({ tab: 'budgets', filter: f.id })}>
+            {f.label}
+          </button>
+        ))}
+      </div>
+      <ErrorText error={list.error} />
+      {list.isSuccess && items.length === 0 && <p>Nothing in {FILTERS.find((f) => f.id === filter)!.label}.</p>}
+      {items.length > 0 && (
+        <table aria-label={FILTERS.find((f) => f.id === filter)!.label}>
+          <thead>
+            <tr>
+              <th scope="col">Project</th>
+              <th scope="col">Budget</th>
+              <th scope="col">ERP</th>
+              <th scope="col">Job</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Total
+              </th>
+              <th scope="col">Listed</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <tr key={`${item.projectId}/${item.budgetId ?? ''}`} data-budget={item.budgetId ?? ''} data-project={item.projectId}>
+                <td>{item.projectId}</td>
+                <td>{item.name ?? '—'}</td>
+                <td>{erpName(item.erpSystem)}</td>
+                <td>{item.jobNumber ?? '—'}</td>
+                <td>
+                  <StatusBadge status={item.erpStatus} />
+                </td>
+                <td className="num">
+                  <Money amount={item.total} />
+                </td>
+                <td>{formatDate(item.listedAt)}</td>
+                <td>
+                  {item.budgetId && filter !== 'ready_to_import' && <Link to={`/erp-integrations/budgets/${item.budgetId}`}>Review {item.name ?? ''}</Link>}
+                  {filter === 'ready_to_import' && (
+                    <button type="button" disabled={!can(user, 'erp.manage')} onClick={() => setImporting(item)}>
+                      Import {item.projectId}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {list.hasNextPage && (
+        <button type="button" onClick={() => void list.fetchNextPage()}>
+          Show more
+        </button>
+      )}
+      <ImportDialog item={importing} onClose={() => setImporting(null)} />
+    </>
+  );
+}
+
+function ImportDialog({ item, onClose }: { item: ListItem | null; onClose: () => void }) {
+  const [mode, setMode] = useState<'overwrite' | 'keep_and_add'>('overwrite');
+  const queryClient = useQueryClient();
+  const start = useMutation({
+    mutationFn: () =>
+      api<unknown>('erp-connector', `/erp/projects/${encodeURIComponent(item!.projectId)}/import`, {
+        method: 'POST',
+        body: { mode, ...(item?.budgetId ? { budgetId: item.budgetId } : {}) },
+      }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['erp-list'] });
+      onClose();
+    },
+  });
+  return (
+    <Dialog title={`Import the ERP budget into project ${item?.projectId ?? ''}`} open={item !== null} onClose={onClose}>
+      <p>Only ERP lines above $0 become line items. The platform budget must be unlocked.</p>
+      <fieldset>
+        <legend>Lines the budget already has</legend>
+        <label className="radio">
+          <input type="radio" name="mode" checked={mode === 'overwrite'} onChange={() => setMode('overwrite')} /> Overwrite them
+        </label>
+        <label className="radio">
+          <input type="radio" name="mode" checked={mode === 'keep_and_add'} onChange={() => setMode('keep_and_add')} /> Keep them and add the ERP lines
+        </label>
+      </fieldset>
+      <button type="button" className="primary" disabled={start.isPending} onClick={() => start.mutate()}>
+        Start import
+      </button>
+      <button type="button" onClick={onClose}>
+        Cancel
+      </button>
+      <ErrorText error={start.error} />
+    </Dialog>
+  );
+}
+
+interface ConnectionAnswer {
+  system: string;
+  [key: string]: unknown;
+}
+
+interface LinkAnswer {
+  projectId: string;
+  erpSystem: string;
+  jobNumber: string;
+  jobName: string;
+  costCodes: { code: string; description?: string }[];
+  supportsSubJobs: boolean;
+  subJobs: string[];
+}
+
+function ConnectionTab() {
+  const user = useUser();
+  const mayManage = can(user, 'erp.manage');
+  const [system, setSystem] = useState('cmic');
+  const [erpCompanyId, setErpCompanyId] = useState('');
+  const [timeZone, setTimeZone] = useState('');
+  const [estimates, setEstimates] = useState(true);
+  const [projectId, setProjectId] = useState('');
+  const [jobNumber, setJobNumber] = useState('');
+  const save = useMutation({
+    mutationFn: () =>
+      api<ConnectionAnswer>('erp-connector', '/erp/connection', {
+        method: 'PUT',
+        body: {
+          system,
+          settings: {
+            ...(erpCompanyId.trim() ? { erpCompanyId: erpCompanyId.trim() } : {}),
+            ...(timeZone.trim() ? { timeZone: timeZone.trim() } : {}),
+            ...(system === 'quickbooks' ? { estimatesEnabled: estimates } : {}),
+          },
+        },
+      }),
+  });
+  const link = useMutation({
+    mutationFn: () => api<LinkAnswer>('erp-connector', `/erp/projects/${encodeURIComponent(projectId.trim())}/link`, { method: 'POST', body: { jobNumber: jobNumber.trim() } }),
+  });
+  const denied = mayManage ? [] : [{ code: 'PERMISSION', message: 'Changing the ERP connection and links needs ERP Integrations standard or admin.' }];
+  return (
+    <>
+      <p className="hint">
+        The erp-connector service does not yet answer what is configured (no <code>GET /erp/connection</code> or <code>GET /erp/projects</code>): this page shows what
+        you save.
+      </p>
+      <form
+        aria-label="ERP connection"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <h2>The company's ERP connection</h2>
+        <label className="field">
+          <span>ERP system</span>
+          <select value={system} onChange={(e) => setSystem(e.target.value)}>
+            {Object.entries(ERP_NAMES).map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Field label="ERP company id" value={erpCompanyId} onChange={setErpCompanyId} error={save.error} field="settings.erpCompanyId" />
+        <Field label="Time zone" value={timeZone} onChange={setTimeZone} error={save.error} field="settings.timeZone" placeholder="America/Chicago" />
+        {system === 'quickbooks' && (
+          <label className="radio">
+            <input type="checkbox" checked={estimates} onChange={(e) => setEstimates(e.target.checked)} /> Estimates feature is on
+          </label>
+        )}
+        <button type="submit" disabled={!mayManage || save.isPending}>
+          Save connection
+        </button>
+        <WhyNot label="Save connection" reasons={denied} />
+        <ErrorText error={save.error instanceof ApiError && save.error.details.length ? null : save.error} />
+        {save.data && (
+          <p role="status" data-testid="connection-saved">
+            Connected to {erpName(save.data.system)}.
+          </p>
+        )}
+      </form>
+      <form
+        aria-label="Link a project"
+        onSubmit={(e) => {
+          e.preventDefault();
+          link.mutate();
+        }}
+      >
+        <h2>Link a project to an ERP job</h2>
+        <Field label="Project" value={projectId} onChange={setProjectId} required />
+        <Field label="ERP job number" value={jobNumber} onChange={setJobNumber} error={link.error} field="jobNumber" required />
+        <button type="submit" disabled={!mayManage || link.isPending}>
+          Link project
+        </button>
+        <WhyNot label="Link project" reasons={denied} />
+        <ErrorText error={link.error instanceof ApiError && link.error.details.length ? null : link.error} />
+        {link.data && (
+          <div role="status" data-testid="link-saved">
+            <p>
+              Project {link.data.projectId} is linked to {erpName(link.data.erpSystem)} job {link.data.jobNumber} ({link.data.jobName}).
+            </p>
+            <p>Cost codes: {link.data.costCodes.map((c) => c.code).join(', ')}</p>
+            {link.data.supportsSubJobs && link.data.subJobs.length > 0 && <p>Sub jobs: {link.data.subJobs.join(', ')}</p>}
+          </div>
+        )}
+      </form>
+    </>
+  );
+}
+
+const REVISION_TYPES = ['scope_change', 'budget_transfer', 'contingency'];
+const REVISION_STATUSES = ['approved', 'pending', 'forecasted', 'rejected'];
+
+export function ReviewPage() {
+  const { budgetId = '' } = useParams();
+  const user = useUser();
+  const queryClient = useQueryClient();
+  const [description, setDescription] = useState('');
+  const [revisionType, setRevisionType] = useState('scope_change');
+  const [revisionDate, setRevisionDate] = useState('');
+  const [revisionNumber, setRevisionNumber] = useState('');
+  const [revisionStatus, setRevisionStatus] = useState('pending');
+  const [approvedBy, setApprovedBy] = useState(user.name);
+  const [reason, setReason] = useState('');
+  const [reimportOpen, setReimportOpen] = useState(false);
+  const review = useQuery({
+    queryKey: ['review', budgetId],
+    queryFn: () => api<Review>('approval', `/erp-integrations/budgets/${budgetId}`),
+    refetchInterval: POLL_MS,
+  });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['review', budgetId] });
+  const accept = useMutation({
+    mutationFn: (r: Review) =>
+      api<unknown>('approval', `/erp-integrations/budgets/${budgetId}/accept`, {
+        method: 'POST',
+        body: {
+          ...(description.trim() ? { description: description.trim() } : {}),
+          ...(r.kind === 'revision'
+            ? {
+                revision: {
+                  type: revisionType,
+                  ...(revisionDate ? { date: revisionDate } : {}),
+                  ...(revisionNumber.trim() ? { number: Number(revisionNumber) } : {}),
+                  status: revisionStatus,
+                  ...(approvedBy.trim() ? { approvedBy: approvedBy.trim() } : {}),
+                },
+              }
+            : {}),
+        },
+      }),
+    onSuccess: refresh,
+  });
+  const reject = useMutation({
+    mutationFn: () => api<unknown>('approval', `/erp-integrations/budgets/${budgetId}/reject`, { method: 'POST', body: { reason } }),
+    onSuccess: () => {
+      setReason('');
+      refresh();
+    },
+  });
+  const reimport = useMutation({
+    mutationFn: () => api<unknown>('budget', `/budgets/${budgetId}/reimport`, { method: 'POST', body: { confirm: true } }),
+    onSuccess: () => {
+      setReimportOpen(false);
+      refresh();
+    },
+  });
+  if (review.error) {
+    return (
+      <section>
+        <h1>Review</h1>
+        <ErrorText error={review.error instanceof ApiError && review.error.status === 404 ? new Error('This budget does not exist, or it is not yours to see.') : review.error} />
+        <Link to="/erp-integrations">Back to ERP Integrations</Link>
+      </section>
+    );
+  }
+  if (!review.data) return <p>Loading…</p>;
+  const r = review.data;
+  const mayApprove = can(user, 'erp.approve');
+  const approveDenied = mayApprove ? [] : [{ code: 'PERMISSION', message: 'Accepting and rejecting needs ERP Integrations standard or admin with the privilege to push to accounting.' }];
+  const decidable = r.erpStatus === 'awaiting_acceptance';
+  const rejectable = decidable || r.erpStatus === 'failed_to_export';
+  return (
+    <section>
+      <p className="crumbs">
+        <Link to="/erp-integrations">ERP Integrations</Link> › review
+      </p>
+      <h1>
+        Review: {r.name ?? r.budgetId} <small>project {r.projectId}</small>
+      </h1>
+      <dl className="facts">
+        <dt>ERP status</dt>
+        <dd data-testid="review-status">
+          <StatusBadge status={r.erpStatus} />
+        </dd>
+        <dt>ERP</dt>
+        <dd>
+          {erpName(r.erpSystem)} job {r.jobNumber ?? '—'} {r.jobName ? `(${r.jobName})` : ''}
+        </dd>
+        <dt>Export</dt>
+        <dd>{r.kind === 'revision' ? 'Revision' : r.kind === 'original' ? 'Original budget' : '—'}</dd>
+        <dt>Sent</dt>
+        <dd>
+          {formatDate(r.sentAt)} {r.sentBy ? `by ${r.sentBy.name}` : ''}
+        </dd>
+      </dl>
+      {r.failure && (
+        <div role="alert" className="error" data-testid="failure">
+          <p>
+            <strong>Failed to export:</strong> {r.failure.message} ({r.failure.reasonCode}, {formatDate(r.failure.failedAt)})
+          </p>
+        </div>
+      )}
+      {r.decision && (
+        <p data-testid="decision">
+          {r.decision.decision === 'accepted' ? `Accepted by ${r.decision.by.name}` : `Rejected by ${r.decision.by.name}: ${r.decision.reason}`} on {formatDate(r.decision.at)}
+        </p>
+      )}
+      <h2>Lines</h2>
+      <table aria-label="Lines">
+        <thead>
+          <tr>
+            <th scope="col">Cost code</th>
+            <th scope="col">Cost type</th>
+            <th scope="col">Sub job</th>
+            <th scope="col">Description</th>
+            <th scope="col" className="num">
+              Original
+            </th>
+            <th scope="col" className="num">
+              Changes
+            </th>
+            <th scope="col" className="num">
+              Revised
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.lines.map((l) => (
+            <tr key={l.lineId}>
+              <td>{l.costCode}</td>
+              <td>{l.costType ?? ''}</td>
+              <td>{l.subJob ?? ''}</td>
+              <td>{l.description ?? ''}</td>
+              <td className="num">
+                <Money amount={l.original} />
+              </td>
+              <td className="num">
+                <Money amount={l.changes} />
+              </td>
+              <td className="num">
+                <Money amount={l.revised} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={4}>
+              Totals
+            </th>
+            <td className="num">
+              <Money amount={r.totals.original} />
+            </td>
+            <td className="num">
+              <Money amount={r.totals.changes} />
+            </td>
+            <td className="num" data-testid="review-total">
+              <Money amount={r.totals.revised} />
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+      {r.diff.length > 0 && (
+        <>
+          <h2>Against what was last synced</h2>
+          <table aria-label="Changes against the last sync">
+            <thead>
+              <tr>
+                <th scope="col">Change</th>
+                <th scope="col">Cost code</th>
+                <th scope="col">Sub job</th>
+                <th scope="col" className="num">
+                  In the ERP
+                </th>
+                <th scope="col" className="num">
+                  To export
+                </th>
+                <th scope="col" className="num">
+                  Difference
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.diff.map((d, i) => (
+                <tr key={i} data-change={d.change}>
+                  <td>{d.change}</td>
+                  <td>{d.costCode}</td>
+                  <td>{d.subJob ?? ''}</td>
+                  <td className="num">
+                    <Money amount={d.syncedAmount} />
+                  </td>
+                  <td className="num">
+                    <Money amount={d.amount} />
+                  </td>
+                  <td className="num">
+                    <Money amount={d.difference} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {decidable && (
+        <form
+          aria-label="Accept"
+          onSubmit={(e) => {
+            e.preventDefault();
+            accept.mutate(r);
+          }}
+        >
+          <h2>Accept and export</h2>
+          <Field label="Description" value={description} onChange={setDescription} error={accept.error} field="description" placeholder="shown on the ERP entry" />
+          {r.kind === 'revision' && (
+            <fieldset>
+              <legend>Revision</legend>
+              <label className="field">
+                <span>Revision type</span>
+                <select value={revisionType} onChange={(e) => setRevisionType(e.target.value)}>
+                  {REVISION_TYPES.map((t) => (
+                    <option key={t} value={t}>
+                      {t.replace(/_/g, ' ')}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <Field label="Revision date" type="date" value={revisionDate} onChange={setRevisionDate} error={accept.error} field="revision.date" />
+              <p className="hint">Left empty: today in the company's time zone. Revision number left empty: the next one of the ERP job.</p>
+              <Field label="Revision number" value={revisionNumber} onChange={setRevisionNumber} error={accept.error} field="revision.number" placeholder="next in sequence" inputMode="numeric" />
+              <label className="field">
+                <span>Revision status</span>
+                <select value={revisionStatus} onChange={(e) => setRevisionStatus(e.target.value)}>
+                  {REVISION_STATUSES.map((t) => (
+                    <option key={t} value={t}>
+                      {t}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <Field label="Approved by" value={approvedBy} onChange={setApprovedBy} error={accept.error} field="revision.approvedBy" />
+            </fieldset>
+          )}
+          <button type="submit" className="primary" disabled={!mayApprove || accept.isPending}>
+            Accept and export
+          </button>
+          <WhyNot label="Accept" reasons={approveDenied} />
+          <ErrorText error={accept.error} />
+        </form>
+      )}
+      {rejectable && (
+        <form
+          aria-label="Reject"
+          onSubmit={(e) => {
+            e.preventDefault();
+            reject.mutate();
+          }}
+        >
+          <h2>Reject</h2>
+          <Field label="Reason" value={reason} onChange={setReason} error={reject.error} field="reason" />
+          <button type="submit" disabled={!mayApprove || reject.isPending}>
+            Reject
+          </button>
+          <WhyNot label="Reject" reasons={approveDenied} />
+          <ErrorText error={reject.error} />
+        </form>
+      )}
+      {r.origin === 'erp' && r.erpStatus === 'synced' && (
+        <div className="actions">
+          <button type="button" disabled={!can(user, 'budget.edit')} onClick={() => setReimportOpen(true)}>
+            Re-import
+          </button>
+          <WhyNot label="Re-import" reasons={can(user, 'budget.edit') ? [] : [{ code: 'PERMISSION', message: 'Re-importing changes the budget: it needs Budget standard or admin.' }]} />
+        </div>
+      )}
+      <ReimportDialog
+        open={reimportOpen}
+        onClose={() => setReimportOpen(false)}
+        figures={r.reimport}
+        currentTotal={r.totals.revised}
+        onConfirm={() => reimport.mutate()}
+        error={reimport.error}
+        busy={reimport.isPending}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,94 @@
+export interface BudgetLine {
+  id: string;
+  costCode: string;
+  costType: string | null;
+  subJob: string | null;
+  description: string | null;
+  amount: string;
+}
+
+export interface Modification {
+  id: string;
+  description: string | null;
+  status: string;
+  changes: { lineId?: string | null; costCode?: string | null; amount: string; description?: string | null }[];
+  sent: boolean;
+  synced: boolean;
+  createdAt: string;
+}
+
+export interface Budget {
+  id: string;
+  projectId: string;
+  name: string;
+  origin: 'platform' | 'erp';
+  locked: boolean;
+  erpStatus: string;
+  total: string;
+  lines: BudgetLine[];
+  modifications: Modification[];
+  exportId: string | null;
+  exported: boolean;
+  syncedAt: string | null;
+  importInProgress: boolean;
+  lastImport: { status?: string; message?: string | null; at?: string } | null;
+  createdBy: { name: string } | null;
+  createdAt: string;
+}
+
+export interface Readiness {
+  canSend: boolean;
+  reasons: { code: string; message: string }[];
+}
+
+export interface Timeline {
+  budgetId: string;
+  erpStatus: string;
+  exports: {
+    exportId: string;
+    kind: string;
+    erpSystem: string;
+    status: string;
+    holdsBudget: boolean;
+    startedAt: string;
+    failure: { reasonCode: string; message: string } | null;
+    rejection: { reason: string; by: { name: string } } | null;
+    history: { at: string; event: string; note: string | null; status: string }[];
+  }[];
+}
+
+export interface ListItem {
+  budgetId: string | null;
+  projectId: string;
+  name: string | null;
+  origin: string;
+  erpSystem: string | null;
+  jobNumber: string | null;
+  erpStatus: string;
+  total: string | null;
+  listedAt: string | null;
+}
+
+export interface Review {
+  budgetId: string;
+  projectId: string;
+  name: string | null;
+  origin: 'platform' | 'erp';
+  erpStatus: string;
+  erpSystem: string | null;
+  jobNumber: string | null;
+  jobName: string | null;
+  exportId: string | null;
+  kind: 'original' | 'revision' | null;
+  sentAt: string | null;
+  sentBy: { name: string } | null;
+  decision:
+    | { decision: 'accepted'; by: { name: string }; at: string; description: string | null }
+    | { decision: 'rejected'; by: { name: string }; at: string; reason: string }
+    | null;
+  lines: { lineId: string; costCode: string; costType: string | null; subJob: string | null; description: string | null; original: string; changes: string; revised: string }[];
+  totals: { original: string; changes: string; revised: string };
+  failure: { reasonCode: string; message: string; failedAt: string } | null;
+  diff: { change: string; lineId: string | null; costCode: string; costType: string | null; subJob: string | null; description: string | null; syncedAmount: string | null; amount: string | null; difference: string }[];
+  reimport: { erpTotal: string; platformTotal: string; platformTotalAfterReimport: string } | null;
+}

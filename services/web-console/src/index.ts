@@ -1,0 +1,3 @@
+export * from './server/config';
+export * from './server/server';
+export * from './server/personas';

@@ -1,0 +1,235 @@
+import { Page } from 'playwright-core';
+import { COST_CODES, createBudget as createBudgetThroughApi, linkProjectToErpJob, postEntriesInErp, setErpFault } from '@budget-erp/e2e';
+import { Browser, enabled, launchBrowser, screenshot, signedIn, statusShows, until } from './browser';
+import { companyWithErpJob, useConsolePlatform } from './console-platform';
+
+async function connectErpAndLinkProject(page: Page, projectId: string, jobNumber: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'ERP Integrations' }).click();
+  await page.getByRole('tab', { name: 'Connection & projects' }).click();
+  await page.getByRole('combobox', { name: 'ERP system' }).selectOption('cmic');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  await page.getByTestId('connection-saved').waitFor();
+  const link = page.getByRole('form', { name: 'Link a project' });
+  await link.getByRole('textbox', { name: 'Project' }).fill(projectId);
+  await link.getByRole('textbox', { name: 'ERP job number' }).fill(jobNumber);
+  await link.getByRole('button', { name: 'Link project' }).click();
+  await page.getByTestId('link-saved').waitFor();
+}
+
+async function addLine(page: Page, line: { costCode: string; description?: string; amount: string }): Promise<void> {
+  const form = page.getByRole('form', { name: 'Add a line' });
+  await form.getByRole('textbox', { name: 'Cost code' }).fill(line.costCode);
+  await form.getByRole('textbox', { name: 'Description' }).fill(line.description ?? '');
+  await form.getByRole('textbox', { name: 'Amount' }).fill(line.amount);
+  await form.getByRole('button', { name: 'Add line' }).click();
+  await page.locator(`tr[data-line="${line.costCode}"]`).waitFor();
+}
+
+async function createBudget(page: Page, projectId: string, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Budget tool' }).click();
+  await page.getByRole('textbox', { name: 'Project' }).fill(projectId);
+  await page.getByRole('button', { name: 'Open project' }).click();
+  await page.getByRole('textbox', { name: 'Budget name' }).fill(name);
+  await page.getByRole('button', { name: 'Create budget' }).click();
+  await page.getByRole('heading', { name: 'Cost Code Detail' }).waitFor();
+}
+
+/** The PM locks the budget (when it is not) and sends it as soon as the readiness checks pass. */
+async function lockAndSend(page: Page, consoleUrl: string, budgetId: string): Promise<void> {
+  if (!page.url().endsWith(`/budgets/${budgetId}`)) await page.goto(`${consoleUrl}/budgets/${budgetId}`);
+  await page.getByTestId('lock-state').waitFor();
+  if ((await page.getByTestId('lock-state').textContent()) === 'Unlocked') await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  const send = page.getByRole('button', { name: /^(Re-s|S)end to ERP$/ });
+  await enabled(send);
+  await send.click();
+  await statusShows(page.getByTestId('erp-status'), 'awaiting_acceptance');
+}
+
+async function openReview(page: Page, list: string, budgetName: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'ERP Integrations' }).click();
+  await page.getByRole('tab', { name: 'Budgets' }).click();
+  await page.getByRole('tab', { name: list }).click();
+  await page.getByRole('link', { name: `Review ${budgetName}` }).click();
+  await page.getByTestId('review-status').waitFor();
+}
+
+async function unreadCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('unread-count').textContent());
+}
+
+describe('web console: the export workflow, clicked through in a browser', () => {
+  const platform = useConsolePlatform();
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 60000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a PM builds and sends a budget, the approver accepts it, the PM sees it reach synced without a reload, unlocks it keeping a modification and re-sends it as a revision', async () => {
+    const { e2e, consoleUrl } = platform();
+    const { client, projectId, jobNumber } = await companyWithErpJob(e2e);
+
+    const integrations = await signedIn(browser, consoleUrl, client.companyId, 'integrations');
+    await connectErpAndLinkProject(integrations, projectId, jobNumber);
+    await screenshot(integrations, 'erp-integrations-connection');
+
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await createBudget(pm, projectId, 'Original budget');
+    // A line without a cost code: the service's words appear next to the field.
+    const addForm = pm.getByRole('form', { name: 'Add a line' });
+    await addForm.getByRole('textbox', { name: 'Amount' }).fill('10.00');
+    await addForm.getByRole('button', { name: 'Add line' }).click();
+    const costCodeError = addForm.locator('label', { has: pm.getByRole('textbox', { name: 'Cost code' }) }).getByRole('alert');
+    await costCodeError.waitFor();
+    expect(await addForm.getByRole('textbox', { name: 'Cost code' }).getAttribute('aria-invalid')).toBe('true');
+
+    await addLine(pm, { costCode: '01-100', description: 'General conditions', amount: '1250.50' });
+    await addLine(pm, { costCode: '02-200', description: 'Site work', amount: '300.25' });
+    expect(await pm.getByTestId('budget-total').textContent()).toBe('$1,550.75');
+
+    const send = pm.getByRole('button', { name: 'Send to ERP', exact: true });
+    expect(await send.isDisabled()).toBe(true);
+    await pm.getByRole('button', { name: 'Why is Send to ERP not available?' }).click();
+    const reasons = await pm.getByRole('tooltip').locator('li').all();
+    expect(await Promise.all(reasons.map((li) => li.getAttribute('data-code')))).toContain('BUDGET.NOT_LOCKED');
+    await screenshot(pm, 'budget-page-send-greyed-out');
+
+    await pm.getByRole('button', { name: 'Lock', exact: true }).click();
+    await enabled(send);
+    await send.click();
+    await statusShows(pm.getByTestId('erp-status'), 'awaiting_acceptance');
+    await screenshot(pm, 'budget-page-awaiting-acceptance');
+
+    const approver = await signedIn(browser, consoleUrl, client.companyId, 'approver');
+    await approver.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'ERP Integrations' }).click();
+    await approver.getByRole('tab', { name: 'Ready to Export' }).click();
+    await approver.getByRole('link', { name: 'Review Original budget' }).click();
+    expect(await approver.getByTestId('review-total').textContent()).toBe('$1,550.75');
+    await screenshot(approver, 'erp-integrations-review');
+    await approver.getByRole('form', { name: 'Accept' }).getByRole('textbox', { name: 'Description' }).fill('Tower A original budget');
+    await approver.getByRole('button', { name: 'Accept and export' }).click();
+    await statusShows(approver.getByTestId('review-status'), 'awaiting_posting');
+
+    // The PM's page has not been reloaded since the send: it follows the export by itself.
+    await statusShows(pm.getByTestId('erp-status'), 'awaiting_posting');
+    expect(await pm.getByRole('button', { name: 'Unlock', exact: true }).isEnabled()).toBe(true);
+    await pm.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await pm.getByRole('alert').filter({ hasText: /post/i }).waitFor();
+    await screenshot(pm, 'budget-page-unlock-refused-before-posting');
+
+    await postEntriesInErp(client, 'cmic', jobNumber);
+    await statusShows(pm.getByTestId('erp-status'), 'synced');
+    await screenshot(pm, 'budget-page-synced-with-timeline');
+
+    // A modification moves money after the export; unlocking asks what to do with it.
+    const modification = pm.getByRole('form', { name: 'New modification' });
+    await modification.getByRole('textbox', { name: 'Modification description' }).fill('More concrete');
+    await modification.getByRole('combobox', { name: 'Line' }).selectOption({ label: '01-100 General conditions' });
+    await modification.getByRole('textbox', { name: /Amount to add/ }).fill('100.00');
+    await modification.getByRole('button', { name: 'Create modification' }).click();
+    await pm.getByText(/More concrete/).first().waitFor();
+    const unlock = pm.getByRole('button', { name: 'Unlock', exact: true });
+    await unlock.click();
+    const dialog = pm.getByRole('dialog', { name: 'Unlock the budget' });
+    await dialog.waitFor();
+    await screenshot(pm, 'budget-page-unlock-asks-about-modifications');
+    await dialog.getByRole('button', { name: 'Preserve modifications' }).click();
+    await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
+    expect(await pm.getByRole('button', { name: 'Re-send to ERP', exact: true }).isDisabled()).toBe(true);
+
+    // Re-sent, the changes go as a revision: the approver sees the diff and the revision fields with their defaults.
+    await lockAndSend(pm, consoleUrl, pm.url().split('/').pop()!);
+    await openReview(approver, 'Ready to Export', 'Original budget');
+    await until('the review shows the revision', async () => (await approver.getByRole('group', { name: 'Revision' }).count()) === 1);
+    const revision = approver.getByRole('group', { name: 'Revision' });
+    expect(await revision.getByRole('combobox', { name: 'Revision type' }).inputValue()).toBe('scope_change');
+    expect(await revision.getByRole('combobox', { name: 'Revision status' }).inputValue()).toBe('pending');
+    expect(await revision.getByRole('textbox', { name: 'Approved by' }).inputValue()).toBe('Alex Approver');
+    expect(await approver.getByRole('table', { name: 'Changes against the last sync' }).locator('tr[data-change="changed"]').count()).toBe(1);
+    await screenshot(approver, 'erp-integrations-review-revision');
+    await approver.getByRole('button', { name: 'Accept and export' }).click();
+    await statusShows(pm.getByTestId('erp-status'), 'awaiting_posting');
+  }, 180000);
+
+  it('when the approver rejects with a reason, the budget comes back unlocked and its creator reads the reason in the notification feed', async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    await linkProjectToErpJob(client, { system: 'cmic', projectId: 'tower-r', jobNumber: 'J-R1' });
+    const budget = await createBudgetThroughApi(client, 'tower-r', [{ costCode: COST_CODES[0].code, amount: '900.00' }], 'Budget to reject');
+
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await lockAndSend(pm, consoleUrl, budget.id);
+    expect(await unreadCount(pm)).toBe(0);
+
+    const approver = await signedIn(browser, consoleUrl, client.companyId, 'approver');
+    await openReview(approver, 'Ready to Export', 'Budget to reject');
+    const reject = approver.getByRole('form', { name: 'Reject' });
+    await reject.getByRole('textbox', { name: 'Reason' }).fill('   ');
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
+    // The service's 400 names the field; the console shows it beside the reason.
+    await reject.locator('.field-error').waitFor();
+    await reject.getByRole('textbox', { name: 'Reason' }).fill('Concrete is over estimate');
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
+    await approver.getByTestId('decision').getByText(/Rejected by Alex Approver: Concrete is over estimate/).waitFor();
+
+    await statusShows(pm.getByTestId('erp-status'), 'not_sent');
+    await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
+    await pm.getByText('Rejected by Alex Approver: Concrete is over estimate').waitFor();
+    await until('the PM has an unread notification', async () => (await unreadCount(pm)) === 1);
+    await pm.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: /Notifications/ }).click();
+    const item = pm.getByRole('list', { name: 'Notifications' }).locator('li[data-kind="budget_rejected"]');
+    await item.getByText(/Concrete is over estimate/).first().waitFor();
+    await screenshot(pm, 'notifications-feed');
+    await item.getByRole('button', { name: 'Mark read' }).click();
+    await until('the notification is read', async () => (await unreadCount(pm)) === 0);
+
+    // The approver turns the daily summary off; the preference is kept.
+    await approver.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: /Notifications/ }).click();
+    const daily = approver.getByRole('checkbox', { name: 'Email me the ERP Integrations Daily Summary' });
+    await daily.waitFor();
+    const before = await daily.isChecked();
+    await daily.click();
+    await until('the preference is saved', async () => (await daily.isChecked()) === !before && (await daily.isEnabled()));
+    await approver.reload();
+    await daily.waitFor();
+    expect(await daily.isChecked()).toBe(!before);
+  }, 180000);
+
+  it('when the ERP refuses the export, it is listed under Failed to Export with the reason; the approver rejects, the PM fixes the line and re-sends', async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    await linkProjectToErpJob(client, { system: 'cmic', projectId: 'tower-f', jobNumber: 'J-F1' });
+    const budget = await createBudgetThroughApi(client, 'tower-f', [{ costCode: COST_CODES[0].code, amount: '500.00' }], 'Budget that fails');
+
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await lockAndSend(pm, consoleUrl, budget.id);
+    await setErpFault(client, 'cmic', 'reject', 1);
+
+    const approver = await signedIn(browser, consoleUrl, client.companyId, 'approver');
+    await openReview(approver, 'Ready to Export', 'Budget that fails');
+    await approver.getByRole('button', { name: 'Accept and export' }).click();
+    await statusShows(approver.getByTestId('review-status'), 'failed_to_export');
+    await approver.getByTestId('failure').waitFor();
+    await openReview(approver, 'Failed to Export', 'Budget that fails');
+    await screenshot(approver, 'erp-integrations-failed-to-export');
+    const reject = approver.getByRole('form', { name: 'Reject' });
+    await reject.getByRole('textbox', { name: 'Reason' }).fill('Fix the amounts');
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
+
+    await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
+    await pm.getByRole('button', { name: 'Edit line 01-100' }).click();
+    const edit = pm.getByRole('form', { name: 'Edit line 01-100' });
+    await edit.getByRole('textbox', { name: 'Amount' }).fill('450.00');
+    await edit.getByRole('button', { name: 'Save line' }).click();
+    await until('the total shows the fixed amount', async () => (await pm.getByTestId('budget-total').textContent()) === '$450.00');
+    await lockAndSend(pm, consoleUrl, budget.id);
+
+    await openReview(approver, 'Ready to Export', 'Budget that fails');
+    await statusShows(approver.getByTestId('review-status'), 'awaiting_acceptance');
+    await until('the review shows the re-sent amounts', async () => (await approver.getByTestId('review-total').textContent()) === '$450.00');
+    await approver.getByRole('button', { name: 'Accept and export' }).click();
+    await statusShows(pm.getByTestId('erp-status'), 'awaiting_posting');
+  }, 180000);
+});

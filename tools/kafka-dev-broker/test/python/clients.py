@@ -1,0 +1,264 @@
+"""Scenarios driven with Kafka clients written independently of this broker: kafka-python (pure Python)
+and confluent-kafka (librdkafka), both from Debian's packages. Each scenario prints one JSON object;
+the jest suite python-clients.int.spec.ts runs them against a dev broker and checks the answers."""
+import json
+import sys
+import time
+
+BOOT = sys.argv[2]
+
+
+def out(obj):
+    print(json.dumps(obj))
+    sys.stdout.flush()
+
+
+def hexs(b):
+    return None if b is None else b.hex()
+
+
+def kp_group(topic):
+    """kafka-python: a group of two members (each polling in its own thread, as applications do), a
+    rebalance when the second joins, commits, and a third member resuming from the commits."""
+    import threading
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+    producer = KafkaProducer(bootstrap_servers=BOOT)
+    for i in range(40):
+        producer.send(topic, key=b'k%d' % i, value=b'v%d' % i, partition=i % 4)
+    producer.flush()
+
+    def member(name):
+        return KafkaConsumer(topic, bootstrap_servers=BOOT, group_id='py-group', client_id=name, auto_offset_reset='earliest',
+                             enable_auto_commit=False, session_timeout_ms=10000, heartbeat_interval_ms=500, max_poll_records=5,
+                             max_poll_interval_ms=20000)
+
+    seen = {'a': set(), 'b': set()}
+    assignments = {}
+    stop = threading.Event()
+
+    def run(name, consumer, first_assignment):
+        while not stop.is_set():
+            for recs in consumer.poll(200).values():
+                seen[name].update(r.value.decode() for r in recs)
+                time.sleep(0.05)  # slow consumers, so the rebalance happens while records are left
+            consumer.commit()
+            parts = sorted(tp.partition for tp in consumer.assignment())
+            if parts and name not in first_assignment:
+                first_assignment[name] = parts
+            assignments[name] = parts
+        consumer.commit()
+
+    a = member('a')
+    first = {}
+    ta = threading.Thread(target=run, args=('a', a, first))
+    ta.start()
+    deadline = time.time() + 40
+    while 'a' not in first and time.time() < deadline:
+        time.sleep(0.05)
+    b = member('b')
+    tb = threading.Thread(target=run, args=('b', b, {}))
+    tb.start()
+    while time.time() < deadline:
+        pa, pb = set(assignments.get('a', [])), set(assignments.get('b', []))
+        if pa and pb and not (pa & pb) and len(pa | pb) == 4 and len(seen['a'] | seen['b']) == 40:
+            break
+        time.sleep(0.1)
+    shared = {'a': assignments.get('a', []), 'b': assignments.get('b', [])}
+    time.sleep(0.5)
+    stop.set()
+    ta.join()
+    tb.join()
+    committed = {p: b.committed(TopicPartition(topic, p)) for p in range(4)}
+    a.close()
+    b.close()
+    for i in range(40, 44):
+        producer.send(topic, value=b'v%d' % i, partition=i % 4)
+    producer.flush()
+    c = member('c')
+    resumed = []
+    deadline = time.time() + 30
+    while len(resumed) < 4 and time.time() < deadline:
+        for recs in c.poll(200).values():
+            resumed.extend(r.value.decode() for r in recs)
+    c.close()
+    out({'alone': first.get('a'), 'shared': shared, 'consumed': len(seen['a'] | seen['b']), 'committed': committed, 'resumed': sorted(resumed)})
+
+
+def ck_group(topic):
+    """librdkafka: two members with a rebalance, commits, and a member resuming from them."""
+    from confluent_kafka import Consumer, Producer
+
+    p = Producer({'bootstrap.servers': BOOT})
+    for i in range(20):
+        p.produce(topic, value=b'c%d' % i, partition=i % 2)
+    p.flush(10)
+    assigned = {}
+
+    def member(name):
+        c = Consumer({'bootstrap.servers': BOOT, 'group.id': 'ck-group', 'client.id': name, 'auto.offset.reset': 'earliest',
+                      'enable.auto.commit': False, 'session.timeout.ms': 10000, 'heartbeat.interval.ms': 500})
+        c.subscribe([topic], on_assign=lambda cons, parts: assigned.__setitem__(name, sorted(tp.partition for tp in parts)))
+        return c
+
+    seen = set()
+    a = member('a')
+    deadline = time.time() + 30
+    while 'a' not in assigned and time.time() < deadline:
+        m = a.poll(0.2)
+        if m is not None and not m.error():
+            seen.add(m.value().decode())
+    alone = assigned.get('a')
+    b = member('b')
+    while time.time() < deadline:
+        for c in (a, b):
+            m = c.poll(0.1)
+            if m is not None and not m.error():
+                seen.add(m.value().decode())
+                c.commit(message=m, asynchronous=False)
+        if assigned.get('b') and len(assigned.get('a', [])) == 1 and len(seen) == 20:
+            break
+    shared = dict(assigned)
+    a.close()
+    b.close()
+    for i in range(20, 22):
+        p.produce(topic, value=b'c%d' % i, partition=i % 2)
+    p.flush(10)
+    c = member('c')
+    resumed = []
+    deadline = time.time() + 30
+    while len(resumed) < 2 and time.time() < deadline:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            resumed.append(m.value().decode())
+    c.close()
+    out({'alone': alone, 'shared': shared, 'consumed': len(seen), 'resumed': sorted(resumed)})
+
+
+def codecs(topic_prefix):
+    """Every codec from both clients; the broker stores each batch as sent."""
+    from confluent_kafka import Producer
+    from kafka import KafkaProducer
+    res = {}
+    for codec in ('gzip', 'snappy', 'lz4', 'zstd'):
+        p = Producer({'bootstrap.servers': BOOT, 'compression.type': codec, 'linger.ms': 5})
+        for i in range(10):
+            p.produce('%s.ck.%s' % (topic_prefix, codec), value=(b'%s-%d-' % (codec.encode(), i)) * 20)
+        res['ck.' + codec] = p.flush(10)
+        kp = KafkaProducer(bootstrap_servers=BOOT, compression_type=codec, linger_ms=5)
+        for i in range(10):
+            kp.send('%s.kp.%s' % (topic_prefix, codec), value=(b'%s-%d-' % (codec.encode(), i)) * 20)
+        kp.flush()
+        kp.close()
+        res['kp.' + codec] = 0
+    out(res)
+
+
+def by_time(topic):
+    """Offsets by timestamp from both clients: the first record at or after the time, with its own timestamp."""
+    from confluent_kafka import Consumer, Producer, TopicPartition as CTP
+    from kafka import KafkaConsumer, TopicPartition
+    p = Producer({'bootstrap.servers': BOOT})
+    for t in (1000, 2000, 3000, 4000):
+        p.produce(topic, value=b'at %d' % t, timestamp=t, partition=0)
+    p.flush(10)
+    c = Consumer({'bootstrap.servers': BOOT, 'group.id': 'by-time'})
+    ck = [c.offsets_for_times([CTP(topic, 0, t)], timeout=10)[0].offset for t in (2500, 1000, 9000)]
+    c.close()
+    kc = KafkaConsumer(bootstrap_servers=BOOT)
+    found = kc.offsets_for_times({TopicPartition(topic, 0): 2500})[TopicPartition(topic, 0)]
+    kc.close()
+    out({'ck': ck, 'kp': {'offset': found.offset, 'timestamp': found.timestamp}})
+
+
+def headers_produce(topic):
+    """librdkafka produces records with null, empty, repeated and binary headers."""
+    from confluent_kafka import Producer
+    p = Producer({'bootstrap.servers': BOOT})
+    p.produce(topic, key=b'h', value=b'with headers', partition=0,
+              headers=[('null', None), ('empty', b''), ('rep', b'1'), ('rep', b'2'), ('bin', bytes(range(256)))])
+    p.flush(10)
+    out({'ok': True})
+
+
+def headers_read(topic):
+    """Both clients read the headers back, as hex (None for null)."""
+    from confluent_kafka import Consumer, TopicPartition as CTP
+    from kafka import KafkaConsumer, TopicPartition
+    c = Consumer({'bootstrap.servers': BOOT, 'group.id': 'hdr-ck', 'auto.offset.reset': 'earliest'})
+    c.assign([CTP(topic, 0, 0)])
+    ck = None
+    deadline = time.time() + 20
+    while ck is None and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error():
+            ck = [[k, hexs(v)] for k, v in (m.headers() or [])]
+    c.close()
+    kc = KafkaConsumer(bootstrap_servers=BOOT, auto_offset_reset='earliest', consumer_timeout_ms=10000)
+    kc.assign([TopicPartition(topic, 0)])
+    kc.seek(TopicPartition(topic, 0), 0)
+    kp = None
+    for m in kc:
+        kp = [[k, hexs(v)] for k, v in m.headers]
+        break
+    kc.close()
+    out({'ck': ck, 'kp': kp})
+
+
+def admin(topic):
+    """kafka-python's admin client: create (refused above one replica), configs, partitions, groups, offsets of a group."""
+    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+    from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
+    from kafka.errors import InvalidReplicationFactorError, NonEmptyGroupError, GroupIdNotFoundError
+    a = KafkaAdminClient(bootstrap_servers=BOOT)
+    res = {}
+    try:
+        a.create_topics([NewTopic(topic + '.rf3', 1, 3)])
+        res['rf3'] = 'created'
+    except InvalidReplicationFactorError:
+        res['rf3'] = 'INVALID_REPLICATION_FACTOR'
+    a.create_topics([NewTopic(topic, 2, 1, topic_configs={'retention.ms': '3600000'})])
+    a.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs={'retention.ms': '7200000', 'cleanup.policy': 'compact'})])
+    described = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    entries = {e[0]: e[1] for e in described[0].resources[0][4]}
+    res['configs'] = {k: entries.get(k) for k in ('retention.ms', 'cleanup.policy', 'segment.bytes')}
+    res['configCount'] = len(entries)
+    broker = a.describe_configs([ConfigResource(ConfigResourceType.BROKER, '0')])
+    bentries = {e[0]: e[1] for e in broker[0].resources[0][4]}
+    res['broker'] = {k: bentries.get(k) for k in ('num.partitions', 'default.replication.factor', 'auto.create.topics.enable')}
+    a.create_partitions({topic: NewPartitions(3)})
+    c = KafkaConsumer(topic, bootstrap_servers=BOOT, group_id='py-admin', auto_offset_reset='earliest', enable_auto_commit=False)
+    deadline = time.time() + 20
+    while not c.assignment() and time.time() < deadline:
+        c.poll(200)
+    c.commit({TopicPartition(topic, p): __import__('kafka').OffsetAndMetadata(0, '') for p in range(3)})
+    res['groups'] = sorted(g[0] for g in a.list_consumer_groups())
+    res['deleteBusy'] = [[g, err.__name__] for g, err in a.delete_consumer_groups(['py-admin'])]
+    c.close()
+    res['offsets'] = sorted([tp.partition, om.offset] for tp, om in a.list_consumer_group_offsets('py-admin').items())
+    deleted = a.delete_consumer_groups(['py-admin', 'py-no-such-group'])
+    res['deleted'] = [[g, err.__name__] for g, err in deleted]
+    a.close()
+    out(res)
+
+
+def old_formats(topic):
+    """kafka-python told to speak Kafka 0.10 (Produce v2, Fetch v2-3: message format 1) and 0.9 (format 0), gzip-compressed."""
+    from kafka import KafkaConsumer, KafkaProducer
+    res = {}
+    for name, av in (('v0.10', (0, 10, 0)), ('v0.9', (0, 9))):
+        p = KafkaProducer(bootstrap_servers=BOOT, api_version=av, compression_type='gzip')
+        for i in range(3):
+            p.send('%s.%s' % (topic, name), key=b'k%d' % i, value=b'old %d' % i, partition=0)
+        p.flush()
+        p.close()
+        c = KafkaConsumer('%s.%s' % (topic, name), bootstrap_servers=BOOT, api_version=av, auto_offset_reset='earliest', consumer_timeout_ms=5000)
+        res[name] = [[m.offset, m.key.decode(), m.value.decode(), m.timestamp is not None] for m in c]
+        c.close()
+    out(res)
+
+
+SCENARIOS = {f.__name__: f for f in (old_formats, kp_group, ck_group, codecs, by_time, headers_produce, headers_read, admin)}
+
+if __name__ == '__main__':
+    SCENARIOS[sys.argv[1]](sys.argv[3])
