@@ -325,3 +325,17 @@ describe('OpenAPI', () => {
     expect(doc.paths['/erp/projects']).toHaveProperty('get');
   });
 });
+
+describe('when the operator narrows the allow-list', () => {
+  it('a stored company address it no longer allows is never called: the job picker and the test answer 409 ERP.ADDRESS_NOT_ALLOWED, the settings still show', async () => {
+    const companyId = 'cm-own-cmic';
+    expect((await world.http('GET', '/erp/connection', tokenFor(companyId))).body.baseUrl).toBe(ownCmic.url);
+    await world.startService({ ERP_CUSTOMER_URL_ALLOWLIST: 'https://*.cmiccloud.com' });
+
+    const jobs = await world.http('GET', '/erp/jobs', tokenFor(companyId));
+    expect(jobs.status).toBe(409);
+    expect(jobs.body).toMatchObject({ code: 'ERP.ADDRESS_NOT_ALLOWED', message: expect.stringContaining('not on the platform') });
+    expect((await world.http('POST', '/erp/connection/test', tokenFor(companyId))).body.code).toBe('ERP.ADDRESS_NOT_ALLOWED');
+    expect((await world.http('GET', '/erp/connection', tokenFor(companyId))).status).toBe(200);
+  });
+});

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { SERVICE_CONFIG } from '@budget-erp/service-kit';
+import { ApplicationError, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import { erpUrlSetting, type ErpConnectorConfig } from '../../config';
 import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
 import type { ErpConnection, ErpError } from '../../erp-adapters/erp-adapter';
+import { customerErpUrlProblem, parseAllowedOrigin, type AllowedOrigin } from '../domain/customer-erp-url';
 import type { ErpConnectionSettings } from '../domain/erp-connection';
 import { CredentialCipher, CredentialsUnreadableError } from '../infrastructure/credential-cipher';
 import { ErpConnectionOrmEntity } from '../infrastructure/erp-connection.orm-entity';
@@ -37,6 +38,7 @@ const view = (row: ErpConnectionOrmEntity): ErpConnectionSettings => ({
 @Injectable()
 export class ErpConnectionsService {
   private readonly cipher: CredentialCipher;
+  private readonly allowedOrigins: AllowedOrigin[];
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
@@ -44,6 +46,7 @@ export class ErpConnectionsService {
     @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
   ) {
     this.cipher = new CredentialCipher(config.ERP_CREDENTIALS_KEY, config.ERP_CREDENTIALS_PREVIOUS_KEYS ?? []);
+    this.allowedOrigins = config.ERP_CUSTOMER_URL_ALLOWLIST.map((entry) => parseAllowedOrigin(entry)!);
   }
 
   /** Sets the company's ERP; credentials are sealed before they touch the database and never published. */
@@ -111,6 +114,7 @@ export class ErpConnectionsService {
     try {
       return await this.connectionFor(manager, companyId);
     } catch (error) {
+      if (error instanceof ErpAddressNotAllowedError) return { failure: { kind: 'permanent', code: 'connection_missing', message: error.message } };
       if (!(error instanceof CredentialsUnreadableError)) throw error;
       return { failure: { kind: 'permanent', code: 'credentials_unreadable', message: error.message } };
     }
@@ -120,6 +124,9 @@ export class ErpConnectionsService {
   async connectionFor(manager: EntityManager, companyId: string): Promise<{ settings: ErpConnectionSettings; connection: ErpConnection } | null> {
     const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
     if (!row) return null;
+    // The allow-list is the operator's to narrow: an address it no longer allows is never called.
+    const addressProblem = row.baseUrl ? customerErpUrlProblem(row.baseUrl, this.allowedOrigins) : null;
+    if (addressProblem) throw new ErpAddressNotAllowedError(`The company's ERP address ${addressProblem}`);
     return {
       settings: view(row),
       connection: {
@@ -136,5 +143,13 @@ export class ErpConnectionsService {
   private baseUrlOf(system: ErpSystem, erpCompanyId: string): string {
     const operatorUrl = (this.config as unknown as Partial<Record<string, string>>)[erpUrlSetting(system)] ?? this.config.ERP_BASE_URL;
     return `${operatorUrl.replace(/\/$/, '')}${adapterFor(system).instancePath?.(erpCompanyId) ?? ''}`;
+  }
+}
+
+/** The company's stored ERP address is not on the operator's allow-list any more (409 on HTTP routes; a permanent failure for exports and imports). */
+export class ErpAddressNotAllowedError extends ApplicationError {
+  constructor(message: string) {
+    super('conflict', 'ERP.ADDRESS_NOT_ALLOWED', `${message}; set an allowed address with PUT /erp/connection`);
+    this.name = 'ErpAddressNotAllowedError';
   }
 }
