@@ -1,7 +1,9 @@
+import { erpSystemInfo } from '@budget-erp/contracts';
 import { fail, missing, ok, posted, unposted, type ErpAdapter, type ErpConnection, type ErpExportRef, type ErpLine, type ErpResult } from '../erp-adapter';
 import { bearerAuth, erpFetch, erpReasonIn, JsonListBody, list, record, type ErpHttpResponse } from '../erp-http';
 
-const displayName = 'Acumatica';
+/** The name accountants know it by: the platform's ERP registry entry. */
+const displayName = erpSystemInfo('acumatica')!.name;
 
 /** The contract-based REST endpoint and version the adapter speaks (see README.md). */
 export const ACUMATICA_ENDPOINT = '/entity/Default/23.200.001';
