@@ -7,6 +7,7 @@ export const ERP_SYSTEMS = [
   { id: 'cmic', name: 'CMiC' },
   { id: 'sage300cre', name: 'Sage 300 CRE' },
   { id: 'quickbooks', name: 'QuickBooks Online' },
+  { id: 'acumatica', name: 'Acumatica Cloud ERP' },
 ] as const satisfies readonly { id: string; name: string }[];
 
 export type ErpSystemInfo = (typeof ERP_SYSTEMS)[number];

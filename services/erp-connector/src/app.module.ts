@@ -7,6 +7,8 @@ import { ErpProjectLinkOrmEntity } from './project-links/infrastructure/erp-proj
 import { CreateErpConnections1732390000000 } from './connections/infrastructure/migrations/1732390000000-create-erp-connections';
 import { ErpConnectionHttpController } from './connections/transport/erp-connection.http-controller';
 import { ExportIntakeHandler } from './exports/application/export-intake/export-intake.handler';
+import { TestErpConnectionHandler } from './connections/application/test-erp-connection.handler';
+import { AddErpConnectionBaseUrl1733430000000 } from './connections/infrastructure/migrations/1733430000000-add-erp-connection-base-url';
 import { ExportWorkers } from './exports/application/export-worker/export-workers.service';
 import { ErpExportAttemptOrmEntity, ErpExportOrmEntity } from './exports/infrastructure/erp-export.orm-entity';
 import { ErpExportRepository } from './exports/infrastructure/erp-export.repository';
@@ -20,6 +22,9 @@ import { ImportEventsKafkaController } from './imports/transport/import-events.k
 import { ImportHttpController } from './imports/transport/import.http-controller';
 import { LinkProjectHandler } from './project-links/application/link-project.handler';
 import { ProjectLinkHttpController } from './project-links/transport/project-link.http-controller';
+import { ErpJobsHttpController } from './project-links/transport/erp-jobs.http-controller';
+import { ProjectLinkQueries } from './project-links/application/project-links.queries';
+import { UnlinkProjectHandler } from './project-links/application/unlink-project.handler';
 
 export const SERVICE_NAME = 'erp-connector';
 
@@ -33,12 +38,12 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, RecordSendsAndFacts1764979200000],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],
-      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
-      providers: [ErpConnectionsService, LinkProjectHandler, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers],
+      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ErpJobsHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
+      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers],
     };
   }
 }

@@ -1,9 +1,18 @@
 import { z } from 'zod';
 import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-kit';
-import { ERP_SYSTEM_IDS, ErpSystemSchema } from '@budget-erp/contracts';
+import { ERP_SYSTEM_IDS, ERP_SYSTEMS, ErpSystemSchema, type ErpSystem } from '@budget-erp/contracts';
+import { parseAllowedOrigin } from './connections/domain/customer-erp-url';
 import { PUBLISHED_CREDENTIALS_KEYS } from './connections/infrastructure/credential-cipher';
 
 const isCredentialsKey = (v: string) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32;
+
+/** The setting of an ERP's own API base URL: `ERP_<ID>_URL`. */
+export const erpUrlSetting = <S extends ErpSystem>(system: S) => `ERP_${system.toUpperCase() as Uppercase<S>}_URL` as const;
+
+/** `ERP_CMIC_URL`, `ERP_SAGE300CRE_URL`, ... one per ERP of the registry. */
+const erpUrlSettings = Object.fromEntries(
+  ERP_SYSTEMS.map((erp) => [erpUrlSetting(erp.id), url(['http', 'https']).optional().describe(`the ${erp.name} API base URL (default ERP_BASE_URL)`)]),
+) as Record<string, z.ZodOptional<z.ZodString>>;
 
 const ms = (defaultValue: number, what: string) => z.coerce.number().int().min(1).default(defaultValue).describe(`${what}, in milliseconds`);
 
@@ -13,9 +22,10 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
     .pipe(z.array(ErpSystemSchema))
     .default([...ERP_SYSTEM_IDS]),
   ERP_BASE_URL: url(['http', 'https']).default('http://127.0.0.1:3010').describe('the base URL of the ERP APIs (the ERP simulator in development)'),
-  ERP_CMIC_URL: url(['http', 'https']).optional().describe('the CMiC API base URL (default ERP_BASE_URL)'),
-  ERP_SAGE300CRE_URL: url(['http', 'https']).optional().describe('the Sage 300 CRE API base URL (default ERP_BASE_URL)'),
-  ERP_QUICKBOOKS_URL: url(['http', 'https']).optional().describe('the QuickBooks Online API base URL (default ERP_BASE_URL)'),
+  ...erpUrlSettings,
+  ERP_CUSTOMER_URL_ALLOWLIST: commaList('a comma-separated list of origins where companies may have their own ERP instance, e.g. https://*.cmiccloud.com (empty: none)')
+    .pipe(z.array(z.string().refine((entry) => parseAllowedOrigin(entry) !== null, 'must be scheme://host[:port], the host may start with *. and the port may be *')))
+    .default([]),
   ERP_CREDENTIALS_KEY: z
     .string()
     .refine(isCredentialsKey, 'must be 32 bytes, as base64 or 64 hex digits')

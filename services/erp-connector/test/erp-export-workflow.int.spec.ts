@@ -1,3 +1,4 @@
+import { ERP_SYSTEM_IDS, type ErpSystem } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { accepted, tokenFor, World } from './support/world';
 
@@ -6,8 +7,9 @@ import { accepted, tokenFor, World } from './support/world';
  * posting, faults and re-import, and the credentials canary that must never leave the service.
  */
 const CANARY = 'canary-Pa55-7f3e1d9c';
-const SYSTEMS = ['cmic', 'sage300cre', 'quickbooks'] as const;
-type System = (typeof SYSTEMS)[number];
+/** Every ERP of the registry gets the same workflow. */
+const SYSTEMS = ERP_SYSTEM_IDS;
+type System = ErpSystem;
 const company = (system: System) => `co-${system}`;
 
 let world: World;
@@ -336,8 +338,9 @@ it('a second process running the CMiC worker shares the exports: each lands exac
 it('credentials reach the ERP but never appear in any event, log line or outbox row', async () => {
   expect(world.sim.state.credentialsSeen.get('cmic')?.some((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().includes(CANARY))).toBe(true);
   expect(world.sim.state.credentialsSeen.get('quickbooks')).toContain(`Bearer ${CANARY}`);
+  expect(world.sim.state.credentialsSeen.get('acumatica')).toContain(`Bearer ${CANARY}`);
   const connections = await world.dbQuery<{ sealed_credentials: string }>('SELECT sealed_credentials FROM erp_connections');
-  expect(connections.length).toBe(3);
+  expect(connections.length).toBe(SYSTEMS.length);
   expect(connections.every((c) => c.sealed_credentials.startsWith('v2.') && !c.sealed_credentials.includes(CANARY))).toBe(true);
 
   expect(world.wire.length).toBeGreaterThan(10);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { z } from 'zod';
+import { ERP_SYSTEM_IDS } from '@budget-erp/contracts';
 import { ServiceName } from './catalog';
 import { repoFileExists, repoPath, repoRoot } from './repo';
 
@@ -27,7 +28,8 @@ export interface EnvVerdict {
 export const VARIABLES_OUTSIDE_THE_SCHEMA = ['NODE_ENV', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-const ERP_SYSTEM_LIST = /^(cmic|sage300cre|quickbooks)(,(cmic|sage300cre|quickbooks))*$/;
+const ERP_ID = `(${ERP_SYSTEM_IDS.join('|')})`;
+const ERP_SYSTEM_LIST = new RegExp(`^${ERP_ID}(,${ERP_ID})*$`);
 
 /** The environment docs/architecture.md documents, used only for a service without src/config.ts. */
 export function documentedSchema(service: ServiceName): z.ZodObject {
@@ -35,7 +37,7 @@ export function documentedSchema(service: ServiceName): z.ZodObject {
     budget: { EXPORT_TIMEOUT_MS: z.coerce.number().int().positive().optional() },
     approval: {},
     'erp-connector': {
-      ERP_SYSTEMS: z.string().regex(ERP_SYSTEM_LIST, 'comma list of cmic, sage300cre, quickbooks'),
+      ERP_SYSTEMS: z.string().regex(ERP_SYSTEM_LIST, `comma list of ${ERP_SYSTEM_IDS.join(', ')}`),
       ERP_CREDENTIALS_KEY: z.string().min(16),
     },
     notification: {

@@ -1,3 +1,4 @@
+import { ERP_SYSTEM_IDS } from '@budget-erp/contracts';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -27,7 +28,7 @@ export const SERVICES: ServiceDefinition[] = [
     name: 'erp-connector',
     defaultPort: 3003,
     env: (e) => ({
-      ERP_SYSTEMS: 'cmic,sage300cre,quickbooks',
+      ERP_SYSTEMS: ERP_SYSTEM_IDS.join(','),
       ERP_CREDENTIALS_KEY: e.erpCredentialsKey,
       ERP_BASE_URL: e.erpSimulatorUrl,
     }),

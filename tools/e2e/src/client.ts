@@ -1,6 +1,8 @@
+import type { ErpSystemInfo } from '@budget-erp/contracts';
 import { signDevToken } from '@budget-erp/auth';
 
-export type ErpSystem = 'cmic' | 'sage300cre' | 'quickbooks';
+/** The ERPs of the platform's registry (libs/contracts `ERP_SYSTEMS`). */
+export type ErpSystem = ErpSystemInfo['id'];
 
 export interface PlatformUrls {
   budget: string;

@@ -3,7 +3,7 @@
  * printing each step, its HTTP call and answer, and the events on the wire.
  *
  * Overridable: BUDGET_URL, APPROVAL_URL, ERP_CONNECTOR_URL, NOTIFICATION_URL, ERP_SIMULATOR_URL,
- * SMTP_INBOX_URL, KAFKA_BROKERS, JWT_SECRET, DEMO_ERP (cmic | sage300cre | quickbooks).
+ * SMTP_INBOX_URL, KAFKA_BROKERS, JWT_SECRET, DEMO_ERP (an ERP of libs/contracts ERP_SYSTEMS: cmic, sage300cre, quickbooks, acumatica).
  */
 import { randomBytes } from 'node:crypto';
 import { Consumer, Kafka, logLevel } from 'kafkajs';

@@ -1,3 +1,4 @@
+import { ERP_SYSTEM_IDS, erpSystemInfo } from '@budget-erp/contracts';
 import {
   acceptWhenListed,
   COST_CODES,
@@ -17,8 +18,8 @@ import {
 } from '../src';
 import { useE2ePlatform } from './support';
 
-const ERP_NAMES: Record<ErpSystem, string> = { cmic: 'CMiC', sage300cre: 'Sage 300 CRE', quickbooks: 'QuickBooks' };
-const SYSTEMS: ErpSystem[] = ['cmic', 'sage300cre', 'quickbooks'];
+/** Every ERP of the registry walks the same lifecycle. */
+const SYSTEMS: readonly ErpSystem[] = ERP_SYSTEM_IDS;
 
 const platform = useE2ePlatform();
 
@@ -55,7 +56,7 @@ describe.each(SYSTEMS)('the budget → ERP workflow with %s', (system) => {
     await waitForErpStatus(client, budget.id, 'awaiting_posting');
     const unlockBeforePosting = await client.budget('pm', 'POST', `/budgets/${budget.id}/unlock`, {});
     expect(unlockBeforePosting.status).toBe(409);
-    expect(unlockBeforePosting.body.message).toContain(ERP_NAMES[system]);
+    expect(unlockBeforePosting.body.message).toContain(erpSystemInfo(system)!.name);
     const resend = await client.budget('pm', 'POST', `/budgets/${budget.id}/send-to-erp`, {});
     expect(resend.status).toBe(409);
 

@@ -112,6 +112,20 @@ export const controlRoutes: Route[] = [
     },
   },
   {
+    // Only these Authorization headers are accepted from now on (null: any, the default).
+    method: 'PUT',
+    path: '/_sim/:system/credentials',
+    handle: (ctx) => {
+      if (!isSystem(ctx.params.system)) return badSystem(ctx.params.system);
+      const accepted = asRecord(ctx.body).accepted;
+      if (accepted !== null && !(Array.isArray(accepted) && accepted.every((a) => typeof a === 'string'))) {
+        return reply(400, { error: 'accepted must be a list of Authorization header values, or null' });
+      }
+      ctx.state.setAcceptedCredentials(ctx.params.system, accepted);
+      return reply(200, { system: ctx.params.system, accepted });
+    },
+  },
+  {
     method: 'GET',
     path: '/_sim/:system/faults',
     handle: (ctx) => (isSystem(ctx.params.system) ? reply(200, ctx.state.fault(ctx.params.system)) : badSystem(ctx.params.system)),

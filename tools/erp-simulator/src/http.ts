@@ -39,9 +39,11 @@ export class Router {
   readonly held = new Set<ServerResponse>();
 
   /** `onChange` runs after every request that may have changed the state, before it is answered (the books are saved there). */
+  /** `unauthorizedBody` is each ERP's own answer to credentials it does not accept. */
   constructor(
     private readonly state: SimulatorState,
     private readonly onChange: () => void = () => undefined,
+    private readonly unauthorizedBody: (system: SimSystem) => unknown = () => ({ message: 'Unauthorized' }),
   ) {}
 
   add(...routes: Route[]): void {
@@ -79,6 +81,7 @@ export class Router {
     let fault: string = 'ok';
     if (route.system) {
       this.state.noteCredential(route.system, req.headers.authorization);
+      if (!this.state.credentialAccepted(route.system, req.headers.authorization)) return send(res, 401, this.unauthorizedBody(route.system));
       fault = this.state.consumeFault(route.system, route.write === true);
     }
     switch (fault) {

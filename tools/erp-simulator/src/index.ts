@@ -2,9 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimulatorBooksFile } from './books';
 import { controlRoutes } from './control.routes';
-import { cmicRoutes } from './erps/cmic.routes';
-import { quickbooksRoutes } from './erps/quickbooks.routes';
-import { sage300creRoutes } from './erps/sage300cre.routes';
+import { simulatedErps } from './erps';
 import { Router, send } from './http';
 import { SimulatorState } from './simulator-state';
 
@@ -33,7 +31,7 @@ export interface ErpSimulatorOptions {
 }
 
 /**
- * Starts the simulator of CMiC, Sage 300 CRE and QuickBooks Online. With a `dataDir` its jobs,
+ * Starts the simulator of every ERP of the platform's registry (CMiC, Sage 300 CRE, QuickBooks Online, Acumatica). With a `dataDir` its jobs,
  * cost codes, exports, postings, entry numbers and faults survive a restart.
  */
 export async function startErpSimulator(options: ErpSimulatorOptions = {}): Promise<ErpSimulator> {
@@ -41,8 +39,12 @@ export async function startErpSimulator(options: ErpSimulatorOptions = {}): Prom
   const books = options.dataDir ? new SimulatorBooksFile(options.dataDir) : undefined;
   if (books && options.fresh) books.wipe();
   books?.load(state);
-  const router = new Router(state, () => books?.save(state));
-  router.add(...controlRoutes, ...cmicRoutes, ...sage300creRoutes, ...quickbooksRoutes);
+  const router = new Router(
+    state,
+    () => books?.save(state),
+    (system) => simulatedErps[system].unauthorized,
+  );
+  router.add(...controlRoutes, ...Object.values(simulatedErps).flatMap((erp) => erp.routes));
   const server: Server = createServer((req, res) => {
     router.dispatch(req, res).catch((error: Error) => send(res, 500, { error: error.message }));
   });

@@ -1,7 +1,9 @@
+import { ERP_SYSTEM_IDS, type ErpSystem } from '@budget-erp/contracts';
 import { sumAmounts, toCents, fromCents } from '@budget-erp/money';
 
-export type SimSystem = 'cmic' | 'sage300cre' | 'quickbooks';
-export const SIM_SYSTEMS: readonly SimSystem[] = ['cmic', 'sage300cre', 'quickbooks'];
+/** The ERPs the simulator plays: every ERP of the platform's registry (libs/contracts `ERP_SYSTEMS`). */
+export type SimSystem = ErpSystem;
+export const SIM_SYSTEMS: readonly SimSystem[] = ERP_SYSTEM_IDS;
 
 export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply';
 export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply'];
@@ -84,6 +86,8 @@ export class SimulatorState {
   private readonly sequences = new Map<SimSystem, number>();
   /** Authorization headers the ERP APIs received, per system (tests check credentials reach the ERP). */
   readonly credentialsSeen = new Map<SimSystem, string[]>();
+  /** The Authorization headers an ERP accepts; absent: it accepts any (the default). */
+  private readonly acceptedCredentials = new Map<SimSystem, string[]>();
 
   private key(system: SimSystem, companyId: string, jobNumber: string): string {
     return `${system}/${companyId}/${jobNumber}`;
@@ -140,13 +144,18 @@ export class SimulatorState {
     return undefined;
   }
 
-  /** Records an export once per idempotency key; a repeated key returns the first entry. */
+  /**
+   * Records an export once per idempotency key; a repeated key returns the first entry. With
+   * `dedupe: false` (an ERP whose reference is only a label, such as Acumatica's ExternalRefNbr)
+   * every call records a new entry, as that ERP would.
+   */
   addEntry(
     job: SimJob,
     input: { idempotencyKey: string; kind: 'original' | 'revision'; description: string | null; lines: SimLine[]; revision: SimRevision | null },
     referencePrefix: string,
+    options: { dedupe?: boolean } = {},
   ): { entry: SimEntry; created: boolean } {
-    const existing = this.findEntry(job.system, job.companyId, { idempotencyKey: input.idempotencyKey });
+    const existing = options.dedupe === false ? undefined : this.findEntry(job.system, job.companyId, { idempotencyKey: input.idempotencyKey });
     if (existing) return { entry: existing.entry, created: false };
     const sequence = (this.sequences.get(job.system) ?? 0) + 1;
     this.sequences.set(job.system, sequence);
@@ -216,6 +225,26 @@ export class SimulatorState {
     return fault.mode;
   }
 
+  /** Makes the ERP accept only these Authorization headers; null accepts any again. */
+  setAcceptedCredentials(system: SimSystem, accepted: string[] | null): void {
+    if (accepted === null) this.acceptedCredentials.delete(system);
+    else this.acceptedCredentials.set(system, [...accepted]);
+  }
+
+  credentialAccepted(system: SimSystem, value: string | undefined): boolean {
+    const accepted = this.acceptedCredentials.get(system);
+    return accepted === undefined || (value !== undefined && accepted.includes(value));
+  }
+
+  /** The ERP's jobs of a company whose number or name contains `search` (case-insensitive), by job number. */
+  listJobs(system: SimSystem, companyId: string, search: string): SimJob[] {
+    const needle = search.toLowerCase();
+    return [...this.jobs.values()]
+      .filter((j) => j.system === system && j.companyId === companyId)
+      .filter((j) => !needle || j.jobNumber.toLowerCase().includes(needle) || j.name.toLowerCase().includes(needle))
+      .sort((a, b) => (a.jobNumber < b.jobNumber ? -1 : a.jobNumber > b.jobNumber ? 1 : 0));
+  }
+
   noteCredential(system: SimSystem, value: string | undefined): void {
     if (!value) return;
     const seen = this.credentialsSeen.get(system) ?? [];
@@ -265,5 +294,6 @@ export class SimulatorState {
     this.companies.clear();
     this.sequences.clear();
     this.credentialsSeen.clear();
+    this.acceptedCredentials.clear();
   }
 }

@@ -1,4 +1,5 @@
 import type { ErpSystem } from '@budget-erp/contracts';
+import { acumaticaAdapter } from './acumatica/acumatica.adapter';
 import { cmicAdapter } from './cmic/cmic.adapter';
 import type { ErpAdapter } from './erp-adapter';
 import { quickbooksAdapter } from './quickbooks/quickbooks.adapter';
@@ -13,6 +14,7 @@ export const erpAdapters: Record<ErpSystem, ErpAdapter> = {
   cmic: cmicAdapter,
   sage300cre: sage300creAdapter,
   quickbooks: quickbooksAdapter,
+  acumatica: acumaticaAdapter,
 };
 
 export const adapterFor = (system: ErpSystem): ErpAdapter => erpAdapters[system];

@@ -29,6 +29,24 @@ export interface ErpJob {
   subJobs: string[];
 }
 
+/** A job as the job picker lists it. */
+export interface ErpJobSummary {
+  jobNumber: string;
+  name: string;
+}
+
+/** A page of the ERP's jobs whose number or name contains `search` (case-insensitive; `''` lists all). */
+export interface ErpJobQuery {
+  search: string;
+  offset: number;
+  limit: number;
+}
+
+export interface ErpJobPage {
+  items: ErpJobSummary[];
+  hasMore: boolean;
+}
+
 export interface ErpLine {
   costCode: string;
   costType: string | null;
@@ -91,6 +109,17 @@ export interface ErpAdapter {
   /** The ERP's name as accountants know it. */
   readonly displayName: string;
   readonly capabilities: ErpCapabilities;
+  /**
+   * `per_customer`: each company's ERP lives at its own address (a hosted instance), which the
+   * company sets in its connection within the operator's allow-list; `vendor`: one API for all.
+   */
+  readonly hosting: 'vendor' | 'per_customer';
+  /**
+   * For ERPs hosted per customer: the path under one shared address (the operator's `ERP_<ID>_URL`
+   * or `ERP_BASE_URL`, e.g. the ERP simulator) at which a company's instance is served, when the
+   * company has not set its own address.
+   */
+  instancePath?(erpCompanyId: string): string;
   fetchJob(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpJob>>;
   /** Did the export with this key land? Asked before any retry. */
   findExport(connection: ErpConnection, jobNumber: string, idempotencyKey: string): Promise<ErpResult<ErpExportRef | null>>;
@@ -98,6 +127,8 @@ export interface ErpAdapter {
   checkPosted(connection: ErpConnection, jobNumber: string, ref: { erpReference: string; idempotencyKey: string }): Promise<ErpResult<PostingCheck>>;
   /** The job's budget as the ERP now holds it. */
   readBudget(connection: ErpConnection, jobNumber: string): Promise<ErpResult<ErpLine[]>>;
+  /** The job picker: a page of the company's jobs, read from the ERP. */
+  listJobs(connection: ErpConnection, query: ErpJobQuery): Promise<ErpResult<ErpJobPage>>;
   /** Company-wide ERP settings that decide what can be exported (only ERPs with such settings). */
   readCompanySettings?(connection: ErpConnection): Promise<ErpResult<{ estimatesEnabled: boolean }>>;
 }

@@ -98,7 +98,8 @@ export async function erpFetch(
     return fail('transient', 'erp_unavailable', `${displayName} answered HTTP ${response.status}`);
   }
   if (response.status === 401 || response.status === 403) {
-    return fail('permanent', 'connection_missing', `${displayName} refused the connection's credentials; check the ERP connection settings`);
+    const reason = erpReasonIn(parsed);
+    return fail('permanent', 'connection_missing', `${displayName} refused the connection's credentials${reason ? ` (${reason})` : ''}; check the ERP connection settings`);
   }
   return ok({ status: response.status, body: parsed });
 }
@@ -111,3 +112,17 @@ export const basicAuth = (credentials: Record<string, string> | null): Record<st
   credentials?.username ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password ?? ''}`).toString('base64')}` } : {};
 export const bearerAuth = (credentials: Record<string, string> | null): Record<string, string> =>
   credentials?.accessToken ? { authorization: `Bearer ${credentials.accessToken}` } : {};
+
+/** The ERP's own words in an error body, in the shapes the ERPs answer with (messages, Errors, Fault, message). */
+export function erpReasonIn(body: unknown): string | null {
+  const b = record(body);
+  const fault = record(b.Fault ?? b.fault);
+  const words = [
+    ...list(b.messages).map(String),
+    ...list(b.Errors).map((e) => record(e).Message),
+    ...list(fault.Error ?? fault.error).map((e) => record(e).Detail ?? record(e).detail ?? record(e).Message ?? record(e).message),
+    b.exceptionMessage,
+    b.message,
+  ].filter((w): w is string => typeof w === 'string' && w.length > 0);
+  return words.length > 0 ? [...new Set(words)].join('; ').slice(0, 500) : null;
+}

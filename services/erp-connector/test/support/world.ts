@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { sumAmounts } from '@budget-erp/money';
-import { chunkSendLines, linesDigest, type PayloadOf, type Topic } from '@budget-erp/contracts';
+import { chunkSendLines, linesDigest, type ErpSystem, type PayloadOf, type Topic } from '@budget-erp/contracts';
 import { startErpSimulator, type ErpSimulator } from '@budget-erp/erp-simulator';
 import {
   createTestDatabase,
@@ -203,7 +203,7 @@ export function tokenFor(companyId: string, erpIntegrations: 'none' | 'read_only
 
 export interface SendInput {
   companyId: string;
-  system: 'cmic' | 'sage300cre' | 'quickbooks';
+  system: ErpSystem;
   jobNumber: string;
   kind?: 'original' | 'revision';
   lines: { costCode: string; subJob?: string | null; costType?: string | null; amount: string; syncedAmount?: string | null }[];

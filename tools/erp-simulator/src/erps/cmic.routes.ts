@@ -1,5 +1,6 @@
 import { reply, type Route, type RouteContext } from '../http';
 import type { SimEntry, SimJob } from '../simulator-state';
+import type { SimulatedErp } from './simulated-erp';
 import { asArray, asRecord, lineProblems, toLine, toRevision } from './validation';
 
 /**
@@ -33,6 +34,23 @@ const batchView = (job: SimJob, e: SimEntry) => ({
 });
 
 export const cmicRoutes: Route[] = [
+  {
+    // The job list, paged as CMiC's REST resources are: offset, limit (at most 500), hasMore.
+    method: 'GET',
+    path: '/cmic/jc/jobs',
+    system,
+    handle: (ctx) => {
+      const offset = Number(ctx.query.get('offset') ?? '0');
+      const limit = Number(ctx.query.get('limit') ?? '25');
+      const problems: string[] = [];
+      if (!Number.isInteger(offset) || offset < 0) problems.push('offset must be a non-negative integer');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push('limit must be an integer from 1 to 500');
+      if (problems.length > 0) return reply(400, { errorCode: 'VALIDATION', messages: problems });
+      const jobs = ctx.state.listJobs(system, company(ctx), ctx.query.get('search') ?? '');
+      const page = jobs.slice(offset, offset + limit);
+      return reply(200, { items: page.map((j) => ({ jobCode: j.jobNumber, jobName: j.name })), offset, limit, count: page.length, hasMore: offset + limit < jobs.length });
+    },
+  },
   {
     method: 'GET',
     path: '/cmic/jc/jobs/:job',
@@ -115,3 +133,5 @@ export const cmicRoutes: Route[] = [
     },
   },
 ];
+
+export const cmicErp: SimulatedErp = { system, routes: cmicRoutes, unauthorized: { errorCode: 'UNAUTHORIZED', messages: ['Invalid user name or password'] } };

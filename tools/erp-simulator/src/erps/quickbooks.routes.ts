@@ -1,5 +1,6 @@
 import { reply, type Route, type RouteContext } from '../http';
 import type { SimEntry, SimJob } from '../simulator-state';
+import type { SimulatedErp } from './simulated-erp';
 import { asArray, asRecord, lineProblems, toLine } from './validation';
 
 /**
@@ -29,7 +30,41 @@ const estimateView = (job: SimJob, e: SimEntry) => ({
   })),
 });
 
+/**
+ * The part of QuickBooks' query language the connector uses to list projects: customers that are
+ * jobs, optionally `DisplayName LIKE '...'` (`%` any text, `\'` a quote), with STARTPOSITION
+ * (from 1) and MAXRESULTS (at most 1000). Anything else is a QueryParserError, as QuickBooks answers.
+ */
+const PROJECT_QUERY = /^select \* from customer where job = true(?: and displayname like '((?:[^'\\]|\\.)*)')?(?: startposition (\d+))?(?: maxresults (\d+))?$/i;
+
+function projectQuery(query: string): { like: RegExp | null; start: number; max: number } | string {
+  const match = PROJECT_QUERY.exec(query.trim());
+  if (!match) return `Error parsing query: ${query}`;
+  const start = match[2] === undefined ? 1 : Number(match[2]);
+  const max = match[3] === undefined ? 100 : Number(match[3]);
+  if (start < 1) return 'STARTPOSITION must be at least 1';
+  if (max < 1 || max > 1000) return 'MAXRESULTS must be from 1 to 1000';
+  const pattern = match[1]?.replace(/\\(.)/g, '$1');
+  const like = pattern === undefined ? null : new RegExp(`^${pattern.split('%').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
+  return { like, start, max };
+}
+
 export const quickbooksRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/quickbooks/v3/company/:realm/query',
+    system,
+    handle: (ctx) => {
+      const parsed = projectQuery(ctx.query.get('query') ?? '');
+      if (typeof parsed === 'string') return reply(400, { Fault: { type: 'ValidationFault', Error: [{ Message: 'QueryParserError', Detail: parsed, code: '4000' }] } });
+      const projects = ctx.state.listJobs(system, ctx.params.realm, '').filter((j) => parsed.like === null || parsed.like.test(j.name));
+      const page = projects.slice(parsed.start - 1, parsed.start - 1 + parsed.max);
+      return reply(200, {
+        QueryResponse: { Customer: page.map((j) => ({ Id: j.jobNumber, DisplayName: j.name, Job: true, IsProject: true })), startPosition: parsed.start, maxResults: page.length },
+        time: new Date().toISOString(),
+      });
+    },
+  },
   {
     method: 'GET',
     path: '/quickbooks/v3/company/:realm/preferences',
@@ -118,3 +153,9 @@ export const quickbooksRoutes: Route[] = [
     },
   },
 ];
+
+export const quickbooksErp: SimulatedErp = {
+  system,
+  routes: quickbooksRoutes,
+  unauthorized: { Fault: { type: 'AUTHENTICATION', Error: [{ Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', Detail: 'Token invalid', code: '3200' }] } },
+};

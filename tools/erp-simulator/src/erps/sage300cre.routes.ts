@@ -1,5 +1,6 @@
 import { reply, type Route, type RouteContext } from '../http';
 import type { SimEntry, SimJob } from '../simulator-state';
+import type { SimulatedErp } from './simulated-erp';
 import { asArray, asRecord, lineProblems, toLine, toRevision } from './validation';
 
 /**
@@ -32,6 +33,21 @@ const entryView = (job: SimJob, e: SimEntry) => ({
 });
 
 export const sage300creRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/sage300cre/companies/:company/jobs',
+    system,
+    handle: (ctx) => {
+      const skip = Number(ctx.query.get('skip') ?? '0');
+      const top = Number(ctx.query.get('top') ?? '100');
+      const errors: string[] = [];
+      if (!Number.isInteger(skip) || skip < 0) errors.push('skip must be a non-negative integer');
+      if (!Number.isInteger(top) || top < 1 || top > 1000) errors.push('top must be an integer from 1 to 1000');
+      if (errors.length > 0) return reply(400, { Errors: errors.map((Message) => ({ Code: 'InvalidParameter', Message })) });
+      const jobs = ctx.state.listJobs(system, ctx.params.company, ctx.query.get('search') ?? '');
+      return reply(200, { Jobs: jobs.slice(skip, skip + top).map((j) => ({ Job: j.jobNumber, Description: j.name })), HasMore: skip + top < jobs.length });
+    },
+  },
   {
     method: 'GET',
     path: '/sage300cre/companies/:company/jobs/:job',
@@ -113,3 +129,9 @@ export const sage300creRoutes: Route[] = [
     },
   },
 ];
+
+export const sage300creErp: SimulatedErp = {
+  system,
+  routes: sage300creRoutes,
+  unauthorized: { Errors: [{ Code: 'Unauthorized', Message: 'The user name or password is incorrect' }] },
+};

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Budget, BudgetCommand, BudgetEvent, decide, fold, UserRef } from '../domain/budget';
+import type { ErpSystem } from '../domain/erp-system';
 import { loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
 import { exportsToSupersede, insertSaga, loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
 import { react, SagaMessage, startSaga } from '../../export-saga/domain/export-saga';
@@ -149,7 +150,7 @@ export class BudgetCommands {
         });
       case 'ReimportRequested': {
         const link = await manager.query('SELECT erp_system, job_number FROM project_links WHERE company_id = $1 AND project_id = $2', [budget.companyId, budget.projectId]);
-        const [{ erp_system: erpSystem, job_number: jobNumber }] = link as { erp_system: 'cmic' | 'sage300cre' | 'quickbooks'; job_number: string }[];
+        const [{ erp_system: erpSystem, job_number: jobNumber }] = link as { erp_system: ErpSystem; job_number: string }[];
         return this.events.publish(manager, {
           ...envelope,
           topic: 'budget.import.requested',

@@ -1,15 +1,11 @@
-/** ERP systems the platform exports to (mirrors the contracts' enum; the domain stays free of transport code). */
-export type ErpSystem = 'cmic' | 'sage300cre' | 'quickbooks';
+import { erpSystemInfo, type ErpSystemInfo } from '@budget-erp/contracts';
 
-const displayNames: Record<ErpSystem, string> = {
-  cmic: 'CMiC',
-  sage300cre: 'Sage 300 CRE',
-  quickbooks: 'QuickBooks Online',
-};
+/** ERP systems the platform exports to: the platform's ERP registry (libs/contracts `ERP_SYSTEMS`). */
+export type ErpSystem = ErpSystemInfo['id'];
 
 /** The name a project manager knows the ERP by; "the ERP" when none is known. */
 export function erpName(system: ErpSystem | null | undefined): string {
-  return system ? displayNames[system] : 'the ERP';
+  return system ? (erpSystemInfo(system)?.name ?? system) : 'the ERP';
 }
 
 /** What the budget service knows of the company's ERP and of the project's ERP job. */

@@ -2,9 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { SERVICE_CONFIG } from '@budget-erp/service-kit';
-import type { ErpConnectorConfig } from '../../config';
+import { ApplicationError, SERVICE_CONFIG } from '@budget-erp/service-kit';
+import { erpUrlSetting, type ErpConnectorConfig } from '../../config';
+import { adapterFor } from '../../erp-adapters/erp-adapter.registry';
 import type { ErpConnection, ErpError } from '../../erp-adapters/erp-adapter';
+import { customerErpUrlProblem, parseAllowedOrigin, type AllowedOrigin } from '../domain/customer-erp-url';
 import type { ErpConnectionSettings } from '../domain/erp-connection';
 import { CredentialCipher, CredentialsUnreadableError } from '../infrastructure/credential-cipher';
 import { ErpConnectionOrmEntity } from '../infrastructure/erp-connection.orm-entity';
@@ -16,6 +18,8 @@ export interface ConfigureConnection {
     erpCompanyId?: string;
     estimatesEnabled?: boolean;
     timeZone?: string;
+    /** The company's own ERP address (validated against the allow-list by the caller); null clears it. */
+    baseUrl?: string | null;
     credentials?: Record<string, string>;
   };
 }
@@ -26,6 +30,7 @@ const view = (row: ErpConnectionOrmEntity): ErpConnectionSettings => ({
   erpCompanyId: row.erpCompanyId,
   estimatesEnabled: row.estimatesEnabled,
   timeZone: row.timeZone,
+  baseUrl: row.baseUrl ?? null,
   hasCredentials: row.sealedCredentials !== null,
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -33,6 +38,7 @@ const view = (row: ErpConnectionOrmEntity): ErpConnectionSettings => ({
 @Injectable()
 export class ErpConnectionsService {
   private readonly cipher: CredentialCipher;
+  private readonly allowedOrigins: AllowedOrigin[];
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
@@ -40,6 +46,7 @@ export class ErpConnectionsService {
     @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
   ) {
     this.cipher = new CredentialCipher(config.ERP_CREDENTIALS_KEY, config.ERP_CREDENTIALS_PREVIOUS_KEYS ?? []);
+    this.allowedOrigins = config.ERP_CUSTOMER_URL_ALLOWLIST.map((entry) => parseAllowedOrigin(entry)!);
   }
 
   /** Sets the company's ERP; credentials are sealed before they touch the database and never published. */
@@ -48,10 +55,13 @@ export class ErpConnectionsService {
       const existing = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId: command.companyId } });
       const settings = command.settings ?? {};
       const row = existing ?? Object.assign(new ErpConnectionOrmEntity(), { companyId: command.companyId, sealedCredentials: null });
+      // `row` may be `existing` itself: what the company had before is read before it is overwritten.
+      const sameSystem = existing?.system === command.system;
       row.system = command.system;
-      row.erpCompanyId = settings.erpCompanyId ?? (existing?.system === command.system ? existing.erpCompanyId : command.companyId);
+      row.erpCompanyId = settings.erpCompanyId ?? (sameSystem ? existing!.erpCompanyId : command.companyId);
       row.estimatesEnabled = settings.estimatesEnabled ?? existing?.estimatesEnabled ?? true;
       row.timeZone = settings.timeZone ?? existing?.timeZone ?? 'UTC';
+      row.baseUrl = settings.baseUrl !== undefined ? settings.baseUrl : sameSystem ? (existing!.baseUrl ?? null) : null;
       if (settings.credentials !== undefined) row.sealedCredentials = this.cipher.encrypt(settings.credentials, command.companyId);
       row.updatedAt = new Date();
       const saved = await manager.save(ErpConnectionOrmEntity, row);
@@ -86,6 +96,11 @@ export class ErpConnectionsService {
     });
   }
 
+  /** The company's connection as it may be shown: never the credentials. */
+  async read(companyId: string): Promise<ErpConnectionSettings | null> {
+    return this.uow.run((manager) => this.settings(manager, companyId));
+  }
+
   async settings(manager: EntityManager, companyId: string): Promise<ErpConnectionSettings | null> {
     const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
     return row ? view(row) : null;
@@ -99,6 +114,7 @@ export class ErpConnectionsService {
     try {
       return await this.connectionFor(manager, companyId);
     } catch (error) {
+      if (error instanceof ErpAddressNotAllowedError) return { failure: { kind: 'permanent', code: 'connection_missing', message: error.message } };
       if (!(error instanceof CredentialsUnreadableError)) throw error;
       return { failure: { kind: 'permanent', code: 'credentials_unreadable', message: error.message } };
     }
@@ -108,20 +124,32 @@ export class ErpConnectionsService {
   async connectionFor(manager: EntityManager, companyId: string): Promise<{ settings: ErpConnectionSettings; connection: ErpConnection } | null> {
     const row = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId } });
     if (!row) return null;
+    // The allow-list is the operator's to narrow: an address it no longer allows is never called.
+    const addressProblem = row.baseUrl ? customerErpUrlProblem(row.baseUrl, this.allowedOrigins) : null;
+    if (addressProblem) throw new ErpAddressNotAllowedError(`The company's ERP address ${addressProblem}`);
     return {
       settings: view(row),
       connection: {
         companyId,
         erpCompanyId: row.erpCompanyId,
-        baseUrl: this.baseUrlOf(row.system as ErpSystem),
+        baseUrl: row.baseUrl ?? this.baseUrlOf(row.system as ErpSystem, row.erpCompanyId),
         credentials: row.sealedCredentials ? this.cipher.decrypt(row.sealedCredentials, companyId) : null,
         timeoutMs: this.config.ERP_TIMEOUT_MS,
       },
     };
   }
 
-  private baseUrlOf(system: ErpSystem): string {
-    const specific = { cmic: this.config.ERP_CMIC_URL, sage300cre: this.config.ERP_SAGE300CRE_URL, quickbooks: this.config.ERP_QUICKBOOKS_URL }[system];
-    return specific ?? this.config.ERP_BASE_URL;
+  /** The operator's address for the ERP (`ERP_<ID>_URL`, else `ERP_BASE_URL`), with the company's instance path where one address serves many customer instances. */
+  private baseUrlOf(system: ErpSystem, erpCompanyId: string): string {
+    const operatorUrl = (this.config as unknown as Partial<Record<string, string>>)[erpUrlSetting(system)] ?? this.config.ERP_BASE_URL;
+    return `${operatorUrl.replace(/\/$/, '')}${adapterFor(system).instancePath?.(erpCompanyId) ?? ''}`;
+  }
+}
+
+/** The company's stored ERP address is not on the operator's allow-list any more (409 on HTTP routes; a permanent failure for exports and imports). */
+export class ErpAddressNotAllowedError extends ApplicationError {
+  constructor(message: string) {
+    super('conflict', 'ERP.ADDRESS_NOT_ALLOWED', `${message}; set an allowed address with PUT /erp/connection`);
+    this.name = 'ErpAddressNotAllowedError';
   }
 }

@@ -8,6 +8,8 @@ export interface ErpConnectionSettings {
   erpCompanyId: string;
   estimatesEnabled: boolean;
   timeZone: string;
+  /** The company's own ERP address where the ERP is hosted per customer; null when the platform's address for that ERP is used. */
+  baseUrl: string | null;
   hasCredentials: boolean;
   updatedAt: string;
 }

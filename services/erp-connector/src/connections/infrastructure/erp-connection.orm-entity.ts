@@ -17,6 +17,10 @@ export class ErpConnectionOrmEntity {
   @Column({ name: 'time_zone', type: 'text' })
   timeZone!: string;
 
+  /** The company's own ERP address (ERPs hosted per customer); null: the operator's URL for the ERP. */
+  @Column({ name: 'base_url', type: 'text', nullable: true })
+  baseUrl!: string | null;
+
   /** AES-256-GCM sealed credentials; never leaves this service in clear. */
   @Column({ name: 'sealed_credentials', type: 'text', nullable: true })
   sealedCredentials!: string | null;

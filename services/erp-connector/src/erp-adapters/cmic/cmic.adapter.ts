@@ -21,6 +21,7 @@ export const cmicAdapter: ErpAdapter = {
   system: 'cmic',
   displayName,
   capabilities: { subJobs: true, revisionFields: true, postingDetection: 'batch_status', estimatesFeatureRequired: false },
+  hosting: 'per_customer',
 
   async fetchJob(c, jobNumber) {
     const head = await call(c, 'GET', job(jobNumber));
@@ -92,5 +93,16 @@ export const cmicAdapter: ErpAdapter = {
         return { costCode: String(i.phsCode), costType: text(i.catCode), subJob: text(i.subJobCode), description: text(i.description), amount: String(i.amount) };
       }),
     );
+  },
+
+  async listJobs(c, query) {
+    const res = await call(c, 'GET', `/cmic/jc/jobs?search=${encodeURIComponent(query.search)}&offset=${query.offset}&limit=${query.limit}`);
+    if (!res.ok) return res;
+    if (res.value.status !== 200) return rejected(res.value, 'The job list');
+    const body = record(res.value.body);
+    return ok({
+      items: list(body.items).map((i) => ({ jobNumber: String(record(i).jobCode), name: String(record(i).jobName ?? record(i).jobCode) })),
+      hasMore: body.hasMore === true,
+    });
   },
 };

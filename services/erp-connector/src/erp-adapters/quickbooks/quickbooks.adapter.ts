@@ -33,6 +33,7 @@ export const quickbooksAdapter: ErpAdapter = {
   system: 'quickbooks',
   displayName,
   capabilities: { subJobs: false, revisionFields: false, postingDetection: 'job_cost_report', estimatesFeatureRequired: true },
+  hosting: 'vendor',
 
   async fetchJob(c, jobNumber) {
     const project = `/projects/${encodeURIComponent(jobNumber)}`;
@@ -118,5 +119,20 @@ export const quickbooksAdapter: ErpAdapter = {
         return { costCode: String(i.ItemRef), costType: text(i.ClassRef), subJob: null, description: text(i.Description), amount: String(i.EstimatedCost) };
       }),
     );
+  },
+
+  async listJobs(c, query) {
+    // The query language: projects are customers with Job = true; STARTPOSITION counts from 1.
+    // One more than a page is asked for, to know whether another page follows.
+    const like = query.search ? ` AND DisplayName LIKE '%${query.search.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}%'` : '';
+    const statement = `SELECT * FROM Customer WHERE Job = true${like} STARTPOSITION ${query.offset + 1} MAXRESULTS ${query.limit + 1}`;
+    const res = await call(c, 'GET', `/query?query=${encodeURIComponent(statement)}`);
+    if (!res.ok) return res;
+    if (res.value.status !== 200) return rejected(res.value, 'The project list');
+    const customers = list(record(record(res.value.body).QueryResponse).Customer);
+    return ok({
+      items: customers.slice(0, query.limit).map((cu) => ({ jobNumber: String(record(cu).Id), name: String(record(cu).DisplayName ?? record(cu).Id) })),
+      hasMore: customers.length > query.limit,
+    });
   },
 };

@@ -20,6 +20,7 @@ export const sage300creAdapter: ErpAdapter = {
   system: 'sage300cre',
   displayName,
   capabilities: { subJobs: true, revisionFields: false, postingDetection: 'entry_status', estimatesFeatureRequired: false },
+  hosting: 'vendor',
 
   async fetchJob(c, jobNumber) {
     const job = `/jobs/${encodeURIComponent(jobNumber)}`;
@@ -86,5 +87,16 @@ export const sage300creAdapter: ErpAdapter = {
         return { costCode: String(i.CostCode), costType: text(i.Category), subJob: text(i.SubJob), description: text(i.Description), amount: String(i.Amount) };
       }),
     );
+  },
+
+  async listJobs(c, query) {
+    const res = await call(c, 'GET', `/jobs?search=${encodeURIComponent(query.search)}&skip=${query.offset}&top=${query.limit}`);
+    if (!res.ok) return res;
+    if (res.value.status !== 200) return rejected(res.value, 'The job list');
+    const body = record(res.value.body);
+    return ok({
+      items: list(body.Jobs).map((j) => ({ jobNumber: String(record(j).Job), name: String(record(j).Description ?? record(j).Job) })),
+      hasMore: body.HasMore === true,
+    });
   },
 };

@@ -7,6 +7,8 @@ import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
 import { ErpProjectLinkOrmEntity } from '../../project-links/infrastructure/erp-project-link.orm-entity';
 import type { ErpSystem } from '@budget-erp/contracts';
 import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
+import { initialImportRefusal } from '../domain/initial-import-rules';
+import { knownExportsOfBudget } from '../infrastructure/known-exports-of-budget.query';
 
 const ImportBody = z.strictObject({
   mode: z.enum(['overwrite', 'keep_and_add']).default('overwrite'),
@@ -21,12 +23,23 @@ export class ImportHttpController {
     @Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler,
   ) {}
 
-  /** Initial import of the linked ERP job's budget into the project; the outcome is published as an event. */
+  /**
+   * Initial import of the linked ERP job's budget into the project; the outcome is published as an
+   * event. A named budget must be of this project (else 404) and never exported (else 409), as far
+   * as the connector's own exports tell.
+   */
   @Post(':projectId/import')
   @ApiZodBody(ImportBody, 'overwrite the project budget lines or keep them and add the ERP ones')
   @HttpCode(202)
   @Requires('erp.manage')
   async import(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Body(new ZodBody(ImportBody)) body: z.output<typeof ImportBody>) {
+    if (body.budgetId) {
+      const budgetId = body.budgetId;
+      const exports = await this.dataSource.transaction((m) => knownExportsOfBudget(m, principal.companyId, budgetId));
+      const refusal = initialImportRefusal(budgetId, projectId, exports);
+      if (refusal?.kind === 'not_found') throw ApplicationError.notFound(refusal.code, refusal.message);
+      if (refusal) throw ApplicationError.conflict(refusal.code, refusal.message);
+    }
     const link = await this.dataSource.transaction((m) => m.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } }));
     if (!link) throw ApplicationError.conflict('ERP.PROJECT_NOT_LINKED', 'ERP data has not been synced: link the project to an ERP job first');
     const request = {
