@@ -155,7 +155,7 @@ describe('partition storage: segments, index, retention and compaction', () => {
     applyTopicPlan(store, plan);
     const sent = store.get('budget.sent')!;
     expect(sent.partitions).toHaveLength(12);
-    expect(Object.fromEntries(sent.configs)).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '1209600000', 'max.message.bytes': '16777216' });
+    expect(Object.fromEntries(sent.configs)).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '1209600000' });
     expect(store.get('erp.project.linked')!.configs.get('cleanup.policy')).toBe('compact');
     expect(Object.fromEntries(store.get('erp.project.linked.dlq')!.configs)).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '2592000000' });
     expect(store.names().length).toBe(plan.length);

@@ -117,8 +117,9 @@ export function evolve(state: TrackedExport, heard: HeardFact): TrackedExport {
       return { ...state, facts, rejected: state.rejected ?? heard.rejected };
     case 'failed':
     case 'timed_out': {
-      // The ERP lost the export after it succeeded (its record is missing or someone else's): not a posting.
-      const known = heard.failure.reasonCode === 'erp_record_missing' ? withFact(facts, 'lost') : facts;
+      // The ERP lost the export after it succeeded (its record is missing or someone else's): the
+      // lifecycle's `lost` fact, not a posting.
+      const known = heard.failure.reasonCode === 'erp_record_missing' ? withFact(state.facts, 'lost') : facts;
       return { ...state, facts: known, failure: failureToKeep(state.failure, heard.failure) };
     }
     case 'succeeded':
