@@ -38,7 +38,10 @@ async function createBudget(page: Page, projectId: string, name: string): Promis
 async function lockAndSend(page: Page, consoleUrl: string, budgetId: string): Promise<void> {
   if (!page.url().endsWith(`/budgets/${budgetId}`)) await page.goto(`${consoleUrl}/budgets/${budgetId}`);
   await page.getByTestId('lock-state').waitFor();
-  if ((await page.getByTestId('lock-state').textContent()) === 'Unlocked') await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  if ((await page.getByTestId('lock-state').textContent()) === 'Unlocked') {
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.getByTestId('lock-state').getByText('Locked', { exact: true }).waitFor({ timeout: 15000 });
+  }
   const send = page.getByRole('button', { name: /^(Re-s|S)end to ERP$/ });
   await enabled(send);
   await send.click();
