@@ -108,6 +108,8 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     const approver = await signedIn(browser, consoleUrl, client.companyId, 'approver');
     await approver.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'ERP Integrations' }).click();
     await approver.getByRole('tab', { name: 'Ready to Export' }).click();
+    await approver.getByRole('link', { name: 'Review Original budget' }).waitFor();
+    await screenshot(approver, 'erp-integrations-budgets-ready-to-export');
     await approver.getByRole('link', { name: 'Review Original budget' }).click();
     expect(await approver.getByTestId('review-total').textContent()).toBe('$1,550.75');
     await screenshot(approver, 'erp-integrations-review');
