@@ -133,6 +133,7 @@ describe('web console: who may do what, lost connections and re-import, in a bro
     await admin.getByRole('button', { name: 'Open project' }).click();
     const imported = admin.getByRole('row').filter({ hasText: '$300.00' });
     await imported.waitFor();
+    await screenshot(admin, 'budget-tool-project-budgets');
     await imported.getByRole('link').click();
     await admin.getByText('Imported from ERP').waitFor();
     const budgetId = admin.url().split('/').pop()!;
@@ -193,5 +194,22 @@ describe('web console: who may do what, lost connections and re-import, in a bro
     const bad = await fetch(`${consoleUrl}/auth/dev-sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companyId: 'a b', persona: 'ceo' }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { details: { path: string }[] }).details.map((d) => d.path).sort()).toEqual(['companyId', 'persona']);
+  }, 60000);
+
+  it("a large budget's Cost Code Detail is paged, and its total stays exact to the cent", async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    const lines = Array.from({ length: 60 }, (_, i) => ({ costCode: `${String(i + 1).padStart(2, '0')}-000`, amount: '1234.56' }));
+    const budget = await createBudget(client, 'tower-l', lines, 'Large budget');
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await pm.goto(`${consoleUrl}/budgets/${budget.id}`);
+    const pager = pm.getByRole('navigation', { name: 'Line pages' });
+    await pager.getByText('Lines 1–25 of 60').waitFor();
+    expect(await pm.locator('tr[data-line]').count()).toBe(25);
+    expect(await pm.getByTestId('budget-total').textContent()).toBe('$74,073.60');
+    await pager.getByRole('button', { name: 'Next lines' }).click();
+    await pager.getByRole('button', { name: 'Next lines' }).click();
+    await pager.getByText('Lines 51–60 of 60').waitFor();
+    expect(await pm.locator('tr[data-line="60-000"]').count()).toBe(1);
   }, 60000);
 });

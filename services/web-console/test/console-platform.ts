@@ -7,7 +7,7 @@ export function useConsolePlatform(
 ): () => { e2e: E2ePlatform; consoleUrl: string } {
   let e2e: E2ePlatform | undefined;
   beforeAll(async () => {
-    e2e = await startE2ePlatform(options());
+    e2e = await startE2ePlatform({ webConsole: true, ...options() });
   }, 180000);
   afterAll(async () => {
     await e2e?.stop();

@@ -38,7 +38,10 @@ async function createBudget(page: Page, projectId: string, name: string): Promis
 async function lockAndSend(page: Page, consoleUrl: string, budgetId: string): Promise<void> {
   if (!page.url().endsWith(`/budgets/${budgetId}`)) await page.goto(`${consoleUrl}/budgets/${budgetId}`);
   await page.getByTestId('lock-state').waitFor();
-  if ((await page.getByTestId('lock-state').textContent()) === 'Unlocked') await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  if ((await page.getByTestId('lock-state').textContent()) === 'Unlocked') {
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.getByTestId('lock-state').getByText('Locked', { exact: true }).waitFor({ timeout: 15000 });
+  }
   const send = page.getByRole('button', { name: /^(Re-s|S)end to ERP$/ });
   await enabled(send);
   await send.click();
@@ -105,6 +108,8 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     const approver = await signedIn(browser, consoleUrl, client.companyId, 'approver');
     await approver.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'ERP Integrations' }).click();
     await approver.getByRole('tab', { name: 'Ready to Export' }).click();
+    await approver.getByRole('link', { name: 'Review Original budget' }).waitFor();
+    await screenshot(approver, 'erp-integrations-budgets-ready-to-export');
     await approver.getByRole('link', { name: 'Review Original budget' }).click();
     expect(await approver.getByTestId('review-total').textContent()).toBe('$1,550.75');
     // The lines come a page at a time from the approval service's lines route.

@@ -9,6 +9,7 @@
  */
 import { DEV_JWT_SECRET } from '@budget-erp/auth';
 import { DEFAULT_DATA_DIR, startPlatform } from './platform';
+import { DEMO_COMPANY_ID, DEMO_ERP_JOB, ensureDemoErpJob } from './demo-company';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     logLevel: process.env.LOG_LEVEL ?? 'info',
     onServiceOutput: quiet ? undefined : (service, line) => console.log(`[${service.padEnd(13)}] ${line}`),
   });
+  await ensureDemoErpJob(platform.erpSimulatorUrl);
+  const { system, jobNumber } = DEMO_ERP_JOB;
   const rows: [string, string][] = [
     ...(platform.webConsole ? ([['Web console', `${platform.webConsole.url}   (open it in a browser)`]] as [string, string][]) : []),
     ['Kafka brokers (KAFKA_BROKERS)', `${platform.kafkaBrokers}${process.env.KAFKA_BROKERS ? '' : '  (dev broker)'}`],
@@ -34,6 +37,11 @@ async function main(): Promise<void> {
       `${service.url}   docs ${service.url}/docs   db ${platform.databases[name]}`,
     ]),
     ['ERP simulator', `${platform.erpSimulatorUrl}   (control routes under /_sim)`],
+    [
+      'Demo ERP job',
+      `CMiC job ${jobNumber} of company "${DEMO_COMPANY_ID}" (cost codes 01-100, 02-200, 03-300); the accountant posts its entries with ` +
+        `curl -X POST '${platform.erpSimulatorUrl}/_sim/${system}/jobs/${jobNumber}/post-entries?companyId=${DEMO_COMPANY_ID}'`,
+    ],
     ['SMTP sink', `smtp://${platform.smtp.host}:${platform.smtp.port}   read mail at ${platform.smtp.inboxUrl}`],
     ['Dev token', `npm run -s token -- --company c1 --user u1 --budget admin --erp admin --privilege can_push_to_accounting`],
   ];

@@ -140,7 +140,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     await Promise.all(Object.values(services).map((service) => waitUntilReady(service, readyTimeoutMs)));
 
     if (options.webConsole ?? true) {
-      const client = buildWebConsole(WORKSPACE_ROOT);
+      const client = await buildWebConsole(WORKSPACE_ROOT);
       const url = (name: string) => services[name]!.url;
       webConsole = spawnService(WEB_CONSOLE, {
         port: options.webConsolePort ?? (await portFor(options.ports, WEB_CONSOLE.defaultPort)),

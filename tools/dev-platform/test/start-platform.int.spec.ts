@@ -56,7 +56,7 @@ async function stopWithCtrlC(started: Started): Promise<void> {
 }
 
 describe('npm start', () => {
-  it('with a reachable PostgreSQL, brings all four services to ready on their own databases, prints where everything is, and stops on Ctrl-C', async () => {
+  it('with a reachable PostgreSQL, brings all four services and the web console to ready on their own databases, prints where everything is with the demo ERP job, and stops on Ctrl-C', async () => {
     const prefix = `t_devplat_${randomBytes(3).toString('hex')}_`;
     const started = await npmStart(['--postgres', '--database-prefix', prefix]);
     try {
@@ -64,6 +64,13 @@ describe('npm start', () => {
       const output = started.output();
       for (const label of ['Kafka brokers', 'ERP simulator', 'SMTP sink', 'Dev token']) expect(output).toContain(label);
       expect(output.match(new RegExp(`PostgreSQL 127\\.0\\.0\\.1:5432/${prefix}\\w+`, 'g'))).toHaveLength(4);
+      // The web console answers at the printed URL, and the demo company's ERP holds the job it prints.
+      const consoleUrl = /^\s+Web console\s+(http:\/\/\S+)/m.exec(output)?.[1];
+      expect((await fetch(`${consoleUrl}/health/ready`)).status).toBe(200);
+      expect(await (await fetch(`${consoleUrl}/`)).text()).toContain('<div id="root">');
+      const simulatorUrl = /^\s+ERP simulator\s+(http:\/\/\S+)/m.exec(output)?.[1];
+      expect(output).toContain('CMiC job DEMO-100 of company "demo"');
+      expect((await fetch(`${simulatorUrl}/_sim/cmic/jobs/DEMO-100?companyId=demo`)).status).toBe(200);
       await stopWithCtrlC(started);
     } finally {
       started.child.kill('SIGKILL');

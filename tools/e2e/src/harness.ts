@@ -15,10 +15,18 @@ export interface E2ePlatform {
  * The whole platform as `npm start` runs it — dev broker, ERP simulator, SMTP sink and the four
  * services as separate processes — on free ports and throw-away PostgreSQL databases.
  */
-export async function startE2ePlatform(options: { serviceEnv?: Record<string, Record<string, string>>; webConsolePort?: number } = {}): Promise<E2ePlatform> {
+export async function startE2ePlatform(
+  options: {
+    serviceEnv?: Record<string, Record<string, string>>;
+    /** Also build and serve the web console, as `npm start` does (the browser tests); off for API-only suites. */
+    webConsole?: boolean;
+    webConsolePort?: number;
+  } = {},
+): Promise<E2ePlatform> {
   const prefix = `t_e2e_${randomBytes(3).toString('hex')}_`;
   const platform = await startPlatform({
     ports: 'ephemeral',
+    webConsole: options.webConsole ?? false,
     ...(options.webConsolePort ? { webConsolePort: options.webConsolePort } : {}),
     database: 'postgres',
     databasePrefix: prefix,

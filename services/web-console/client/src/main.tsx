@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router';
-import { NetworkError } from './api';
+import { ApiError, NetworkError } from './api';
 import { App } from './app';
 import './styles.css';
 
@@ -14,7 +14,12 @@ const queryClient = new QueryClient({
       retryDelay: (attempt) => Math.min(500 * 2 ** attempt, 5000),
       refetchOnWindowFocus: true,
     },
-    mutations: { retry: false },
+    mutations: {
+      // The budget service refuses a command that raced another change of the same budget inside
+      // the platform; the console sends no version, so the same command is simply tried again.
+      retry: (failures, error) => error instanceof ApiError && error.code === 'BUDGET.CHANGED_CONCURRENTLY' && failures < 3,
+      retryDelay: 300,
+    },
   },
 });
 
