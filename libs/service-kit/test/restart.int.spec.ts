@@ -64,7 +64,7 @@ describe('a service restarted while its consumer group still holds its predecess
       body: JSON.stringify({ id: 'after-restart', name: 'served', lines: [] }),
     });
     const readiness = (await ready.json()) as { checks: Record<string, { status: string }> };
-    // The killed member is still in the group (waiting for it to rejoin, or not yet asked): the new consumer has not joined.
+    // The killed member is still in the group, which waits for it to rejoin: the new consumer has not joined yet.
     const group = await members();
     expect({ live: live.status, ready: ready.status, inbox: readiness.checks[`inbox:${groupId}`]?.status, outbox: readiness.checks.outbox?.status, created: created.status }).toEqual({
       live: 200,
@@ -74,6 +74,7 @@ describe('a service restarted while its consumer group still holds its predecess
       created: 201,
     });
     expect(group.memberIds).toContain(deadMember);
+    expect(group.state).toBe('PreparingRebalance');
     expect((await get(restarted, '/things/after-restart')).status).toBe(200);
     process.stdout.write(`restart with a lingering group member (session ${sessionTimeoutMs} ms): HTTP listening ${restarted.startedInMs} ms after the process was spawned\n`);
   }, 60_000);
