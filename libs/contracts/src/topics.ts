@@ -41,6 +41,23 @@ export const Topics = {
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
+/**
+ * Topics kept by compaction (the latest record per key is the whole truth). Their keys must be
+ * unique across companies, since ids are unique per company only: `messageKeyOf` puts the company
+ * in every key of these topics. deploy/kafka/topics.yaml must compact exactly these (checked).
+ */
+export const COMPACTED_TOPICS: readonly Topic[] = [Topics.ErpProjectLinked, Topics.ErpConnectionUpdated];
+
+/**
+ * The Kafka key of an event: its subject (the budget id, so one budget's events keep their order),
+ * and on a compacted topic `<companyId>/<subject>` (or the company id when it is the subject), so
+ * company A's record never replaces company B's.
+ */
+export function messageKeyOf(topic: Topic, subject: string, companyId: string): string {
+  if (!COMPACTED_TOPICS.includes(topic) || subject === companyId) return subject;
+  return `${companyId}/${subject}`;
+}
+
 /** The producing service of each topic, and the current schema version. */
 const registry = {
   'budget.locked': { producer: 'budget', version: 1, schema: BudgetLockedV1 },
