@@ -4,7 +4,7 @@ import { allContracts, dlqTopic, DLQ_HEADERS, MAX_RECORD_BYTES } from './topics'
 
 const KEY_DESCRIPTIONS: Record<string, string> = {
   budgetId: 'the budget id: every event of one budget keeps its order',
-  projectId: 'the project id',
+  'companyId/projectId': 'the company id and the project id (`<companyId>/<projectId>`): compacted, and project ids are unique per company only',
   companyId: 'the company id',
   'budgetId, else projectId': 'the budget id, or the project id for an initial import',
   'budgetId, else companyId': 'the budget id, or the company id for a notification not about one budget',

@@ -43,8 +43,25 @@ export const Topics = {
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
+/**
+ * Topics kept by compaction (the latest record per key is the whole truth). Their keys must be
+ * unique across companies, since ids are unique per company only: `messageKeyOf` puts the company
+ * in every key of these topics. deploy/kafka/topics.yaml must compact exactly these (checked).
+ */
+export const COMPACTED_TOPICS: readonly Topic[] = [Topics.ErpProjectLinked, Topics.ErpConnectionUpdated];
+
+/**
+ * The Kafka key of an event: its subject (the budget id, so one budget's events keep their order),
+ * and on a compacted topic `<companyId>/<subject>` (or the company id when it is the subject), so
+ * company A's record never replaces company B's.
+ */
+export function messageKeyOf(topic: Topic, subject: string, companyId: string): string {
+  if (!COMPACTED_TOPICS.includes(topic) || subject === companyId) return subject;
+  return `${companyId}/${subject}`;
+}
+
 /** How a topic's records are keyed: within one key, order is kept. */
-export type TopicKey = 'budgetId' | 'projectId' | 'companyId' | 'budgetId, else projectId' | 'budgetId, else companyId';
+export type TopicKey = 'budgetId' | 'companyId/projectId' | 'companyId' | 'budgetId, else projectId' | 'budgetId, else companyId';
 
 /**
  * The producing service of each topic, its record key, and the current schema version. The
@@ -63,7 +80,7 @@ const registry = {
   'export.succeeded': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ExportSucceededV1 },
   'export.failed': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ExportFailedV1 },
   'erp.posted': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ErpPostedV1 },
-  'erp.project.linked': { producer: 'erp-connector', key: 'projectId', version: 1, schema: ErpProjectLinkedV1 },
+  'erp.project.linked': { producer: 'erp-connector', key: 'companyId/projectId', version: 1, schema: ErpProjectLinkedV1 },
   'erp.connection.updated': { producer: 'erp-connector', key: 'companyId', version: 1, schema: ErpConnectionUpdatedV1 },
   'erp.budget.imported': { producer: 'erp-connector', key: 'budgetId, else projectId', version: 1, schema: ErpBudgetImportedV1 },
   'erp.budget.import.failed': { producer: 'erp-connector', key: 'budgetId, else projectId', version: 1, schema: ErpBudgetImportFailedV1 },

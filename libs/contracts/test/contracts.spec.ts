@@ -3,6 +3,7 @@ import {
   AmountSchema,
   BudgetSentLinesV1,
   contractFor,
+  messageKeyOf,
   contractForType,
   dlqTopic,
   fromKafkaHeaders,
@@ -96,5 +97,14 @@ describe('budget.sent.lines payload', () => {
     });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['lines.0.amount']);
+  });
+});
+
+describe('Kafka keys', () => {
+  it('keys a budget event by its subject, and a compacted topic\'s event by company and subject, so two companies\' records of one project id never replace each other', () => {
+    expect(messageKeyOf('budget.sent', 'b-1', 'co-a')).toBe('b-1');
+    expect(messageKeyOf('erp.project.linked', 'p-1', 'co-a')).toBe('co-a/p-1');
+    expect(messageKeyOf('erp.project.linked', 'p-1', 'co-b')).toBe('co-b/p-1');
+    expect(messageKeyOf('erp.connection.updated', 'co-a', 'co-a')).toBe('co-a');
   });
 });

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { correlationContext, MessagingBugError, OutboxRelay, OutboxWriter, UnitOfWork } from '../src';
 import { lockedPayload } from './support/events';
 import { openMigratedDataSource } from './support/messaging-database';
+import { openRelayConnection, RELAY_KEEPALIVE } from '../src/outbox/relay-connection';
 import { CreateAppliedEffects1700000000999, startTestInboxApp, TestInboxApp } from './support/test-inbox-app';
 
 describe('transactional outbox (real PostgreSQL, dev broker)', () => {
@@ -155,6 +156,31 @@ describe('transactional outbox (real PostgreSQL, dev broker)', () => {
     expect([first.status().leader, second.status().leader].filter(Boolean)).toHaveLength(1);
     expect(first.isHealthy() && second.isHealthy()).toBe(true);
     expect(await first.checkBroker()).toBe(true);
+  });
+
+  it('a relay that does not lead keeps one session between its attempts to lead instead of connecting on every poll', async () => {
+    const leaderOrNot = [relays[0] ?? startRelay(), startRelay()];
+    await waitFor(() => leaderOrNot.some((relay) => relay.status().leader), { description: 'a leader' });
+    const sessions = async () =>
+      ((await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'outbox-test' AND datname = current_database() ORDER BY pid`)) as { pid: number }[]).map((row) => row.pid);
+    // One session per running relay: the leader's and each other replica's, held open.
+    const running = relays.filter((relay) => relay.status().running).length;
+    const before = await waitFor(async () => {
+      const pids = await sessions();
+      return pids.length === running && pids;
+    }, { description: `${running} relay sessions` });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // ten polls of 50 ms
+    expect(await sessions()).toEqual(before);
+  });
+
+  it("the relay's session asks PostgreSQL for TCP keepalives, so a leader that vanishes without closing its socket loses the lock within seconds", async () => {
+    const connection = await openRelayConnection(dataSource, 'keepalive-probe');
+    try {
+      const [settings] = await connection.query<Record<string, string>>('SELECT current_setting(\'tcp_keepalives_idle\') AS idle, current_setting(\'tcp_keepalives_interval\') AS interval, current_setting(\'tcp_keepalives_count\') AS count');
+      expect(settings).toEqual({ idle: String(RELAY_KEEPALIVE.idleSeconds), interval: String(RELAY_KEEPALIVE.intervalSeconds), count: String(RELAY_KEEPALIVE.count) });
+    } finally {
+      await connection.close();
+    }
   });
 
   it('a unit of work nudges the relay after a commit that stored events, not after one that stored none or rolled back', async () => {

@@ -58,3 +58,12 @@ it('after the key rotates, credentials sealed with the previous key still reach 
   expect({ topic: forgotten.topic, reasonCode: forgotten.value.reasonCode }).toEqual({ topic: 'export.failed', reasonCode: 'credentials_unreadable' });
   expect(String(forgotten.value.message)).toContain('which is not configured');
 }, 90_000);
+
+it('when two first PUT /erp/connection of a company arrive together, both answer 200 and one connection is kept', async () => {
+  const token = await tokenFor('co-concurrent');
+  const answers = await Promise.all(
+    ['cmic', 'sage300cre', 'cmic', 'quickbooks'].map((system) => world.http('PUT', '/erp/connection', token, { system, settings: { credentials: { username: system, password: CANARY } } })),
+  );
+  expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+  expect(await world.dbQuery(`SELECT company_id FROM erp_connections WHERE company_id = 'co-concurrent'`)).toHaveLength(1);
+});

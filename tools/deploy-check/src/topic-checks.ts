@@ -1,4 +1,4 @@
-import { AllTopics, dlqTopic } from '@budget-erp/contracts';
+import { AllTopics, COMPACTED_TOPICS, dlqTopic } from '@budget-erp/contracts';
 import { topicConfig } from './render';
 import { asArray, asObject, Json } from './repo';
 import { TopicPlan } from './topic-plan';
@@ -14,6 +14,12 @@ export function topicPlanProblems(plan: TopicPlan, required = topicsTheCodeUses(
   for (const topic of plan.topics) {
     if (!required.includes(topic.name)) problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} is not used by the code`);
     if (!Number.isInteger(topic.partitions) || topic.partitions < 1) problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} has no valid partition count`);
+    // Compaction keeps the latest record per key: only topics whose keys include the company may compact.
+    const keyedWithCompany = (COMPACTED_TOPICS as readonly string[]).includes(topic.name);
+    if (topic.cleanup === 'compact' && !keyedWithCompany) {
+      problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} is compacted, but its keys do not include the company (libs/contracts COMPACTED_TOPICS)`);
+    }
+    if (topic.cleanup !== 'compact' && keyedWithCompany) problems.push(`deploy/kafka/topics.yaml: topic ${topic.name} is in COMPACTED_TOPICS but its cleanup is ${topic.cleanup}`);
   }
   return problems;
 }

@@ -240,6 +240,7 @@ describe('a deliberately broken copy is reported', () => {
     ['an event topic left out', (p) => void (p.topics = p.topics.filter((t) => t.name !== 'erp.connection.updated')), 'topic erp.connection.updated is used by the code but not planned'],
     ['a topic the code does not use', (p) => void p.topics.push({ name: 'budget.deleted', partitions: 3, cleanup: 'delete', retentionMs: 1 }), 'topic budget.deleted is not used by the code'],
     ['a topic without partitions', (p) => void (p.topics[2].partitions = 0), 'has no valid partition count'],
+    ['a compacted topic keyed by the budget id alone', (p) => void (p.topics.find((t) => t.name === 'export.succeeded')!.cleanup = 'compact'), 'topic export.succeeded is compacted, but its keys do not include the company'],
   ])('the topic plan: %s', (_name, breakIt, expected) => {
     const copy = clone(plan);
     breakIt(copy);

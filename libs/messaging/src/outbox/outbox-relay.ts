@@ -120,6 +120,8 @@ export class OutboxRelay {
   private healthAdmin?: Admin;
   private readonly knownTopics = new Set<string>();
   private runner?: RelayConnection;
+  /** A replica that does not lead keeps its connection to try for the lock at the next poll. */
+  private candidate?: RelayConnection;
   private running = false;
   private loop?: Promise<void>;
   private nudged = false;
@@ -154,6 +156,8 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     await this.resign();
+    await this.candidate?.close();
+    this.candidate = undefined;
     await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect(), this.healthAdmin?.disconnect()]);
     this.producer = undefined;
     this.admin = undefined;
@@ -232,19 +236,18 @@ export class OutboxRelay {
   }
 
   private async tryToLead(): Promise<void> {
-    let connection: RelayConnection | undefined;
     try {
-      connection = await openRelayConnection(this.dataSource, this.options.clientId);
-      const [row] = await connection.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${RELAY_LOCK}) AS locked`);
+      this.candidate ??= await openRelayConnection(this.dataSource, this.options.clientId);
+      const [row] = await this.candidate.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${RELAY_LOCK}) AS locked`);
       if (row?.locked) {
-        this.runner = connection;
-        return;
+        this.runner = this.candidate;
+        this.candidate = undefined;
       }
     } catch (error) {
-      await connection?.close();
+      await this.candidate?.close();
+      this.candidate = undefined;
       throw new DatabaseStepFailed(`outbox relay could not reach the database: ${(error as Error).message}`);
     }
-    await connection.close();
   }
 
   private async resign(): Promise<void> {

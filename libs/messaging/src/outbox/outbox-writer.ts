@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CloudEventEnvelope, contractFor, PayloadOf, Topic, toKafkaHeaders } from '@budget-erp/contracts';
+import { CloudEventEnvelope, contractFor, messageKeyOf, PayloadOf, Topic, toKafkaHeaders } from '@budget-erp/contracts';
 import { EntityManager } from 'typeorm';
 import type { ZodType } from 'zod';
 import { correlationContext } from '../correlation/correlation-context';
@@ -7,7 +7,7 @@ import { MessagingBugError } from '../errors';
 
 export interface PublishRequest<T extends Topic> {
   topic: T;
-  /** The aggregate the event is about (the budget id); also the Kafka key. */
+  /** The aggregate the event is about (the budget id); also the Kafka key (with the company on a compacted topic: `messageKeyOf`). */
   subject: string;
   companyId: string;
   payload: PayloadOf<T>;
@@ -46,7 +46,7 @@ export class OutboxWriter {
     const envelope = this.envelopeOf(request, contract.type);
     await manager.query(
       'INSERT INTO outbox_messages (id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)',
-      [envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(payload)],
+      [envelope.id, request.topic, messageKeyOf(request.topic, request.subject, request.companyId), JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(payload)],
     );
     manager.queryRunner!.data[STORED_EVENTS] = true;
     return envelope;
@@ -72,7 +72,7 @@ export class OutboxWriter {
       const payload = JSON.stringify(this.checked(manager, request.topic, contract.type, contract.schema, request.payload));
       const envelope = this.envelopeOf(request, contract.type);
       envelopes.push(envelope);
-      rows.push([envelope.id, request.topic, request.subject, JSON.stringify(toKafkaHeaders(envelope)), payload]);
+      rows.push([envelope.id, request.topic, messageKeyOf(request.topic, request.subject, request.companyId), JSON.stringify(toKafkaHeaders(envelope)), payload]);
       bytes += payload.length;
       if (bytes >= 4_000_000 || rows.length >= 1000) await insert();
     }

@@ -52,6 +52,8 @@ export class ErpConnectionsService {
   /** Sets the company's ERP; credentials are sealed before they touch the database and never published. */
   async configure(command: ConfigureConnection): Promise<ErpConnectionSettings> {
     return this.uow.run(async (manager) => {
+      // One change of a company's connection at a time: two concurrent first PUTs would otherwise both insert.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`erp-connection:${command.companyId}`]);
       const existing = await manager.findOne(ErpConnectionOrmEntity, { where: { companyId: command.companyId } });
       const settings = command.settings ?? {};
       const row = existing ?? Object.assign(new ErpConnectionOrmEntity(), { companyId: command.companyId, sealedCredentials: null });
