@@ -2,7 +2,7 @@ import type { ExportStatus } from '@budget-erp/contracts';
 import { addAmounts, fromCents, toCents, normalizeAmount } from '@budget-erp/money';
 import { DomainError, domainError } from './budget.errors';
 import { ErpContext, ErpSystem, erpName } from './erp-system';
-import { erpReadiness, ReadinessReason } from './erp-readiness';
+import { erpReadiness, erpReadinessOf, LinesFacts, nothingChanged, ReadinessReason } from './erp-readiness';
 
 export type Origin = 'platform' | 'erp';
 
@@ -267,7 +267,17 @@ export type BudgetEvent =
   | { type: 'ModificationCreated'; modification: Modification; at: string }
   | { type: 'ModificationApproved'; modificationId: string; at: string }
   | { type: 'ModificationDeleted'; modificationId: string; at: string }
-  | { type: 'BudgetSent'; hold: ExportHold; snapshot: ExportSnapshot; at: string }
+  | {
+      type: 'BudgetSent';
+      hold: ExportHold;
+      snapshot: ExportSnapshot;
+      /**
+       * Set when the lines were streamed into the stored snapshot as they were read (the service's
+       * send): `snapshot.lines` is then empty and this says what was stored.
+       */
+      stored?: StoredLines;
+      at: string;
+    }
   | { type: 'BudgetRetrieved'; exportId: string; by: UserRef; at: string }
   | { type: 'ExportStatusChanged'; exportId: string; erpStatus: 'exporting' | 'failed_to_export' | 'awaiting_posting'; at: string }
   /** An export reached the ERP: what the ERP holds grows by what it moved. */
@@ -286,6 +296,13 @@ export type BudgetEvent =
   | { type: 'ReimportRequested'; run: ImportRun; at: string }
   | { type: 'ImportCompleted'; importId: string; mode: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport'; lines: BudgetLine[]; at: string }
   | { type: 'ImportFailed'; importId: string; message: string; at: string };
+
+/** A send's lines as stored in its snapshot's chunks. */
+export interface StoredLines {
+  lineCount: number;
+  chunkCount: number;
+  linesDigest: string;
+}
 
 export type Decision = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
 
@@ -563,21 +580,7 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       if (reasons.length > 0) return refuse(notReady(reasons));
       const link = command.erp.link!;
       const snapshot = exportSnapshot(budget, link.erpSystem, link.jobNumber);
-      return accept({
-        type: 'BudgetSent',
-        hold: {
-          exportId: command.exportId,
-          erpSystem: link.erpSystem,
-          jobNumber: link.jobNumber,
-          kind: snapshot.kind,
-          modificationIds: snapshot.modificationIds,
-          statusBefore: budget.erp.status === 'synced' ? 'synced' : 'not_sent',
-          sentBy: command.by,
-          sentAt: command.at,
-        },
-        snapshot,
-        at: command.at,
-      });
+      return accept({ type: 'BudgetSent', hold: holdOfSend(budget, command, snapshot), snapshot, at: command.at });
     }
     case 'RetrieveFromErp': {
       switch (budget.erp.status) {
@@ -710,6 +713,70 @@ function exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget: Budget, land
     default:
       return assertNever(erp);
   }
+}
+
+/** The hold a send takes. */
+function holdOfSend(budget: Budget, command: SendCommand, header: Pick<ExportSnapshot, 'erpSystem' | 'jobNumber' | 'kind' | 'modificationIds'>): ExportHold {
+  return {
+    exportId: command.exportId,
+    erpSystem: header.erpSystem,
+    jobNumber: header.jobNumber,
+    kind: header.kind,
+    modificationIds: header.modificationIds,
+    statusBefore: budget.erp.status === 'synced' ? 'synced' : 'not_sent',
+    sentBy: command.by,
+    sentAt: command.at,
+  };
+}
+
+type SendCommand = Extract<BudgetCommand, { type: 'SendToErp' }>;
+
+/** A send's snapshot without its lines, which are read and stored as they stream. */
+export type SendHeader = Omit<ExportSnapshot, 'lines' | 'total' | 'syncedTotal'>;
+
+/**
+ * The send of a budget loaded without its lines: readiness from the facts of its lines (`LinesFacts`,
+ * aggregates the database answers), the hold and the snapshot's header. `hasSyncedLines` tells
+ * whether the ERP holds anything of it (a revision). The lines and what changed since the last sync
+ * are the caller's to stream and check (`sentWithStoredLines`).
+ */
+export function decideSendHeader(
+  budget: Budget,
+  command: SendCommand,
+  facts: LinesFacts,
+  hasSyncedLines: boolean,
+): { ok: false; error: DomainError } | { ok: true; hold: ExportHold; header: SendHeader } {
+  const reasons = erpReadinessOf(budget, command.erp, facts);
+  if (reasons.length > 0) return { ok: false, error: notReady(reasons) };
+  const link = command.erp.link!;
+  const header: SendHeader = {
+    name: budget.name,
+    origin: budget.origin,
+    kind: hasSyncedLines || budget.exported ? 'revision' : 'original',
+    erpSystem: link.erpSystem,
+    jobNumber: link.jobNumber,
+    modificationIds: budget.modifications.filter((m) => m.status === 'approved' && !m.synced).map((m) => m.id),
+  };
+  return { ok: true, hold: holdOfSend(budget, command, header), header };
+}
+
+/**
+ * The send, once its lines are stored: refused when the budget is synced and every line equals
+ * what the ERP holds (nothing to send), else the `BudgetSent` event.
+ */
+export function sentWithStoredLines(
+  budget: Budget,
+  send: { hold: ExportHold; header: SendHeader; at: string },
+  stored: StoredLines & { totalCents: bigint; syncedTotalCents: bigint; unchanged: boolean },
+): Decision {
+  if (budget.erp.status === 'synced' && stored.unchanged) return refuse(nothingChanged(erpName(send.hold.erpSystem)));
+  return accept({
+    type: 'BudgetSent',
+    hold: send.hold,
+    snapshot: { ...send.header, lines: [], total: fromCents(stored.totalCents), syncedTotal: fromCents(stored.syncedTotalCents) },
+    stored: { lineCount: stored.lineCount, chunkCount: stored.chunkCount, linesDigest: stored.linesDigest },
+    at: send.at,
+  });
 }
 
 function notReady(reasons: ReadinessReason[]): DomainError {
