@@ -482,28 +482,11 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
   const budget = state;
 
   switch (command.type) {
-    case 'AddLine': {
-      const refusal = linesCanOnlyChangeWhileUnlocked(budget);
-      if (refusal) return refuse(refusal);
-      if (budget.lines.some((line) => line.id === command.line.id)) return accept();
-      return accept({ type: 'LineAdded', line: normalizeLine(command.line), at: command.at });
-    }
-    case 'UpdateLine': {
-      const refusal = linesCanOnlyChangeWhileUnlocked(budget);
-      if (refusal) return refuse(refusal);
-      const line = budget.lines.find((l) => l.id === command.lineId);
-      if (!line) return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
-      const updated = { ...line, ...command.changes };
-      return accept({ type: 'LineUpdated', line: { ...updated, amount: normalizeAmount(updated.amount) }, at: command.at });
-    }
-    case 'RemoveLine': {
-      const refusal = linesCanOnlyChangeWhileUnlocked(budget);
-      if (refusal) return refuse(refusal);
-      if (!budget.lines.some((l) => l.id === command.lineId)) {
-        return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
-      }
-      return accept({ type: 'LineRemoved', lineId: command.lineId, at: command.at });
-    }
+    case 'AddLine':
+      return decideLineEdit(budget, command, budget.lines.find((line) => line.id === command.line.id) ?? null);
+    case 'UpdateLine':
+    case 'RemoveLine':
+      return decideLineEdit(budget, command, budget.lines.find((line) => line.id === command.lineId) ?? null);
     case 'LockBudget': {
       if (budget.erp.status === 'importing') return refuse(budgetCannotChangeWhileTheExportHoldsIt(budget)!);
       if (budget.locked) return refuse(domainError('BUDGET.ALREADY_LOCKED', 'The budget is already locked.'));
@@ -638,6 +621,33 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       if (budget.erp.status !== 'importing' || budget.erp.run.importId !== command.importId) return accept();
       return accept({ type: 'ImportFailed', importId: command.importId, message: command.message, at: command.at });
     }
+    default:
+      return assertNever(command);
+  }
+}
+
+export type LineEditCommand = Extract<BudgetCommand, { type: 'AddLine' | 'UpdateLine' | 'RemoveLine' }>;
+
+/**
+ * A line edit decided on the budget without its other lines: `current` is the one line the
+ * command names, as stored (null when there is none). What needs every line (the total) is kept
+ * by the database; a line id is unique there too.
+ */
+export function decideLineEdit(budget: Budget, command: LineEditCommand, current: BudgetLine | null): Decision {
+  const refusal = linesCanOnlyChangeWhileUnlocked(budget);
+  if (refusal) return refuse(refusal);
+  switch (command.type) {
+    case 'AddLine':
+      if (current) return accept();
+      return accept({ type: 'LineAdded', line: normalizeLine(command.line), at: command.at });
+    case 'UpdateLine': {
+      if (!current) return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
+      const updated = { ...current, ...command.changes };
+      return accept({ type: 'LineUpdated', line: { ...updated, amount: normalizeAmount(updated.amount) }, at: command.at });
+    }
+    case 'RemoveLine':
+      if (!current) return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
+      return accept({ type: 'LineRemoved', lineId: command.lineId, at: command.at });
     default:
       return assertNever(command);
   }
