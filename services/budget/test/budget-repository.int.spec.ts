@@ -1,4 +1,3 @@
-import { chunkSendLines, linesDigest } from '@budget-erp/contracts';
 import { createDataSource } from '@budget-erp/service-kit';
 import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
 import type { DataSource } from 'typeorm';
@@ -7,6 +6,7 @@ import type { ErpContext } from '../src/budgets/domain/erp-system';
 import { loadBudget, loadBudgetForExportOutcome, saveBudget } from '../src/budgets/infrastructure/budget.repository';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from '../src/budgets/infrastructure/budget.orm-entity';
 import { insertSendSnapshot, loadLanding } from '../src/budgets/infrastructure/export-snapshot.repository';
+import { writeSendLines } from '../src/budgets/infrastructure/send-lines.repository';
 import { budgetMigrations } from '../src/persistence';
 import { ExportSagaOrmEntity } from '../src/export-saga/infrastructure/export-saga.orm-entity';
 
@@ -62,7 +62,9 @@ async function sentBudget(budgetId: string): Promise<Budget> {
   const sent = lastEvents.find((e): e is Extract<BudgetEvent, { type: 'BudgetSent' }> => e.type === 'BudgetSent')!;
   await dataSource.transaction(async (m) => {
     await saveBudget(m, budget, null);
-    await insertSendSnapshot(m, { exportId: sent.hold.exportId, budgetId, companyId: 'c1', projectId: 'p1', hold: sent.hold, snapshot: sent.snapshot, createdBy: pm, chunks: chunkSendLines(sent.snapshot.lines), linesDigest: linesDigest(sent.snapshot.lines) });
+    const ids = { exportId: sent.hold.exportId, budgetId, companyId: 'c1', projectId: 'p1' };
+    const stored = await writeSendLines(m, ids, sent.snapshot.lines);
+    await insertSendSnapshot(m, { ...ids, hold: sent.hold, snapshot: sent.snapshot, createdBy: pm, ...stored });
   });
   return budget;
 }

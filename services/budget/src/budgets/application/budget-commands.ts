@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Budget, BudgetCommand, BudgetEvent, decide, fold, UserRef } from '../domain/budget';
 import type { ErpSystem } from '../domain/erp-system';
-import { loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
+import { LoadedBudget, loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
 import { exportsToSupersede, insertSaga, loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
 import { react, SagaMessage, startSaga } from '../../export-saga/domain/export-saga';
 import { insertSendSnapshot } from '../infrastructure/export-snapshot.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../config';
-import { chunkSendLines, linesDigest } from '@budget-erp/contracts';
-import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER, OutgoingEvent } from './ports';
+import { publishStoredChunks, writeSendLines } from '../infrastructure/send-lines.repository';
+import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER } from './ports';
 
 export interface CommandResult {
   budget: Budget;
@@ -54,9 +54,16 @@ export class BudgetCommands {
     const next = fold(decision.events, state);
     if (next.status !== 'present') throw new Error('a decided budget is absent');
     if (decision.events.length === 0) return { budget: next, events: [], version: version ?? 0 };
-    const saved = await saveBudget(manager, next, state.status === 'present' && version !== null ? { budget: state, version } : null);
-    for (const event of decision.events) await this.publish(manager, next, event);
-    return { budget: next, events: decision.events, version: saved };
+    return this.applyEvents(manager, state.status === 'present' && version !== null ? { budget: state, version } : null, decision.events);
+  }
+
+  /** Saves and publishes events already decided on `loaded` (null: a creation), on the caller's transaction. */
+  async applyEvents(manager: EntityManager, loaded: LoadedBudget | null, events: BudgetEvent[]): Promise<CommandResult> {
+    const next = fold(events, loaded?.budget ?? { status: 'absent' });
+    if (next.status !== 'present') throw new Error('a decided budget is absent');
+    const saved = await saveBudget(manager, next, loaded);
+    for (const event of events) await this.publish(manager, next, event);
+    return { budget: next, events, version: saved };
   }
 
   /** Like `apply`, but answers a refusal instead of throwing it. */
@@ -74,25 +81,24 @@ export class BudgetCommands {
 
   private async publish(manager: EntityManager, budget: Budget, event: BudgetEvent): Promise<unknown> {
     const base = { budgetId: budget.id, projectId: budget.projectId, companyId: budget.companyId };
-    const envelope = { subject: budget.id, companyId: budget.companyId };
+    const keyed = { subject: budget.id, companyId: budget.companyId };
     switch (event.type) {
       case 'BudgetLocked':
-        return this.events.publish(manager, { ...envelope, topic: 'budget.locked', payload: { ...base, lockedBy: user(event.by), lockedAt: event.at } });
+        return this.events.publish(manager, { ...keyed, topic: 'budget.locked', payload: { ...base, lockedBy: user(event.by), lockedAt: event.at } });
       case 'BudgetUnlocked':
         return this.events.publish(manager, {
-          ...envelope,
+          ...keyed,
           topic: 'budget.unlocked',
           payload: { ...base, unlockedBy: event.by && user(event.by), cause: event.cause, modifications: event.modifications, unlockedAt: event.at },
         });
       case 'BudgetSent': {
         // The lines cross the wire once: a summary, and the lines in ordered chunks, in this transaction.
+        // The service's send streamed them into the snapshot already (`stored`); a send decided on a
+        // budget loaded whole stores them here.
         const { hold, snapshot } = event;
-        const chunks = chunkSendLines(snapshot.lines);
-        const digest = linesDigest(snapshot.lines);
-        await insertSendSnapshot(manager, {
-          exportId: hold.exportId, budgetId: budget.id, companyId: budget.companyId, projectId: budget.projectId,
-          hold, snapshot, createdBy: budget.createdBy, chunks, linesDigest: digest,
-        });
+        const ids = { exportId: hold.exportId, budgetId: budget.id, companyId: budget.companyId, projectId: budget.projectId };
+        const stored = event.stored ?? (await writeSendLines(manager, ids, snapshot.lines));
+        await insertSendSnapshot(manager, { ...ids, hold, snapshot, createdBy: budget.createdBy, ...stored });
         await insertSaga(
           manager,
           startSaga({
@@ -110,41 +116,34 @@ export class BudgetCommands {
           await this.hear(manager, older, { type: 'budget.sent.superseded', at: event.at, byExportId: hold.exportId });
         }
         const { lines: _lines, ...summary } = snapshot;
-        const sent: OutgoingEvent[] = [
-          {
-            ...envelope,
-            topic: 'budget.sent',
-            payload: {
-              ...base, ...summary, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at,
-              lineCount: snapshot.lines.length, chunkCount: chunks.length, linesDigest: digest,
-            },
+        const sentEnvelope = await this.events.publish(manager, {
+          ...keyed,
+          topic: 'budget.sent',
+          payload: {
+            ...base, ...summary, exportId: hold.exportId, sentBy: user(hold.sentBy), createdBy: user(budget.createdBy), sentAt: event.at,
+            lineCount: stored.lineCount, chunkCount: stored.chunkCount, linesDigest: stored.linesDigest,
           },
-          ...chunks.map((lines, chunk): OutgoingEvent => ({
-            ...envelope,
-            topic: 'budget.sent.lines',
-            payload: { ...base, exportId: hold.exportId, chunk, chunkCount: chunks.length, lines },
-          })),
-        ];
-        await this.events.publishAll(manager, sent);
+        });
+        await publishStoredChunks(manager, sentEnvelope, { ...ids, chunkCount: stored.chunkCount });
         return;
       }
       case 'BudgetRetrieved':
         await this.hear(manager, event.exportId, { type: 'budget.retrieved', at: event.at, by: nameOf(event.by) });
         return this.events.publish(manager, {
-          ...envelope,
+          ...keyed,
           topic: 'budget.retrieved',
           payload: { ...base, exportId: event.exportId, retrievedBy: user(event.by), retrievedAt: event.at },
         });
       case 'SendWithdrawn':
         await this.hear(manager, event.exportId, { type: 'budget.retrieved', at: event.at, by: `the platform, because ${event.because}` });
         return this.events.publish(manager, {
-          ...envelope,
+          ...keyed,
           topic: 'budget.retrieved',
           payload: { ...base, exportId: event.exportId, retrievedBy: PLATFORM, retrievedAt: event.at },
         });
       case 'ExportRejected':
         return this.events.publish(manager, {
-          ...envelope,
+          ...keyed,
           topic: 'budget.unlocked',
           payload: { ...base, unlockedBy: null, cause: 'rejected', modifications: 'none', unlockedAt: event.at },
         });
@@ -152,7 +151,7 @@ export class BudgetCommands {
         const link = await manager.query('SELECT erp_system, job_number FROM project_links WHERE company_id = $1 AND project_id = $2', [budget.companyId, budget.projectId]);
         const [{ erp_system: erpSystem, job_number: jobNumber }] = link as { erp_system: ErpSystem; job_number: string }[];
         return this.events.publish(manager, {
-          ...envelope,
+          ...keyed,
           topic: 'budget.import.requested',
           payload: { ...base, importId: event.run.importId, erpSystem, jobNumber, requestedBy: user(event.run.requestedBy), requestedAt: event.at },
         });
@@ -160,7 +159,7 @@ export class BudgetCommands {
       case 'ExportHoldRetaken':
         if (!event.relocked) return;
         return this.events.publish(manager, {
-          ...envelope,
+          ...keyed,
           topic: 'budget.locked',
           payload: { ...base, lockedBy: user(event.hold.sentBy), lockedAt: event.at },
         });

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { PayloadOf, Topic } from '@budget-erp/contracts';
+import type { CloudEventEnvelope, PayloadOf, Topic } from '@budget-erp/contracts';
 
 /** Runs work in one database transaction; events published inside commit with it. */
 export interface TransactionRunner {
@@ -14,7 +14,7 @@ export interface EventPublisher {
   publish<T extends Topic>(
     manager: EntityManager,
     message: { topic: T; subject: string; companyId: string; payload: PayloadOf<T> },
-  ): Promise<unknown>;
+  ): Promise<CloudEventEnvelope>;
   /** Several events at once, in order (a send's summary and its line chunks). */
   publishAll(manager: EntityManager, messages: readonly OutgoingEvent[]): Promise<unknown>;
 }

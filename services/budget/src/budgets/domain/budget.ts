@@ -2,7 +2,7 @@ import type { ExportStatus } from '@budget-erp/contracts';
 import { addAmounts, fromCents, toCents, normalizeAmount } from '@budget-erp/money';
 import { DomainError, domainError } from './budget.errors';
 import { ErpContext, ErpSystem, erpName } from './erp-system';
-import { erpReadiness, ReadinessReason } from './erp-readiness';
+import { erpReadiness, erpReadinessOf, LinesFacts, nothingChanged, ReadinessReason } from './erp-readiness';
 
 export type Origin = 'platform' | 'erp';
 
@@ -267,7 +267,17 @@ export type BudgetEvent =
   | { type: 'ModificationCreated'; modification: Modification; at: string }
   | { type: 'ModificationApproved'; modificationId: string; at: string }
   | { type: 'ModificationDeleted'; modificationId: string; at: string }
-  | { type: 'BudgetSent'; hold: ExportHold; snapshot: ExportSnapshot; at: string }
+  | {
+      type: 'BudgetSent';
+      hold: ExportHold;
+      snapshot: ExportSnapshot;
+      /**
+       * Set when the lines were streamed into the stored snapshot as they were read (the service's
+       * send): `snapshot.lines` is then empty and this says what was stored.
+       */
+      stored?: StoredLines;
+      at: string;
+    }
   | { type: 'BudgetRetrieved'; exportId: string; by: UserRef; at: string }
   | { type: 'ExportStatusChanged'; exportId: string; erpStatus: 'exporting' | 'failed_to_export' | 'awaiting_posting'; at: string }
   /** An export reached the ERP: what the ERP holds grows by what it moved. */
@@ -286,6 +296,13 @@ export type BudgetEvent =
   | { type: 'ReimportRequested'; run: ImportRun; at: string }
   | { type: 'ImportCompleted'; importId: string; mode: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport'; lines: BudgetLine[]; at: string }
   | { type: 'ImportFailed'; importId: string; message: string; at: string };
+
+/** A send's lines as stored in its snapshot's chunks. */
+export interface StoredLines {
+  lineCount: number;
+  chunkCount: number;
+  linesDigest: string;
+}
 
 export type Decision = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
 
@@ -465,28 +482,11 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
   const budget = state;
 
   switch (command.type) {
-    case 'AddLine': {
-      const refusal = linesCanOnlyChangeWhileUnlocked(budget);
-      if (refusal) return refuse(refusal);
-      if (budget.lines.some((line) => line.id === command.line.id)) return accept();
-      return accept({ type: 'LineAdded', line: normalizeLine(command.line), at: command.at });
-    }
-    case 'UpdateLine': {
-      const refusal = linesCanOnlyChangeWhileUnlocked(budget);
-      if (refusal) return refuse(refusal);
-      const line = budget.lines.find((l) => l.id === command.lineId);
-      if (!line) return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
-      const updated = { ...line, ...command.changes };
-      return accept({ type: 'LineUpdated', line: { ...updated, amount: normalizeAmount(updated.amount) }, at: command.at });
-    }
-    case 'RemoveLine': {
-      const refusal = linesCanOnlyChangeWhileUnlocked(budget);
-      if (refusal) return refuse(refusal);
-      if (!budget.lines.some((l) => l.id === command.lineId)) {
-        return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
-      }
-      return accept({ type: 'LineRemoved', lineId: command.lineId, at: command.at });
-    }
+    case 'AddLine':
+      return decideLineEdit(budget, command, budget.lines.find((line) => line.id === command.line.id) ?? null);
+    case 'UpdateLine':
+    case 'RemoveLine':
+      return decideLineEdit(budget, command, budget.lines.find((line) => line.id === command.lineId) ?? null);
     case 'LockBudget': {
       if (budget.erp.status === 'importing') return refuse(budgetCannotChangeWhileTheExportHoldsIt(budget)!);
       if (budget.locked) return refuse(domainError('BUDGET.ALREADY_LOCKED', 'The budget is already locked.'));
@@ -563,21 +563,7 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       if (reasons.length > 0) return refuse(notReady(reasons));
       const link = command.erp.link!;
       const snapshot = exportSnapshot(budget, link.erpSystem, link.jobNumber);
-      return accept({
-        type: 'BudgetSent',
-        hold: {
-          exportId: command.exportId,
-          erpSystem: link.erpSystem,
-          jobNumber: link.jobNumber,
-          kind: snapshot.kind,
-          modificationIds: snapshot.modificationIds,
-          statusBefore: budget.erp.status === 'synced' ? 'synced' : 'not_sent',
-          sentBy: command.by,
-          sentAt: command.at,
-        },
-        snapshot,
-        at: command.at,
-      });
+      return accept({ type: 'BudgetSent', hold: holdOfSend(budget, command, snapshot), snapshot, at: command.at });
     }
     case 'RetrieveFromErp': {
       switch (budget.erp.status) {
@@ -635,6 +621,33 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       if (budget.erp.status !== 'importing' || budget.erp.run.importId !== command.importId) return accept();
       return accept({ type: 'ImportFailed', importId: command.importId, message: command.message, at: command.at });
     }
+    default:
+      return assertNever(command);
+  }
+}
+
+export type LineEditCommand = Extract<BudgetCommand, { type: 'AddLine' | 'UpdateLine' | 'RemoveLine' }>;
+
+/**
+ * A line edit decided on the budget without its other lines: `current` is the one line the
+ * command names, as stored (null when there is none). What needs every line (the total) is kept
+ * by the database; a line id is unique there too.
+ */
+export function decideLineEdit(budget: Budget, command: LineEditCommand, current: BudgetLine | null): Decision {
+  const refusal = linesCanOnlyChangeWhileUnlocked(budget);
+  if (refusal) return refuse(refusal);
+  switch (command.type) {
+    case 'AddLine':
+      if (current) return accept();
+      return accept({ type: 'LineAdded', line: normalizeLine(command.line), at: command.at });
+    case 'UpdateLine': {
+      if (!current) return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
+      const updated = { ...current, ...command.changes };
+      return accept({ type: 'LineUpdated', line: { ...updated, amount: normalizeAmount(updated.amount) }, at: command.at });
+    }
+    case 'RemoveLine':
+      if (!current) return refuse(domainError('BUDGET.LINE_NOT_FOUND', 'The line item does not exist.'));
+      return accept({ type: 'LineRemoved', lineId: command.lineId, at: command.at });
     default:
       return assertNever(command);
   }
@@ -710,6 +723,70 @@ function exportedEntriesHoldTheBudgetEvenAfterItWasReleased(budget: Budget, land
     default:
       return assertNever(erp);
   }
+}
+
+/** The hold a send takes. */
+function holdOfSend(budget: Budget, command: SendCommand, header: Pick<ExportSnapshot, 'erpSystem' | 'jobNumber' | 'kind' | 'modificationIds'>): ExportHold {
+  return {
+    exportId: command.exportId,
+    erpSystem: header.erpSystem,
+    jobNumber: header.jobNumber,
+    kind: header.kind,
+    modificationIds: header.modificationIds,
+    statusBefore: budget.erp.status === 'synced' ? 'synced' : 'not_sent',
+    sentBy: command.by,
+    sentAt: command.at,
+  };
+}
+
+type SendCommand = Extract<BudgetCommand, { type: 'SendToErp' }>;
+
+/** A send's snapshot without its lines, which are read and stored as they stream. */
+export type SendHeader = Omit<ExportSnapshot, 'lines' | 'total' | 'syncedTotal'>;
+
+/**
+ * The send of a budget loaded without its lines: readiness from the facts of its lines (`LinesFacts`,
+ * aggregates the database answers), the hold and the snapshot's header. `hasSyncedLines` tells
+ * whether the ERP holds anything of it (a revision). The lines and what changed since the last sync
+ * are the caller's to stream and check (`sentWithStoredLines`).
+ */
+export function decideSendHeader(
+  budget: Budget,
+  command: SendCommand,
+  facts: LinesFacts,
+  hasSyncedLines: boolean,
+): { ok: false; error: DomainError } | { ok: true; hold: ExportHold; header: SendHeader } {
+  const reasons = erpReadinessOf(budget, command.erp, facts);
+  if (reasons.length > 0) return { ok: false, error: notReady(reasons) };
+  const link = command.erp.link!;
+  const header: SendHeader = {
+    name: budget.name,
+    origin: budget.origin,
+    kind: hasSyncedLines || budget.exported ? 'revision' : 'original',
+    erpSystem: link.erpSystem,
+    jobNumber: link.jobNumber,
+    modificationIds: budget.modifications.filter((m) => m.status === 'approved' && !m.synced).map((m) => m.id),
+  };
+  return { ok: true, hold: holdOfSend(budget, command, header), header };
+}
+
+/**
+ * The send, once its lines are stored: refused when the budget is synced and every line equals
+ * what the ERP holds (nothing to send), else the `BudgetSent` event.
+ */
+export function sentWithStoredLines(
+  budget: Budget,
+  send: { hold: ExportHold; header: SendHeader; at: string },
+  stored: StoredLines & { totalCents: bigint; syncedTotalCents: bigint; unchanged: boolean },
+): Decision {
+  if (budget.erp.status === 'synced' && stored.unchanged) return refuse(nothingChanged(erpName(send.hold.erpSystem)));
+  return accept({
+    type: 'BudgetSent',
+    hold: send.hold,
+    snapshot: { ...send.header, lines: [], total: fromCents(stored.totalCents), syncedTotal: fromCents(stored.syncedTotalCents) },
+    stored: { lineCount: stored.lineCount, chunkCount: stored.chunkCount, linesDigest: stored.linesDigest },
+    at: send.at,
+  });
 }
 
 function notReady(reasons: ReadinessReason[]): DomainError {

@@ -145,8 +145,14 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
   const linesChanged = loaded === null || budget.lines !== loaded.budget.lines;
   const modificationsChanged = loaded === null || budget.modifications !== loaded.budget.modifications;
   if (linesChanged) {
+    // A line keeps the position it was stored at (a removal leaves a gap, so no later line is
+    // rewritten); lines the domain appended go after the last stored one.
     const before = loaded ? toLineRows(loaded.budget) : [];
-    await saveChildren(manager, BudgetLineOrmEntity, 'budget_lines', lineColumns, budget.id, before, toLineRows(budget));
+    await saveChildren(manager, BudgetLineOrmEntity, 'budget_lines', lineColumns, budget.id, before, toLineRows(budget), async (added) => {
+      if (loaded === null) return;
+      const [{ next }] = (await manager.query('SELECT coalesce(max(position) + 1, 0)::int AS next FROM budget_lines WHERE budget_id = $1', [budget.id])) as { next: number }[];
+      added.forEach((row, i) => (row.position = next + i));
+    });
   }
   if (modificationsChanged) {
     const before = loaded ? toModificationRows(loaded.budget) : [];
@@ -176,8 +182,8 @@ interface Column<R> {
 
 const json = (value: unknown): string => JSON.stringify(value);
 
+/** A stored line's position never changes (see saveBudget), so it is not compared. */
 const lineColumns: Column<BudgetLineOrmEntity>[] = [
-  { name: 'position', type: 'integer', param: (r) => r.position },
   { name: 'cost_code', type: 'text', param: (r) => r.costCode },
   { name: 'cost_type', type: 'text', param: (r) => r.costType },
   { name: 'sub_job', type: 'text', param: (r) => r.subJob },
@@ -211,6 +217,7 @@ async function saveChildren<R extends { id: string }>(
   budgetId: string,
   before: R[],
   after: R[],
+  beforeInsert?: (added: R[]) => Promise<void>,
 ): Promise<void> {
   const loaded = new Map(before.map((row) => [row.id, row]));
   const kept = new Set<string>();
@@ -229,6 +236,7 @@ async function saveChildren<R extends { id: string }>(
     await manager.query(`DELETE FROM ${table} WHERE budget_id = $1 AND id IN (${list})`, [budgetId, ...ids]);
   }
   for (const part of chunks(changed)) await updateRows(manager, table, columns, budgetId, part);
+  await beforeInsert?.(added);
   for (const part of chunks(added)) await manager.insert(entity, part as QueryDeepPartialEntity<R>[]);
 }
 

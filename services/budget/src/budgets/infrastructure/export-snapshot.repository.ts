@@ -11,20 +11,19 @@ export interface StoredSend {
   hold: ExportHold;
   snapshot: ExportSnapshot;
   createdBy: UserRef;
-  /** The lines in the ordered chunks `budget.sent.lines` carries. */
-  chunks: readonly (readonly ExportLine[])[];
+  /** The lines, already stored in the ordered chunks `budget.sent.lines` carries (`writeSendLines`). */
+  lineCount: number;
+  chunkCount: number;
   linesDigest: string;
 }
-
-/** Chunks per INSERT: a few megabytes of JSON per statement. */
-const CHUNKS_PER_STATEMENT = 20;
 
 const cents = (amount: string | null): string | null => (amount === null ? null : toCents(amount).toString());
 
 /**
- * Stores a send's snapshot once, keyed by its export id: its summary, and its lines in the ordered
- * chunks it is published in (`json`, kept as sent: PostgreSQL neither parses nor rewrites them). The
- * budget's hold and the export saga reference it.
+ * Stores a send's snapshot once, keyed by its export id: its summary, with the count and digest of
+ * its lines, which `writeSendLines` stored in the ordered chunks they are published in (`json`,
+ * kept as sent: PostgreSQL neither parses nor rewrites them). The budget's hold and the export saga
+ * reference it.
  */
 export async function insertSendSnapshot(manager: EntityManager, send: StoredSend): Promise<void> {
   const { snapshot, hold } = send;
@@ -35,19 +34,10 @@ export async function insertSendSnapshot(manager: EntityManager, send: StoredSen
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17::jsonb, $18::jsonb, $19)`,
     [
       send.exportId, send.budgetId, send.companyId, send.projectId, snapshot.name, snapshot.origin, snapshot.kind, snapshot.erpSystem, snapshot.jobNumber,
-      cents(snapshot.total), cents(snapshot.syncedTotal), JSON.stringify(snapshot.modificationIds), snapshot.lines.length, send.chunks.length, send.linesDigest,
+      cents(snapshot.total), cents(snapshot.syncedTotal), JSON.stringify(snapshot.modificationIds), send.lineCount, send.chunkCount, send.linesDigest,
       hold.statusBefore, JSON.stringify(hold.sentBy), JSON.stringify(send.createdBy), hold.sentAt,
     ],
   );
-  // Sequential on the one manager: the embedded database runs one statement of one transaction at a time.
-  for (let start = 0; start < send.chunks.length; start += CHUNKS_PER_STATEMENT) {
-    const part = send.chunks.slice(start, start + CHUNKS_PER_STATEMENT);
-    const rows = part.map((_, i) => `($1, ${start + i}, $${i + 2}::json)`);
-    await manager.query(`INSERT INTO export_snapshot_chunks (export_id, chunk, lines) VALUES ${rows.join(', ')}`, [
-      send.exportId,
-      ...part.map((lines) => JSON.stringify(lines)),
-    ]);
-  }
 }
 
 interface SnapshotRow {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, Requires } from '@budget-erp/auth';
 import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
@@ -12,6 +12,7 @@ import { SendBudgetToErpHandler } from '../application/send-budget-to-erp/send-b
 import { RetrieveBudgetFromErpHandler } from '../application/retrieve-budget-from-erp/retrieve-budget-from-erp.handler';
 import { ReimportBudgetHandler } from '../application/reimport-budget/reimport-budget.handler';
 import { BudgetQueries } from '../application/budget-queries/budget-queries';
+import { LINES_PAGE } from '../infrastructure/budget-lines.repository';
 import {
   type CreateBudgetBody,
   CreateBudgetBodySchema,
@@ -87,6 +88,17 @@ export class BudgetHttpController {
   @Requires('budget.read')
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return mapped(this.queries.get(principal.companyId, id));
+  }
+
+  /** A page of the budget's lines: `after` is the cursor in the previous page's `next` (or the budget's `nextLines`); `limit` 1–5,000 (default 1,000). */
+  @Get('budgets/:id/lines')
+  @Requires('budget.read')
+  linesPage(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query('after') after?: string, @Query('limit') limit?: string) {
+    const size = limit === undefined ? LINES_PAGE : Number(limit);
+    if (!Number.isInteger(size) || size < 1 || size > 5000) {
+      throw ApplicationError.badRequest('VALIDATION_FAILED', 'The request is invalid.', [{ path: 'limit', message: 'An integer from 1 to 5000.' }]);
+    }
+    return mapped(this.queries.lines(principal.companyId, id, { after: after ?? null, limit: size }));
   }
 
   @Post('budgets/:id/lines')

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { UserRef } from '../../domain/budget';
 import { BudgetCommands } from '../budget-commands';
-import { budgetView, BudgetView } from '../budget-view';
+import { storedBudgetView, BudgetView } from '../budget-view';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 export interface CreateBudgetRequest {
@@ -40,7 +40,7 @@ export class CreateBudgetHandler {
         createdBy: request.by,
         at: this.clock.now().toISOString(),
       });
-      return budgetView(result.budget, result.version);
+      return storedBudgetView(manager, result.budget, result.version);
     });
   }
 }

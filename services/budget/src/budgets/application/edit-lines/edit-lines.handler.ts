@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { BudgetLine } from '../../domain/budget';
-import { BudgetCommands } from '../budget-commands';
-import { budgetView, BudgetView } from '../budget-view';
-import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
+import { BudgetLine, decideLineEdit, LineEditCommand } from '../../domain/budget';
+import { loadBudgetForExportOutcome } from '../../infrastructure/budget.repository';
+import { loadLine, saveLineEdit } from '../../infrastructure/budget-lines.repository';
+import { storedBudgetView, BudgetView } from '../budget-view';
+import { BudgetUseCaseError, budgetNotFound, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 export type LineInput = { costCode: string; costType?: string | null; subJob?: string | null; description?: string | null; amount: string };
 
@@ -13,7 +14,6 @@ export class EditLinesHandler {
   constructor(
     @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
   add(companyId: string, budgetId: string, line: LineInput): Promise<BudgetView> {
@@ -39,14 +39,24 @@ export class EditLinesHandler {
     return this.run(companyId, budgetId, (at) => ({ type: 'RemoveLine', lineId, at }));
   }
 
-  private run(
-    companyId: string,
-    budgetId: string,
-    command: (at: string) => Parameters<BudgetCommands['apply']>[3],
-  ): Promise<BudgetView> {
+  /**
+   * One line edit without the budget's other lines: the row (with its modifications) is read
+   * without lines, the named line alone is read, decided on and written, and the database keeps the
+   * line count and total. The cost does not grow with the budget.
+   */
+  private run(companyId: string, budgetId: string, command: (at: string) => LineEditCommand): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
-      const result = await this.commands.execute(manager, companyId, budgetId, () => command(this.clock.now().toISOString()));
-      return budgetView(result.budget, result.version);
+      const loaded = await loadBudgetForExportOutcome(manager, companyId, budgetId, { syncedLines: false });
+      if (!loaded) throw budgetNotFound(budgetId);
+      const edit = command(this.clock.now().toISOString());
+      const current = await loadLine(manager, budgetId, edit.type === 'AddLine' ? edit.line.id : edit.lineId);
+      const decision = decideLineEdit(loaded.budget, edit, current);
+      if (!decision.ok) throw new BudgetUseCaseError('conflict', decision.error.code, decision.error.message);
+      let version = loaded.version;
+      for (const event of decision.events) {
+        if (event.type === 'LineAdded' || event.type === 'LineUpdated' || event.type === 'LineRemoved') version = await saveLineEdit(manager, budgetId, version, event);
+      }
+      return storedBudgetView(manager, loaded.budget, version);
     });
   }
 }

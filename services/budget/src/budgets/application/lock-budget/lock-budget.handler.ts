@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UserRef } from '../../domain/budget';
 import { BudgetCommands } from '../budget-commands';
-import { budgetView, BudgetView } from '../budget-view';
+import { storedBudgetView, BudgetView } from '../budget-view';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 @Injectable()
@@ -15,7 +15,7 @@ export class LockBudgetHandler {
   lock(companyId: string, budgetId: string, by: UserRef): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
       const result = await this.commands.execute(manager, companyId, budgetId, () => ({ type: 'LockBudget', by, at: this.clock.now().toISOString() }));
-      return budgetView(result.budget, result.version);
+      return storedBudgetView(manager, result.budget, result.version);
     });
   }
 
@@ -27,7 +27,7 @@ export class LockBudgetHandler {
         at: this.clock.now().toISOString(),
         ...(modifications ? { modifications } : {}),
       }));
-      return budgetView(result.budget, result.version);
+      return storedBudgetView(manager, result.budget, result.version);
     });
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { BudgetCommand, UserRef } from '../../domain/budget';
 import { BudgetCommands } from '../budget-commands';
-import { budgetView, BudgetView } from '../budget-view';
+import { storedBudgetView, BudgetView } from '../budget-view';
 import { BudgetUseCaseError, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 export interface ModificationInput {
@@ -65,7 +65,7 @@ export class ManageModificationsHandler {
   ): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
       const result = await this.commands.execute(manager, companyId, budgetId, (budget) => command(budget, this.clock.now().toISOString()));
-      return budgetView(result.budget, result.version);
+      return storedBudgetView(manager, result.budget, result.version);
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UserRef } from '../../domain/budget';
 import { BudgetCommands } from '../budget-commands';
-import { budgetView, BudgetView } from '../budget-view';
+import { storedBudgetView, BudgetView } from '../budget-view';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 /** The PM takes a sent budget back before accounting reviews it; the hold is released, the lock kept. */
@@ -16,7 +16,7 @@ export class RetrieveBudgetFromErpHandler {
   execute(companyId: string, budgetId: string, by: UserRef): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
       const result = await this.commands.execute(manager, companyId, budgetId, () => ({ type: 'RetrieveFromErp', by, at: this.clock.now().toISOString() }));
-      return budgetView(result.budget, result.version);
+      return storedBudgetView(manager, result.budget, result.version);
     });
   }
 }
