@@ -121,7 +121,6 @@ export const REALISTIC_FACT_SETS: readonly (readonly ExportFact[])[] = [
   ['sent', 'accepted', 'succeeded', 'posted'],
   ['sent', 'accepted', 'succeeded', 'posted', 'superseded'],
   ['sent', 'accepted', 'succeeded', 'lost'],
-  ['sent', 'accepted', 'succeeded', 'lost', 'rejected'],
   ['sent', 'accepted', 'failed'],
   ['sent', 'accepted', 'failed', 'rejected'],
   ['sent', 'accepted', 'failed', 'rejected', 'superseded'],

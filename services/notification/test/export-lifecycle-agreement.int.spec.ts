@@ -111,12 +111,12 @@ describe('export lifecycle agreement: notification', () => {
     if (!toldFor.has(set)) toldFor.set(set, told);
     expect(told).toEqual(toldFor.get(set));
     const has = (fact: ExportFact) => c.facts.includes(fact);
-    const landedLate = (has('succeeded') || has('posted')) && (has('timed_out') || has('rejected') || has('retrieved'));
+    const landedLate = exportStatusOf(c.facts).landedAfterGivenUp;
     expect(told.map((m) => `${m.kind}:${m.recipient_user_id}`)).toEqual(
       [
         landedLate ? ['export_landed_late:u-bob', 'export_landed_late:u-sam'] : [],
         c.facts.includes('accepted') ? ['budget_accepted:u-ana'] : [],
-        c.facts.includes('failed') || (c.facts.includes('timed_out') && c.facts.includes('accepted')) ? ['export_failed:u-bob', 'export_failed:u-sam'] : [],
+        has('failed') || has('lost') || (has('timed_out') && has('accepted')) ? ['export_failed:u-bob', 'export_failed:u-sam'] : [],
         c.facts.includes('posted') ? ['erp_posted:u-ana'] : [],
         c.facts.includes('rejected') ? ['budget_rejected:u-ana'] : [],
       ].flat().sort(),

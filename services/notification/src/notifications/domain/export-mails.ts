@@ -1,3 +1,4 @@
+import { exportStatusOf } from '@budget-erp/contracts';
 import type { TrackedExport } from '../../daily-summary/domain/tracked-export';
 import type { NotifiableFact } from './notifiable-fact';
 
@@ -8,8 +9,7 @@ import type { NotifiableFact } from './notifiable-fact';
  * still in flight can only be superseded after it was rejected or retrieved.
  */
 export const theErpHoldsAnExportThePlatformHadGivenUpOn = (exp: Pick<TrackedExport, 'facts'>): boolean =>
-  (exp.facts.includes('succeeded') || exp.facts.includes('posted')) &&
-  (['timed_out', 'rejected', 'retrieved'] as const).some((fact) => exp.facts.includes(fact));
+  exportStatusOf(exp.facts).landedAfterGivenUp;
 
 /**
  * What must be told about an export, from everything heard about it. A mail names the budget as
