@@ -6,6 +6,8 @@ import { PlatformClient, PlatformUrls } from './client';
 export interface E2ePlatform {
   platform: RunningPlatform;
   urls: PlatformUrls;
+  /** The throw-away databases' name prefix (`<prefix><service>`). */
+  databasePrefix: string;
   /** A client for a brand-new company: scenarios never share data. */
   newCompany(label: string): Promise<PlatformClient>;
   stop(): Promise<void>;
@@ -15,11 +17,25 @@ export interface E2ePlatform {
  * The whole platform as `npm start` runs it — dev broker, ERP simulator, SMTP sink and the four
  * services as separate processes — on free ports and throw-away PostgreSQL databases.
  */
-export async function startE2ePlatform(options: { serviceEnv?: Record<string, Record<string, string>>; webConsolePort?: number } = {}): Promise<E2ePlatform> {
+export async function startE2ePlatform(
+  options: {
+    serviceEnv?: Record<string, Record<string, string>>;
+    webConsolePort?: number;
+    /** Where the dev broker and the ERP simulator keep their data (so a restart of either keeps it). */
+    dataDir?: string;
+    /** See `PlatformOptions.serviceDatabaseUrl` (a fault test's PostgreSQL proxy). */
+    serviceDatabaseUrl?: (url: string, service: string) => string;
+    /** Build and serve the web console (default true). */
+    webConsole?: boolean;
+  } = {},
+): Promise<E2ePlatform> {
   const prefix = `t_e2e_${randomBytes(3).toString('hex')}_`;
   const platform = await startPlatform({
     ports: 'ephemeral',
     ...(options.webConsolePort ? { webConsolePort: options.webConsolePort } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.serviceDatabaseUrl ? { serviceDatabaseUrl: options.serviceDatabaseUrl } : {}),
+    ...(options.webConsole !== undefined ? { webConsole: options.webConsole } : {}),
     database: 'postgres',
     databasePrefix: prefix,
     logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -43,6 +59,7 @@ export async function startE2ePlatform(options: { serviceEnv?: Record<string, Re
   };
   return {
     platform,
+    databasePrefix: prefix,
     // `urls` is read again on each call: a restarted service keeps its port.
     urls,
     newCompany: (label) => PlatformClient.forCompany(urls, `${label}-${randomBytes(4).toString('hex')}`, platform.jwtSecret),
