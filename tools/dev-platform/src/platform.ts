@@ -40,6 +40,11 @@ export interface PlatformOptions {
   webConsole?: boolean;
   /** The web console's port when it must be known in advance (an OIDC redirect URI names it). */
   webConsolePort?: number;
+  /**
+   * Rewrites the connection string each service gets (a fault test puts a TCP proxy it can cut
+   * between the services and PostgreSQL); the databases are still created through the admin URL.
+   */
+  serviceDatabaseUrl?: (url: string, service: string) => string;
 }
 
 export interface RunningPlatform {
@@ -54,6 +59,10 @@ export interface RunningPlatform {
   jwtSecret: string;
   /** Restarts one service process (same port, same database). */
   restartService(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the dev broker and starts it again on the same port and data dir (only when the platform started it). */
+  restartBroker(downMs?: number): Promise<void>;
+  /** Stops the ERP simulator and starts it again on the same port (its books survive only with a data dir). */
+  restartErpSimulator(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,16 +86,23 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   try {
     const kafkaBrokers = options.kafkaBrokers ?? process.env.KAFKA_BROKERS;
     let brokers = kafkaBrokers;
+    let restartBroker: ((downMs: number) => Promise<void>) | undefined;
     if (!brokers) {
       if (options.fresh && options.dataDir) rmSync(join(options.dataDir, 'kafka'), { recursive: true, force: true });
       const { startBroker } = await import('@budget-erp/kafka-dev-broker');
-      const broker = await startBroker({
+      const brokerOptions = {
         port: await portFor(options.ports, 9092),
         host: '127.0.0.1',
         ...(options.dataDir ? { dataDir: join(options.dataDir, 'kafka') } : {}),
-      });
-      stoppables.push(broker);
+      };
+      let broker = await startBroker(brokerOptions);
+      stoppables.push({ stop: () => broker.stop() });
       brokers = broker.brokers;
+      restartBroker = async (downMs) => {
+        await broker.stop();
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        broker = await startBroker(brokerOptions);
+      };
     }
 
     const mode = options.database ?? 'auto';
@@ -98,11 +114,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
 
     const { startErpSimulator } = await import('@budget-erp/erp-simulator');
     // The ERPs keep their books beside the broker's log and the databases, so a restart finds the jobs the links point at.
-    const simulator = await startErpSimulator({
+    const simulatorOptions = {
       port: await portFor(options.ports, 3010),
-      ...(options.dataDir ? { dataDir: join(options.dataDir, 'erp-simulator'), fresh: options.fresh } : {}),
-    });
-    stoppables.push(simulator);
+      ...(options.dataDir ? { dataDir: join(options.dataDir, 'erp-simulator') } : {}),
+    };
+    let simulator = await startErpSimulator({ ...simulatorOptions, ...(options.dataDir ? { fresh: options.fresh } : {}) });
+    stoppables.push({ stop: () => simulator.stop() });
 
     const { startSmtpSink } = await import('@budget-erp/smtp-sink');
     const sink = await startSmtpSink({ smtpPort: await portFor(options.ports, 2525), httpPort: await portFor(options.ports, 8025) });
@@ -123,11 +140,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     for (const definition of SERVICES) {
       const database = await databases.databaseFor(definition.name);
       databaseUrls[definition.name] = database.description;
+      const databaseUrl = options.serviceDatabaseUrl ? options.serviceDatabaseUrl(database.url, definition.name) : database.url;
       const port = await portFor(options.ports, definition.defaultPort);
       launch[definition.name] = () =>
         spawnService(definition, {
           port,
-          databaseUrl: database.url,
+          databaseUrl,
           endpoints,
           logLevel: options.logLevel ?? 'info',
           env: options.serviceEnv?.[definition.name],
@@ -178,6 +196,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
         await service.exited;
         services[name] = launch[name]();
         await waitUntilReady(services[name], readyTimeoutMs);
+      },
+      async restartBroker(downMs = 0) {
+        if (!restartBroker) throw new Error('the platform uses brokers it did not start');
+        await restartBroker(downMs);
+      },
+      async restartErpSimulator(downMs = 0) {
+        await simulator.stop();
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        simulator = await startErpSimulator(simulatorOptions);
       },
       stop: stopAll,
     };

@@ -17,6 +17,17 @@ export interface PlatformUrls {
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
+  /** The `Retry-After` header, when the answer carried one. */
+  retryAfter?: string | null;
+}
+
+/** What a client saw of one call: an HTTP answer, or no answer at all (`status` null). */
+export interface ObservedAnswer {
+  method: string;
+  url: string;
+  status: number | null;
+  retryAfter: string | null;
+  error?: string;
 }
 
 /** The people of one company, as the platform's users. */
@@ -31,6 +42,8 @@ export interface Person {
 /** HTTP access to the platform's public routes, as the people of one company. */
 export class PlatformClient {
   private readonly tokens = new Map<Role, string>();
+  /** Told of every call's outcome (a fault test's ledger counts 5xx answers by status). */
+  onAnswer?: (answer: ObservedAnswer) => void;
 
   private constructor(
     readonly urls: PlatformUrls,
@@ -74,15 +87,24 @@ export class PlatformClient {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (role) headers.authorization = `Bearer ${this.tokens.get(role)}`;
-    const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15000) });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15000) });
+      text = await response.text();
+    } catch (error) {
+      this.onAnswer?.({ method, url, status: null, retryAfter: null, error: (error as Error).message });
+      throw error;
+    }
+    const retryAfter = response.headers.get('retry-after');
+    this.onAnswer?.({ method, url, status: response.status, retryAfter });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, body: parsed as T };
+    return { status: response.status, body: parsed as T, retryAfter };
   }
 
   budget = (role: Role, method: string, path: string, body?: unknown) => this.call(role, method, `${this.urls.budget}${path}`, body);

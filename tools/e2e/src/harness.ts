@@ -6,6 +6,8 @@ import { PlatformClient, PlatformUrls } from './client';
 export interface E2ePlatform {
   platform: RunningPlatform;
   urls: PlatformUrls;
+  /** The throw-away databases' name prefix (`<prefix><service>`). */
+  databasePrefix: string;
   /** A client for a brand-new company: scenarios never share data. */
   newCompany(label: string): Promise<PlatformClient>;
   stop(): Promise<void>;
@@ -21,6 +23,10 @@ export async function startE2ePlatform(
     /** Also build and serve the web console, as `npm start` does (the browser tests); off for API-only suites. */
     webConsole?: boolean;
     webConsolePort?: number;
+    /** Where the dev broker and the ERP simulator keep their data (so a restart of either keeps it). */
+    dataDir?: string;
+    /** See `PlatformOptions.serviceDatabaseUrl` (a fault test's PostgreSQL proxy). */
+    serviceDatabaseUrl?: (url: string, service: string) => string;
   } = {},
 ): Promise<E2ePlatform> {
   const prefix = `t_e2e_${randomBytes(3).toString('hex')}_`;
@@ -28,6 +34,8 @@ export async function startE2ePlatform(
     ports: 'ephemeral',
     webConsole: options.webConsole ?? false,
     ...(options.webConsolePort ? { webConsolePort: options.webConsolePort } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.serviceDatabaseUrl ? { serviceDatabaseUrl: options.serviceDatabaseUrl } : {}),
     database: 'postgres',
     databasePrefix: prefix,
     logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -51,6 +59,7 @@ export async function startE2ePlatform(
   };
   return {
     platform,
+    databasePrefix: prefix,
     // `urls` is read again on each call: a restarted service keeps its port.
     urls,
     newCompany: (label) => PlatformClient.forCompany(urls, `${label}-${randomBytes(4).toString('hex')}`, platform.jwtSecret),

@@ -1,3 +1,4 @@
 export * from './client';
 export * from './flows';
 export * from './harness';
+export * from './faults';

@@ -138,6 +138,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     send(404, 'application/json', JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'No such route' }));
   });
 
+  // A client that vanishes mid-conversation (a sender killed -9) resets its socket; the server reports it
+  // as an 'error' event, which must not bring the process down.
+  smtp.on('error', () => undefined);
   await listen(smtp.server, options.smtpPort ?? 0, host);
   await listen(web, options.httpPort ?? 0, host);
 

@@ -31,6 +31,13 @@ describe('review of a budget', () => {
     expect(view.totals).toEqual({ original: '1000.00', changes: '275.25', revised: '1275.25' });
   });
 
+  it('for an export the ERP lost after it succeeded, names the failure and its reason', () => {
+    const lost = { ...(failed('e1', 4) as Extract<ReviewFact, { type: 'export_failed' }>), reasonCode: 'erp_record_missing', message: 'CMiC has no budget batch CMB000001' };
+    const view = reviewView(given([...ready('e1', 1), accepted('e1', 2), succeeded('e1', 3), lost]), noLines);
+    expect(view.erpStatus).toBe('failed_to_export');
+    expect(view.failure).toEqual({ reasonCode: 'erp_record_missing', message: 'CMiC has no budget batch CMB000001', failedAt: at(4) });
+  });
+
   it('while the lines of the latest send are still arriving, says they are not ready', () => {
     expect(reviewView(given([sent('e1', 1)]), noLines)).toMatchObject({ linesReady: false, lineCount: 2, erpStatus: 'awaiting_acceptance' });
   });

@@ -308,14 +308,16 @@ function landedAfterGivenUp(state: BudgetReview): LandedAfterGivenUp[] {
 export function reviewView(state: BudgetReview, lines: LoadedLines): ReviewView {
   const current = currentExport(state);
   const summary = current?.sent.summary;
-  const failed = current && !current.succeeded ? (current.failed ?? current.timedOut) : undefined;
+  const lifecycle = current ? exportLifecycleOf(state, current.exportId) : null;
+  // An export the ERP lost after it succeeded is failed too: its failure names why (erp_record_missing).
+  const failed = current && (!current.succeeded || lifecycle?.status === 'failed_to_export') ? (current.failed ?? current.timedOut) : undefined;
   return {
     budgetId: state.budgetId,
     projectId: state.projectId,
     name: summary?.name ?? null,
     origin: originOf(state),
     erpStatus: erpStatusOf(state),
-    exportStatus: current ? exportLifecycleOf(state, current.exportId).status : null,
+    exportStatus: lifecycle ? lifecycle.status : null,
     erpSystem: summary?.erpSystem ?? null,
     jobNumber: summary?.jobNumber ?? null,
     exportId: current?.exportId ?? null,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@budget-erp/contracts';
+import { isDatabaseUnavailable } from '@budget-erp/messaging';
 import { OutageLog, Wakeup } from '@budget-erp/service-kit';
 import { afterFailedAttempt } from '../../domain/email-delivery';
 import {
   type ClaimedEmail,
+  type SentEmail,
   abandonEmail,
   claimDueEmails,
   markEmailSent,
@@ -128,7 +130,29 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
       await this.recordFailure(email, error);
       return false;
     }
-    const recorded = await this.uow.run(async (manager) => {
+    const recorded = await this.recordSent(email);
+    if (recorded) this.metrics.emailSent(recorded.kind);
+    return true;
+  }
+
+  /**
+   * Records a sent email. The email has left: while the database is unreachable the record is retried
+   * here (the row stays claimed by this dispatcher) instead of letting the claim lapse and sending it
+   * a second time once the database is back.
+   */
+  private async recordSent(email: ClaimedEmail): Promise<SentEmail | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.recordSentOnce(email);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || !this.running) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+      }
+    }
+  }
+
+  private recordSentOnce(email: ClaimedEmail): Promise<SentEmail | null> {
+    return this.uow.run(async (manager) => {
       const now = this.clock.now();
       const sent = await markEmailSent(manager, email.id, this.claimer, now);
       if (!sent) return null;
@@ -149,8 +173,6 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
       });
       return sent;
     });
-    if (recorded) this.metrics.emailSent(recorded.kind);
-    return true;
   }
 
   private async recordFailure(email: ClaimedEmail, error: unknown): Promise<void> {

@@ -1,0 +1,269 @@
+import { Client } from 'pg';
+import { ErpSystem, PlatformClient } from '../client';
+import { AnswerTally, DrivenBudget } from './load';
+
+const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVICES = ['budget', 'approval', 'erp-connector', 'notification'];
+
+/** One budget's line of the ledger. */
+export interface LedgerEntry {
+  index: number;
+  budgetId: string | null;
+  status: string | null;
+  failureReason: string | null;
+  /** Exports of this budget the ERP holds (its books, through the simulator's API). */
+  erpExports: number;
+  /** Emails the SMTP sink received about this budget, by notification kind. */
+  emails: Record<string, number>;
+  /** Events published about this budget, and applications of them by consumer group (inbox rows). */
+  eventsPublished: number;
+  eventsApplied: Record<string, number>;
+  /** Synced, posted before the ERP lost its state, and so no longer in the ERP. */
+  syncedBeforeErpLoss: boolean;
+  lost: string[];
+  duplicated: string[];
+  unexpected: string[];
+}
+
+export interface Ledger {
+  fault: string;
+  entries: LedgerEntry[];
+  /** 5xx answers the load received, by status (`503 without Retry-After` apart). */
+  serverErrors: Record<string, number>;
+  unanswered: number;
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  /** Lines of every lost, duplicated and unexpected finding. */
+  findings: string[];
+  synced: number;
+  /** Of those synced: posted before the ERP lost its state (their exports went with it). */
+  syncedBeforeErpLoss: number;
+  failed: Record<string, number>;
+}
+
+export interface LedgerInput {
+  fault: string;
+  client: PlatformClient;
+  system: ErpSystem;
+  databasePrefix: string;
+  budgets: DrivenBudget[];
+  tally: AnswerTally;
+  /** Failure reasons this fault may legitimately end a budget with (the ERP lost its state: ERP_RECORD_MISSING). */
+  allowedFailures?: string[];
+  /** When the ERP lost its state: a budget posted before then rightly ends synced with no export left there. */
+  erpStateLostAt?: number;
+}
+
+async function query<T>(databasePrefix: string, service: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${databasePrefix}${service.replace(/[^a-z0-9]/g, '_')}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const stripBrackets = (id: string) => id.replace(/^<|>$/g, '');
+
+/**
+ * Counts, per budget: exports applied in the ERP, emails sent, events applied per consumer, and the
+ * load's 5xx answers; reports what was lost, duplicated or unexpected.
+ */
+export async function buildLedger(input: LedgerInput): Promise<Ledger> {
+  const { client, system, databasePrefix } = input;
+  const allowed = new Set((input.allowedFailures ?? []).map((r) => r.toUpperCase()));
+  const budgetIds = input.budgets.map((b) => b.budgetId).filter((id): id is string => id !== null);
+
+  // Emails: the sink's messages, tied to budgets through the notification service's deliveries.
+  const deliveries = await query<{
+    message_id: string;
+    to_address: string;
+    sent_at: Date | null;
+    abandoned_at: Date | null;
+    attempts: number;
+    last_error: string | null;
+    claimed_until: Date | null;
+    kind: string;
+    budget_id: string | null;
+  }>(
+    databasePrefix,
+    'notification',
+    `SELECT d.message_id, d.to_address, d.sent_at, d.abandoned_at, d.attempts, d.last_error, d.claimed_until, n.kind, n.budget_id
+       FROM email_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.company_id = $1`,
+    [client.companyId],
+  );
+  const deliveryByMessageId = new Map(deliveries.map((d) => [stripBrackets(d.message_id), d]));
+  const sink = await client.call<{ messageId: string; envelope: { to: string[] } }[]>(null, 'GET', `${client.urls.smtpInbox}/messages`);
+  const companyEmails = new Set(Object.values(client.people).map((p) => p.email));
+  const sinkCount = new Map<string, number>();
+  const strayEmails: string[] = [];
+  for (const message of sink.body) {
+    if (!message.envelope.to.some((to) => companyEmails.has(to))) continue;
+    const id = stripBrackets(message.messageId);
+    sinkCount.set(id, (sinkCount.get(id) ?? 0) + 1);
+    if (!deliveryByMessageId.has(id)) strayEmails.push(id);
+  }
+
+  // Events: every published outbox message about these budgets, and the inbox rows applying them.
+  const published: { id: string; topic: string; budget_id: string; service: string }[] = [];
+  const applied: { consumer_group: string; message_id: string; topic: string }[] = [];
+  for (const service of SERVICES) {
+    for (const row of await query<{ id: string; topic: string; budget_id: string }>(
+      databasePrefix,
+      service,
+      `SELECT id::text, topic, payload->>'budgetId' AS budget_id FROM outbox_messages WHERE published_at IS NOT NULL AND payload->>'budgetId' = ANY($1)`,
+      [budgetIds],
+    )) {
+      published.push({ ...row, service });
+    }
+    applied.push(...(await query<{ consumer_group: string; message_id: string; topic: string }>(databasePrefix, service, `SELECT consumer_group, message_id, topic FROM inbox_messages`)));
+  }
+  const consumersOf = new Map<string, Set<string>>();
+  for (const row of applied) {
+    if (!consumersOf.has(row.topic)) consumersOf.set(row.topic, new Set());
+    consumersOf.get(row.topic)!.add(row.consumer_group);
+  }
+  const appliedKeys = new Set(applied.map((a) => `${a.consumer_group}|${a.message_id}`));
+  const appliedBy = new Map<string, string[]>();
+  for (const a of applied) appliedBy.set(a.message_id, [...(appliedBy.get(a.message_id) ?? []), a.consumer_group]);
+
+  const entries: LedgerEntry[] = [];
+  for (const driven of input.budgets) {
+    const entry: LedgerEntry = {
+      index: driven.index,
+      budgetId: driven.budgetId,
+      status: null,
+      failureReason: null,
+      erpExports: 0,
+      emails: {},
+      eventsPublished: 0,
+      eventsApplied: {},
+      syncedBeforeErpLoss: false,
+      lost: [],
+      duplicated: [],
+      unexpected: [],
+    };
+    entries.push(entry);
+    const label = `budget ${driven.index} (${driven.budgetId ?? 'not created'})`;
+    const job = await client.simulator('GET', `/_sim/${system}/jobs/${driven.jobNumber}?companyId=${encodeURIComponent(client.companyId)}`);
+    const erpExports = job.status === 200 ? (job.body.exports as { idempotencyKey: string; posted: boolean }[]) : [];
+    entry.erpExports = erpExports.length;
+    if (!driven.budgetId) {
+      entry.lost.push(`${label}: never created (${driven.stuckAt})`);
+      continue;
+    }
+    const budget = await client.budget('pm', 'GET', `/budgets/${driven.budgetId}`);
+    entry.status = budget.status === 200 ? (budget.body.erpStatus as string) : `HTTP ${budget.status}`;
+    if (entry.status === 'failed_to_export') {
+      const review = await client.approval('approver', 'GET', `/erp-integrations/budgets/${driven.budgetId}`);
+      const reason = review.body?.failure?.reasonCode as string | undefined;
+      entry.failureReason = reason ?? 'unknown';
+      if (!reason) entry.lost.push(`${label}: failed_to_export, but the approver's view names no reason (${JSON.stringify(review.body?.failure ?? null)}, ${review.status})`);
+      else if (!allowed.has(reason.toUpperCase())) entry.unexpected.push(`${label}: failed_to_export with ${reason}`);
+    } else if (entry.status !== 'synced') {
+      entry.lost.push(`${label}: ended ${entry.status}${driven.stuckAt ? ` (stuck at ${driven.stuckAt})` : ''}`);
+    }
+    if (entry.erpExports > 1) entry.duplicated.push(`${label}: ${entry.erpExports} exports applied in the ERP`);
+    const postedBeforeLoss = input.erpStateLostAt !== undefined && driven.postRequestedAt !== null && driven.postRequestedAt < input.erpStateLostAt;
+    if (entry.status === 'synced' && entry.erpExports === 0 && postedBeforeLoss) {
+      entry.syncedBeforeErpLoss = true;
+    } else if (entry.status === 'synced' && !erpExports.some((e) => e.posted)) {
+      entry.lost.push(`${label}: synced without its export posted in the ERP (${entry.erpExports} exports there)`);
+    }
+
+    // Emails about this budget: each delivery in the sink exactly once, and the ones its outcome calls for.
+    const mine = deliveries.filter((d) => d.budget_id === driven.budgetId);
+    const perKindAndRecipient = new Map<string, number>();
+    for (const delivery of mine) {
+      const received = sinkCount.get(stripBrackets(delivery.message_id)) ?? 0;
+      entry.emails[delivery.kind] = (entry.emails[delivery.kind] ?? 0) + received;
+      const key = `${delivery.kind} to ${delivery.to_address}`;
+      perKindAndRecipient.set(key, (perKindAndRecipient.get(key) ?? 0) + received);
+      if (received === 0) {
+        const state = delivery.abandoned_at
+          ? 'abandoned'
+          : `${delivery.sent_at ? 'marked sent' : 'pending'}, ${delivery.attempts} attempts${delivery.claimed_until ? `, claimed until ${delivery.claimed_until.toISOString()}` : ''}${delivery.last_error ? `, last error ${delivery.last_error}` : ''}`;
+        entry.lost.push(`${label}: email ${key} never reached the sink (${state})`);
+      }
+    }
+    for (const [key, count] of perKindAndRecipient) if (count > 1) entry.duplicated.push(`${label}: email ${key} sent ${count} times`);
+    const expectedKinds = ['budget_accepted', ...(entry.status === 'synced' ? ['erp_posted'] : []), ...(entry.status === 'failed_to_export' ? ['export_failed'] : [])];
+    for (const kind of expectedKinds) if (!entry.emails[kind]) entry.lost.push(`${label}: no ${kind} email`);
+
+    // Events about this budget: each applied once by every consumer group of its topic.
+    const events = published.filter((p) => p.budget_id === driven.budgetId);
+    entry.eventsPublished = events.length;
+    for (const event of events) {
+      for (const group of appliedBy.get(event.id) ?? []) entry.eventsApplied[group] = (entry.eventsApplied[group] ?? 0) + 1;
+      for (const group of consumersOf.get(event.topic) ?? []) {
+        if (!appliedKeys.has(`${group}|${event.id}`)) entry.lost.push(`${label}: ${event.topic} event ${event.id} (from ${event.service}) not applied by ${group}`);
+      }
+    }
+  }
+
+  const serverErrors = input.tally.serverErrors();
+  const globalUnexpected: string[] = [
+    ...Object.entries(serverErrors)
+      .filter(([status]) => status !== '503')
+      .map(([status, count]) => `${count} answers ${status}`),
+    ...strayEmails.map((id) => `email ${id} in the sink matches no delivery`),
+  ];
+  const unexpectedAnswers = input.budgets.flatMap((b) =>
+    b.duplicateAnswers.filter((s) => s >= 500 || s === 0).map((s) => `budget ${b.index}: a duplicated command answered ${s || 'nothing'}`),
+  );
+  globalUnexpected.push(...unexpectedAnswers);
+
+  const findings = [...entries.flatMap((e) => [...e.lost, ...e.duplicated, ...e.unexpected]), ...globalUnexpected];
+  const failed: Record<string, number> = {};
+  for (const e of entries) if (e.status === 'failed_to_export') failed[e.failureReason ?? 'unknown'] = (failed[e.failureReason ?? 'unknown'] ?? 0) + 1;
+  return {
+    fault: input.fault,
+    entries,
+    serverErrors,
+    unanswered: input.tally.unanswered(),
+    lost: entries.reduce((n, e) => n + e.lost.length, 0),
+    duplicated: entries.reduce((n, e) => n + e.duplicated.length, 0),
+    unexpected: entries.reduce((n, e) => n + e.unexpected.length, 0) + globalUnexpected.length,
+    findings,
+    synced: entries.filter((e) => e.status === 'synced').length,
+    syncedBeforeErpLoss: entries.filter((e) => e.syncedBeforeErpLoss).length,
+    failed,
+  };
+}
+
+/** The ledger once things have settled: rebuilt until nothing is lost (events and emails still in flight), or time runs out. */
+export async function settledLedger(input: LedgerInput, timeoutMs = 30000): Promise<Ledger> {
+  const deadline = Date.now() + timeoutMs;
+  let ledger = await buildLedger(input);
+  while (ledger.lost > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    ledger = await buildLedger(input);
+  }
+  return ledger;
+}
+
+/** The ledger table: one row per fault. */
+export function formatLedgerTable(ledgers: Ledger[]): string {
+  const header = ['fault', 'budgets', 'synced', 'failed (reason)', 'ERP exports', 'emails', 'events applied', '5xx by status', 'no answer', 'lost', 'dup', 'unexp'];
+  const rows = ledgers.map((l) => [
+    l.fault,
+    String(l.entries.length),
+    l.syncedBeforeErpLoss ? `${l.synced} (${l.syncedBeforeErpLoss} before ERP loss)` : String(l.synced),
+    Object.entries(l.failed).map(([r, n]) => `${n} ${r}`).join(', ') || '0',
+    String(l.entries.reduce((n, e) => n + e.erpExports, 0)),
+    String(l.entries.reduce((n, e) => n + Object.values(e.emails).reduce((a, b) => a + b, 0), 0)),
+    String(l.entries.reduce((n, e) => n + Object.values(e.eventsApplied).reduce((a, b) => a + b, 0), 0)),
+    Object.entries(l.serverErrors).map(([s, n]) => `${n}×${s}`).join(', ') || '0',
+    String(l.unanswered),
+    String(l.lost),
+    String(l.duplicated),
+    String(l.unexpected),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}

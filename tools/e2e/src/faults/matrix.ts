@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErpSystem } from '../client';
+import { E2ePlatform, startE2ePlatform } from '../harness';
+import { Ledger, settledLedger } from './ledger';
+import { AnswerTally, runLoad } from './load';
+import { startTcpProxy, TcpProxy } from './tcp-proxy';
+
+const ADMIN_URL = new URL(process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+
+/** The platform a fault matrix runs against: services reach PostgreSQL through a proxy the test can cut. */
+export interface FaultPlatform {
+  e2e: E2ePlatform;
+  databaseProxy: TcpProxy;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startFaultPlatform(options: { onServiceOutput?: boolean } = {}): Promise<FaultPlatform> {
+  const databaseProxy = await startTcpProxy({ host: ADMIN_URL.hostname, port: Number(ADMIN_URL.port || 5432) });
+  const dataDir = mkdtempSync(join(tmpdir(), 'budget-erp-faults-'));
+  try {
+    const e2e = await startE2ePlatform({
+      dataDir,
+      webConsole: false,
+      serviceDatabaseUrl: (url) => {
+        const proxied = new URL(url);
+        proxied.hostname = databaseProxy.host;
+        proxied.port = String(databaseProxy.port);
+        return proxied.toString();
+      },
+      // An email claimed by a notification process killed -9 waits for its claim to lapse (4 × the SMTP timeout).
+      serviceEnv: { 'erp-connector': { ERP_TIMEOUT_MS: '2000' }, notification: { SMTP_TIMEOUT_MS: '3000' } },
+    });
+    void options;
+    return {
+      e2e,
+      databaseProxy,
+      dataDir,
+      async stop() {
+        await e2e.stop();
+        await databaseProxy.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await databaseProxy.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface FaultSpec {
+  name: string;
+  /** The ERP the fault's company uses (a fault on one ERP leaves the others alone). */
+  system: ErpSystem;
+  /** Failure reasons the fault may end budgets with, visibly (the ERP losing its state). */
+  allowedFailures?: string[];
+  duplicateCommands?: boolean;
+  /** Budgets exported before the fault wait for it before the ERP posts them. */
+  holdPostingUntilFault?: boolean;
+  /** Puts the fault in; the ERP losing its state tells when (budgets posted before then may be synced without an export there). */
+  inject(platform: FaultPlatform, system: ErpSystem): Promise<void | { erpStateLostAt: number }>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The matrix: each fault goes in once, while the load runs. */
+export function faultMatrix(options: { databaseOutageMs?: number } = {}): FaultSpec[] {
+  const kill = (service: string): FaultSpec => ({
+    name: `${service} killed -9`,
+    system: 'cmic',
+    inject: (p) => p.e2e.platform.restartService(service, 'SIGKILL'),
+  });
+  return [
+    kill('budget'),
+    kill('approval'),
+    kill('erp-connector'),
+    kill('notification'),
+    { name: 'dev broker restarted', system: 'cmic', inject: (p) => p.e2e.platform.restartBroker(2000) },
+    {
+      name: `PostgreSQL unreachable ${Math.round((options.databaseOutageMs ?? 20000) / 1000)} s`,
+      system: 'cmic',
+      async inject(p) {
+        p.databaseProxy.cut();
+        await sleep(options.databaseOutageMs ?? 20000);
+        p.databaseProxy.restore();
+      },
+    },
+    { name: 'ERP simulator restarted', system: 'cmic', inject: (p) => p.e2e.platform.restartErpSimulator(2000) },
+    {
+      name: 'ERP drops replies after applying',
+      system: 'cmic',
+      async inject(p, system) {
+        const response = await fetch(`${p.e2e.urls.erpSimulator}/_sim/${system}/faults`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mode: 'lost_reply', count: 3 }),
+        });
+        if (response.status !== 200) throw new Error(`lost_reply fault: ${response.status}`);
+      },
+    },
+    {
+      name: 'ERP loses its state',
+      system: 'sage300cre',
+      allowedFailures: ['ERP_RECORD_MISSING'],
+      holdPostingUntilFault: true,
+      async inject(p, system) {
+        const response = await fetch(`${p.e2e.urls.erpSimulator}/_sim/${system}/lose-state`, { method: 'POST' });
+        if (response.status !== 200) throw new Error(`lose-state: ${response.status}`);
+        return { erpStateLostAt: Date.now() };
+      },
+    },
+    { name: 'same command sent twice at once', system: 'cmic', duplicateCommands: true, inject: async () => undefined },
+  ];
+}
+
+/** Runs the load against one fault and returns its settled ledger. */
+export async function runFault(platform: FaultPlatform, spec: FaultSpec, options: { budgets: number; concurrency: number }): Promise<Ledger> {
+  const client = await platform.e2e.newCompany(`f-${spec.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 24)}`);
+  const tally = new AnswerTally();
+  tally.observe(client);
+  let faultError: unknown;
+  let erpStateLostAt: number | undefined;
+  const budgets = await runLoad({
+    client,
+    system: spec.system,
+    budgets: options.budgets,
+    concurrency: options.concurrency,
+    atBudget: Math.max(1, Math.floor(options.budgets / 3)),
+    onReached: () =>
+      spec.inject(platform, spec.system).then(
+        (outcome) => void (erpStateLostAt = outcome ? outcome.erpStateLostAt : undefined),
+        (error) => void (faultError = error),
+      ),
+    duplicateCommands: spec.duplicateCommands ?? false,
+    holdPostingUntilFault: spec.holdPostingUntilFault ?? false,
+    label: 'l',
+  });
+  if (faultError) throw faultError;
+  return settledLedger({
+    fault: spec.name,
+    client,
+    system: spec.system,
+    databasePrefix: platform.e2e.databasePrefix,
+    budgets,
+    tally,
+    ...(spec.allowedFailures ? { allowedFailures: spec.allowedFailures } : {}),
+    ...(erpStateLostAt !== undefined ? { erpStateLostAt } : {}),
+  }, 60000);
+}
