@@ -29,7 +29,12 @@ async function createBudget(page: Page, projectId: string, name: string): Promis
   await page.getByRole('navigation', { name: 'Tools' }).getByRole('link', { name: 'Budget tool' }).click();
   await page.getByRole('textbox', { name: 'Project' }).fill(projectId);
   await page.getByRole('button', { name: 'Open project' }).click();
-  await page.getByRole('textbox', { name: 'Budget name' }).fill(name);
+  // As a user does: wait for the project's page and its budget list before typing, and type again
+  // if a re-render took the text away before the click.
+  await page.getByRole('heading', { name: `Budgets of project ${projectId}` }).waitFor();
+  await page.getByText('This project has no budget yet.').or(page.getByRole('table')).first().waitFor();
+  const nameBox = page.getByRole('textbox', { name: 'Budget name' });
+  for (let attempt = 0; attempt < 5 && (await nameBox.inputValue()) !== name; attempt += 1) await nameBox.fill(name);
   await page.getByRole('button', { name: 'Create budget' }).click();
   await page.getByRole('heading', { name: 'Cost Code Detail' }).waitFor();
 }
