@@ -14,6 +14,9 @@ async function connectErpAndLinkProject(page: Page, projectId: string, jobNumber
   await link.getByRole('textbox', { name: 'ERP job number' }).fill(jobNumber);
   await link.getByRole('button', { name: 'Link project' }).click();
   await page.getByTestId('link-saved').waitFor();
+  // What is configured now is read back from the connector (GET /erp/connection, GET /erp/projects).
+  await until('the stored connection is shown', async () => ((await page.getByTestId('connection-current').textContent()) ?? '').includes('CMiC'));
+  await until(`project ${projectId} is listed with job ${jobNumber}`, async () => ((await page.locator(`tr[data-link="${projectId}"]`).textContent({ timeout: 1000 })) ?? '').includes(jobNumber));
 }
 
 async function addLine(page: Page, line: { costCode: string; description?: string; amount: string }): Promise<void> {

@@ -167,8 +167,79 @@ interface LinkAnswer {
   subJobs: string[];
 }
 
+interface ConnectionView {
+  system: string;
+  erpCompanyId: string;
+  timeZone: string;
+  baseUrl: string | null;
+  hasCredentials: boolean;
+  updatedAt: string;
+}
+
+interface LinkList {
+  items: LinkAnswer[];
+  total: number;
+}
+
+/** What the company has configured, as the erp-connector answers it (never the credentials). */
+function ConfiguredNow() {
+  const queryClient = useQueryClient();
+  const connection = useQuery({
+    queryKey: ['erp-connection'],
+    queryFn: () => api<ConnectionView>('erp-connector', '/erp/connection'),
+    retry: false,
+  });
+  const links = useQuery({
+    queryKey: ['erp-links'],
+    queryFn: () => api<LinkList>('erp-connector', '/erp/projects?page=1&pageSize=50'),
+  });
+  const notConfigured = connection.error instanceof ApiError && connection.error.status === 404;
+  return (
+    <section aria-label="Configured now">
+      <h2>Configured now</h2>
+      {connection.data && (
+        <p data-testid="connection-current">
+          {erpName(connection.data.system)}
+          {connection.data.erpCompanyId ? `, ERP company ${connection.data.erpCompanyId}` : ''}
+          {connection.data.baseUrl ? ` at ${connection.data.baseUrl}` : ''}; credentials {connection.data.hasCredentials ? 'stored' : 'not stored'}.
+        </p>
+      )}
+      {notConfigured && <p>No ERP connection yet.</p>}
+      {!notConfigured && <ErrorText error={connection.error} />}
+      {links.data && links.data.items.length === 0 && <p>No project is linked to an ERP job yet.</p>}
+      {links.data && links.data.items.length > 0 && (
+        <table aria-label="Linked projects">
+          <thead>
+            <tr>
+              <th scope="col">Project</th>
+              <th scope="col">ERP job</th>
+              <th scope="col">Cost codes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {links.data.items.map((l) => (
+              <tr key={l.projectId} data-link={l.projectId}>
+                <td>{l.projectId}</td>
+                <td>
+                  {erpName(l.erpSystem)} {l.jobNumber} ({l.jobName})
+                </td>
+                <td>{l.costCodes.length}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <ErrorText error={links.error} />
+      <button type="button" onClick={() => void queryClient.invalidateQueries({ queryKey: ['erp-connection'] }).then(() => queryClient.invalidateQueries({ queryKey: ['erp-links'] }))}>
+        Refresh
+      </button>
+    </section>
+  );
+}
+
 function ConnectionTab() {
   const user = useUser();
+  const queryClient = useQueryClient();
   const mayManage = can(user, 'erp.manage');
   const [system, setSystem] = useState('cmic');
   const [erpCompanyId, setErpCompanyId] = useState('');
@@ -189,17 +260,16 @@ function ConnectionTab() {
           },
         },
       }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['erp-connection'] }),
   });
   const link = useMutation({
     mutationFn: () => api<LinkAnswer>('erp-connector', `/erp/projects/${encodeURIComponent(projectId.trim())}/link`, { method: 'POST', body: { jobNumber: jobNumber.trim() } }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['erp-links'] }),
   });
   const denied = mayManage ? [] : [{ code: 'PERMISSION', message: 'Changing the ERP connection and links needs ERP Integrations standard or admin.' }];
   return (
     <>
-      <p className="hint">
-        The erp-connector service does not yet answer what is configured (no <code>GET /erp/connection</code> or <code>GET /erp/projects</code>): this page shows what
-        you save.
-      </p>
+      <ConfiguredNow />
       <form
         aria-label="ERP connection"
         onSubmit={(e) => {
