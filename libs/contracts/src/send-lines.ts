@@ -43,6 +43,17 @@ export class LinesDigest {
 /** The digest `budget.sent` carries for these lines. */
 export const linesDigest = (lines: readonly SnapshotLine[]): string => new LinesDigest().update(lines).digest();
 
+/** The bytes a line's JSON takes in a chunk (with its separator). */
+export const chunkBytesOf = (lineJson: string): number => Buffer.byteLength(lineJson) + 1;
+
+/**
+ * The rule that cuts a send's lines into chunks, for `chunkSendLines` and for producers that cut
+ * them as they read them: a line of `lineBytes` starts a new chunk when the current one is not empty
+ * and holds 1,000 lines already or would pass about 900 KiB with it.
+ */
+export const startsNewChunk = (linesInChunk: number, bytesInChunk: number, lineBytes: number): boolean =>
+  linesInChunk > 0 && (linesInChunk >= SEND_LINES_PER_CHUNK || bytesInChunk + lineBytes > SEND_LINES_CHUNK_MAX_BYTES);
+
 /**
  * A send's lines cut into the ordered chunks of `budget.sent.lines`: at most 1,000 lines and
  * about 900 KiB of JSON each. An empty send has one empty chunk, so every send has at least one.
@@ -52,8 +63,8 @@ export function chunkSendLines(lines: readonly SnapshotLine[]): SnapshotLine[][]
   let current: SnapshotLine[] = [];
   let bytes = 0;
   for (const line of lines) {
-    const size = Buffer.byteLength(JSON.stringify(line)) + 1;
-    if (current.length > 0 && (current.length >= SEND_LINES_PER_CHUNK || bytes + size > SEND_LINES_CHUNK_MAX_BYTES)) {
+    const size = chunkBytesOf(JSON.stringify(line));
+    if (startsNewChunk(current.length, bytes, size)) {
       chunks.push(current);
       current = [];
       bytes = 0;

@@ -41,14 +41,7 @@ export class OutboxWriter {
    * commits (or rolls back) together with the state change. Returns the stored envelope.
    */
   async publish<T extends Topic>(manager: EntityManager, request: PublishRequest<T>): Promise<CloudEventEnvelope> {
-    const contract = contractFor(request.topic);
-    const payload = this.checked(manager, request.topic, contract.type, contract.schema, request.payload);
-    const envelope = this.envelopeOf(request, contract.type);
-    await manager.query(
-      'INSERT INTO outbox_messages (id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)',
-      [envelope.id, request.topic, messageKeyOf(request.topic, request.subject, request.companyId), JSON.stringify(toKafkaHeaders(envelope)), JSON.stringify(payload)],
-    );
-    manager.queryRunner!.data[STORED_EVENTS] = true;
+    const [envelope] = await this.publishAll(manager, [request as PublishRequest<Topic>]);
     return envelope;
   }
 

@@ -1,5 +1,5 @@
 import { addAmounts, fromCents, normalizeAmount, toCents } from '@budget-erp/money';
-import { CloudEventEnvelope, contractFor, LinesDigest, SEND_LINES_CHUNK_MAX_BYTES, SEND_LINES_PER_CHUNK, toKafkaHeaders } from '@budget-erp/contracts';
+import { chunkBytesOf, CloudEventEnvelope, contractFor, LinesDigest, startsNewChunk, toKafkaHeaders } from '@budget-erp/contracts';
 import type { EntityManager } from 'typeorm';
 import type { Budget, ExportLine } from '../domain/budget';
 import type { LinesFacts } from '../domain/erp-readiness';
@@ -124,7 +124,7 @@ export interface StoredSendLines {
 }
 
 /**
- * Cuts lines, as they come, into the chunks of `budget.sent.lines` with `chunkSendLines`' rule
+ * Cuts lines, as they come, into the chunks of `budget.sent.lines` with `chunkSendLines`' rule (`startsNewChunk`)
  * (at most 1,000 lines and about 900 KiB of JSON each; an empty send has one empty chunk), feeding
  * the digest and the totals on the way.
  */
@@ -143,8 +143,8 @@ export class SendLinesChunker {
 
   async add(line: ExportLine): Promise<void> {
     const json = JSON.stringify(line);
-    const size = Buffer.byteLength(json) + 1;
-    if (this.current.length > 0 && (this.current.length >= SEND_LINES_PER_CHUNK || this.bytes + size > SEND_LINES_CHUNK_MAX_BYTES)) await this.close();
+    const size = chunkBytesOf(json);
+    if (startsNewChunk(this.current.length, this.bytes, size)) await this.close();
     this.current.push(line);
     this.currentJson.push(json);
     this.bytes += size;
