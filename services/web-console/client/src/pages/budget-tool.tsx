@@ -465,8 +465,13 @@ export function BudgetPage() {
     queryFn: () => api<Budget>('budget', `/budgets/${budgetId}`),
     refetchInterval: POLL_MS,
   });
+  // Readiness belongs to one state of the budget: keyed by it, a stale answer (say, "ready" from
+  // before an unlock) is never shown beside the new state; the button stays grey until it is asked again.
+  const stateKey = budget.data
+    ? [budget.data.locked, budget.data.erpStatus, budget.data.exportId, budget.data.total, budget.data.importInProgress].join('|')
+    : '';
   const readiness = useQuery({
-    queryKey: ['budget', budgetId, 'readiness'],
+    queryKey: ['budget', budgetId, 'readiness', stateKey],
     queryFn: () => api<Readiness>('budget', `/budgets/${budgetId}/erp-readiness`),
     refetchInterval: POLL_MS,
     enabled: budget.isSuccess,
