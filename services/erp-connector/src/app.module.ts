@@ -18,6 +18,8 @@ import { RecordSendsAndFacts1764979200000 } from './exports/infrastructure/migra
 import { ErpExportEventsKafkaController } from './exports/transport/erp-export-events.kafka-controller';
 import { ErpExportHttpController } from './exports/transport/erp-export.http-controller';
 import { ImportErpBudgetHandler } from './imports/application/import-erp-budget.handler';
+import { ImportWorker } from './imports/application/import-worker.service';
+import { CreateErpImports1765100000000 } from './imports/infrastructure/migrations/1765100000000-create-erp-imports';
 import { ImportEventsKafkaController } from './imports/transport/import-events.kafka-controller';
 import { ImportHttpController } from './imports/transport/import.http-controller';
 import { LinkProjectHandler } from './project-links/application/link-project.handler';
@@ -38,12 +40,12 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, CreateErpImports1765100000000],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],
       controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ErpJobsHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
-      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers],
+      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers, ImportWorker],
     };
   }
 }

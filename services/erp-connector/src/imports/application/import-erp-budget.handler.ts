@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type ErpFailureCode, type ErpSystem, type UserRef } from '@budget-erp/contracts';
 import { compareAmounts, normalizeAmount, sumAmounts } from '@budget-erp/money';
 import { OutboxWriter } from '@budget-erp/messaging';
@@ -31,15 +31,9 @@ export class ImportErpBudgetHandler {
     @Inject(ErpConnectionsService) private readonly connections: ErpConnectionsService,
   ) {}
 
-  /** Reads and publishes within one unit of work (an inbox delivery). */
-  async execute(manager: EntityManager, request: ImportRequest): Promise<ImportOutcome> {
-    return this.publish(manager, request, await this.read(manager, request));
-  }
-
-  /** Asks the ERP for the job's budget; given the data source, reads the connection in its own short transaction and calls the ERP outside it. */
-  async read(db: EntityManager | DataSource, request: ImportRequest): Promise<ErpResult<ErpLine[]>> {
-    const resolved =
-      db instanceof DataSource ? await db.transaction((m) => this.connections.connectionOrFailureFor(m, request.companyId)) : await this.connections.connectionOrFailureFor(db, request.companyId);
+  /** Asks the ERP for the job's budget: reads the connection in its own short transaction and calls the ERP outside any. */
+  async read(db: DataSource, request: ImportRequest): Promise<ErpResult<ErpLine[]>> {
+    const resolved = await db.transaction((m) => this.connections.connectionOrFailureFor(m, request.companyId));
     if (!resolved) return { ok: false, error: { kind: 'permanent', code: 'connection_missing', message: 'The company has no ERP connection' } };
     if ('failure' in resolved) return { ok: false, error: resolved.failure };
     return adapterFor(request.system).readBudget(resolved.connection, request.jobNumber);

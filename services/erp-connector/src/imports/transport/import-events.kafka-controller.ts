@@ -2,17 +2,21 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@budget-erp/contracts';
 import type { InboxContext, ReceivedEvent } from '@budget-erp/messaging';
-import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
+import { ImportWorker } from '../application/import-worker.service';
+import { ErpImportQueue } from '../infrastructure/erp-import.repository';
 
-/** Re-import of an ERP-origin budget, in the service's main consumer group. */
+/**
+ * Re-import of an ERP-origin budget, in the service's main consumer group: the inbox transaction
+ * only records the import in the `erp_imports` queue; the import worker reads the ERP outside it.
+ */
 @Controller()
 export class ImportEventsKafkaController {
-  constructor(@Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler) {}
+  constructor(@Inject(ImportWorker) private readonly worker: ImportWorker) {}
 
   @EventPattern<string>(Topics.BudgetImportRequested)
   async onImportRequested(@Payload() event: ReceivedEvent<'budget.import.requested'>, @Ctx() ctx: InboxContext<'budget.import.requested'>): Promise<void> {
     const p = event.payload;
-    await this.importBudget.execute(ctx.manager, {
+    const queued = await ErpImportQueue.enqueue(ctx.manager, {
       importId: p.importId,
       companyId: p.companyId,
       projectId: p.projectId,
@@ -22,5 +26,6 @@ export class ImportEventsKafkaController {
       mode: 'reimport',
       requestedBy: p.requestedBy,
     });
+    if (queued) ctx.afterCommit(() => this.worker.nudge());
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -7,6 +8,8 @@ import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
 import { ErpProjectLinkOrmEntity } from '../../project-links/infrastructure/erp-project-link.orm-entity';
 import type { ErpSystem } from '@budget-erp/contracts';
 import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
+import { ImportWorker } from '../application/import-worker.service';
+import { ErpImportQueue } from '../infrastructure/erp-import.repository';
 import { initialImportRefusal } from '../domain/initial-import-rules';
 import { knownExportsOfBudget } from '../infrastructure/known-exports-of-budget.query';
 
@@ -21,11 +24,12 @@ export class ImportHttpController {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler,
+    @Inject(ImportWorker) private readonly worker: ImportWorker,
   ) {}
 
   /**
    * Initial import of the linked ERP job's budget into the project; the outcome is published as an
-   * event. A named budget must be of this project (else 404) and never exported (else 409), as far
+   * event. When the ERP does not answer, the answer is `importing` and the import worker retries. A named budget must be of this project (else 404) and never exported (else 409), as far
    * as the connector's own exports tell.
    */
   @Post(':projectId/import')
@@ -43,6 +47,7 @@ export class ImportHttpController {
     const link = await this.dataSource.transaction((m) => m.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } }));
     if (!link) throw ApplicationError.conflict('ERP.PROJECT_NOT_LINKED', 'ERP data has not been synced: link the project to an ERP job first');
     const request = {
+      importId: randomUUID(),
       companyId: principal.companyId,
       projectId,
       budgetId: body.budgetId ?? null,
@@ -52,6 +57,12 @@ export class ImportHttpController {
       requestedBy: { userId: principal.userId, name: principal.name, email: principal.email },
     };
     const read = await this.importBudget.read(this.dataSource, request);
+    if (!read.ok && read.error.kind === 'transient') {
+      // The ERP did not answer: the import worker tries again with backoff and publishes the outcome.
+      await this.uow.run((manager) => ErpImportQueue.enqueue(manager, request));
+      this.worker.nudge();
+      return { importId: request.importId, status: 'importing' as const, message: read.error.message };
+    }
     return this.uow.run((manager) => this.importBudget.publish(manager, request, read));
   }
 }

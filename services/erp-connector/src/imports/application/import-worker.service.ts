@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { UnitOfWork } from '@budget-erp/messaging';
+import { OutageLog, SERVICE_CONFIG, Wakeup } from '@budget-erp/service-kit';
+import type { ErpConnectorConfig } from '../../config';
+import { retryDelayMs } from '../../exports/domain/retry-policy';
+import { ErpImportQueue, type QueuedImport } from '../infrastructure/erp-import.repository';
+import { ImportErpBudgetHandler } from './import-erp-budget.handler';
+
+const BATCH = 10;
+
+/**
+ * Works the `erp_imports` queue of the ERPs this process runs (`ERP_SYSTEMS`): leases an import,
+ * reads the ERP outside any transaction, then records the outcome and publishes it in one
+ * transaction. A transient ERP error (network, timeout, 5xx) is retried with exponential backoff
+ * and jitter (`EXPORT_RETRY_BASE_MS` .. `EXPORT_RETRY_MAX_MS`); after `EXPORT_MAX_ATTEMPTS`
+ * attempts, or at once for a permanent one, `erp.budget.import.failed` carries its reason code.
+ * A crashed worker's lease expires after `EXPORT_LEASE_MS` and another resumes the import.
+ */
+@Injectable()
+export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ImportWorker');
+  private readonly outage = new OutageLog(this.logger, 'import worker');
+  private readonly wakeup = new Wakeup();
+  private readonly inProgress = new Map<string, Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wakeup.interrupt();
+    await this.loop;
+  }
+
+  /** Wakes the worker after an import was committed (it also polls every `EXPORT_POLL_MS`). */
+  nudge(): void {
+    this.wakeup.nudge();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.wakeup.beginPass();
+      try {
+        await this.tick();
+        this.outage.passed();
+      } catch (error) {
+        if (this.running) this.outage.failed(error);
+      }
+      if (!this.running) break;
+      await this.wakeup.wait(this.config.EXPORT_POLL_MS);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const room = BATCH - this.inProgress.size;
+    if (room <= 0) return;
+    const leased = await this.dataSource.transaction((m) => ErpImportQueue.leaseDue(m, this.config.ERP_SYSTEMS, room, this.config.EXPORT_LEASE_MS));
+    for (const queued of leased) {
+      const id = queued.request.importId;
+      if (this.inProgress.has(id)) continue;
+      const work = this.attempt(queued)
+        .catch((error: Error) => {
+          if (this.running) this.logger.error(`import ${id}: ${error.message}`);
+        })
+        .finally(() => this.inProgress.delete(id));
+      this.inProgress.set(id, work);
+    }
+  }
+
+  private async attempt({ request, attempts }: QueuedImport): Promise<void> {
+    const read = await this.importBudget.read(this.dataSource, request);
+    if (!read.ok && read.error.kind === 'transient' && attempts < this.config.EXPORT_MAX_ATTEMPTS) {
+      const delay = retryDelayMs(attempts, { baseMs: this.config.EXPORT_RETRY_BASE_MS, maxMs: this.config.EXPORT_RETRY_MAX_MS }, Math.random());
+      this.logger.warn(`import ${request.importId}: attempt ${attempts} failed (${read.error.code}: ${read.error.message}); retrying in ${delay} ms`);
+      await this.dataSource.transaction((m) => ErpImportQueue.retryLater(m, request.importId, delay, read.error));
+      this.nudgeAfter(delay);
+      return;
+    }
+    await this.uow.run(async (manager) => {
+      if (!(await ErpImportQueue.finish(manager, request.importId, read.ok ? 'imported' : 'failed', read.ok ? null : read.error))) return;
+      await this.importBudget.publish(manager, request, read);
+    });
+  }
+
+  private nudgeAfter(delayMs: number): void {
+    const timer = setTimeout(() => this.running && this.nudge(), delayMs);
+    timer.unref();
+  }
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@budget-erp/testing';
+import { tokenFor, World } from './support/world';
+
+/**
+ * Imports read the ERP outside any inbox transaction: `budget.import.requested` only records the
+ * import in `erp_imports`; the import worker leases it, reads the ERP, retries transient errors
+ * with backoff and publishes `erp.budget.imported` once, or `erp.budget.import.failed` with a
+ * reason code after its last attempt. The connector process, the ERP simulator, real PostgreSQL
+ * and the dev broker.
+ */
+const companyId = 'iq-co';
+const system = 'cmic';
+let world: World;
+
+const setFault = (mode: string, count?: number) => world.simControl('PUT', `/_sim/${system}/faults`, count === undefined ? { mode } : { mode, count });
+const requestReimport = async (jobNumber: string, importId = randomUUID()) => {
+  const budgetId = `b-${importId}`;
+  return world.publish(
+    'budget.import.requested',
+    { budgetId, projectId: `p-${jobNumber}`, companyId, importId, erpSystem: system, jobNumber, requestedBy: { userId: 'u', name: 'Pat', email: '' }, requestedAt: new Date().toISOString() },
+    budgetId,
+    companyId,
+  );
+};
+const importRow = async (importId: string) => (await world.dbQuery<{ status: string; attempts: number; last_error: { code: string } | null }>('SELECT status, attempts, last_error FROM erp_imports WHERE import_id = $1', [importId]))[0];
+
+beforeAll(async () => {
+  world = await World.start('erp_connector_import_queue', { EXPORT_MAX_ATTEMPTS: '3' });
+  expect((await world.http('PUT', '/erp/connection', tokenFor(companyId), { system })).status).toBe(200);
+  for (const jobNumber of ['IQ-1', 'IQ-2']) {
+    await world.simControl('POST', '/_sim/jobs', { system, companyId, jobNumber, costCodes: [{ code: '01-100', description: 'Concrete' }], subJobs: [] });
+    await world.simControl('PUT', `/_sim/${system}/jobs/${jobNumber}/budget?companyId=${companyId}`, { lines: [{ costCode: '01-100', amount: '250.00' }] });
+  }
+  expect((await world.http('POST', '/erp/projects/p-IQ-2/link', tokenFor(companyId), { jobNumber: 'IQ-2' })).status).toBe(200);
+}, 60_000);
+
+afterEach(async () => {
+  await setFault('ok');
+});
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+it('a re-import whose ERP answers 500 twice is retried and publishes erp.budget.imported once, on the third attempt', async () => {
+  await setFault('error500', 2);
+  const importId = randomUUID();
+  await requestReimport('IQ-1', importId);
+  const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === importId);
+  expect(imported.value).toMatchObject({ mode: 'reimport', total: '250.00', lines: [{ costCode: '01-100', amount: '250.00' }] });
+  expect(await importRow(importId)).toMatchObject({ status: 'imported', attempts: 3 });
+  expect(world.wire.filter((m) => m.topic.startsWith('erp.budget.import') && m.value.importId === importId)).toHaveLength(1);
+});
+
+it('a re-import whose ERP stays down fails after EXPORT_MAX_ATTEMPTS with reason erp_unavailable, and only then', async () => {
+  await setFault('error500');
+  const importId = randomUUID();
+  await requestReimport('IQ-1', importId);
+  const failed = await world.waitForWire('erp.budget.import.failed', (m) => m.value.importId === importId);
+  expect(failed.value).toMatchObject({ reasonCode: 'erp_unavailable' });
+  expect(await importRow(importId)).toMatchObject({ status: 'failed', attempts: 3 });
+  expect(world.wire.filter((m) => m.value.importId === importId)).toHaveLength(1);
+});
+
+it('a re-import of a job the ERP does not have fails at the first attempt with reason job_not_found (not retried)', async () => {
+  const importId = randomUUID();
+  await requestReimport('IQ-MISSING', importId);
+  const failed = await world.waitForWire('erp.budget.import.failed', (m) => m.value.importId === importId);
+  expect(failed.value.reasonCode).toBe('job_not_found');
+  expect(await importRow(importId)).toMatchObject({ status: 'failed', attempts: 1 });
+});
+
+it('a redelivered import request (same import id) is imported once', async () => {
+  const importId = randomUUID();
+  const first = await requestReimport('IQ-1', importId);
+  const second = await requestReimport('IQ-1', importId);
+  await world.waitForWire('erp.budget.imported', (m) => m.value.importId === importId);
+  await waitFor(async () => (await world.dbQuery('SELECT 1 FROM inbox_messages WHERE message_id = ANY ($1)', [[first, second]])).length === 2);
+  expect((await world.dbQuery('SELECT import_id FROM erp_imports WHERE import_id = $1', [importId])).length).toBe(1);
+  expect(world.wire.filter((m) => m.topic === 'erp.budget.imported' && m.value.importId === importId)).toHaveLength(1);
+});
+
+it('an initial import while the ERP answers 500 answers 202 importing, then publishes the import once the ERP is back', async () => {
+  await setFault('error500');
+  const res = await world.http('POST', '/erp/projects/p-IQ-2/import', tokenFor(companyId), { mode: 'overwrite' });
+  expect(res.status).toBe(202);
+  expect(res.body).toMatchObject({ status: 'importing', importId: expect.any(String) });
+  await waitFor(async () => ((await importRow(res.body.importId as string))?.attempts ?? 0) >= 1);
+  await setFault('ok');
+  const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === res.body.importId);
+  expect(imported.value).toMatchObject({ budgetId: null, projectId: 'p-IQ-2', mode: 'initial_overwrite', total: '250.00' });
+});
