@@ -20,6 +20,7 @@ beforeAll(async () => {
     Topics.BudgetSentLines,
     Topics.BudgetRetrieved,
     Topics.BudgetExportTimedOut,
+    Topics.BudgetImportRequested,
   ], { EXPORT_TIMEOUT_MS: '2500' });
   pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
 }, 60_000);
@@ -207,6 +208,14 @@ describe('a budget from creation to ERP posting, over HTTP with the events on th
   it('when an exported platform budget is asked to re-import, refuses with BUDGET.EXPORTED_PLATFORM_BUDGET', async () => {
     const refused = await post(`/budgets/${budgetId}/reimport`, { confirm: true });
     expect(refused).toMatchObject({ status: 409, body: { code: 'BUDGET.EXPORTED_PLATFORM_BUDGET' } });
+  });
+
+  it('when an exported platform budget is asked for an initial import, refuses at once with BUDGET.EXPORTED_PLATFORM_BUDGET and publishes nothing', async () => {
+    const integrations = await tokenFor({ companyId, perms: { budget: 'read_only', erpIntegrations: 'standard' } });
+    const refused = await world.http('POST', `/budgets/${budgetId}/import`, integrations, { mode: 'keep_and_add' });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'BUDGET.EXPORTED_PLATFORM_BUDGET', message: expect.stringContaining('can no longer be imported') } });
+    expect((await get(`/budgets/${budgetId}`)).body.erpStatus).not.toBe('importing');
+    expect(world.wire.filter((m) => m.topic === Topics.BudgetImportRequested && m.key === budgetId)).toEqual([]);
   });
 });
 

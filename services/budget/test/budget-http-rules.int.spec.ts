@@ -20,6 +20,7 @@ beforeAll(async () => {
   tokens.standardLocker = await tokenFor({ companyId, perms: { budget: 'standard', erpIntegrations: 'none' }, privileges: ['lock_budget'] });
   tokens.none = await tokenFor({ companyId, perms: { budget: 'none', erpIntegrations: 'admin' } });
   tokens.otherCompany = await tokenFor({ companyId: otherCompanyId });
+  tokens.integrations = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email, perms: { budget: 'read_only', erpIntegrations: 'standard' } });
   const created = await world.http('POST', `/projects/${projectId}/budgets`, tokens.admin, {
     name: 'Rules',
     lines: [{ costCode: '01-100', amount: '100.00' }],
@@ -223,6 +224,81 @@ describe('re-import of an ERP-origin budget', () => {
   });
 });
 
+describe('initial import of the ERP budget into a named budget (POST /budgets/:id/import)', () => {
+  const importProject = `p-${randomUUID()}`;
+  const line = (costCode: string, amount: string) => ({ costCode, costType: null, subJob: null, description: null, amount });
+  let id: string;
+
+  beforeAll(async () => {
+    await publishProjectLink(world, { companyId, projectId: importProject, erpSystem: 'cmic', jobNumber: 'IM-1', jobName: 'Mall', costCodes: [{ code: '01-100', description: '' }], linkedBy: pat });
+    id = (await world.http('POST', `/projects/${importProject}/budgets`, tokens.admin, { name: 'To import into', lines: [{ costCode: '01-100', amount: '100.00' }] })).body.id;
+    await waitFor(async () => ((await world.http('GET', `/budgets/${id}/erp-readiness`, tokens.admin)).body.reasons as { code: string }[]).every((r) => r.code !== 'ERP.PROJECT_NOT_LINKED') || undefined, { timeoutMs: 15_000 });
+  });
+
+  const requestsFor = (budgetId: string) => world.wire.filter((m) => m.topic === Topics.BudgetImportRequested && m.key === budgetId);
+
+  it('when the budget is locked, answers 409 BUDGET.LOCKED at once and publishes nothing', async () => {
+    expect((await world.http('POST', `/budgets/${id}/lock`, tokens.admin)).status).toBe(200);
+    const refused = await world.http('POST', `/budgets/${id}/import`, tokens.integrations, { mode: 'overwrite' });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'BUDGET.LOCKED', message: expect.stringContaining('unlock it') } });
+    expect((await world.http('GET', `/budgets/${id}`, tokens.admin)).body).toMatchObject({ erpStatus: 'not_sent', locked: true });
+    expect((await world.http('POST', `/budgets/${id}/unlock`, tokens.admin, {})).status).toBe(200);
+    expect(requestsFor(id)).toEqual([]);
+  });
+
+  it('when the user has no ERP Integrations access, answers 403; a bad mode answers 400 naming mode', async () => {
+    expect((await world.http('POST', `/budgets/${id}/import`, tokens.standard, {})).status).toBe(403);
+    const bad = await world.http('POST', `/budgets/${id}/import`, tokens.integrations, { mode: 'merge' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('mode');
+  });
+
+  it('when keep-and-add is asked, the budget is importing, then keeps its lines and adds the ERP ones', async () => {
+    const requested = await world.http('POST', `/budgets/${id}/import`, tokens.integrations, { mode: 'keep_and_add' });
+    expect(requested).toMatchObject({ status: 202, body: { importId: expect.any(String), erpStatus: 'importing' } });
+    const event = await world.waitForWire(Topics.BudgetImportRequested, (m) => m.key === id);
+    expect(event.value).toMatchObject({ importId: requested.body.importId, mode: 'initial_keep_and_add', erpSystem: 'cmic', jobNumber: 'IM-1', requestedBy: pat });
+    expect(await world.http('POST', `/budgets/${id}/lines`, tokens.admin, { costCode: '01-100', amount: '1' })).toMatchObject({ status: 409, body: { code: 'BUDGET.IMPORT_IN_PROGRESS' } });
+    await world.publish(
+      Topics.ErpBudgetImported,
+      {
+        budgetId: id, projectId: importProject, companyId, importId: requested.body.importId, mode: 'initial_keep_and_add', erpSystem: 'cmic', jobNumber: 'IM-1',
+        lines: [line('02-200', '40.00')], total: '40.00', requestedBy: pat, importedAt: now(),
+      },
+      id,
+      companyId,
+    );
+    const after = await waitFor(async () => {
+      const b = (await world.http('GET', `/budgets/${id}`, tokens.admin)).body;
+      return b.erpStatus !== 'importing' ? b : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(after).toMatchObject({ origin: 'erp', erpStatus: 'not_sent', total: '140.00', lastImport: { importId: requested.body.importId, outcome: 'succeeded' } });
+    expect((after.lines as { costCode: string; amount: string }[]).map((l) => [l.costCode, l.amount])).toEqual([['01-100', '100.00'], ['02-200', '40.00']]);
+  });
+
+  it('when overwrite is asked, the ERP lines replace the budget lines', async () => {
+    const requested = await world.http('POST', `/budgets/${id}/import`, tokens.integrations, {});
+    expect(requested.status).toBe(202);
+    const event = await world.waitForWire(Topics.BudgetImportRequested, (m) => m.key === id && m.value.importId === requested.body.importId);
+    expect(event.value.mode).toBe('initial_overwrite');
+    await world.publish(
+      Topics.ErpBudgetImported,
+      {
+        budgetId: id, projectId: importProject, companyId, importId: requested.body.importId, mode: 'initial_overwrite', erpSystem: 'cmic', jobNumber: 'IM-1',
+        lines: [line('03-300', '75.50')], total: '75.50', requestedBy: pat, importedAt: now(),
+      },
+      id,
+      companyId,
+    );
+    const after = await waitFor(async () => {
+      const b = (await world.http('GET', `/budgets/${id}`, tokens.admin)).body;
+      return b.lastImport?.importId === requested.body.importId ? b : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(after).toMatchObject({ total: '75.50', erpStatus: 'not_sent' });
+    expect((after.lines as { costCode: string }[]).map((l) => l.costCode)).toEqual(['03-300']);
+  });
+});
+
 describe('send-to-ERP readiness on QuickBooks Online', () => {
   const qbCompany = `c-${randomUUID()}`;
   const qbProject = `p-${randomUUID()}`;
@@ -296,6 +372,7 @@ describe('concurrent changes and documentation', () => {
         '/budgets/{id}/send-to-erp',
         '/budgets/{id}/retrieve-from-erp',
         '/budgets/{id}/reimport',
+        '/budgets/{id}/import',
         '/budgets/{id}/timeline',
       ]),
     );

@@ -14,11 +14,11 @@ const system = 'cmic';
 let world: World;
 
 const setFault = (mode: string, count?: number) => world.simControl('PUT', `/_sim/${system}/faults`, count === undefined ? { mode } : { mode, count });
-const requestReimport = async (jobNumber: string, importId = randomUUID()) => {
+const requestReimport = async (jobNumber: string, importId = randomUUID(), mode?: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport') => {
   const budgetId = `b-${importId}`;
   return world.publish(
     'budget.import.requested',
-    { budgetId, projectId: `p-${jobNumber}`, companyId, importId, erpSystem: system, jobNumber, requestedBy: { userId: 'u', name: 'Pat', email: '' }, requestedAt: new Date().toISOString() },
+    { budgetId, projectId: `p-${jobNumber}`, companyId, importId, erpSystem: system, jobNumber, ...(mode ? { mode } : {}), requestedBy: { userId: 'u', name: 'Pat', email: '' }, requestedAt: new Date().toISOString() },
     budgetId,
     companyId,
   );
@@ -69,6 +69,13 @@ it('a re-import of a job the ERP does not have fails at the first attempt with r
   const failed = await world.waitForWire('erp.budget.import.failed', (m) => m.value.importId === importId);
   expect(failed.value.reasonCode).toBe('job_not_found');
   expect(await importRow(importId)).toMatchObject({ status: 'failed', attempts: 1 });
+});
+
+it('an initial import the budget service accepted into a named budget is published with its mode (keep-and-add)', async () => {
+  const importId = randomUUID();
+  await requestReimport('IQ-1', importId, 'initial_keep_and_add');
+  const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === importId);
+  expect(imported.value).toMatchObject({ budgetId: `b-${importId}`, mode: 'initial_keep_and_add', total: '250.00' });
 });
 
 it('a redelivered import request (same import id) is imported once', async () => {

@@ -121,6 +121,11 @@ export const BudgetImportRequestedV1 = z.object({
   erpSystem: ErpSystemSchema,
   /** ERP job to import from. */
   jobNumber: z.string().min(1),
+  /**
+   * What the import does to the budget's lines: an initial import into the budget overwrites them
+   * or keeps them and adds the ERP ones; a re-import (also when absent) replaces them.
+   */
+  mode: z.enum(['initial_overwrite', 'initial_keep_and_add', 'reimport']).optional(),
   /** Who asked. */
   requestedBy: UserRefSchema,
   /** When. */

@@ -84,8 +84,13 @@ export interface ExportHold {
   sentAt: string;
 }
 
+/** What an import does to the budget's lines: an initial import overwrites them or keeps them and adds the ERP ones; a re-import replaces them. */
+export type ImportMode = 'initial_overwrite' | 'initial_keep_and_add' | 'reimport';
+
 export interface ImportRun {
   importId: string;
+  /** Absent on runs recorded before initial imports were requested here: a re-import. */
+  mode?: ImportMode;
   /** The state the budget returns to when the import ends. */
   resumeTo: 'not_sent' | 'synced';
   requestedBy: UserRef;
@@ -232,6 +237,7 @@ export type BudgetCommand =
       landing?: Landing;
     }
   | { type: 'RequestReimport'; importId: string; by: UserRef; at: string; erp: ErpContext }
+  | { type: 'RequestInitialImport'; importId: string; mode: 'initial_overwrite' | 'initial_keep_and_add'; by: UserRef; at: string; erp: ErpContext }
   | {
       type: 'CompleteImport';
       importId: string;
@@ -600,6 +606,22 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       return accept({
         type: 'ReimportRequested',
         run: { importId: command.importId, resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent', requestedBy: command.by, requestedAt: command.at },
+        at: command.at,
+      });
+    }
+    case 'RequestInitialImport': {
+      // The origin rule: a platform budget once exported is never imported from the ERP.
+      const origin = budget.origin === 'platform' && budget.exported ? platformBudgetsCannotBeImportedOnceExported(budget) : null;
+      if (origin) return refuse(origin);
+      const held = budgetCannotChangeWhileTheExportHoldsIt(budget);
+      if (held) return refuse(held);
+      if (budget.locked) return refuse(domainError('BUDGET.LOCKED', 'The budget is locked; unlock it before importing the ERP budget into it.'));
+      if (!command.erp.link) {
+        return refuse(domainError('ERP.PROJECT_NOT_LINKED', 'ERP data has not been synced: the project is not linked to an ERP job.'));
+      }
+      return accept({
+        type: 'ReimportRequested',
+        run: { importId: command.importId, mode: command.mode, resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent', requestedBy: command.by, requestedAt: command.at },
         at: command.at,
       });
     }

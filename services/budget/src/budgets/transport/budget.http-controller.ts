@@ -23,6 +23,8 @@ import {
   LineBodySchema,
   type ReimportBody,
   ReimportBodySchema,
+  type ImportBody,
+  ImportBodySchema,
   type UnlockBody,
   UnlockBodySchema,
   type UpdateLineBody,
@@ -194,6 +196,16 @@ export class BudgetHttpController {
   @ApiZodBody(ReimportBodySchema)
   reimport(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ReimportBodySchema)) _body: ReimportBody) {
     return mapped(this.reimporting.request(principal.companyId, id, person(principal)));
+  }
+
+  /** Initial import of the linked ERP job's budget into this budget (ERP Integrations); the outcome arrives as events. */
+  @Post('budgets/:id/import')
+  @HttpCode(202)
+  @Requires('erp.manage')
+  @ApiZodBody(ImportBodySchema)
+  importFromErp(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ImportBodySchema)) body: ImportBody) {
+    const mode = body.mode === 'overwrite' ? 'initial_overwrite' : 'initial_keep_and_add';
+    return mapped(this.reimporting.requestInitial(principal.companyId, id, mode, person(principal)));
   }
 
   @Get('budgets/:id/timeline')

@@ -59,4 +59,9 @@ export const ReimportBodySchema = z.strictObject({
 });
 export type ReimportBody = z.infer<typeof ReimportBodySchema>;
 
+export const ImportBodySchema = z.strictObject({
+  mode: z.enum(['overwrite', 'keep_and_add']).default('overwrite').describe('overwrite the budget lines, or keep them and add the ERP lines above $0'),
+});
+export type ImportBody = z.output<typeof ImportBodySchema>;
+
 export const EmptyBodySchema = z.strictObject({});

@@ -6,7 +6,7 @@ import { ImportWorker } from '../application/import-worker.service';
 import { ErpImportQueue } from '../infrastructure/erp-import.repository';
 
 /**
- * Re-import of an ERP-origin budget, in the service's main consumer group: the inbox transaction
+ * An import the budget service accepted (a re-import, or an initial import into a named budget), in the service's main consumer group: the inbox transaction
  * only records the import in the `erp_imports` queue; the import worker reads the ERP outside it.
  */
 @Controller()
@@ -23,7 +23,7 @@ export class ImportEventsKafkaController {
       budgetId: p.budgetId,
       system: p.erpSystem,
       jobNumber: p.jobNumber,
-      mode: 'reimport',
+      mode: p.mode ?? 'reimport',
       requestedBy: p.requestedBy,
     });
     if (queued) ctx.afterCommit(() => this.worker.nudge());

@@ -119,11 +119,11 @@ function ImportDialog({ item, onClose }: { item: ListItem | null; onClose: () =>
   const [mode, setMode] = useState<'overwrite' | 'keep_and_add'>('overwrite');
   const queryClient = useQueryClient();
   const start = useMutation({
+    // Into a named budget, the budget service refuses at once (409, with the reason) what cannot apply; a project without a budget gets a new one from the connector.
     mutationFn: () =>
-      api<unknown>('erp-connector', `/erp/projects/${encodeURIComponent(item!.projectId)}/import`, {
-        method: 'POST',
-        body: { mode, ...(item?.budgetId ? { budgetId: item.budgetId } : {}) },
-      }),
+      item?.budgetId
+        ? api<unknown>('budget', `/budgets/${encodeURIComponent(item.budgetId)}/import`, { method: 'POST', body: { mode } })
+        : api<unknown>('erp-connector', `/erp/projects/${encodeURIComponent(item!.projectId)}/import`, { method: 'POST', body: { mode } }),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['erp-list'] });
       onClose();

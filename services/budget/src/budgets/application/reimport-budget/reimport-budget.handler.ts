@@ -9,7 +9,7 @@ import { BudgetCommands } from '../budget-commands';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 /**
- * Re-import of an ERP-origin budget: asynchronous. The request publishes `budget.import.requested`;
+ * Re-import of an ERP-origin budget, or initial import into a named budget: asynchronous. The request publishes `budget.import.requested`;
  * the ERP connector answers `erp.budget.imported` or `erp.budget.import.failed`.
  */
 @Injectable()
@@ -26,6 +26,26 @@ export class ReimportBudgetHandler {
       const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
         type: 'RequestReimport',
         importId,
+        by,
+        at: this.clock.now().toISOString(),
+        erp: await loadErpContext(manager, companyId, budget.projectId),
+      }));
+      return { importId, erpStatus: result.budget.erp.status };
+    });
+  }
+
+  /**
+   * Initial import of the linked ERP job's budget into this budget: refused at once (409, with the
+   * rule) when the budget is locked, held by an export or a platform budget already exported;
+   * otherwise the budget is `importing` until the connector's outcome arrives.
+   */
+  requestInitial(companyId: string, budgetId: string, mode: 'initial_overwrite' | 'initial_keep_and_add', by: UserRef): Promise<{ importId: string; erpStatus: string }> {
+    return this.tx.run(async (manager) => {
+      const importId = randomUUID();
+      const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
+        type: 'RequestInitialImport',
+        importId,
+        mode,
         by,
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
