@@ -167,7 +167,7 @@ describe('re-import of an ERP-origin budget', () => {
   const erpProject = `p-${randomUUID()}`;
   const line = (costCode: string, amount: string) => ({ costCode, costType: null, subJob: null, description: null, amount });
 
-  it('when the ERP budget is imported, then re-imported on request, the ERP amounts replace the platform ones and the result is visible', async () => {
+  it('when the ERP budget is imported, then re-imported on request with the previewed ERP digest, the request carries the digest and the ERP amounts replace the platform ones and the result is visible', async () => {
     await publishProjectLink(world, { companyId, projectId: erpProject, erpSystem: 'sage300cre', jobNumber: 'S-9', jobName: 'Depot', costCodes: [{ code: '01-100', description: '' }], linkedBy: pat });
     await world.publish(
       Topics.ErpBudgetImported,
@@ -181,10 +181,10 @@ describe('re-import of an ERP-origin budget', () => {
     const imported = await waitFor(async () => (await world.http('GET', `/projects/${erpProject}/budgets`, tokens.admin)).body.items[0], { timeoutMs: 15_000 });
     expect(imported).toMatchObject({ origin: 'erp', total: '400.00', locked: false });
 
-    const requested = await world.http('POST', `/budgets/${imported.id}/reimport`, tokens.admin, { confirm: true });
+    const requested = await world.http('POST', `/budgets/${imported.id}/reimport`, tokens.admin, { confirm: true, erpDigest: 'digest-of-the-preview' });
     expect(requested).toMatchObject({ status: 202, body: { importId: expect.any(String), erpStatus: 'importing' } });
     const event = await world.waitForWire(Topics.BudgetImportRequested, (m) => m.key === imported.id);
-    expect(event.value).toMatchObject({ importId: requested.body.importId, erpSystem: 'sage300cre', jobNumber: 'S-9', requestedBy: pat });
+    expect(event.value).toMatchObject({ importId: requested.body.importId, mode: 'reimport', erpDigest: 'digest-of-the-preview', erpSystem: 'sage300cre', jobNumber: 'S-9', requestedBy: pat });
     expect(await world.http('POST', `/budgets/${imported.id}/lock`, tokens.admin)).toMatchObject({ status: 409, body: { code: 'BUDGET.IMPORT_IN_PROGRESS' } });
 
     await world.publish(

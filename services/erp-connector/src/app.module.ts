@@ -19,6 +19,7 @@ import { ErpExportEventsKafkaController } from './exports/transport/erp-export-e
 import { ErpExportHttpController } from './exports/transport/erp-export.http-controller';
 import { ImportErpBudgetHandler } from './imports/application/import-erp-budget.handler';
 import { ImportWorker } from './imports/application/import-worker.service';
+import { AddErpImportDigest1765100000001 } from './imports/infrastructure/migrations/1765100000001-add-erp-import-digest';
 import { CreateErpImports1765100000000 } from './imports/infrastructure/migrations/1765100000000-create-erp-imports';
 import { ImportEventsKafkaController } from './imports/transport/import-events.kafka-controller';
 import { ImportHttpController } from './imports/transport/import.http-controller';
@@ -40,7 +41,7 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, CreateErpImports1765100000000],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, CreateErpImports1765100000000, AddErpImportDigest1765100000001],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],

@@ -14,11 +14,11 @@ const system = 'cmic';
 let world: World;
 
 const setFault = (mode: string, count?: number) => world.simControl('PUT', `/_sim/${system}/faults`, count === undefined ? { mode } : { mode, count });
-const requestReimport = async (jobNumber: string, importId = randomUUID(), mode?: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport') => {
+const requestReimport = async (jobNumber: string, importId = randomUUID(), mode?: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport', erpDigest?: string) => {
   const budgetId = `b-${importId}`;
   return world.publish(
     'budget.import.requested',
-    { budgetId, projectId: `p-${jobNumber}`, companyId, importId, erpSystem: system, jobNumber, ...(mode ? { mode } : {}), requestedBy: { userId: 'u', name: 'Pat', email: '' }, requestedAt: new Date().toISOString() },
+    { budgetId, projectId: `p-${jobNumber}`, companyId, importId, erpSystem: system, jobNumber, ...(mode ? { mode } : {}), ...(erpDigest ? { erpDigest } : {}), requestedBy: { userId: 'u', name: 'Pat', email: '' }, requestedAt: new Date().toISOString() },
     budgetId,
     companyId,
   );
@@ -97,4 +97,36 @@ it('an initial import while the ERP answers 500 answers 202 importing, then publ
   await setFault('ok');
   const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === res.body.importId);
   expect(imported.value).toMatchObject({ budgetId: null, projectId: 'p-IQ-2', mode: 'initial_overwrite', total: '250.00' });
+});
+
+it('the preview reads the ERP live; an import given its digest applies exactly the previewed lines, and fails with erp_changed once the ERP changed', async () => {
+  await world.simControl('PUT', `/_sim/${system}/jobs/IQ-2/budget?companyId=${companyId}`, {
+    lines: [
+      { costCode: '01-100', amount: '120.50' },
+      { costCode: '02-200', amount: '0.00' },
+      { costCode: '03-300', amount: '9.5' },
+    ],
+  });
+  const preview = await world.http('GET', '/erp/projects/p-IQ-2/erp-budget', tokenFor(companyId));
+  expect(preview.status).toBe(200);
+  expect(preview.body).toMatchObject({ erpSystem: system, jobNumber: 'IQ-2', total: '130.00', digest: expect.any(String) });
+  expect((preview.body.lines as { costCode: string; amount: string }[]).map((l) => [l.costCode, l.amount])).toEqual([['01-100', '120.50'], ['03-300', '9.50']]);
+
+  const applied = randomUUID();
+  await requestReimport('IQ-2', applied, 'reimport', preview.body.digest as string);
+  const imported = await world.waitForWire('erp.budget.imported', (m) => m.value.importId === applied);
+  expect(imported.value).toMatchObject({ total: preview.body.total, lines: preview.body.lines });
+
+  await world.simControl('PUT', `/_sim/${system}/jobs/IQ-2/budget?companyId=${companyId}`, { lines: [{ costCode: '01-100', amount: '999.00' }] });
+  const stale = randomUUID();
+  await requestReimport('IQ-2', stale, 'reimport', preview.body.digest as string);
+  const failed = await world.waitForWire('erp.budget.import.failed', (m) => m.value.importId === stale);
+  expect(failed.value).toMatchObject({ reasonCode: 'erp_changed', message: expect.stringContaining('999.00') });
+  expect(world.wire.filter((m) => m.topic === 'erp.budget.imported' && m.value.importId === stale)).toEqual([]);
+});
+
+it('the preview of a project that is not linked answers 404 ERP.PROJECT_NOT_LINKED; of an ERP that does not answer, 409 ERP.UNAVAILABLE', async () => {
+  expect((await world.http('GET', '/erp/projects/p-nowhere/erp-budget', tokenFor(companyId))).body).toMatchObject({ statusCode: 404, code: 'ERP.PROJECT_NOT_LINKED' });
+  await setFault('error500');
+  expect((await world.http('GET', '/erp/projects/p-IQ-2/erp-budget', tokenFor(companyId))).body).toMatchObject({ statusCode: 409, code: 'ERP.UNAVAILABLE' });
 });

@@ -146,25 +146,20 @@ describe('web console: who may do what, lost connections and re-import, in a bro
     await reimport.click();
     const confirm = admin.getByRole('dialog', { name: 'Please Confirm' });
     await confirm.waitFor();
-    const review = (await (
-      await fetch(`${consoleUrl}/api/approval/erp-integrations/budgets/${budgetId}`, { headers: { authorization: `Bearer ${await tokenOf(admin)}` } })
-    ).json()) as { reimport: { erpTotal: string; platformTotal: string; platformTotalAfterReimport: string } | null };
-    // The box shows what the APIs know: the budget's total, and the ERP Integrations figures when the review has them.
+    // The box shows the budget's total and the ERP's budget read live from the ERP (lines above $0), which the re-import then applies.
     await until('the box has its figures', async () => !(await confirm.getByText('loading…').count()));
     await screenshot(admin, 'reimport-please-confirm');
     expect(await confirm.getByTestId('reimport-current-total').textContent()).toBe('$300.00');
-    if (review.reimport) {
-      expect(await confirm.getByTestId('reimport-erp-total').locator('[data-amount]').getAttribute('data-amount')).toBe(review.reimport.erpTotal);
-      expect(await confirm.getByTestId('reimport-total-after').locator('[data-amount]').getAttribute('data-amount')).toBe(review.reimport.platformTotalAfterReimport);
-    } else {
-      expect(await confirm.getByTestId('reimport-erp-total').textContent()).toBe('not known until the ERP budget is synced');
-    }
+    expect(await confirm.getByTestId('reimport-erp-total').locator('[data-amount]').getAttribute('data-amount')).toBe('400.00');
+    expect(await confirm.getByTestId('reimport-total-after').locator('[data-amount]').getAttribute('data-amount')).toBe('400.00');
     await confirm.getByRole('button', { name: 'Confirm re-import' }).click();
     await until('the dialog is closed', async () => !(await confirm.isVisible()));
     // Focus returns to what opened the dialog.
     expect(await admin.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Re-import from ERP');
     await until('the budget shows the ERP amounts', async () => (await admin.getByTestId('budget-total').textContent()) === '$400.00');
     await admin.locator('tr[data-line="03-300"]').waitFor();
+    const after = (await (await fetch(`${consoleUrl}/api/budget/budgets/${budgetId}`, { headers: { authorization: `Bearer ${await tokenOf(admin)}` } })).json()) as { total: string; lastImport: { outcome: string } };
+    expect(after).toMatchObject({ total: '400.00', lastImport: { outcome: 'succeeded' } });
   }, 120000);
 
   it("the console forwards /api/<service>/... with the caller's own token, answers no CORS, keeps operators' routes and unknown services out, and its dev sign-in names every bad field", async () => {

@@ -126,6 +126,11 @@ export const BudgetImportRequestedV1 = z.object({
    * or keeps them and adds the ERP ones; a re-import (also when absent) replaces them.
    */
   mode: z.enum(['initial_overwrite', 'initial_keep_and_add', 'reimport']).optional(),
+  /**
+   * The digest of the ERP budget the user previewed (the connector's `GET /erp/projects/:projectId/erp-budget`):
+   * the import applies only that ERP budget and fails with `erp_changed` when the ERP holds another one by then.
+   */
+  erpDigest: z.string().min(1).max(200).optional(),
   /** Who asked. */
   requestedBy: UserRefSchema,
   /** When. */

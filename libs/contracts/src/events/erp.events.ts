@@ -20,6 +20,7 @@ export const ErpFailureCodeSchema = z.enum([
   'connection_missing',
   'credentials_unreadable',
   'erp_record_missing',
+  'erp_changed',
   'timeout',
   'unknown',
 ]);

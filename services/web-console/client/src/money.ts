@@ -11,3 +11,17 @@ export function formatMoney(amount: string | null | undefined, currency = 'USD')
   const format = new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
   return format.format(amount as unknown as number);
 }
+
+const cents = (amount: string): bigint => {
+  const [whole, fraction = ''] = amount.trim().replace(/^-/, '').split('.');
+  const value = BigInt(whole || '0') * 100n + BigInt((fraction + '00').slice(0, 2));
+  return amount.trim().startsWith('-') ? -value : value;
+};
+
+/** Exact sum of decimal amounts, as a decimal string with two places. */
+export function sumAmounts(amounts: readonly string[]): string {
+  const total = amounts.reduce((sum, amount) => sum + cents(amount), 0n);
+  const sign = total < 0n ? '-' : '';
+  const abs = total < 0n ? -total : total;
+  return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+}

@@ -119,3 +119,13 @@ export interface ReviewLinesPage {
   items: ReviewLine[];
   nextCursor: string | null;
 }
+
+/** The connector's live read of the linked ERP job's budget (`GET /erp/projects/:projectId/erp-budget`). */
+export interface ErpBudgetPreview {
+  erpSystem: string;
+  jobNumber: string;
+  lines: { costCode: string; amount: string }[];
+  total: string;
+  digest: string;
+  readAt: string;
+}

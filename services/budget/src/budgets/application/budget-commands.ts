@@ -153,7 +153,7 @@ export class BudgetCommands {
         return this.events.publish(manager, {
           ...keyed,
           topic: 'budget.import.requested',
-          payload: { ...base, importId: event.run.importId, erpSystem, jobNumber, mode: event.run.mode ?? 'reimport', requestedBy: user(event.run.requestedBy), requestedAt: event.at },
+          payload: { ...base, importId: event.run.importId, erpSystem, jobNumber, mode: event.run.mode ?? 'reimport', ...(event.run.erpDigest ? { erpDigest: event.run.erpDigest } : {}), requestedBy: user(event.run.requestedBy), requestedAt: event.at },
         });
       }
       case 'ExportHoldRetaken':

@@ -91,6 +91,8 @@ export interface ImportRun {
   importId: string;
   /** Absent on runs recorded before initial imports were requested here: a re-import. */
   mode?: ImportMode;
+  /** The digest of the ERP budget the user previewed, when they did: only that ERP budget is applied. */
+  erpDigest?: string;
   /** The state the budget returns to when the import ends. */
   resumeTo: 'not_sent' | 'synced';
   requestedBy: UserRef;
@@ -236,8 +238,8 @@ export type BudgetCommand =
       /** Given once, when the export is first known to have reached the ERP (succeeded or posted). */
       landing?: Landing;
     }
-  | { type: 'RequestReimport'; importId: string; by: UserRef; at: string; erp: ErpContext }
-  | { type: 'RequestInitialImport'; importId: string; mode: 'initial_overwrite' | 'initial_keep_and_add'; by: UserRef; at: string; erp: ErpContext }
+  | { type: 'RequestReimport'; importId: string; by: UserRef; at: string; erp: ErpContext; erpDigest?: string }
+  | { type: 'RequestInitialImport'; importId: string; mode: 'initial_overwrite' | 'initial_keep_and_add'; by: UserRef; at: string; erp: ErpContext; erpDigest?: string }
   | {
       type: 'CompleteImport';
       importId: string;
@@ -605,7 +607,7 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       }
       return accept({
         type: 'ReimportRequested',
-        run: { importId: command.importId, resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent', requestedBy: command.by, requestedAt: command.at },
+        run: { importId: command.importId, resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent', requestedBy: command.by, requestedAt: command.at, ...(command.erpDigest ? { erpDigest: command.erpDigest } : {}) },
         at: command.at,
       });
     }
@@ -621,7 +623,14 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       }
       return accept({
         type: 'ReimportRequested',
-        run: { importId: command.importId, mode: command.mode, resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent', requestedBy: command.by, requestedAt: command.at },
+        run: {
+          importId: command.importId,
+          mode: command.mode,
+          resumeTo: budget.erp.status === 'synced' ? 'synced' : 'not_sent',
+          requestedBy: command.by,
+          requestedAt: command.at,
+          ...(command.erpDigest ? { erpDigest: command.erpDigest } : {}),
+        },
         at: command.at,
       });
     }

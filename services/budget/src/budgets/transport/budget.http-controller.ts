@@ -194,8 +194,8 @@ export class BudgetHttpController {
   @HttpCode(202)
   @Requires('budget.edit')
   @ApiZodBody(ReimportBodySchema)
-  reimport(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ReimportBodySchema)) _body: ReimportBody) {
-    return mapped(this.reimporting.request(principal.companyId, id, person(principal)));
+  reimport(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ReimportBodySchema)) body: ReimportBody) {
+    return mapped(this.reimporting.request(principal.companyId, id, person(principal), body.erpDigest));
   }
 
   /** Initial import of the linked ERP job's budget into this budget (ERP Integrations); the outcome arrives as events. */
@@ -205,7 +205,7 @@ export class BudgetHttpController {
   @ApiZodBody(ImportBodySchema)
   importFromErp(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ImportBodySchema)) body: ImportBody) {
     const mode = body.mode === 'overwrite' ? 'initial_overwrite' : 'initial_keep_and_add';
-    return mapped(this.reimporting.requestInitial(principal.companyId, id, mode, person(principal)));
+    return mapped(this.reimporting.requestInitial(principal.companyId, id, mode, person(principal), body.erpDigest));
   }
 
   @Get('budgets/:id/timeline')

@@ -56,11 +56,13 @@ export type UnlockBody = z.infer<typeof UnlockBodySchema>;
 
 export const ReimportBodySchema = z.strictObject({
   confirm: z.literal(true).describe('The user confirmed that the ERP amounts replace the platform ones'),
+  erpDigest: z.string().min(1).max(200).optional().describe('the digest of the ERP budget the user previewed (GET /erp/projects/:projectId/erp-budget on the connector): the import applies that ERP budget only, and fails with erp_changed if the ERP holds another by then'),
 });
 export type ReimportBody = z.infer<typeof ReimportBodySchema>;
 
 export const ImportBodySchema = z.strictObject({
   mode: z.enum(['overwrite', 'keep_and_add']).default('overwrite').describe('overwrite the budget lines, or keep them and add the ERP lines above $0'),
+  erpDigest: z.string().min(1).max(200).optional().describe('the digest of the ERP budget the user previewed (GET /erp/projects/:projectId/erp-budget on the connector): the import applies that ERP budget only, and fails with erp_changed if the ERP holds another by then'),
 });
 export type ImportBody = z.output<typeof ImportBodySchema>;
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type ErpFailureCode, type ErpSystem, type UserRef } from '@budget-erp/contracts';
@@ -17,6 +17,34 @@ export interface ImportRequest {
   jobNumber: string;
   mode: 'initial_overwrite' | 'initial_keep_and_add' | 'reimport';
   requestedBy: UserRef;
+  /** The digest of the ERP budget the user previewed: only that ERP budget is applied. */
+  erpDigest?: string | null;
+}
+
+/** The ERP budget an import applies: the lines above $0 (amounts normalized), their total and a digest that names exactly these lines. */
+export interface ErpBudget {
+  lines: ErpLine[];
+  total: string;
+  digest: string;
+}
+
+export function erpBudgetOf(read: readonly ErpLine[]): ErpBudget {
+  const lines = read
+    .filter((l) => compareAmounts(l.amount, '0') > 0)
+    .map((l) => ({ costCode: l.costCode, costType: l.costType, subJob: l.subJob, description: l.description, amount: normalizeAmount(l.amount) }));
+  const digest = createHash('sha256').update(JSON.stringify(lines)).digest('base64url');
+  return { lines, total: sumAmounts(lines.map((l) => l.amount)), digest };
+}
+
+/** The ERP read an import applies: a previewed import whose ERP budget changed since fails with `erp_changed`. */
+export function previewedOrChanged(request: ImportRequest, read: ErpResult<ErpLine[]>): ErpResult<ErpLine[]> {
+  if (!read.ok || !request.erpDigest) return read;
+  const now = erpBudgetOf(read.value);
+  if (now.digest === request.erpDigest) return read;
+  return {
+    ok: false,
+    error: { kind: 'permanent', code: 'erp_changed', message: `The ERP budget of job ${request.jobNumber} changed since it was previewed (its total is now ${now.total}); preview the import again` },
+  };
 }
 
 export type ImportOutcome =
@@ -52,8 +80,7 @@ export class ImportErpBudgetHandler {
       });
       return { importId, status: 'failed', reasonCode: read.error.code, message: read.error.message };
     }
-    const lines = read.value.filter((l) => compareAmounts(l.amount, '0') > 0).map((l) => ({ ...l, amount: normalizeAmount(l.amount) }));
-    const total = sumAmounts(lines.map((l) => l.amount));
+    const { lines, total } = erpBudgetOf(read.value);
     await this.outbox.publish(manager, {
       topic: Topics.ErpBudgetImported,
       subject,

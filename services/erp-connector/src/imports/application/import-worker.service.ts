@@ -5,7 +5,7 @@ import { OutageLog, SERVICE_CONFIG, Wakeup } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../config';
 import { retryDelayMs } from '../../exports/domain/retry-policy';
 import { ErpImportQueue, type QueuedImport } from '../infrastructure/erp-import.repository';
-import { ImportErpBudgetHandler } from './import-erp-budget.handler';
+import { ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
 
 const BATCH = 10;
 
@@ -81,7 +81,7 @@ export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async attempt({ request, attempts }: QueuedImport): Promise<void> {
-    const read = await this.importBudget.read(this.dataSource, request);
+    const read = previewedOrChanged(request, await this.importBudget.read(this.dataSource, request));
     if (!read.ok && read.error.kind === 'transient' && attempts < this.config.EXPORT_MAX_ATTEMPTS) {
       const delay = retryDelayMs(attempts, { baseMs: this.config.EXPORT_RETRY_BASE_MS, maxMs: this.config.EXPORT_RETRY_MAX_MS }, Math.random());
       this.logger.warn(`import ${request.importId}: attempt ${attempts} failed (${read.error.code}: ${read.error.message}); retrying in ${delay} ms`);

@@ -17,6 +17,7 @@ interface ImportRow {
   job_number: string;
   mode: ImportRequest['mode'];
   requested_by: ImportRequest['requestedBy'];
+  erp_digest: string | null;
   attempts: number;
 }
 
@@ -29,9 +30,9 @@ export const ErpImportQueue = {
   async enqueue(manager: EntityManager, request: ImportRequest & { importId: string }): Promise<boolean> {
     const rows = rowsOf<{ import_id: string }>(
       await manager.query(
-        `INSERT INTO erp_imports (import_id, company_id, project_id, budget_id, system, job_number, mode, requested_by, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued') ON CONFLICT (import_id) DO NOTHING RETURNING import_id`,
-        [request.importId, request.companyId, request.projectId, request.budgetId, request.system, request.jobNumber, request.mode, JSON.stringify(request.requestedBy)],
+        `INSERT INTO erp_imports (import_id, company_id, project_id, budget_id, system, job_number, mode, requested_by, erp_digest, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued') ON CONFLICT (import_id) DO NOTHING RETURNING import_id`,
+        [request.importId, request.companyId, request.projectId, request.budgetId, request.system, request.jobNumber, request.mode, JSON.stringify(request.requestedBy), request.erpDigest ?? null],
       ),
     );
     return rows.length > 0;
@@ -46,7 +47,7 @@ export const ErpImportQueue = {
                WHERE status = 'queued' AND system = ANY ($1::text[]) AND (next_attempt_at IS NULL OR next_attempt_at <= now())
                  AND (lease_until IS NULL OR lease_until < now())
                ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED))
-         RETURNING import_id, company_id, project_id, budget_id, system, job_number, mode, requested_by, attempts`,
+         RETURNING import_id, company_id, project_id, budget_id, system, job_number, mode, requested_by, erp_digest, attempts`,
         [systems, limit, leaseMs],
       ),
     );
@@ -61,6 +62,7 @@ export const ErpImportQueue = {
         jobNumber: r.job_number,
         mode: r.mode,
         requestedBy: r.requested_by,
+        erpDigest: r.erp_digest,
       },
     }));
   },

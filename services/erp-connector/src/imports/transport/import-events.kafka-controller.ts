@@ -25,6 +25,7 @@ export class ImportEventsKafkaController {
       jobNumber: p.jobNumber,
       mode: p.mode ?? 'reimport',
       requestedBy: p.requestedBy,
+      erpDigest: p.erpDigest ?? null,
     });
     if (queued) ctx.afterCommit(() => this.worker.nudge());
   }

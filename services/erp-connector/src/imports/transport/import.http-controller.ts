@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { CurrentPrincipal, Requires, type Principal } from '@budget-erp/auth';
@@ -7,7 +7,8 @@ import { UnitOfWork } from '@budget-erp/messaging';
 import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
 import { ErpProjectLinkOrmEntity } from '../../project-links/infrastructure/erp-project-link.orm-entity';
 import type { ErpSystem } from '@budget-erp/contracts';
-import { ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
+import { erpBudgetOf, ImportErpBudgetHandler } from '../application/import-erp-budget.handler';
+import { httpErrorOfErp } from '../../shared/erp-failure.http';
 import { ImportWorker } from '../application/import-worker.service';
 import { ErpImportQueue } from '../infrastructure/erp-import.repository';
 import { initialImportRefusal } from '../domain/initial-import-rules';
@@ -26,6 +27,23 @@ export class ImportHttpController {
     @Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler,
     @Inject(ImportWorker) private readonly worker: ImportWorker,
   ) {}
+
+  /**
+   * The import preview: the linked ERP job's budget read live from the ERP (lines above $0, their
+   * total) and its `digest`. A re-import or import that passes the digest (`erpDigest`) applies
+   * exactly these lines, or fails with `erp_changed` when the ERP holds another budget by then.
+   */
+  @Get(':projectId/erp-budget')
+  @Requires('erp.read')
+  async preview(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string) {
+    const link = await this.dataSource.transaction((m) => m.findOne(ErpProjectLinkOrmEntity, { where: { companyId: principal.companyId, projectId } }));
+    if (!link) throw ApplicationError.notFound('ERP.PROJECT_NOT_LINKED', `Project ${projectId} is not linked to an ERP job`);
+    const system = link.system as ErpSystem;
+    const read = await this.importBudget.read(this.dataSource, { companyId: principal.companyId, projectId, budgetId: null, system, jobNumber: link.jobNumber, mode: 'reimport', requestedBy: { userId: principal.userId, name: principal.name, email: principal.email } });
+    if (!read.ok) throw httpErrorOfErp(read.error);
+    const budget = erpBudgetOf(read.value);
+    return { projectId, erpSystem: system, jobNumber: link.jobNumber, lines: budget.lines, total: budget.total, digest: budget.digest, readAt: new Date().toISOString() };
+  }
 
   /**
    * Initial import of the linked ERP job's budget into the project; the outcome is published as an

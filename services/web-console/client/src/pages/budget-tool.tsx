@@ -3,9 +3,9 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api';
 import { useUser } from '../app';
-import { isAmount } from '../money';
+import { isAmount, sumAmounts } from '../money';
 import { can } from '../session';
-import type { Budget, BudgetLine, Readiness, Review, Timeline } from '../types';
+import type { Budget, BudgetLine, ErpBudgetPreview, Readiness, Timeline } from '../types';
 import { Dialog, erpName, ErrorText, Field, formatDate, Money, StatusBadge, WhyNot } from '../ui';
 
 const POLL_MS = 1500;
@@ -476,10 +476,12 @@ export function BudgetPage() {
     refetchInterval: POLL_MS,
     enabled: budget.isSuccess,
   });
-  const review = useQuery({
-    queryKey: ['review', budgetId],
-    queryFn: () => api<Review>('approval', `/erp-integrations/budgets/${budgetId}`),
-    enabled: reimportOpen && can(user, 'erp.read'),
+  // The re-import preview is a live read of the ERP; confirming passes its digest, so the re-import applies exactly what was previewed.
+  const preview = useQuery({
+    queryKey: ['erp-budget', budget.data?.projectId, reimportOpen],
+    queryFn: () => api<ErpBudgetPreview>('erp-connector', `/erp/projects/${encodeURIComponent(budget.data!.projectId)}/erp-budget`),
+    enabled: reimportOpen && budget.isSuccess && can(user, 'erp.read'),
+    staleTime: 0,
   });
   const afterCommand = () => {
     void queryClient.invalidateQueries({ queryKey: ['budget', budgetId] });
@@ -496,7 +498,7 @@ export function BudgetPage() {
   const send = useMutation({ mutationFn: () => command('send-to-erp'), onSuccess: afterCommand });
   const retrieve = useMutation({ mutationFn: () => command('retrieve-from-erp'), onSuccess: afterCommand });
   const reimport = useMutation({
-    mutationFn: () => command('reimport', { confirm: true }),
+    mutationFn: () => command('reimport', { confirm: true, ...(preview.data ? { erpDigest: preview.data.digest } : {}) }),
     onSuccess: () => {
       setReimportOpen(false);
       afterCommand();
@@ -613,8 +615,8 @@ export function BudgetPage() {
       <ReimportDialog
         open={reimportOpen}
         onClose={() => setReimportOpen(false)}
-        figures={review.data?.reimport ?? null}
-        unknownErpTotal={!can(user, 'erp.read') ? 'shown to ERP Integrations users' : review.isPending ? 'loading…' : 'not known until the ERP budget is synced'}
+        figures={preview.data ? reimportFigures(b, preview.data) : null}
+        unknownErpTotal={!can(user, 'erp.read') ? 'shown to ERP Integrations users' : preview.isPending ? 'loading…' : 'the ERP did not answer'}
         currentTotal={b.total}
         onConfirm={() => reimport.mutate()}
         error={reimport.error}
@@ -622,6 +624,12 @@ export function BudgetPage() {
       />
     </section>
   );
+}
+
+/** A re-import replaces the budget's lines by the ERP's lines above $0; its approved modifications still apply on top. */
+function reimportFigures(b: Budget, preview: ErpBudgetPreview) {
+  const modifications = b.modifications.filter((m) => m.status === 'approved').flatMap((m) => m.changes.map((c) => c.amount));
+  return { erpTotal: preview.total, platformTotal: b.total, platformTotalAfterReimport: sumAmounts([preview.total, ...modifications]) };
 }
 
 /** "Please Confirm" before the ERP's amounts replace the platform's. */

@@ -4,7 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { api, ApiError } from '../api';
 import { useUser } from '../app';
 import { can } from '../session';
-import type { ListItem, Review, ReviewLinesPage } from '../types';
+import type { ErpBudgetPreview, ListItem, Review, ReviewLinesPage } from '../types';
 import { Dialog, ERP_NAMES, erpName, ErrorText, Field, formatDate, Money, StatusBadge, WhyNot } from '../ui';
 import { ReimportDialog } from './budget-tool';
 
@@ -356,6 +356,13 @@ export function ReviewPage() {
     refetchInterval: POLL_MS,
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['review', budgetId] });
+  // The re-import preview is read live from the ERP; confirming passes its digest, so the re-import applies what was shown.
+  const preview = useQuery({
+    queryKey: ['erp-budget', review.data?.projectId, reimportOpen],
+    queryFn: () => api<ErpBudgetPreview>('erp-connector', `/erp/projects/${encodeURIComponent(review.data!.projectId)}/erp-budget`),
+    enabled: reimportOpen && review.isSuccess,
+    staleTime: 0,
+  });
   const accept = useMutation({
     mutationFn: (r: Review) =>
       api<unknown>('approval', `/erp-integrations/budgets/${budgetId}/accept`, {
@@ -385,7 +392,7 @@ export function ReviewPage() {
     },
   });
   const reimport = useMutation({
-    mutationFn: () => api<unknown>('budget', `/budgets/${budgetId}/reimport`, { method: 'POST', body: { confirm: true } }),
+    mutationFn: () => api<unknown>('budget', `/budgets/${budgetId}/reimport`, { method: 'POST', body: { confirm: true, ...(preview.data ? { erpDigest: preview.data.digest } : {}) } }),
     onSuccess: () => {
       setReimportOpen(false);
       refresh();
@@ -532,7 +539,12 @@ export function ReviewPage() {
       <ReimportDialog
         open={reimportOpen}
         onClose={() => setReimportOpen(false)}
-        figures={r.reimport}
+        figures={
+          preview.data
+            ? { erpTotal: preview.data.total, platformTotal: r.totals.revised, platformTotalAfterReimport: preview.data.total }
+            : null
+        }
+        unknownErpTotal={preview.isPending ? 'loading…' : 'the ERP did not answer'}
         currentTotal={r.totals.revised}
         onConfirm={() => reimport.mutate()}
         error={reimport.error}

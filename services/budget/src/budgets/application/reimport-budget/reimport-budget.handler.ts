@@ -20,7 +20,7 @@ export class ReimportBudgetHandler {
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
-  request(companyId: string, budgetId: string, by: UserRef): Promise<{ importId: string; erpStatus: string }> {
+  request(companyId: string, budgetId: string, by: UserRef, erpDigest?: string): Promise<{ importId: string; erpStatus: string }> {
     return this.tx.run(async (manager) => {
       const importId = randomUUID();
       const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
@@ -29,6 +29,7 @@ export class ReimportBudgetHandler {
         by,
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
+        erpDigest,
       }));
       return { importId, erpStatus: result.budget.erp.status };
     });
@@ -39,7 +40,7 @@ export class ReimportBudgetHandler {
    * rule) when the budget is locked, held by an export or a platform budget already exported;
    * otherwise the budget is `importing` until the connector's outcome arrives.
    */
-  requestInitial(companyId: string, budgetId: string, mode: 'initial_overwrite' | 'initial_keep_and_add', by: UserRef): Promise<{ importId: string; erpStatus: string }> {
+  requestInitial(companyId: string, budgetId: string, mode: 'initial_overwrite' | 'initial_keep_and_add', by: UserRef, erpDigest?: string): Promise<{ importId: string; erpStatus: string }> {
     return this.tx.run(async (manager) => {
       const importId = randomUUID();
       const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
@@ -49,6 +50,7 @@ export class ReimportBudgetHandler {
         by,
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
+        erpDigest,
       }));
       return { importId, erpStatus: result.budget.erp.status };
     });
