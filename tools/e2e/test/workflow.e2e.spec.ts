@@ -197,6 +197,64 @@ describe.each(SYSTEMS)('the budget → ERP workflow with %s', (system) => {
     expect(reimport.status).toBe(409);
   });
 
+  it('imports the ERP budget into a named budget, keep-and-add then overwrite, each applying the previewed ERP lines; refuses a locked budget at once and a stale preview', async () => {
+    const { client, projectId, jobNumber } = await companyWithLinkedProject(system, 'named');
+    const setErpBudget = (lines: { costCode: string; amount: string }[]) => client.simulator('PUT', `/_sim/${system}/jobs/${jobNumber}/budget?companyId=${client.companyId}`, { lines });
+    const preview = async () => {
+      const answer = await client.erp('integrations', 'GET', `/erp/projects/${projectId}/erp-budget`);
+      expect(answer.status).toBe(200);
+      return answer.body as { total: string; digest: string; lines: { costCode: string; amount: string }[] };
+    };
+    const linesOf = (b: { lines: { costCode: string; amount: string }[] }) => b.lines.map((l) => [l.costCode, l.amount]);
+    const budget = await createBudget(client, projectId, [{ costCode: COST_CODES[2].code, amount: '50.00' }]);
+    await setErpBudget([
+      { costCode: COST_CODES[0].code, amount: '300.00' },
+      { costCode: COST_CODES[1].code, amount: '0.00' },
+    ]);
+
+    expect((await client.budget('pm', 'POST', `/budgets/${budget.id}/lock`, {})).status).toBe(200);
+    const locked = await client.budget('integrations', 'POST', `/budgets/${budget.id}/import`, { mode: 'keep_and_add' });
+    expect(locked).toMatchObject({ status: 409, body: { code: 'BUDGET.LOCKED' } });
+    expect((await client.budget('pm', 'POST', `/budgets/${budget.id}/unlock`, {})).status).toBe(200);
+
+    const first = await preview();
+    expect(first).toMatchObject({ total: '300.00', lines: [{ costCode: COST_CODES[0].code, amount: '300.00' }] });
+    const keep = await client.budget('integrations', 'POST', `/budgets/${budget.id}/import`, { mode: 'keep_and_add', erpDigest: first.digest });
+    expect(keep).toMatchObject({ status: 202, body: { erpStatus: 'importing' } });
+    const kept = await eventually('the keep-and-add import', async () => {
+      const b = await getBudget(client, budget.id);
+      return b.erpStatus !== 'importing' && b.total === '350.00' ? b : undefined;
+    });
+    expect(kept.origin).toBe('erp');
+    expect(linesOf(kept)).toEqual([
+      [COST_CODES[2].code, '50.00'],
+      [COST_CODES[0].code, '300.00'],
+    ]);
+
+    await setErpBudget([
+      { costCode: COST_CODES[0].code, amount: '320.00' },
+      { costCode: COST_CODES[1].code, amount: '80.00' },
+    ]);
+    const second = await preview();
+    expect(second.total).toBe('400.00');
+    expect((await client.budget('integrations', 'POST', `/budgets/${budget.id}/import`, { mode: 'overwrite', erpDigest: second.digest })).status).toBe(202);
+    const overwritten = await eventually('the overwrite import', async () => {
+      const b = await getBudget(client, budget.id);
+      return b.erpStatus !== 'importing' && b.total === second.total ? b : undefined;
+    });
+    expect(linesOf(overwritten)).toEqual(second.lines.map((l) => [l.costCode, l.amount]));
+
+    await setErpBudget([{ costCode: COST_CODES[0].code, amount: '1.00' }]);
+    const stale = await client.budget('pm', 'POST', `/budgets/${budget.id}/reimport`, { confirm: true, erpDigest: second.digest });
+    expect(stale.status).toBe(202);
+    const refused = await eventually('the stale re-import to fail', async () => {
+      const b = (await client.budget('pm', 'GET', `/budgets/${budget.id}`)).body as { erpStatus: string; total: string; lastImport: { outcome: string; message: string } | null };
+      return b.erpStatus !== 'importing' && b.lastImport?.outcome === 'failed' ? b : undefined;
+    });
+    expect(refused.total).toBe('400.00');
+    expect(refused.lastImport!.message).toContain('changed since it was previewed');
+  });
+
   it('imports an ERP budget and re-imports it after it changed in the ERP', async () => {
     const { client, projectId, jobNumber } = await companyWithLinkedProject(system, 'import');
     await client.simulator('PUT', `/_sim/${system}/jobs/${jobNumber}/budget?companyId=${client.companyId}`, {
