@@ -23,7 +23,7 @@ const requestReimport = async (jobNumber: string, importId = randomUUID(), mode?
     companyId,
   );
 };
-const importRow = async (importId: string) => (await world.dbQuery<{ status: string; attempts: number; last_error: { code: string } | null }>('SELECT status, attempts, last_error FROM erp_imports WHERE import_id = $1', [importId]))[0];
+const importRow = async (importId: string) => (await world.dbQuery<{ status: string; attempts: number; last_error: { code: string; retryAfterMs?: number } | null }>('SELECT status, attempts, last_error FROM erp_imports WHERE import_id = $1', [importId]))[0];
 
 beforeAll(async () => {
   world = await World.start('erp_connector_import_queue', { EXPORT_MAX_ATTEMPTS: '3' });
@@ -129,4 +129,17 @@ it('the preview of a project that is not linked answers 404 ERP.PROJECT_NOT_LINK
   expect((await world.http('GET', '/erp/projects/p-nowhere/erp-budget', tokenFor(companyId))).body).toMatchObject({ statusCode: 404, code: 'ERP.PROJECT_NOT_LINKED' });
   await setFault('error500');
   expect((await world.http('GET', '/erp/projects/p-IQ-2/erp-budget', tokenFor(companyId))).body).toMatchObject({ statusCode: 409, code: 'ERP.UNAVAILABLE' });
+});
+
+it('an import throttled by the ERP (429 Retry-After: 1) records what the ERP asked to wait and imports at the next attempt', async () => {
+  await setFault('throttled', 1);
+  const importId = randomUUID();
+  await requestReimport('IQ-1', importId);
+  const waiting = await waitFor(async () => {
+    const row = await importRow(importId);
+    return row?.last_error ? row : undefined;
+  });
+  expect(waiting.last_error).toMatchObject({ code: 'erp_unavailable', retryAfterMs: 1000 });
+  await world.waitForWire('erp.budget.imported', (m) => m.value.importId === importId);
+  expect(await importRow(importId)).toMatchObject({ status: 'imported', attempts: 2 });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimSystem, SimulatorState } from './simulator-state';
+import { THROTTLED_RETRY_AFTER_S, type SimSystem, type SimulatorState } from './simulator-state';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -90,6 +90,9 @@ export class Router {
         return;
       case 'error500':
         return send(res, 500, { error: 'internal server error' });
+      case 'throttled':
+        // Rate limited, as the ERPs' APIs answer it (QuickBooks Online: 429 and a Fault of type ThrottleExceeded), with the seconds to wait.
+        return send(res, 429, { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached', code: '3001' }], type: 'ThrottleExceeded' } }, { 'retry-after': String(THROTTLED_RETRY_AFTER_S) });
       case 'timeout':
         this.hold(res);
         return;
@@ -130,9 +133,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export function send(res: ServerResponse, status: number, body?: unknown): void {
+export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -5,8 +5,11 @@ import { sumAmounts, toCents, fromCents } from '@budget-erp/money';
 export type SimSystem = ErpSystem;
 export const SIM_SYSTEMS: readonly SimSystem[] = ERP_SYSTEM_IDS;
 
-export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply';
-export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply'];
+export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply' | 'throttled';
+export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply', 'throttled'];
+
+/** The `Retry-After` (seconds) a `throttled` fault answers its 429 with. */
+export const THROTTLED_RETRY_AFTER_S = 1;
 
 export interface SimCostCode {
   code: string;

@@ -172,6 +172,15 @@ describe('faults', () => {
     expect(res).toMatchObject({ status: 400, body: { messages: ['Job J-1 is closed for budget changes'] } });
   });
 
+  it('throttled answers 429 with Retry-After and a ThrottleExceeded Fault, then lets the next call through', async () => {
+    await call('PUT', '/_sim/quickbooks/faults', { mode: 'throttled', count: 1 });
+    const throttled = await fetch(`${sim.url}/quickbooks/v3/company/c1/projects/Q-1`, { headers: { authorization: 'Bearer test' } });
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('1');
+    expect(await throttled.json()).toMatchObject({ Fault: { type: 'ThrottleExceeded' } });
+    expect((await call('GET', '/quickbooks/v3/company/c1/projects/Q-1')).status).toBe(200);
+  });
+
   it('refuses an unknown fault mode with 400', async () => {
     expect((await call('PUT', '/_sim/cmic/faults', { mode: 'sometimes' })).status).toBe(400);
   });

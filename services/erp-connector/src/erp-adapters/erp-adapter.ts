@@ -94,6 +94,8 @@ export interface ErpError {
   kind: 'transient' | 'permanent';
   code: ErpFailureCode;
   message: string;
+  /** How long the ERP asked to be left alone (`Retry-After` of a 429 or 503), when it said. */
+  retryAfterMs?: number;
 }
 
 export type ErpResult<T> = { ok: true; value: T } | { ok: false; error: ErpError };

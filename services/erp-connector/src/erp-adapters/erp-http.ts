@@ -95,13 +95,24 @@ export async function erpFetch(
     parsed = undefined;
   }
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
-    return fail('transient', 'erp_unavailable', `${displayName} answered HTTP ${response.status}`);
+    const failure = fail('transient', 'erp_unavailable', `${displayName} answered HTTP ${response.status}${response.status === 429 ? ' (too many requests)' : ''}`);
+    const retryAfterMs = retryAfterMsOf(response.headers.get('retry-after'), Date.now());
+    return retryAfterMs === null || failure.ok ? failure : { ok: false, error: { ...failure.error, retryAfterMs } };
   }
   if (response.status === 401 || response.status === 403) {
     const reason = erpReasonIn(parsed);
     return fail('permanent', 'connection_missing', `${displayName} refused the connection's credentials${reason ? ` (${reason})` : ''}; check the ERP connection settings`);
   }
   return ok({ status: response.status, body: parsed });
+}
+
+/** A `Retry-After` header (delay-seconds or an HTTP date) in milliseconds from `now`, capped at an hour; null when absent or unreadable. */
+export function retryAfterMsOf(header: string | null, now: number): number | null {
+  if (!header) return null;
+  const value = header.trim();
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  if (!Number.isFinite(ms)) return null;
+  return Math.min(Math.max(0, ms), 3_600_000);
 }
 
 export const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});

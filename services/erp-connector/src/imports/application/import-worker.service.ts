@@ -3,17 +3,24 @@ import { DataSource } from 'typeorm';
 import { UnitOfWork } from '@budget-erp/messaging';
 import { OutageLog, SERVICE_CONFIG, Wakeup } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../config';
+import type { ErpError } from '../../erp-adapters/erp-adapter';
 import { retryDelayMs } from '../../exports/domain/retry-policy';
 import { ErpImportQueue, type QueuedImport } from '../infrastructure/erp-import.repository';
 import { ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
 
 const BATCH = 10;
 
+/** The wait before an import's next attempt: the backoff with jitter, or longer when the ERP said how long to wait (429/503 `Retry-After`). */
+export function importRetryDelayMs(attempt: number, options: { baseMs: number; maxMs: number }, error: ErpError, random: number): number {
+  return Math.max(retryDelayMs(attempt, options, random), error.retryAfterMs ?? 0);
+}
+
 /**
  * Works the `erp_imports` queue of the ERPs this process runs (`ERP_SYSTEMS`): leases an import,
  * reads the ERP outside any transaction, then records the outcome and publishes it in one
  * transaction. A transient ERP error (network, timeout, 5xx) is retried with exponential backoff
- * and jitter (`EXPORT_RETRY_BASE_MS` .. `EXPORT_RETRY_MAX_MS`); after `EXPORT_MAX_ATTEMPTS`
+ * and jitter (`EXPORT_RETRY_BASE_MS` .. `EXPORT_RETRY_MAX_MS`), or after the ERP's `Retry-After` when
+ * it is longer; after `EXPORT_MAX_ATTEMPTS`
  * attempts, or at once for a permanent one, `erp.budget.import.failed` carries its reason code.
  * A crashed worker's lease expires after `EXPORT_LEASE_MS` and another resumes the import.
  */
@@ -83,7 +90,7 @@ export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private async attempt({ request, attempts }: QueuedImport): Promise<void> {
     const read = previewedOrChanged(request, await this.importBudget.read(this.dataSource, request));
     if (!read.ok && read.error.kind === 'transient' && attempts < this.config.EXPORT_MAX_ATTEMPTS) {
-      const delay = retryDelayMs(attempts, { baseMs: this.config.EXPORT_RETRY_BASE_MS, maxMs: this.config.EXPORT_RETRY_MAX_MS }, Math.random());
+      const delay = importRetryDelayMs(attempts, { baseMs: this.config.EXPORT_RETRY_BASE_MS, maxMs: this.config.EXPORT_RETRY_MAX_MS }, read.error, Math.random());
       this.logger.warn(`import ${request.importId}: attempt ${attempts} failed (${read.error.code}: ${read.error.message}); retrying in ${delay} ms`);
       await this.dataSource.transaction((m) => ErpImportQueue.retryLater(m, request.importId, delay, read.error));
       this.nudgeAfter(delay);
