@@ -283,7 +283,8 @@ export class ExportWorker {
       command = { type: 'RecordNotInErp', givenUp: givenUp ?? 'superseded', now: now.toISOString() };
     } else {
       error = outcome.error;
-      const delay = retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random());
+      // No sooner than the ERP asked (429 or 503 with Retry-After).
+      const delay = Math.max(error.retryAfterMs ?? 0, retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random()));
       command = { type: 'RecordFailure', error, now: now.toISOString(), retryAt: new Date(now.getTime() + delay).toISOString(), maxAttempts: config.EXPORT_MAX_ATTEMPTS };
     }
     const decision = decide(loaded.state, command);
@@ -324,13 +325,29 @@ export class ExportWorker {
   private async checkPosting({ exportId, leaseToken }: Leased): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
     const leasedAt = Date.now();
-    const found = await dataSource.transaction(async (m) => {
-      const loaded = await exports.find(m, exportId);
-      const state = loaded?.state;
-      if (!loaded || state?.status !== 'succeeded') return null;
-      if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
-      return { loaded, state, resolved: await connections.connectionOrFailureFor(m, state.data.companyId) };
-    });
+    let admitted = false;
+    const found = await dataSource
+      .transaction(async (m) => {
+        const loaded = await exports.find(m, exportId);
+        const state = loaded?.state;
+        if (!loaded || state?.status !== 'succeeded') return null;
+        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
+        const resolved = await connections.connectionOrFailureFor(m, state.data.companyId);
+        if (resolved && 'connection' in resolved) {
+          // Posting checks go through the ERP's breaker like exports: an ERP that is down is left alone.
+          const admission = this.breaker.admit(Date.now());
+          if (!admission.allowed) {
+            await exports.deferPostingCheck(m, exportId, new Date(admission.retryAt));
+            return null;
+          }
+          admitted = true;
+        }
+        return { loaded, state, resolved };
+      })
+      .catch((error: unknown) => {
+        if (admitted) this.breaker.release();
+        throw error;
+      });
     if (!found) return;
     const { loaded, state, resolved } = found;
     const held = await this.whileLeaseHeld({ exportId, leaseToken }, leasedAt, (signal) =>
@@ -338,10 +355,17 @@ export class ExportWorker {
         ? this.adapter.checkPosted({ ...resolved.connection, signal }, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey })
         : Promise.resolve(null),
     );
-    if (!held.ok) return;
+    if (!held.ok) {
+      if (admitted) this.breaker.release();
+      return;
+    }
     const seen = held.value;
     const now = new Date();
-    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
+    if (seen?.ok === false && seen.error.kind === 'transient') this.breaker.recordTransientFailure(now.getTime());
+    else if (seen) this.breaker.recordSuccess();
+    this.deps.metrics?.breakerOpen.set({ system: this.system }, this.breaker.current().status === 'closed' ? 0 : 1);
+    const retryAfterMs = seen?.ok === false ? (seen.error.retryAfterMs ?? 0) : 0;
+    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS }, Math.random(), retryAfterMs);
     const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
     const decision = decide(state, {
       type: 'RecordPostingCheck',
