@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimFault, SimSystem, SimulatorState } from './simulator-state';
+import type { SimSystem, SimulatorState } from './simulator-state';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -78,18 +78,13 @@ export class Router {
       }
     }
 
-    let fault: SimFault = { mode: 'ok', remaining: null };
+    let fault: string = 'ok';
     if (route.system) {
       this.state.noteCredential(route.system, req.headers.authorization);
       if (!this.state.credentialAccepted(route.system, req.headers.authorization)) return send(res, 401, this.unauthorizedBody(route.system));
       fault = this.state.consumeFault(route.system, route.write === true);
     }
-    switch (fault.mode) {
-      case 'throttled':
-        // As QuickBooks Online does past its rate limit: 429, and when to come back.
-        return send(res, 429, { Fault: { Error: [{ Message: 'ThrottleExceeded', Detail: 'The request limit was reached', code: '003001' }], type: 'SERVICE' } }, {
-          'retry-after': String(fault.retryAfterSeconds ?? 1),
-        });
+    switch (fault) {
       case 'down':
         req.socket.destroy();
         return;
@@ -103,12 +98,12 @@ export class Router {
     }
     let result: RouteReply;
     try {
-      result = route.handle({ params, query: url.searchParams, body, headers: req.headers, state: this.state, rejectInjected: fault.mode === 'reject' });
+      result = route.handle({ params, query: url.searchParams, body, headers: req.headers, state: this.state, rejectInjected: fault === 'reject' });
     } catch (error) {
       return send(res, 500, { error: (error as Error).message });
     }
     if (req.method !== 'GET') this.onChange();
-    if (fault.mode === 'lost_reply') {
+    if (fault === 'lost_reply') {
       this.hold(res);
       return;
     }
@@ -135,9 +130,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+export function send(res: ServerResponse, status: number, body?: unknown): void {
   if (res.headersSent || res.destroyed) return;
   const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

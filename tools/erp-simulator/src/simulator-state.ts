@@ -5,8 +5,8 @@ import { sumAmounts, toCents, fromCents } from '@budget-erp/money';
 export type SimSystem = ErpSystem;
 export const SIM_SYSTEMS: readonly SimSystem[] = ERP_SYSTEM_IDS;
 
-export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply' | 'throttled';
-export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply', 'throttled'];
+export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply';
+export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply'];
 
 export interface SimCostCode {
   code: string;
@@ -59,8 +59,6 @@ export interface SimFault {
   mode: FaultMode;
   /** Requests still affected; null means until changed. */
   remaining: number | null;
-  /** `throttled`: the seconds of the 429 answer's `Retry-After` header. */
-  retryAfterSeconds?: number;
 }
 
 export interface SimCompany {
@@ -209,23 +207,22 @@ export class SimulatorState {
     return this.faults.get(system) ?? { mode: 'ok', remaining: null };
   }
 
-  setFault(system: SimSystem, mode: FaultMode, count?: number, retryAfterSeconds?: number): SimFault {
-    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null), ...(mode === 'throttled' ? { retryAfterSeconds: retryAfterSeconds ?? 1 } : {}) };
+  setFault(system: SimSystem, mode: FaultMode, count?: number): SimFault {
+    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null) };
     this.faults.set(system, fault);
     return fault;
   }
 
   /** Takes one request's worth of the current fault, if it applies to this kind of request. */
-  consumeFault(system: SimSystem, isWrite: boolean): SimFault {
+  consumeFault(system: SimSystem, isWrite: boolean): FaultMode {
     const fault = this.fault(system);
-    if (fault.mode === 'ok') return fault;
-    if ((fault.mode === 'reject' || fault.mode === 'lost_reply') && !isWrite) return { mode: 'ok', remaining: null };
-    const taken = { ...fault };
+    if (fault.mode === 'ok') return 'ok';
+    if ((fault.mode === 'reject' || fault.mode === 'lost_reply') && !isWrite) return 'ok';
     if (fault.remaining !== null) {
       fault.remaining -= 1;
       if (fault.remaining <= 0) this.faults.set(system, { mode: 'ok', remaining: null });
     }
-    return taken;
+    return fault.mode;
   }
 
   /** Makes the ERP accept only these Authorization headers; null accepts any again. */

@@ -172,16 +172,6 @@ describe('faults', () => {
     expect(res).toMatchObject({ status: 400, body: { messages: ['Job J-1 is closed for budget changes'] } });
   });
 
-  it('throttled answers 429 with the Retry-After it was given, as QuickBooks does past its rate limit, then the ERP answers again', async () => {
-    await call('PUT', '/_sim/quickbooks/faults', { mode: 'throttled', count: 1, retryAfterSeconds: 7 });
-    const res = await fetch(`${sim.url}/quickbooks/v3/company/c1/projects/Q-1`, { headers: { authorization: 'Bearer test' } });
-    expect(res.status).toBe(429);
-    expect(res.headers.get('retry-after')).toBe('7');
-    expect(await res.json()).toMatchObject({ Fault: { Error: [{ Message: 'ThrottleExceeded' }] } });
-    expect((await call('GET', '/quickbooks/v3/company/c1/projects/Q-1')).status).toBe(200);
-    expect((await call('PUT', '/_sim/quickbooks/faults', { mode: 'throttled', retryAfterSeconds: -1 })).status).toBe(400);
-  });
-
   it('refuses an unknown fault mode with 400', async () => {
     expect((await call('PUT', '/_sim/cmic/faults', { mode: 'sometimes' })).status).toBe(400);
   });

@@ -104,8 +104,6 @@ export interface ErpError {
   kind: 'transient' | 'permanent';
   code: ErpFailureCode;
   message: string;
-  /** How long the ERP asked to be left alone (a 429 or 503 answer's `Retry-After`): no retry comes sooner. */
-  retryAfterMs?: number;
 }
 
 export type ErpResult<T> = { ok: true; value: T } | { ok: false; error: ErpError };

@@ -96,26 +96,13 @@ export async function erpFetch(
     parsed = undefined;
   }
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
-    const retryAfterMs = retryAfterMsOf(response.headers.get('retry-after'), Date.now());
-    const asked = retryAfterMs === null ? '' : `, asking to wait ${Math.ceil(retryAfterMs / 1000)} s`;
-    return { ok: false, error: { kind: 'transient', code: 'erp_unavailable', message: `${displayName} answered HTTP ${response.status}${asked}`, ...(retryAfterMs === null ? {} : { retryAfterMs }) } };
+    return fail('transient', 'erp_unavailable', `${displayName} answered HTTP ${response.status}`);
   }
   if (response.status === 401 || response.status === 403) {
     const reason = erpReasonIn(parsed);
     return fail('permanent', 'connection_missing', `${displayName} refused the connection's credentials${reason ? ` (${reason})` : ''}; check the ERP connection settings`);
   }
   return ok({ status: response.status, body: parsed });
-}
-
-/** The longest `Retry-After` honoured: an ERP that asks for more is asked again after a day. */
-const RETRY_AFTER_MAX_MS = 24 * 60 * 60 * 1000;
-
-/** A `Retry-After` header (seconds, or an HTTP date) in milliseconds from `now`; null when absent or unreadable. */
-export function retryAfterMsOf(header: string | null, now: number): number | null {
-  if (header === null || header.trim() === '') return null;
-  const value = header.trim();
-  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  return Number.isFinite(ms) ? Math.min(RETRY_AFTER_MAX_MS, Math.max(0, ms)) : null;
 }
 
 export const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});

@@ -283,8 +283,7 @@ export class ExportWorker {
       command = { type: 'RecordNotInErp', givenUp: givenUp ?? 'superseded', now: now.toISOString() };
     } else {
       error = outcome.error;
-      // No sooner than the ERP asked (429 or 503 with Retry-After).
-      const delay = Math.max(error.retryAfterMs ?? 0, retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random()));
+      const delay = retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random());
       command = { type: 'RecordFailure', error, now: now.toISOString(), retryAt: new Date(now.getTime() + delay).toISOString(), maxAttempts: config.EXPORT_MAX_ATTEMPTS };
     }
     const decision = decide(loaded.state, command);
@@ -325,29 +324,13 @@ export class ExportWorker {
   private async checkPosting({ exportId, leaseToken }: Leased): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
     const leasedAt = Date.now();
-    let admitted = false;
-    const found = await dataSource
-      .transaction(async (m) => {
-        const loaded = await exports.find(m, exportId);
-        const state = loaded?.state;
-        if (!loaded || state?.status !== 'succeeded') return null;
-        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
-        const resolved = await connections.connectionOrFailureFor(m, state.data.companyId);
-        if (resolved && 'connection' in resolved) {
-          // Posting checks go through the ERP's breaker like exports: an ERP that is down is left alone.
-          const admission = this.breaker.admit(Date.now());
-          if (!admission.allowed) {
-            await exports.deferPostingCheck(m, exportId, new Date(admission.retryAt));
-            return null;
-          }
-          admitted = true;
-        }
-        return { loaded, state, resolved };
-      })
-      .catch((error: unknown) => {
-        if (admitted) this.breaker.release();
-        throw error;
-      });
+    const found = await dataSource.transaction(async (m) => {
+      const loaded = await exports.find(m, exportId);
+      const state = loaded?.state;
+      if (!loaded || state?.status !== 'succeeded') return null;
+      if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
+      return { loaded, state, resolved: await connections.connectionOrFailureFor(m, state.data.companyId) };
+    });
     if (!found) return;
     const { loaded, state, resolved } = found;
     const held = await this.whileLeaseHeld({ exportId, leaseToken }, leasedAt, (signal) =>
@@ -355,17 +338,10 @@ export class ExportWorker {
         ? this.adapter.checkPosted({ ...resolved.connection, signal }, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey })
         : Promise.resolve(null),
     );
-    if (!held.ok) {
-      if (admitted) this.breaker.release();
-      return;
-    }
+    if (!held.ok) return;
     const seen = held.value;
     const now = new Date();
-    if (seen?.ok === false && seen.error.kind === 'transient') this.breaker.recordTransientFailure(now.getTime());
-    else if (seen) this.breaker.recordSuccess();
-    this.deps.metrics?.breakerOpen.set({ system: this.system }, this.breaker.current().status === 'closed' ? 0 : 1);
-    const retryAfterMs = seen?.ok === false ? (seen.error.retryAfterMs ?? 0) : 0;
-    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS }, Math.random(), retryAfterMs);
+    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
     const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
     const decision = decide(state, {
       type: 'RecordPostingCheck',
