@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { PlatformModule } from '@budget-erp/service-kit';
+import { kafkaSecurityOf, PlatformModule } from '@budget-erp/service-kit';
 import { BudgetCommands } from './budgets/application/budget-commands';
 import { BudgetQueries } from './budgets/application/budget-queries/budget-queries';
 import { CreateBudgetHandler } from './budgets/application/create-budget/create-budget.handler';
@@ -19,6 +19,7 @@ import { ErpContextEventsKafkaController } from './erp-readiness/transport/erp-c
 import { AdvanceExportSagaHandler } from './export-saga/application/advance-export-saga/advance-export-saga.handler';
 import { ExportTimeoutSweeper } from './export-saga/application/export-timeout-sweeper/export-timeout-sweeper';
 import { ExportSagaEventsKafkaController } from './export-saga/transport/export-saga-events.kafka-controller';
+import { KafkaOutcomeBacklog, OUTCOME_BACKLOG } from './export-saga/infrastructure/outcome-backlog';
 
 export const SERVICE_NAME = 'budget';
 
@@ -53,6 +54,8 @@ export class AppModule {
         ReimportBudgetHandler,
         AdvanceExportSagaHandler,
         ExportTimeoutSweeper,
+        // The inbox's consumer group is the service's name (start.ts).
+        { provide: OUTCOME_BACKLOG, useFactory: () => new KafkaOutcomeBacklog(config.KAFKA_BROKERS, SERVICE_NAME, kafkaSecurityOf(config)) },
       ],
     };
   }

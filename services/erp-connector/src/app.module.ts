@@ -15,6 +15,7 @@ import { ErpExportRepository } from './exports/infrastructure/erp-export.reposit
 import { ErpSendRepository } from './exports/infrastructure/erp-send.repository';
 import { CreateErpExports1732390000001 } from './exports/infrastructure/migrations/1732390000001-create-erp-exports';
 import { RecordSendsAndFacts1764979200000 } from './exports/infrastructure/migrations/1764979200000-record-sends-and-facts';
+import { FenceExportLeases1765000000000 } from './exports/infrastructure/migrations/1765000000000-fence-export-leases';
 import { ErpExportEventsKafkaController } from './exports/transport/erp-export-events.kafka-controller';
 import { ErpExportHttpController } from './exports/transport/erp-export.http-controller';
 import { ImportErpBudgetHandler } from './imports/application/import-erp-budget.handler';
@@ -41,7 +42,7 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, CreateErpImports1765100000000, AddErpImportDigest1765100000001],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, FenceExportLeases1765000000000, CreateErpImports1765100000000, AddErpImportDigest1765100000001],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],

@@ -3,6 +3,7 @@ import { commaList, port, serviceConfigSchema, url } from '@budget-erp/service-k
 import { ERP_SYSTEM_IDS, ERP_SYSTEMS, ErpSystemSchema, type ErpSystem } from '@budget-erp/contracts';
 import { parseAllowedOrigin } from './connections/domain/customer-erp-url';
 import { PUBLISHED_CREDENTIALS_KEYS } from './connections/infrastructure/credential-cipher';
+import { ERP_CALLS_PER_ATTEMPT_MAX } from './erp-adapters/erp-adapter';
 
 const isCredentialsKey = (v: string) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32;
 
@@ -40,13 +41,22 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   EXPORT_RETRY_BASE_MS: ms(500, 'the first retry delay (doubled each attempt, with jitter)'),
   EXPORT_RETRY_MAX_MS: ms(30000, 'the longest retry delay'),
   EXPORT_POLL_MS: ms(500, 'how often a worker looks for due exports and posting checks'),
-  EXPORT_LEASE_MS: ms(20000, 'how long a worker holds an export it is attempting before another may resume it'),
+  EXPORT_LEASE_MS: ms(20000, `how long a worker holds an export it is attempting before another may resume it (renewed while its ERP calls run); longer than ERP_TIMEOUT_MS × ${ERP_CALLS_PER_ATTEMPT_MAX}`),
   POSTING_CHECK_FIRST_MS: ms(500, 'the first posting check delay'),
   POSTING_CHECK_MAX_MS: ms(5000, 'the longest posting check delay'),
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
   BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
   NODE_ENV: z.string().optional().describe('production requires ERP_CREDENTIALS_KEY'),
 }).superRefine((config, ctx) => {
+  // A worker that cannot renew its lease (its database is unreachable) must still finish its attempt before the lease ends.
+  const worstCaseErpMs = config.ERP_TIMEOUT_MS * ERP_CALLS_PER_ATTEMPT_MAX;
+  if (config.EXPORT_LEASE_MS <= worstCaseErpMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EXPORT_LEASE_MS'],
+      message: `must be longer than an export attempt's worst-case ERP time, ERP_TIMEOUT_MS × ${ERP_CALLS_PER_ATTEMPT_MAX} calls = ${worstCaseErpMs} ms (it is ${config.EXPORT_LEASE_MS} ms)`,
+    });
+  }
   // Outside production a fixed development key seals credentials; in production that would be no secret at all.
   if (config.NODE_ENV === 'production' && !config.ERP_CREDENTIALS_KEY) {
     ctx.addIssue({ code: 'custom', path: ['ERP_CREDENTIALS_KEY'], message: 'is required when NODE_ENV=production (32 bytes, base64 or 64 hex digits)' });

@@ -34,6 +34,18 @@ describe('erp-connector configuration', () => {
     expect(loadConfig(erpConnectorConfigSchema, { ...base, NODE_ENV: 'development' }).ERP_CREDENTIALS_KEY).toBeUndefined();
   });
 
+  it('with an export lease no longer than an attempt\'s worst-case ERP time (deadline × calls), refuses to start and names both figures', () => {
+    expect(() => loadConfig(erpConnectorConfigSchema, { ...base, ERP_TIMEOUT_MS: '5000', EXPORT_LEASE_MS: '15000' })).toThrow(
+      /EXPORT_LEASE_MS: .*must be longer than an export attempt's worst-case ERP time, ERP_TIMEOUT_MS × 3 calls = 15000 ms \(it is 15000 ms\)/,
+    );
+    expect(loadConfig(erpConnectorConfigSchema, { ...base, ERP_TIMEOUT_MS: '5000', EXPORT_LEASE_MS: '15001' }).EXPORT_LEASE_MS).toBe(15001);
+  });
+
+  it('by default, leases an export for longer than its worst-case ERP time', () => {
+    const config = loadConfig(erpConnectorConfigSchema, base);
+    expect(config.EXPORT_LEASE_MS).toBeGreaterThan(config.ERP_TIMEOUT_MS * 3);
+  });
+
   it('with a key of the wrong length, refuses it in any environment', () => {
     expect(() => loadConfig(erpConnectorConfigSchema, { ...base, ERP_CREDENTIALS_KEY: 'c2hvcnQ=' })).toThrow(/ERP_CREDENTIALS_KEY/);
   });

@@ -8,8 +8,8 @@ const companyOf = (system: System) => `co-crash-${system}`;
 let world: World;
 
 beforeAll(async () => {
-  // The first process waits long on the ERP so that it is surely killed mid-call.
-  world = await World.start('erp_connector_crash', { ERP_TIMEOUT_MS: '60000' });
+  // The first process waits long on the ERP so that it is surely killed mid-call (its lease outlasts three such calls).
+  world = await World.start('erp_connector_crash', { ERP_TIMEOUT_MS: '60000', EXPORT_LEASE_MS: '180001' });
   for (const system of SYSTEMS) expect((await world.http('PUT', '/erp/connection', tokenFor(companyOf(system)), { system })).status).toBe(200);
 }, 60_000);
 
@@ -42,6 +42,8 @@ it('for each ERP, when the connector dies mid-call, applied or not by the ERP, t
   }
 
   await world.service!.kill();
+  // The killed process's leases run out (three minutes later, as its ERP deadline demands); the next process resumes its exports.
+  await world.dbQuery(`UPDATE erp_exports SET lease_until = now() WHERE in_flight`);
   await world.startService();
 
   for (const { system, jobNumber, event, secondAttempt } of cases) {

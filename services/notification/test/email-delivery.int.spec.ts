@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningService } from '@budget-erp/service-kit';
-import { waitFor } from '@budget-erp/testing';
+import { startTcpProxy, waitFor } from '@budget-erp/testing';
 import { EmailDispatcher } from '../src/notifications/application/dispatch-emails/email-dispatcher';
 import { EventProducer, build } from './support/events';
 import { type Infra, startInfra, startNotification } from './support/harness';
@@ -120,6 +120,40 @@ describe('email delivery: SMTP outages delay mail, never lose or repeat it', () 
 
     await waitFor(async () => (await emailRow(eventId))?.sent_at, { timeoutMs: 15000, description: 'email sent after restart' });
     expect(mailsFor('Reason for Budget Two')).toHaveLength(1);
+  });
+
+  it('when the database goes down after the mail left and before its record, the record is retried once it is back and the mail is not sent twice', async () => {
+    // The only dispatcher is the one whose database goes down (in an outage every replica loses it).
+    const others = [...services];
+    for (const other of others) await stop(other);
+    const target = new URL(infra.db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxied = new URL(infra.db.url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    // A claim lapses after 4 × 500 ms: the outage below outlasts it, so a lapsed claim would send the mail again.
+    const service = await start({ DATABASE_URL: proxied.toString(), SMTP_TIMEOUT_MS: '500' });
+    try {
+      smtp.behave('accept');
+      let outage: Promise<void> = Promise.resolve();
+      smtp.beforeAnswering = async () => {
+        smtp.beforeAnswering = null;
+        proxy.cut();
+        // The server answers while the database is down; it comes back after twice the claim's lease.
+        outage = new Promise((resolve) => setTimeout(resolve, 4000)).then(() => proxy.restore());
+      };
+      const eventId = await reject('Recorded After Outage');
+      await waitFor(() => smtp.beforeAnswering === null, { description: 'the mail handed to the server' });
+      await outage;
+      // A dispatcher that gave the record up would have sent the mail again before recording it.
+      await waitFor(async () => (await emailRow(eventId))?.sent_at, { timeoutMs: 15000, description: 'the sent mail recorded once the database is back' });
+      expect(mailsFor('Reason for Recorded After Outage')).toHaveLength(1);
+      expect(await emailRow(eventId)).toMatchObject({ attempts: 1, abandoned_at: null });
+    } finally {
+      await stop(service);
+      await proxy.close();
+      for (let i = 0; i < others.length; i++) await start();
+    }
   });
 
   it('when two dispatchers share the database, each email is sent by exactly one of them', async () => {

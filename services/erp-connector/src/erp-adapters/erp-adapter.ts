@@ -19,8 +19,18 @@ export interface ErpConnection {
   /** The ERP's own company id (CMiC company code, Sage company, QuickBooks realm); defaults to the platform company id. */
   erpCompanyId: string;
   credentials: Record<string, string> | null;
+  /** The deadline of each call. */
   timeoutMs: number;
+  /** Ends calls in flight early: an export attempt's calls stop when its worker loses the export's lease. */
+  signal?: AbortSignal;
 }
+
+/**
+ * The most ERP calls one export attempt makes: asking whether the export already landed, a read
+ * the export needs (company settings, project tasks), and the export itself. An attempt's
+ * worst-case ERP time is this many deadlines (`ERP_TIMEOUT_MS`), which its lease must outlast.
+ */
+export const ERP_CALLS_PER_ATTEMPT_MAX = 3;
 
 export interface ErpJob {
   jobNumber: string;

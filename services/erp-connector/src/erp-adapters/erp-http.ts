@@ -78,9 +78,10 @@ export async function erpFetch(
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body instanceof JsonListBody ? { body: body.stream(), duplex: 'half' as const } : { body: body === undefined ? undefined : JSON.stringify(body) }),
-      signal: AbortSignal.timeout(connection.timeoutMs),
+      signal: connection.signal ? AbortSignal.any([AbortSignal.timeout(connection.timeoutMs), connection.signal]) : AbortSignal.timeout(connection.timeoutMs),
     });
   } catch (error) {
+    if (connection.signal?.aborted) return fail('transient', 'erp_unavailable', `The call to ${displayName} was abandoned: ${String((connection.signal.reason as Error | undefined)?.message ?? 'aborted')}`);
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
       return fail('transient', 'timeout', `${displayName} did not answer within ${connection.timeoutMs} ms`);

@@ -20,6 +20,8 @@ export interface TestSmtpServer {
   /** Mails offered while refusing. */
   refused: number;
   behave(mode: SmtpBehaviour): void;
+  /** Runs once a mail is received and recorded, before the server answers that it accepted it (e.g. to cut the sender's database meanwhile). */
+  beforeAnswering: ((mail: ReceivedMail) => Promise<void>) | null;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     behave: (next) => {
       mode = next;
     },
+    beforeAnswering: null,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = new SMTPServer({
@@ -123,8 +126,14 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
           state.refused++;
           return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
         }
-        state.mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address)));
-        callback();
+        const mail = parseMail(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address));
+        state.mails.push(mail);
+        const hook = state.beforeAnswering;
+        if (!hook) return callback();
+        hook(mail).then(
+          () => callback(),
+          (error: Error) => callback(error),
+        );
       });
     },
   });

@@ -5,6 +5,12 @@ import type { ExportState } from '../domain/export';
 import { toDomain, toRow } from './erp-export.mapper';
 import { ErpExportAttemptOrmEntity, ErpExportOrmEntity } from './erp-export.orm-entity';
 
+/** An export a worker leased, and the token that proves it still holds the lease. */
+export interface Leased {
+  exportId: string;
+  leaseToken: string;
+}
+
 export interface LoadedExport {
   state: Exclude<ExportState, { status: 'none' }>;
   row: ErpExportOrmEntity;
@@ -32,6 +38,7 @@ export class ErpExportRepository {
     const row = toRow(state);
     row.version = 1;
     row.leaseUntil = null;
+    row.leaseToken = null;
     const result = await manager.createQueryBuilder().insert().into(ErpExportOrmEntity).values(row).orIgnore().returning('export_id').execute();
     return (result.raw as unknown[]).length > 0;
   }
@@ -40,15 +47,22 @@ export class ErpExportRepository {
    * Saves a new state over the loaded one; zero rows updated means another worker changed it.
    * `data` (what to export) is fixed when the export is requested and not rewritten.
    */
-  async save(manager: EntityManager, loaded: LoadedExport, next: Exclude<ExportState, { status: 'none' }>, options: { leaseUntil?: Date | null } = {}): Promise<LoadedExport> {
+  async save(
+    manager: EntityManager,
+    loaded: LoadedExport,
+    next: Exclude<ExportState, { status: 'none' }>,
+    options: { leaseUntil?: Date | null; leaseToken?: string } = {},
+  ): Promise<LoadedExport> {
     const row = toRow(next, { ...loaded.row } as ErpExportOrmEntity);
     const { exportId, version } = row;
     const fields = Object.fromEntries(MUTABLE_COLUMNS.map((column) => [column, row[column]]));
+    // With a lease token, only the lease's holder saves: a worker whose lease was taken over saves nothing.
+    const fenced = options.leaseToken === undefined ? '' : ' AND lease_token = :leaseToken';
     const result = await manager
       .createQueryBuilder()
       .update(ErpExportOrmEntity)
       .set({ ...fields, ...('leaseUntil' in options ? { leaseUntil: options.leaseUntil } : {}), version: version + 1 })
-      .where('export_id = :exportId AND version = :version', { exportId, version })
+      .where(`export_id = :exportId AND version = :version${fenced}`, { exportId, version, leaseToken: options.leaseToken })
       .execute();
     if (result.affected === 0) throw new StaleAggregateError('Export', exportId);
     return { state: next, row: { ...row, version: version + 1, leaseUntil: 'leaseUntil' in options ? (options.leaseUntil ?? null) : row.leaseUntil } as ErpExportOrmEntity };
@@ -91,9 +105,9 @@ export class ErpExportRepository {
    * is found through its partial index, and `= ANY (array)` lets the update reach the rows by key
    * (two `IN (...)` joined by OR would scan the whole table, posted exports included).
    */
-  async leaseDue(manager: EntityManager, system: string, limit: number, leaseMs: number): Promise<{ attempts: string[]; postings: string[] }> {
+  async leaseDue(manager: EntityManager, system: string, limit: number, leaseMs: number): Promise<{ attempts: Leased[]; postings: Leased[] }> {
     const rows = (await manager.query(
-      `UPDATE erp_exports SET lease_until = now() + ($3::int * interval '1 millisecond')
+      `UPDATE erp_exports SET lease_until = now() + ($3::int * interval '1 millisecond'), lease_token = gen_random_uuid()
        WHERE export_id = ANY (
          ARRAY(SELECT export_id FROM erp_exports
                WHERE system = $1 AND status IN ('requested', 'attempting') AND (next_attempt_at IS NULL OR next_attempt_at <= now())
@@ -103,23 +117,28 @@ export class ErpExportRepository {
                WHERE system = $1 AND status = 'succeeded' AND next_posting_check_at <= now()
                  AND (lease_until IS NULL OR lease_until < now())
                ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED))
-       RETURNING export_id, status`,
+       RETURNING export_id, status, lease_token`,
       [system, limit, leaseMs],
     )) as unknown;
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as { export_id: string; status: string }[]) : (rows as { export_id: string; status: string }[]);
-    return {
-      attempts: list.filter((r) => r.status !== 'succeeded').map((r) => r.export_id),
-      postings: list.filter((r) => r.status === 'succeeded').map((r) => r.export_id),
-    };
+    type Row = { export_id: string; status: string; lease_token: string };
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as Row[]) : (rows as Row[]);
+    const leased = (r: Row): Leased => ({ exportId: r.export_id, leaseToken: r.lease_token });
+    return { attempts: list.filter((r) => r.status !== 'succeeded').map(leased), postings: list.filter((r) => r.status === 'succeeded').map(leased) };
+  }
+
+  /** Extends the lease for `leaseMs` from now if `leaseToken` still holds it; false when another worker took it over. */
+  async renewLease(manager: EntityManager, exportId: string, leaseToken: string, leaseMs: number): Promise<boolean> {
+    const rows = (await manager.query(
+      `UPDATE erp_exports SET lease_until = now() + ($3::int * interval '1 millisecond') WHERE export_id = $1 AND lease_token = $2 RETURNING export_id`,
+      [exportId, leaseToken, leaseMs],
+    )) as unknown;
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as unknown[]) : (rows as unknown[]);
+    return list.length > 0;
   }
 
   /** Exports of each ERP waiting for it (requested, or attempting and not yet landed, failed or cancelled): its backlog. */
   async pendingBySystem(manager: EntityManager): Promise<Map<string, number>> {
     const rows = (await manager.query(`SELECT system, count(*)::int AS pending FROM erp_exports WHERE status IN ('requested', 'attempting') GROUP BY system`)) as { system: string; pending: number }[];
     return new Map(rows.map((r) => [r.system, Number(r.pending)]));
-  }
-
-  async releaseLease(manager: EntityManager, exportId: string): Promise<void> {
-    await manager.query('UPDATE erp_exports SET lease_until = NULL WHERE export_id = $1', [exportId]);
   }
 }

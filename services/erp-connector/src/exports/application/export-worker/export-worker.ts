@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
-import { OutageLog, Wakeup } from '@budget-erp/service-kit';
+import { OutageLog, StaleAggregateError, Wakeup } from '@budget-erp/service-kit';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
@@ -10,7 +10,7 @@ import { CircuitBreaker } from '../../domain/circuit-breaker';
 import { applyAll, decide, type ExportCommand, type GivenUpFact } from '../../domain/export';
 import { erpLinesOf } from '../../domain/export-lines';
 import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
-import type { ErpExportRepository, LoadedExport } from '../../infrastructure/erp-export.repository';
+import type { ErpExportRepository, Leased, LoadedExport } from '../../infrastructure/erp-export.repository';
 import type { ErpSendRepository } from '../../infrastructure/erp-send.repository';
 import type { ExportMetrics } from '../../infrastructure/export-metrics';
 import { erpPostedPayload, exportFailedPayload, exportSucceededPayload } from '../export-events';
@@ -27,6 +27,9 @@ export interface ExportWorkerDeps {
 }
 
 const BATCH = 10;
+
+/** The longest time between two renewals of a lease while its ERP calls run: how soon a worker learns its lease was taken over. */
+const LEASE_RENEWAL_MAX_MS = 2000;
 
 /** The facts that give an export up, strongest first: the one a cancellation names. */
 const GIVEN_UP_FACTS: readonly GivenUpFact[] = ['superseded', 'rejected', 'retrieved', 'timed_out'];
@@ -102,8 +105,8 @@ export class ExportWorker {
     if (room <= 0) return;
     const lease = this.deps.config.EXPORT_LEASE_MS;
     const { attempts, postings } = await this.deps.dataSource.transaction((m) => this.deps.exports.leaseDue(m, this.system, room, lease));
-    for (const id of attempts) this.track(id, () => this.attempt(id));
-    for (const id of postings) this.track(`posting:${id}`, () => this.checkPosting(id));
+    for (const leased of attempts) this.track(leased.exportId, () => this.attempt(leased));
+    for (const leased of postings) this.track(`posting:${leased.exportId}`, () => this.checkPosting(leased));
   }
 
   /** Waits for the work started so far (tests and shutdown of a healthy ERP). */
@@ -134,13 +137,16 @@ export class ExportWorker {
    * outside any transaction. A fact heard after that transaction finds the attempt in flight: if
    * it lands, it is recorded and published like any other.
    */
-  private async attempt(exportId: string): Promise<void> {
-    const { exports, sends, uow, connections } = this.deps;
+  private async attempt({ exportId, leaseToken }: Leased): Promise<void> {
+    const { exports, sends, uow, connections, config } = this.deps;
     let admitted = false;
+    // The lease starts anew in the transaction below (no earlier than this), and with it the time the attempt may take.
+    const leasedAt = Date.now();
     const started = await uow
       .run(async (m) => {
         const loaded = await exports.find(m, exportId);
         if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
+        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
         await sends.lockBudget(m, loaded.state.data.budgetId);
         const heard = await sends.heard(m, exportId);
         const givenUp = GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
@@ -149,7 +155,7 @@ export class ExportWorker {
         if (!decision.ok) return null;
         const event = decision.events[0];
         if (event.type === 'ExportCancelled') {
-          await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state'], { leaseUntil: null });
+          await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state'], { leaseUntil: null, leaseToken });
           this.deps.metrics?.attempts.inc({ system: this.system, outcome: 'cancelled' });
           this.logger.log(`export ${exportId} cancelled before reaching ${this.adapter.displayName}: ${event.reason}`);
           return null;
@@ -160,7 +166,7 @@ export class ExportWorker {
           return null;
         }
         admitted = true;
-        const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state']);
+        const saved = await exports.save(m, loaded, applyAll(loaded.state, decision.events) as LoadedExport['state'], { leaseToken });
         await exports.startAttempt(m, exportId, saved.state.attempts, startedAt);
         const resolved = await connections.connectionOrFailureFor(m, saved.state.data.companyId);
         const verifyOnly = event.type === 'AttemptStarted' && event.verifyOnly;
@@ -171,10 +177,60 @@ export class ExportWorker {
         throw error;
       });
     if (!started) return;
-    const outcome = await this.callErp(started.saved, started.resolved, started.checkErpFirst, started.givenUp).catch(
-      (error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The export could not be attempted: ${error.message}` } }),
+    const held = await this.whileLeaseHeld({ exportId, leaseToken }, leasedAt, (signal) =>
+      this.callErp(started.saved, withSignal(started.resolved, signal), started.checkErpFirst, started.givenUp).catch(
+        (error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The export could not be attempted: ${error.message}` } }),
+      ),
     );
-    await this.record(started.saved, outcome, started.givenUp);
+    if (!held.ok) {
+      // The attempt stays in flight: whoever holds the export next asks the ERP whether it landed before sending it.
+      this.breaker.release();
+      this.logger.warn(`export ${exportId}: ${held.reason}; the attempt's calls were abandoned and its result is not recorded`);
+      return;
+    }
+    await this.record(started.saved, held.value, started.givenUp, leaseToken);
+  }
+
+  /**
+   * Runs an export's ERP calls while this worker holds its lease (taken at `leasedAt`): the lease
+   * is renewed every third of its length (at most every 2 s), and the calls are abandoned (their
+   * signal aborted) as soon as another worker took the lease over, or just before the lease would
+   * run out unrenewed (the database unreachable). Config keeps the lease longer than an attempt's
+   * worst-case ERP time, so the calls' own deadlines end a healthy attempt first.
+   */
+  private async whileLeaseHeld<T>(leased: Leased, leasedAt: number, work: (signal: AbortSignal) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    const leaseMs = this.deps.config.EXPORT_LEASE_MS;
+    const controller = new AbortController();
+    let lost: string | null = null;
+    let finished = false;
+    const lose = (reason: string) => {
+      if (lost !== null || finished) return;
+      lost = reason;
+      controller.abort(new Error(reason));
+    };
+    // Abandoned a little before the lease ends, so that no other worker can hold the export while these calls run.
+    const margin = Math.min(1000, Math.floor(leaseMs / 10));
+    let expiry = setTimeout(() => lose('its lease ran out unrenewed'), leasedAt + leaseMs - margin - Date.now());
+    const renewal = setInterval(() => {
+      const sentAt = Date.now();
+      this.deps.exports
+        .renewLease(this.deps.dataSource.manager, leased.exportId, leased.leaseToken, leaseMs)
+        .then((held) => {
+          if (!held) return lose('another worker took its lease over');
+          if (lost !== null || finished) return;
+          clearTimeout(expiry);
+          expiry = setTimeout(() => lose('its lease ran out unrenewed'), sentAt + leaseMs - margin - Date.now());
+        })
+        .catch(() => undefined);
+    }, Math.max(1, Math.min(LEASE_RENEWAL_MAX_MS, Math.floor(leaseMs / 3))));
+    try {
+      const value = await work(controller.signal);
+      return lost === null ? { ok: true, value } : { ok: false, reason: lost };
+    } finally {
+      finished = true;
+      clearTimeout(expiry);
+      clearInterval(renewal);
+    }
   }
 
   /** Asks the ERP whether the export landed (when it may have), then sends it, unless it was given up. */
@@ -211,7 +267,7 @@ export class ExportWorker {
     }
   }
 
-  private async record(loaded: LoadedExport, outcome: ErpResult<AttemptResult>, givenUp: GivenUpFact | null): Promise<void> {
+  private async record(loaded: LoadedExport, outcome: ErpResult<AttemptResult>, givenUp: GivenUpFact | null, leaseToken: string): Promise<void> {
     const { exports, sends, uow, outbox, config } = this.deps;
     const now = new Date();
     const data = loaded.state.data;
@@ -235,20 +291,28 @@ export class ExportWorker {
     const next = applyAll(loaded.state, decision.events) as LoadedExport['state'];
     const trace = { correlationId: data.correlationId, causationId: data.causationId };
     const attemptOutcome = outcome.ok ? (!outcome.value.landed ? 'not_in_erp' : outcome.value.foundInErp ? 'found_in_erp' : 'landed') : `${outcome.error.kind}_failure`;
-    const landedAfterGivenUp = await uow.run(async (m) => {
-      await exports.save(m, loaded, next, { leaseUntil: null });
-      await exports.finishAttempt(m, data.exportId, attempt, attemptOutcome, now, error);
-      if (next.status === 'succeeded') {
-        // Landed, even if the platform gave it up meanwhile: the ERP holds it, so it is published like any other.
-        await outbox.publish(m, { topic: Topics.ExportSucceeded, subject: data.budgetId, companyId: data.companyId, payload: exportSucceededPayload(next), ...trace });
-        const heard = await sends.heard(m, data.exportId);
-        return GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
-      }
-      if (next.status === 'failed') {
-        await outbox.publish(m, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(next), ...trace });
-      }
-      return null;
-    });
+    let landedAfterGivenUp: GivenUpFact | null;
+    try {
+      landedAfterGivenUp = await uow.run(async (m) => {
+        await exports.save(m, loaded, next, { leaseUntil: null, leaseToken });
+        await exports.finishAttempt(m, data.exportId, attempt, attemptOutcome, now, error);
+        if (next.status === 'succeeded') {
+          // Landed, even if the platform gave it up meanwhile: the ERP holds it, so it is published like any other.
+          await outbox.publish(m, { topic: Topics.ExportSucceeded, subject: data.budgetId, companyId: data.companyId, payload: exportSucceededPayload(next), ...trace });
+          const heard = await sends.heard(m, data.exportId);
+          return GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
+        }
+        if (next.status === 'failed') {
+          await outbox.publish(m, { topic: Topics.ExportFailed, subject: data.budgetId, companyId: data.companyId, payload: exportFailedPayload(next), ...trace });
+        }
+        return null;
+      });
+    } catch (caught) {
+      if (!(caught instanceof StaleAggregateError)) throw caught;
+      // Another worker took the lease over after the calls returned: it owns the export now, and asks the ERP before sending.
+      this.logger.warn(`export ${data.exportId}: its lease was taken over before attempt ${attempt}'s result (${attemptOutcome}) was recorded; the result is discarded`);
+      return;
+    }
     this.deps.metrics?.attempts.inc({ system: this.system, outcome: attemptOutcome });
     this.deps.metrics?.breakerOpen.set({ system: this.system }, this.breaker.current().status === 'closed' ? 0 : 1);
     if (landedAfterGivenUp) this.logger.warn(`export ${data.exportId} landed in ${this.adapter.displayName} after the platform gave it up (${landedAfterGivenUp}); recorded and published`);
@@ -257,17 +321,25 @@ export class ExportWorker {
     else if (error) this.logger.warn(`export ${data.exportId} attempt ${attempt} failed (${error.code}), will retry`);
   }
 
-  private async checkPosting(exportId: string): Promise<void> {
+  private async checkPosting({ exportId, leaseToken }: Leased): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
+    const leasedAt = Date.now();
     const found = await dataSource.transaction(async (m) => {
       const loaded = await exports.find(m, exportId);
       const state = loaded?.state;
       if (!loaded || state?.status !== 'succeeded') return null;
+      if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
       return { loaded, state, resolved: await connections.connectionOrFailureFor(m, state.data.companyId) };
     });
     if (!found) return;
     const { loaded, state, resolved } = found;
-    const seen = resolved && 'connection' in resolved ? await this.adapter.checkPosted(resolved.connection, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey }) : null;
+    const held = await this.whileLeaseHeld({ exportId, leaseToken }, leasedAt, (signal) =>
+      resolved && 'connection' in resolved
+        ? this.adapter.checkPosted({ ...resolved.connection, signal }, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey })
+        : Promise.resolve(null),
+    );
+    if (!held.ok) return;
+    const seen = held.value;
     const now = new Date();
     const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
     const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
@@ -281,7 +353,7 @@ export class ExportWorker {
     if (!decision.ok) return;
     const next = applyAll(state, decision.events) as LoadedExport['state'];
     await uow.run(async (m) => {
-      await exports.save(m, loaded, next, { leaseUntil: null });
+      await exports.save(m, loaded, next, { leaseUntil: null, leaseToken });
       if (next.status === 'posted') {
         this.deps.metrics?.posted.inc({ system: this.system });
         await outbox.publish(m, {
@@ -305,4 +377,9 @@ export class ExportWorker {
     });
     if (next.status === 'failed') this.logger.warn(`export ${next.data.exportId} failed: ${next.reasonCode}: ${next.message}`);
   }
+}
+
+/** The company's connection with the signal that ends its calls, or what stands in its way. */
+function withSignal(resolved: { connection: ErpConnection } | { failure: ErpError } | null, signal: AbortSignal): { connection: ErpConnection } | { failure: ErpError } | null {
+  return resolved && 'connection' in resolved ? { connection: { ...resolved.connection, signal } } : resolved;
 }
