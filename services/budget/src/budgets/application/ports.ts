@@ -42,3 +42,12 @@ export class BudgetUseCaseError extends Error {
 
 export const budgetNotFound = (budgetId: string) =>
   new BudgetUseCaseError('not_found', 'BUDGET.NOT_FOUND', `Budget ${budgetId} was not found.`);
+
+/** A command that would take the budget (or project) past a configured limit: a 409 naming it. */
+export const overLimit = (setting: string, what: string, limit: number, wouldBe: number) =>
+  new BudgetUseCaseError(
+    'conflict',
+    'LIMIT.EXCEEDED',
+    `${what} at most ${limit} (${setting}); this would make ${wouldBe}.`,
+    [{ path: setting, message: `limit ${limit}, would be ${wouldBe}` }],
+  );

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, Requires } from '@budget-erp/auth';
 import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
 import { BudgetUseCaseError } from '../application/ports';
@@ -28,6 +28,18 @@ import {
   type UpdateLineBody,
   UpdateLineBodySchema,
 } from './budget.http-schemas';
+
+/** Budgets per page of a project's list, unless asked for fewer. */
+const BUDGETS_PAGE = 100;
+
+/** The `limit` query parameter: an integer from 1 to `max`, `fallback` when absent. */
+function pageSize(limit: string | undefined, fallback: number, max: number): number {
+  const size = limit === undefined ? fallback : Number(limit);
+  if (!Number.isInteger(size) || size < 1 || size > max) {
+    throw ApplicationError.badRequest('VALIDATION_FAILED', 'The request is invalid.', [{ path: 'limit', message: `An integer from 1 to ${max}.` }]);
+  }
+  return size;
+}
 
 const person = (p: Principal) => ({ userId: p.userId, name: p.name, email: p.email });
 
@@ -78,10 +90,13 @@ export class BudgetHttpController {
     return mapped(this.createBudget.execute({ companyId: principal.companyId, projectId, name: body.name, lines: body.lines, by: person(principal) }));
   }
 
+  /** A page of the project's budgets, oldest first, without their lines: `after` is the cursor in the previous page's `next`; `limit` 1–500 (default 100). */
   @Get('projects/:projectId/budgets')
   @Requires('budget.read')
-  list(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string) {
-    return mapped(this.queries.listForProject(principal.companyId, projectId));
+  @ApiQuery({ name: 'after', required: false, description: "The cursor in the previous page's `next`" })
+  @ApiQuery({ name: 'limit', required: false, description: 'Budgets per page, 1–500 (default 100)' })
+  list(@CurrentPrincipal() principal: Principal, @Param('projectId') projectId: string, @Query('after') after?: string, @Query('limit') limit?: string) {
+    return mapped(this.queries.listForProject(principal.companyId, projectId, { after: after ?? null, limit: pageSize(limit, BUDGETS_PAGE, 500) }));
   }
 
   @Get('budgets/:id')
@@ -90,15 +105,13 @@ export class BudgetHttpController {
     return mapped(this.queries.get(principal.companyId, id));
   }
 
+  @ApiQuery({ name: 'after', required: false, description: "The cursor in the previous page's `next` or the budget's `nextLines`" })
+  @ApiQuery({ name: 'limit', required: false, description: 'Lines per page, 1–5,000 (default 1,000)' })
   /** A page of the budget's lines: `after` is the cursor in the previous page's `next` (or the budget's `nextLines`); `limit` 1–5,000 (default 1,000). */
   @Get('budgets/:id/lines')
   @Requires('budget.read')
   linesPage(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query('after') after?: string, @Query('limit') limit?: string) {
-    const size = limit === undefined ? LINES_PAGE : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 5000) {
-      throw ApplicationError.badRequest('VALIDATION_FAILED', 'The request is invalid.', [{ path: 'limit', message: 'An integer from 1 to 5000.' }]);
-    }
-    return mapped(this.queries.lines(principal.companyId, id, { after: after ?? null, limit: size }));
+    return mapped(this.queries.lines(principal.companyId, id, { after: after ?? null, limit: pageSize(limit, LINES_PAGE, 5000) }));
   }
 
   @Post('budgets/:id/lines')

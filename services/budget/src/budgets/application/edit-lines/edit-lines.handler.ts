@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { BudgetLine, decideLineEdit, LineEditCommand } from '../../domain/budget';
 import { loadBudgetForExportOutcome } from '../../infrastructure/budget.repository';
-import { loadLine, saveLineEdit } from '../../infrastructure/budget-lines.repository';
+import { lineAggregates, loadLine, saveLineEdit } from '../../infrastructure/budget-lines.repository';
+import { BudgetLimits, BUDGET_LIMITS } from '../../../config';
 import { storedBudgetView, BudgetView } from '../budget-view';
-import { BudgetUseCaseError, budgetNotFound, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
+import { BudgetUseCaseError, budgetNotFound, overLimit, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 export type LineInput = { costCode: string; costType?: string | null; subJob?: string | null; description?: string | null; amount: string };
 
@@ -14,6 +15,7 @@ export class EditLinesHandler {
   constructor(
     @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(BUDGET_LIMITS) private readonly limits: BudgetLimits,
   ) {}
 
   add(companyId: string, budgetId: string, line: LineInput): Promise<BudgetView> {
@@ -52,6 +54,11 @@ export class EditLinesHandler {
       const current = await loadLine(manager, budgetId, edit.type === 'AddLine' ? edit.line.id : edit.lineId);
       const decision = decideLineEdit(loaded.budget, edit, current);
       if (!decision.ok) throw new BudgetUseCaseError('conflict', decision.error.code, decision.error.message);
+      if (edit.type === 'AddLine') {
+        // The count is the row's as loaded: a concurrent addition bumped the version, and the save below refuses then.
+        const { lineCount } = await lineAggregates(manager, budgetId);
+        if (lineCount >= this.limits.linesPerBudget) throw overLimit('MAX_LINES_PER_BUDGET', 'A budget holds', this.limits.linesPerBudget, lineCount + 1);
+      }
       let version = loaded.version;
       for (const event of decision.events) {
         if (event.type === 'LineAdded' || event.type === 'LineUpdated' || event.type === 'LineRemoved') version = await saveLineEdit(manager, budgetId, version, event);

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BudgetCommand, UserRef } from '../../domain/budget';
 import { BudgetCommands } from '../budget-commands';
 import { storedBudgetView, BudgetView } from '../budget-view';
-import { BudgetUseCaseError, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
+import { BudgetLimits, BUDGET_LIMITS } from '../../../config';
+import { BudgetUseCaseError, overLimit, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 export interface ModificationInput {
   description?: string | null;
@@ -18,36 +19,42 @@ export class ManageModificationsHandler {
     @Inject(TRANSACTION_RUNNER) private readonly tx: TransactionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
+    @Inject(BUDGET_LIMITS) private readonly limits: BudgetLimits,
   ) {}
 
   create(companyId: string, budgetId: string, input: ModificationInput, by: UserRef): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (budget, at) => ({
-      type: 'CreateModification',
-      modification: {
-        id: randomUUID(),
-        description: input.description ?? null,
-        status: input.status ?? 'draft',
-        changes: input.changes.map((change, index) => {
-          const line = change.lineId ? budget.lines.find((l) => l.id === change.lineId) : undefined;
-          if (change.lineId && !line) {
-            throw new BudgetUseCaseError('bad_request', 'VALIDATION_FAILED', `Invalid request body: changes.${index}.lineId`, [
-              { path: `changes.${index}.lineId`, message: 'no such line item in this budget' },
-            ]);
-          }
-          return {
-            lineId: line?.id ?? null,
-            costCode: line?.costCode ?? change.costCode ?? '',
-            costType: line?.costType ?? change.costType ?? null,
-            subJob: line?.subJob ?? change.subJob ?? null,
-            description: change.description ?? line?.description ?? null,
-            amount: change.amount,
-          };
-        }),
-        createdBy: by,
-        createdAt: at,
-      },
-      at,
-    }));
+    return this.run(companyId, budgetId, (budget, at) => {
+      if (budget.modifications.length >= this.limits.modificationsPerBudget) {
+        throw overLimit('MAX_MODIFICATIONS_PER_BUDGET', 'A budget holds', this.limits.modificationsPerBudget, budget.modifications.length + 1);
+      }
+      return {
+        type: 'CreateModification',
+        modification: {
+          id: randomUUID(),
+          description: input.description ?? null,
+          status: input.status ?? 'draft',
+          changes: input.changes.map((change, index) => {
+            const line = change.lineId ? budget.lines.find((l) => l.id === change.lineId) : undefined;
+            if (change.lineId && !line) {
+              throw new BudgetUseCaseError('bad_request', 'VALIDATION_FAILED', `Invalid request body: changes.${index}.lineId`, [
+                { path: `changes.${index}.lineId`, message: 'no such line item in this budget' },
+              ]);
+            }
+            return {
+              lineId: line?.id ?? null,
+              costCode: line?.costCode ?? change.costCode ?? '',
+              costType: line?.costType ?? change.costType ?? null,
+              subJob: line?.subJob ?? change.subJob ?? null,
+              description: change.description ?? line?.description ?? null,
+              amount: change.amount,
+            };
+          }),
+          createdBy: by,
+          createdAt: at,
+        },
+        at,
+      } satisfies BudgetCommand;
+    });
   }
 
   approve(companyId: string, budgetId: string, modificationId: string): Promise<BudgetView> {

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { PayloadOf } from '@budget-erp/contracts';
 import { UserRef } from '../../domain/budget';
 import { loadErpContext } from '../../../erp-readiness/infrastructure/erp-context.repository';
-import { loadBudget, listProjectBudgets } from '../../infrastructure/budget.repository';
+import { latestProjectBudgetId, loadBudget } from '../../infrastructure/budget.repository';
 import { BudgetCommands } from '../budget-commands';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
@@ -40,8 +40,7 @@ export class ReimportBudgetHandler {
     const lines = event.lines.map((line) => ({ id: randomUUID(), ...line }));
     let budgetId = event.budgetId;
     if (!budgetId) {
-      const existing = await listProjectBudgets(manager, event.companyId, event.projectId);
-      const target = existing.at(-1);
+      const target = await latestProjectBudgetId(manager, event.companyId, event.projectId);
       if (!target) {
         const created = await this.commands.create(manager, {
           type: 'CreateBudget',
@@ -55,7 +54,7 @@ export class ReimportBudgetHandler {
         });
         budgetId = created.budget.id;
       } else {
-        budgetId = target.budget.id;
+        budgetId = target;
       }
     }
     const loaded = await loadBudget(manager, event.companyId, budgetId);
