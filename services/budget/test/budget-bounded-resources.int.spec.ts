@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { person, startWorld, tokenFor, World } from './support';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { Topics } from '@budget-erp/contracts';
+import { waitFor } from '@budget-erp/testing';
+import { person, publishErpConnection, publishProjectLink, startWorld, tokenFor, World } from './support';
 
 const companyId = `c-${randomUUID()}`;
 const pat = person('Pat');
@@ -10,7 +13,7 @@ let pm: string;
 let sql: Client;
 
 beforeAll(async () => {
-  world = await startWorld('budget_bounded_resources', [], { MAX_BUDGETS_PER_PROJECT: '5', MAX_LINES_PER_BUDGET: '4', MAX_MODIFICATIONS_PER_BUDGET: '2' });
+  world = await startWorld('budget_bounded_resources', [Topics.BudgetRetrieved], { MAX_BUDGETS_PER_PROJECT: '5', MAX_LINES_PER_BUDGET: '4', MAX_MODIFICATIONS_PER_BUDGET: '2' });
   pm = await tokenFor({ companyId, sub: pat.userId, name: pat.name, email: pat.email });
   sql = new Client({ connectionString: world.db.url });
   await sql.connect();
@@ -110,5 +113,56 @@ describe("a budget's limits", () => {
     const refused = await post(`/budgets/${created.body.id}/modifications`, { changes: [{ lineId, amount: '1.00' }] });
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('MAX_MODIFICATIONS_PER_BUDGET');
+  });
+});
+
+describe('a send whose events the broker refuses', () => {
+  const projectId = `p-${randomUUID()}`;
+
+  it('is taken back by the platform with the failure reason unpublishable instead of awaiting acceptance forever, and can be sent again', async () => {
+    // The broker takes no record batch over 300 bytes on budget.sent.lines: any chunk of lines is refused as MESSAGE_TOO_LARGE.
+    const admin = new Kafka({ clientId: 'bounded-resources-test', brokers: world.broker.brokerList, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: Topics.BudgetSentLines, numPartitions: 1 }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: Topics.BudgetSentLines, configEntries: [{ name: 'max.message.bytes', value: '300' }] }],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    await publishErpConnection(world, companyId, 'cmic');
+    await publishProjectLink(world, {
+      companyId, projectId, erpSystem: 'cmic', jobNumber: 'J-7', jobName: 'Depot', costCodes: [{ code: '01-100', description: 'Concrete' }], linkedBy: pat,
+    });
+    const created = await post(`/projects/${projectId}/budgets`, {
+      name: 'Refused',
+      lines: [1, 2, 3].map((i) => ({ costCode: '01-100', description: `A line long enough to fill the record ${i} ${'x'.repeat(100)}`, amount: '10.00' })),
+    });
+    const budgetId = created.body.id as string;
+    expect((await post(`/budgets/${budgetId}/lock`, {})).status).toBe(200);
+    await waitFor(async () => ((await world.http('GET', `/budgets/${budgetId}/erp-readiness`, pm)).body.canSend ? true : undefined), {
+      timeoutMs: 15_000,
+      description: 'the ERP link to reach the budget',
+    });
+    const sent = await post(`/budgets/${budgetId}/send-to-erp`, {});
+    expect(sent).toMatchObject({ status: 202, body: { erpStatus: 'awaiting_acceptance' } });
+
+    const failed = await waitFor(
+      async () => {
+        const budget = (await world.http('GET', `/budgets/${budgetId}`, pm)).body;
+        return budget.erpStatus !== 'awaiting_acceptance' ? budget : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the unpublishable send to be taken back' },
+    );
+    expect(failed).toMatchObject({ erpStatus: 'not_sent', exportId: null, locked: true });
+    const timeline = (await world.http('GET', `/budgets/${budgetId}/timeline`, pm)).body;
+    const send = timeline.exports.find((e: { exportId: string }) => e.exportId === sent.body.exportId);
+    expect(send).toMatchObject({ status: 'retrieved', holdsBudget: false, failure: { reasonCode: 'unpublishable' } });
+    const retrieved = await world.waitForWire(Topics.BudgetRetrieved, (m) => m.key === budgetId);
+    expect(retrieved.value).toMatchObject({ exportId: sent.body.exportId });
+    expect(send.failure.message).toContain('MESSAGE_TOO_LARGE');
+    expect((await post(`/budgets/${budgetId}/send-to-erp`, {})).status).toBe(202);
   });
 });

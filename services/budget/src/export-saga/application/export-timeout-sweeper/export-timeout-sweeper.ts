@@ -2,10 +2,19 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { OutageLog } from '@budget-erp/service-kit';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../../../budgets/application/ports';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
-import { overdueExports } from '../../infrastructure/export-saga.repository';
+import { BudgetCommands } from '../../../budgets/application/budget-commands';
+import { loadBudgetForExportOutcome } from '../../../budgets/infrastructure/budget.repository';
+import { overdueExports, unpublishableSends } from '../../infrastructure/export-saga.repository';
 import { AdvanceExportSagaHandler } from '../advance-export-saga/advance-export-saga.handler';
 
-/** Marks accepted exports that heard nothing from the ERP in time as failed (reason `timeout`). */
+/** The reason code of a send whose events the broker can never take. */
+export const UNPUBLISHABLE = 'unpublishable';
+
+/**
+ * Marks accepted exports that heard nothing from the ERP in time as failed (reason `timeout`), and
+ * takes back sends whose events can never be published (the outbox relay set them aside), their
+ * failure recorded with the reason `unpublishable`, so neither waits forever.
+ */
 @Injectable()
 export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ExportTimeoutSweeper');
@@ -18,6 +27,7 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(BUDGET_CONFIG) private readonly config: BudgetConfig,
     @Inject(AdvanceExportSagaHandler) private readonly saga: AdvanceExportSagaHandler,
+    @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -30,7 +40,7 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
     await this.running;
   }
 
-  /** One pass; answers how many exports it marked failed. */
+  /** One pass; answers how many exports it marked failed (timed out) or took back (unpublishable). */
   sweep(): Promise<number> {
     this.running ??= this.sweepOnce()
       .then((timedOut) => {
@@ -53,6 +63,29 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
       // The saga step locks and re-reads the saga: one that moved on since is left unchanged.
       const outcome = await this.tx.run((manager) => this.saga.execute(manager, exportId, companyId, { type: 'timeout.check', at: now.toISOString() }));
       if (outcome === 'advanced') timedOut += 1;
+    }
+    const stuck = await this.tx.run((manager) => unpublishableSends(manager, 100));
+    for (const { exportId, budgetId, companyId, reason } of stuck) {
+      const message = `The send's events could not be published, so nobody can accept it: ${reason}`;
+      const at = now.toISOString();
+      const outcome = await this.tx.run(async (manager) => {
+        // The platform takes the send back (budget.retrieved tells anyone who heard part of it), then
+        // records why on the export: its status is retrieved, its failure names the reason.
+        const loaded = await loadBudgetForExportOutcome(manager, companyId, budgetId, { syncedLines: false });
+        if (loaded) {
+          await this.commands.apply(manager, loaded.budget, loaded.version, {
+            type: 'WithdrawSend',
+            exportId,
+            because: 'its events could not be published',
+            at,
+          });
+        }
+        return this.saga.execute(manager, exportId, companyId, { type: 'export.failed', at, reasonCode: UNPUBLISHABLE, message });
+      });
+      if (outcome === 'advanced') {
+        timedOut += 1;
+        this.logger.error(`export ${exportId} of budget ${budgetId} withdrawn: ${message}`);
+      }
     }
     return timedOut;
   }
