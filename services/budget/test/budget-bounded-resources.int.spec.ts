@@ -166,3 +166,57 @@ describe('a send whose events the broker refuses', () => {
     expect((await post(`/budgets/${budgetId}/send-to-erp`, {})).status).toBe(202);
   });
 });
+
+describe('optimistic versions', () => {
+  const projectId = `p-${randomUUID()}`;
+
+  /** A JSON call with an If-Match header; answers the status, body and ETag. */
+  async function call(method: string, path: string, ifMatch: string | undefined, body?: unknown) {
+    const response = await fetch(`${world.service.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${pm}`, 'content-type': 'application/json', ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    // Answers are arbitrary JSON that the tests read field by field.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: response.status, etag: response.headers.get('etag'), body: (text ? JSON.parse(text) : null) as any };
+  }
+
+  it('a budget and every command answer carry its version as the ETag', async () => {
+    const created = await call('POST', `/projects/${projectId}/budgets`, undefined, { name: 'Versioned', lines: [line('5.00')] });
+    expect(created.etag).toBe(`"${created.body.version}"`);
+    const read = await call('GET', `/budgets/${created.body.id}`, undefined);
+    expect(read.etag).toBe(created.etag);
+    const edited = await call('POST', `/budgets/${created.body.id}/lines`, read.etag!, line('1.00'));
+    expect(edited.status).toBe(201);
+    expect(edited.etag).toBe(`"${created.body.version + 1}"`);
+  });
+
+  it('when two edits of the same version run at once, one wins and the other answers 409; a later edit of that version answers 409 naming the current version', async () => {
+    const created = await call('POST', `/projects/${projectId}/budgets`, undefined, { name: 'Raced', lines: [line('5.00')] });
+    const budgetId = created.body.id as string;
+    const lineId = created.body.lines[0].id as string;
+    const [first, second] = await Promise.all([
+      call('PATCH', `/budgets/${budgetId}/lines/${lineId}`, created.etag!, { amount: '7.00' }),
+      call('PATCH', `/budgets/${budgetId}/lines/${lineId}`, created.etag!, { amount: '9.00' }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const winner = first.status === 200 ? first : second;
+    const stored = await call('GET', `/budgets/${budgetId}`, undefined);
+    expect(stored.body.total).toBe(winner.body.total);
+    expect(stored.etag).toBe(winner.etag);
+
+    const stale = await call('POST', `/budgets/${budgetId}/lock`, created.etag!, {});
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'BUDGET.VERSION_MISMATCH', details: [{ path: 'If-Match', message: `current version ${stored.body.version}` }] });
+    expect((await call('GET', `/budgets/${budgetId}`, undefined)).body.locked).toBe(false);
+    expect((await call('POST', `/budgets/${budgetId}/lock`, stored.etag!, {})).status).toBe(200);
+  });
+
+  it('an If-Match that names no version answers 400 naming the header', async () => {
+    const created = await call('POST', `/projects/${projectId}/budgets`, undefined, { name: 'Malformed', lines: [] });
+    const refused = await call('POST', `/budgets/${created.body.id}/lines`, 'yesterday', line('1.00'));
+    expect(refused).toMatchObject({ status: 400, body: { details: [{ path: 'If-Match' }] } });
+  });
+});

@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { BudgetETagInterceptor, IfMatch } from './budget-version.http';
 import { CurrentPrincipal, type Principal, Requires } from '@budget-erp/auth';
 import { ApiZodBody, ApplicationError, ZodBody } from '@budget-erp/service-kit';
 import { BudgetUseCaseError } from '../application/ports';
@@ -56,7 +57,7 @@ async function mapped<T>(work: Promise<T>): Promise<T> {
       case 'not_found':
         throw ApplicationError.notFound(error.code, error.message);
       case 'conflict':
-        throw ApplicationError.conflict(error.code, error.message);
+        throw ApplicationError.conflict(error.code, error.message, error.details as never);
       case 'bad_request':
         throw ApplicationError.badRequest(error.code, error.message, error.details as never);
     }
@@ -65,6 +66,8 @@ async function mapped<T>(work: Promise<T>): Promise<T> {
 
 /** The Budget tool. Every refusal of a state rule is a 409 whose message names the rule. */
 @ApiTags('budgets')
+@ApiHeader({ name: 'If-Match', required: false, description: 'On a command: the budget version (its ETag) it applies to; another version answers 409 BUDGET.VERSION_MISMATCH' })
+@UseInterceptors(BudgetETagInterceptor)
 @Controller()
 export class BudgetHttpController {
   constructor(
@@ -118,8 +121,8 @@ export class BudgetHttpController {
   @HttpCode(201)
   @Requires('budget.edit')
   @ApiZodBody(LineBodySchema)
-  addLine(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(LineBodySchema)) body: LineBody) {
-    return mapped(this.lines.add(principal.companyId, id, body));
+  addLine(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(LineBodySchema)) body: LineBody, @IfMatch() version?: number) {
+    return mapped(this.lines.add(principal.companyId, id, body, version));
   }
 
   @Patch('budgets/:id/lines/:lineId')
@@ -130,15 +133,16 @@ export class BudgetHttpController {
     @Param('id') id: string,
     @Param('lineId') lineId: string,
     @Body(new ZodBody(UpdateLineBodySchema)) body: UpdateLineBody,
+    @IfMatch() version?: number,
   ) {
     const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-    return mapped(this.lines.update(principal.companyId, id, lineId, changes));
+    return mapped(this.lines.update(principal.companyId, id, lineId, changes, version));
   }
 
   @Delete('budgets/:id/lines/:lineId')
   @Requires('budget.edit')
-  removeLine(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('lineId') lineId: string) {
-    return mapped(this.lines.remove(principal.companyId, id, lineId));
+  removeLine(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('lineId') lineId: string, @IfMatch() version?: number) {
+    return mapped(this.lines.remove(principal.companyId, id, lineId, version));
   }
 
   @Post('budgets/:id/modifications')
@@ -149,36 +153,37 @@ export class BudgetHttpController {
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Body(new ZodBody(CreateModificationBodySchema)) body: CreateModificationBody,
+    @IfMatch() version?: number,
   ) {
-    return mapped(this.modifications.create(principal.companyId, id, body, person(principal)));
+    return mapped(this.modifications.create(principal.companyId, id, body, person(principal), version));
   }
 
   @Post('budgets/:id/modifications/:modificationId/approve')
   @HttpCode(200)
   @Requires('budget.edit')
-  approveModification(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('modificationId') modificationId: string) {
-    return mapped(this.modifications.approve(principal.companyId, id, modificationId));
+  approveModification(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('modificationId') modificationId: string, @IfMatch() version?: number) {
+    return mapped(this.modifications.approve(principal.companyId, id, modificationId, version));
   }
 
   @Delete('budgets/:id/modifications/:modificationId')
   @Requires('budget.edit')
-  deleteModification(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('modificationId') modificationId: string) {
-    return mapped(this.modifications.remove(principal.companyId, id, modificationId));
+  deleteModification(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('modificationId') modificationId: string, @IfMatch() version?: number) {
+    return mapped(this.modifications.remove(principal.companyId, id, modificationId, version));
   }
 
   @Post('budgets/:id/lock')
   @HttpCode(200)
   @Requires('budget.lock')
-  lock(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(EmptyBodySchema)) _body: unknown) {
-    return mapped(this.locking.lock(principal.companyId, id, person(principal)));
+  lock(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(EmptyBodySchema)) _body: unknown, @IfMatch() version?: number) {
+    return mapped(this.locking.lock(principal.companyId, id, person(principal), version));
   }
 
   @Post('budgets/:id/unlock')
   @HttpCode(200)
   @Requires('budget.lock')
   @ApiZodBody(UnlockBodySchema)
-  unlock(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(UnlockBodySchema)) body: UnlockBody) {
-    return mapped(this.locking.unlock(principal.companyId, id, person(principal), body.modifications));
+  unlock(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(UnlockBodySchema)) body: UnlockBody, @IfMatch() version?: number) {
+    return mapped(this.locking.unlock(principal.companyId, id, person(principal), body.modifications, version));
   }
 
   @Get('budgets/:id/erp-readiness')
@@ -190,23 +195,23 @@ export class BudgetHttpController {
   @Post('budgets/:id/send-to-erp')
   @HttpCode(202)
   @Requires('budget.sendRetrieve')
-  send(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(EmptyBodySchema)) _body: unknown) {
-    return mapped(this.sending.execute(principal.companyId, id, person(principal)));
+  send(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(EmptyBodySchema)) _body: unknown, @IfMatch() version?: number) {
+    return mapped(this.sending.execute(principal.companyId, id, person(principal), version));
   }
 
   @Post('budgets/:id/retrieve-from-erp')
   @HttpCode(200)
   @Requires('budget.sendRetrieve')
-  retrieve(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(EmptyBodySchema)) _body: unknown) {
-    return mapped(this.retrieving.execute(principal.companyId, id, person(principal)));
+  retrieve(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(EmptyBodySchema)) _body: unknown, @IfMatch() version?: number) {
+    return mapped(this.retrieving.execute(principal.companyId, id, person(principal), version));
   }
 
   @Post('budgets/:id/reimport')
   @HttpCode(202)
   @Requires('budget.edit')
   @ApiZodBody(ReimportBodySchema)
-  reimport(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ReimportBodySchema)) _body: ReimportBody) {
-    return mapped(this.reimporting.request(principal.companyId, id, person(principal)));
+  reimport(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodBody(ReimportBodySchema)) _body: ReimportBody, @IfMatch() version?: number) {
+    return mapped(this.reimporting.request(principal.companyId, id, person(principal), version));
   }
 
   @Get('budgets/:id/timeline')

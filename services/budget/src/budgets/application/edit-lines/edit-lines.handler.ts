@@ -5,7 +5,7 @@ import { loadBudgetForExportOutcome } from '../../infrastructure/budget.reposito
 import { lineAggregates, loadLine, saveLineEdit } from '../../infrastructure/budget-lines.repository';
 import { BudgetLimits, BUDGET_LIMITS } from '../../../config';
 import { storedBudgetView, BudgetView } from '../budget-view';
-import { BudgetUseCaseError, budgetNotFound, overLimit, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
+import { BudgetUseCaseError, budgetNotFound, checkExpectedVersion, overLimit, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 export type LineInput = { costCode: string; costType?: string | null; subJob?: string | null; description?: string | null; amount: string };
 
@@ -18,8 +18,8 @@ export class EditLinesHandler {
     @Inject(BUDGET_LIMITS) private readonly limits: BudgetLimits,
   ) {}
 
-  add(companyId: string, budgetId: string, line: LineInput): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (at) => ({
+  add(companyId: string, budgetId: string, line: LineInput, expectedVersion?: number): Promise<BudgetView> {
+    return this.run(companyId, budgetId, expectedVersion, (at) => ({
       type: 'AddLine',
       line: {
         id: randomUUID(),
@@ -33,12 +33,12 @@ export class EditLinesHandler {
     }));
   }
 
-  update(companyId: string, budgetId: string, lineId: string, changes: Partial<Omit<BudgetLine, 'id'>>): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (at) => ({ type: 'UpdateLine', lineId, changes, at }));
+  update(companyId: string, budgetId: string, lineId: string, changes: Partial<Omit<BudgetLine, 'id'>>, expectedVersion?: number): Promise<BudgetView> {
+    return this.run(companyId, budgetId, expectedVersion, (at) => ({ type: 'UpdateLine', lineId, changes, at }));
   }
 
-  remove(companyId: string, budgetId: string, lineId: string): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (at) => ({ type: 'RemoveLine', lineId, at }));
+  remove(companyId: string, budgetId: string, lineId: string, expectedVersion?: number): Promise<BudgetView> {
+    return this.run(companyId, budgetId, expectedVersion, (at) => ({ type: 'RemoveLine', lineId, at }));
   }
 
   /**
@@ -46,10 +46,11 @@ export class EditLinesHandler {
    * without lines, the named line alone is read, decided on and written, and the database keeps the
    * line count and total. The cost does not grow with the budget.
    */
-  private run(companyId: string, budgetId: string, command: (at: string) => LineEditCommand): Promise<BudgetView> {
+  private run(companyId: string, budgetId: string, expectedVersion: number | undefined, command: (at: string) => LineEditCommand): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
       const loaded = await loadBudgetForExportOutcome(manager, companyId, budgetId, { syncedLines: false });
       if (!loaded) throw budgetNotFound(budgetId);
+      checkExpectedVersion(budgetId, loaded.version, expectedVersion);
       const edit = command(this.clock.now().toISOString());
       const current = await loadLine(manager, budgetId, edit.type === 'AddLine' ? edit.line.id : edit.lineId);
       const decision = decideLineEdit(loaded.budget, edit, current);

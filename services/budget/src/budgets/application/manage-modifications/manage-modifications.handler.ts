@@ -22,8 +22,8 @@ export class ManageModificationsHandler {
     @Inject(BUDGET_LIMITS) private readonly limits: BudgetLimits,
   ) {}
 
-  create(companyId: string, budgetId: string, input: ModificationInput, by: UserRef): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (budget, at) => {
+  create(companyId: string, budgetId: string, input: ModificationInput, by: UserRef, expectedVersion?: number): Promise<BudgetView> {
+    return this.run(companyId, budgetId, expectedVersion, (budget, at) => {
       if (budget.modifications.length >= this.limits.modificationsPerBudget) {
         throw overLimit('MAX_MODIFICATIONS_PER_BUDGET', 'A budget holds', this.limits.modificationsPerBudget, budget.modifications.length + 1);
       }
@@ -57,21 +57,22 @@ export class ManageModificationsHandler {
     });
   }
 
-  approve(companyId: string, budgetId: string, modificationId: string): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (_b, at) => ({ type: 'ApproveModification', modificationId, at }));
+  approve(companyId: string, budgetId: string, modificationId: string, expectedVersion?: number): Promise<BudgetView> {
+    return this.run(companyId, budgetId, expectedVersion, (_b, at) => ({ type: 'ApproveModification', modificationId, at }));
   }
 
-  remove(companyId: string, budgetId: string, modificationId: string): Promise<BudgetView> {
-    return this.run(companyId, budgetId, (_b, at) => ({ type: 'DeleteModification', modificationId, at }));
+  remove(companyId: string, budgetId: string, modificationId: string, expectedVersion?: number): Promise<BudgetView> {
+    return this.run(companyId, budgetId, expectedVersion, (_b, at) => ({ type: 'DeleteModification', modificationId, at }));
   }
 
   private run(
     companyId: string,
     budgetId: string,
+    expectedVersion: number | undefined,
     command: (budget: Parameters<Parameters<BudgetCommands['execute']>[3]>[0], at: string) => BudgetCommand,
   ): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
-      const result = await this.commands.execute(manager, companyId, budgetId, (budget) => command(budget, this.clock.now().toISOString()));
+      const result = await this.commands.execute(manager, companyId, budgetId, (budget) => command(budget, this.clock.now().toISOString()), expectedVersion);
       return storedBudgetView(manager, result.budget, result.version);
     });
   }

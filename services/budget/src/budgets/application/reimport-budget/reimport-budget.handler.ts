@@ -20,7 +20,7 @@ export class ReimportBudgetHandler {
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
-  request(companyId: string, budgetId: string, by: UserRef): Promise<{ importId: string; erpStatus: string }> {
+  request(companyId: string, budgetId: string, by: UserRef, expectedVersion?: number): Promise<{ importId: string; erpStatus: string }> {
     return this.tx.run(async (manager) => {
       const importId = randomUUID();
       const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
@@ -29,7 +29,7 @@ export class ReimportBudgetHandler {
         by,
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
-      }));
+      }), expectedVersion);
       return { importId, erpStatus: result.budget.erp.status };
     });
   }
