@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   });
   const tx = { run: <T>(work: (m: EntityManager) => Promise<T>) => dataSource.transaction(work) };
   const clock = { now: () => new Date() };
-  const edits = new EditLinesHandler(tx, clock);
+  const edits = new EditLinesHandler(tx, clock, { linesPerBudget: 1_000_000, modificationsPerBudget: 1_000, budgetsPerProject: 1_000 });
   const queries = new BudgetQueries(tx);
   try {
     const out = (line: string) => process.stdout.write(`${line}\n`);

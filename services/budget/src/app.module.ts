@@ -14,7 +14,7 @@ import { SendBudgetToErpHandler } from './budgets/application/send-budget-to-erp
 import { budgetEntities, budgetMigrations } from './persistence';
 import { BudgetEventsKafkaController } from './budgets/transport/budget-events.kafka-controller';
 import { BudgetHttpController } from './budgets/transport/budget.http-controller';
-import { BUDGET_CONFIG, budgetConfigOf, BudgetServiceConfig } from './config';
+import { BUDGET_CONFIG, BUDGET_LIMITS, budgetConfigOf, budgetLimitsOf, BudgetServiceConfig } from './config';
 import { ErpContextEventsKafkaController } from './erp-readiness/transport/erp-context-events.kafka-controller';
 import { AdvanceExportSagaHandler } from './export-saga/application/advance-export-saga/advance-export-saga.handler';
 import { ExportTimeoutSweeper } from './export-saga/application/export-timeout-sweeper/export-timeout-sweeper';
@@ -40,6 +40,7 @@ export class AppModule {
       controllers: [BudgetHttpController, BudgetEventsKafkaController, ExportSagaEventsKafkaController, ErpContextEventsKafkaController],
       providers: [
         { provide: BUDGET_CONFIG, useValue: budgetConfigOf(config) },
+        { provide: BUDGET_LIMITS, useValue: budgetLimitsOf(config) },
         { provide: TRANSACTION_RUNNER, useExisting: UnitOfWork },
         { provide: EVENT_PUBLISHER, useExisting: OutboxWriter },
         { provide: CLOCK, useValue: { now: () => new Date() } },

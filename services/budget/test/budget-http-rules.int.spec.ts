@@ -82,7 +82,7 @@ describe('tenants', () => {
   });
 
   it("when another company lists the project's budgets, sees none", async () => {
-    expect((await world.http('GET', `/projects/${projectId}/budgets`, tokens.otherCompany)).body).toEqual({ items: [] });
+    expect((await world.http('GET', `/projects/${projectId}/budgets`, tokens.otherCompany)).body).toEqual({ items: [], next: null });
     expect((await world.http('GET', `/projects/${projectId}/budgets`, tokens.admin)).body.items).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ import { react, SagaMessage, startSaga } from '../../export-saga/domain/export-s
 import { insertSendSnapshot } from '../infrastructure/export-snapshot.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../config';
 import { publishStoredChunks, writeSendLines } from '../infrastructure/send-lines.repository';
-import { BudgetUseCaseError, budgetNotFound, EventPublisher, EVENT_PUBLISHER } from './ports';
+import { BudgetUseCaseError, budgetNotFound, checkExpectedVersion, EventPublisher, EVENT_PUBLISHER } from './ports';
 
 export interface CommandResult {
   budget: Budget;
@@ -32,9 +32,11 @@ export class BudgetCommands {
     companyId: string,
     budgetId: string,
     command: (budget: Budget) => BudgetCommand | Promise<BudgetCommand>,
+    expectedVersion?: number,
   ): Promise<CommandResult> {
     const loaded = await loadBudget(manager, companyId, budgetId);
     if (!loaded) throw budgetNotFound(budgetId);
+    checkExpectedVersion(budgetId, loaded.version, expectedVersion);
     return this.apply(manager, loaded.budget, loaded.version, await command(loaded.budget));
   }
 

@@ -62,6 +62,14 @@ export function budgetView(budget: Budget, version: number, lines: LinesOfView) 
 
 export type BudgetView = ReturnType<typeof budgetView>;
 
+/** A budget as a project's list answers it: the view without lines (`lineCount` says how many; `GET /budgets/:id/lines` pages them). */
+export function budgetSummary(budget: Budget, version: number, lines: { lineCount: number; linesTotalCents: bigint }) {
+  const { lines: _lines, nextLines: _nextLines, ...summary } = budgetView(budget, version, { ...lines, lines: [], next: null });
+  return summary;
+}
+
+export type BudgetSummary = ReturnType<typeof budgetSummary>;
+
 /** The view of a budget as stored (on `manager`'s transaction, so with its own changes): its row's aggregates and first page of lines. */
 export async function storedBudgetView(manager: EntityManager, budget: Budget, version: number): Promise<BudgetView> {
   const [aggregates, page] = [await lineAggregates(manager, budget.id), await loadLinesPage(manager, budget.id, { after: null, limit: LINES_PAGE })];

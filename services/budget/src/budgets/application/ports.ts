@@ -42,3 +42,23 @@ export class BudgetUseCaseError extends Error {
 
 export const budgetNotFound = (budgetId: string) =>
   new BudgetUseCaseError('not_found', 'BUDGET.NOT_FOUND', `Budget ${budgetId} was not found.`);
+
+/** Refuses a command given for another version of the budget than the one stored (If-Match): 409 naming the current version. */
+export function checkExpectedVersion(budgetId: string, current: number, expected: number | undefined): void {
+  if (expected === undefined || expected === current) return;
+  throw new BudgetUseCaseError(
+    'conflict',
+    'BUDGET.VERSION_MISMATCH',
+    `Budget ${budgetId} is at version ${current}, not ${expected}: someone changed it since you read it; reload it and try again.`,
+    [{ path: 'If-Match', message: `current version ${current}` }],
+  );
+}
+
+/** A command that would take the budget (or project) past a configured limit: a 409 naming it. */
+export const overLimit = (setting: string, what: string, limit: number, wouldBe: number) =>
+  new BudgetUseCaseError(
+    'conflict',
+    'LIMIT.EXCEEDED',
+    `${what} at most ${limit} (${setting}); this would make ${wouldBe}.`,
+    [{ path: setting, message: `limit ${limit}, would be ${wouldBe}` }],
+  );

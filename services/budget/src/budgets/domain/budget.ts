@@ -230,6 +230,8 @@ export type BudgetCommand =
   | { type: 'DeleteModification'; modificationId: string; at: string }
   | { type: 'SendToErp'; exportId: string; by: UserRef; at: string; erp: ErpContext }
   | { type: 'RetrieveFromErp'; by: UserRef; at: string }
+  /** The platform takes back a send nobody can accept (e.g. its events can never be published), saying why. */
+  | { type: 'WithdrawSend'; exportId: string; because: string; at: string }
   | {
       type: 'ApplyExportOutcome';
       exportId: string;
@@ -572,6 +574,11 @@ export function decide(state: BudgetState, command: BudgetCommand): Decision {
       const link = command.erp.link!;
       const snapshot = exportSnapshot(budget, link.erpSystem, link.jobNumber);
       return accept({ type: 'BudgetSent', hold: holdOfSend(budget, command, snapshot), snapshot, at: command.at });
+    }
+    case 'WithdrawSend': {
+      // Only the send still awaiting acceptance is taken back; any later state (accepted, retrieved, a newer send) is left alone.
+      if (budget.erp.status !== 'awaiting_acceptance' || budget.erp.hold.exportId !== command.exportId) return accept();
+      return accept({ type: 'SendWithdrawn', exportId: command.exportId, because: command.because, at: command.at });
     }
     case 'RetrieveFromErp': {
       switch (budget.erp.status) {

@@ -92,14 +92,73 @@ async function loadLines(manager: EntityManager, budgetId: string): Promise<Budg
   )) as BudgetLineOrmEntity[];
 }
 
-export async function listProjectBudgets(manager: EntityManager, companyId: string, projectId: string): Promise<LoadedBudget[]> {
-  const rows = await manager.find(BudgetOrmEntity, { where: { companyId, projectId }, order: { createdAt: 'ASC' } });
-  const budgets: LoadedBudget[] = [];
-  for (const row of rows) {
-    const loaded = await loadBudget(manager, companyId, row.id);
-    if (loaded) budgets.push(loaded);
+/** A project's budget as listed: its row and modifications, its lines' count and total, never the lines. */
+export interface ListedBudget extends LoadedBudget {
+  lineCount: number;
+  linesTotalCents: bigint;
+}
+
+/** Where a page of a project's budgets ends: the last budget's creation time (in microseconds) and id. */
+const budgetsCursorOf = (micros: string, id: string): string => Buffer.from(`${micros}:${id}`).toString('base64url');
+
+/** The creation time and id a budgets cursor names, or null when it is not one this service wrote. */
+export function parseBudgetsCursor(after: string): { micros: string; id: string } | null {
+  const match = /^(\d{1,18}):(.+)$/s.exec(Buffer.from(after, 'base64url').toString());
+  return match ? { micros: match[1], id: match[2] } : null;
+}
+
+/**
+ * A page of the project's budgets, oldest first, after the cursor `after` of the page before: one
+ * query over the (company, project, created_at) index that reads each budget's row (not its lines
+ * nor its synced lines) with its modifications, and its lines' count and total as the row keeps them.
+ */
+export async function listProjectBudgetsPage(
+  manager: EntityManager,
+  companyId: string,
+  projectId: string,
+  page: { after: { micros: string; id: string } | null; limit: number },
+): Promise<{ budgets: ListedBudget[]; next: string | null }> {
+  const query = manager
+    .createQueryBuilder(BudgetOrmEntity, 'b')
+    .select(BUDGET_COLUMNS_BUT_LARGE.map((column) => `b.${column}`))
+    .addSelect(MODIFICATIONS_AS_JSON, 'modifications')
+    .addSelect('b.line_count', 'line_count')
+    .addSelect('b.lines_total_cents::text', 'lines_total_cents')
+    .addSelect(`(extract(epoch FROM b.created_at) * 1000000)::bigint::text`, 'created_micros')
+    .where('b.company_id = :companyId AND b.project_id = :projectId', { companyId, projectId })
+    .orderBy('b.created_at', 'ASC')
+    .addOrderBy('b.id', 'ASC')
+    .limit(page.limit + 1);
+  if (page.after) {
+    query.andWhere(`(b.created_at, b.id) > (timestamptz 'epoch' + :micros::bigint * interval '1 microsecond', :afterId)`, {
+      micros: page.after.micros,
+      afterId: page.after.id,
+    });
   }
-  return budgets;
+  const { entities, raw } = await query.getRawAndEntities<{ modifications: ModificationJson[]; line_count: number; lines_total_cents: string; created_micros: string }>();
+  const more = entities.length > page.limit;
+  const shown = more ? entities.slice(0, page.limit) : entities;
+  const budgets = shown.map((row, i): ListedBudget => {
+    row.syncedLines = [];
+    return {
+      budget: toDomain({ budget: row, lines: [], modifications: raw[i].modifications.map(modificationFromJson) }),
+      version: row.version,
+      notLoaded: { lines: true, syncedLines: true },
+      lineCount: Number(raw[i].line_count),
+      linesTotalCents: BigInt(raw[i].lines_total_cents),
+    };
+  });
+  const last = shown.length - 1;
+  return { budgets, next: more && last >= 0 ? budgetsCursorOf(raw[last].created_micros, shown[last].id) : null };
+}
+
+/** The id of the project's most recently created budget, or null. */
+export async function latestProjectBudgetId(manager: EntityManager, companyId: string, projectId: string): Promise<string | null> {
+  const rows = (await manager.query(
+    `SELECT id FROM budgets WHERE company_id = $1 AND project_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`,
+    [companyId, projectId],
+  )) as { id: string }[];
+  return rows[0]?.id ?? null;
 }
 
 /**

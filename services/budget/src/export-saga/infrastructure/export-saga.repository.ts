@@ -84,6 +84,25 @@ export async function overdueExports(manager: EntityManager, now: Date, limit: n
   return rows.map((row) => ({ exportId: row.export_id, companyId: row.company_id }));
 }
 
+/** The outbox topics a send's events go out on. */
+export const SEND_TOPICS = ['budget.sent', 'budget.sent.lines'] as const;
+
+/**
+ * Sends still awaiting acceptance of which an event was set aside by the outbox relay because it
+ * can never be published (e.g. the broker refused it as too large): nobody will ever accept them.
+ * Reads only the abandoned rows (a partial index keeps them apart).
+ */
+export async function unpublishableSends(manager: EntityManager, limit: number): Promise<{ exportId: string; budgetId: string; companyId: string; reason: string }[]> {
+  const rows: { export_id: string; budget_id: string; company_id: string; reason: string | null }[] = await manager.query(
+    `SELECT DISTINCT ON (s.export_id) s.export_id, s.budget_id, s.company_id, o.last_error AS reason
+       FROM outbox_messages o JOIN export_sagas s ON s.export_id = o.payload->>'exportId'
+      WHERE o.abandoned_at IS NOT NULL AND o.topic = ANY($1) AND s.status = 'awaiting_acceptance'
+      ORDER BY s.export_id, o.seq LIMIT $2`,
+    [SEND_TOPICS, limit],
+  );
+  return rows.map((row) => ({ exportId: row.export_id, budgetId: row.budget_id, companyId: row.company_id, reason: row.reason ?? 'the broker refused it' }));
+}
+
 /** Inserts the saga a send starts (after the send's snapshot, which it references). */
 export async function insertSaga(manager: EntityManager, saga: ExportSaga): Promise<void> {
   await manager.insert(ExportSagaOrmEntity, toRow(saga, 1));

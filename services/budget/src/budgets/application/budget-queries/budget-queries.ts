@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { erpReadinessOf, Readiness } from '../../domain/erp-readiness';
 import { loadErpContext } from '../../../erp-readiness/infrastructure/erp-context.repository';
 import { sagasOfBudget } from '../../../export-saga/infrastructure/export-saga.repository';
-import { listProjectBudgets, loadBudgetForExportOutcome } from '../../infrastructure/budget.repository';
+import { listProjectBudgetsPage, loadBudgetForExportOutcome, parseBudgetsCursor } from '../../infrastructure/budget.repository';
 import { loadLinesPage, parseLinesCursor } from '../../infrastructure/budget-lines.repository';
 import { exportLinesInDatabase, linesFactsInDatabase } from '../../infrastructure/send-lines.repository';
 import { holdOf } from '../../domain/budget';
-import { storedBudgetView, BudgetView } from '../budget-view';
+import { budgetSummary, BudgetSummary, storedBudgetView, BudgetView } from '../budget-view';
 import { BudgetUseCaseError, budgetNotFound, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 @Injectable()
@@ -39,12 +39,18 @@ export class BudgetQueries {
     });
   }
 
-  listForProject(companyId: string, projectId: string): Promise<{ items: BudgetView[] }> {
+  /** A page of the project's budgets, oldest first, without their lines, after the cursor `after` of the page before. */
+  listForProject(companyId: string, projectId: string, page: { after: string | null; limit: number }): Promise<{ items: BudgetSummary[]; next: string | null }> {
     return this.tx.run(async (manager) => {
-      const budgets = await listProjectBudgets(manager, companyId, projectId);
-      const items: BudgetView[] = [];
-      for (const loaded of budgets) items.push(await storedBudgetView(manager, loaded.budget, loaded.version));
-      return { items };
+      const after = page.after === null ? null : parseBudgetsCursor(page.after);
+      if (page.after !== null && after === null) {
+        throw new BudgetUseCaseError('bad_request', 'VALIDATION_FAILED', 'The request is invalid.', [{ path: 'after', message: 'Not a cursor this API gave (use next).' }]);
+      }
+      const found = await listProjectBudgetsPage(manager, companyId, projectId, { after, limit: page.limit });
+      return {
+        items: found.budgets.map((listed) => budgetSummary(listed.budget, listed.version, listed)),
+        next: found.next === null ? null : `/projects/${encodeURIComponent(projectId)}/budgets?after=${found.next}&limit=${page.limit}`,
+      };
     });
   }
 

@@ -12,21 +12,21 @@ export class LockBudgetHandler {
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
-  lock(companyId: string, budgetId: string, by: UserRef): Promise<BudgetView> {
+  lock(companyId: string, budgetId: string, by: UserRef, expectedVersion?: number): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
-      const result = await this.commands.execute(manager, companyId, budgetId, () => ({ type: 'LockBudget', by, at: this.clock.now().toISOString() }));
+      const result = await this.commands.execute(manager, companyId, budgetId, () => ({ type: 'LockBudget', by, at: this.clock.now().toISOString() }), expectedVersion);
       return storedBudgetView(manager, result.budget, result.version);
     });
   }
 
-  unlock(companyId: string, budgetId: string, by: UserRef, modifications: 'preserve' | 'delete' | undefined): Promise<BudgetView> {
+  unlock(companyId: string, budgetId: string, by: UserRef, modifications: 'preserve' | 'delete' | undefined, expectedVersion?: number): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
       const result = await this.commands.execute(manager, companyId, budgetId, () => ({
         type: 'UnlockBudget',
         by,
         at: this.clock.now().toISOString(),
         ...(modifications ? { modifications } : {}),
-      }));
+      }), expectedVersion);
       return storedBudgetView(manager, result.budget, result.version);
     });
   }

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { PayloadOf } from '@budget-erp/contracts';
 import { UserRef } from '../../domain/budget';
 import { loadErpContext } from '../../../erp-readiness/infrastructure/erp-context.repository';
-import { loadBudget, listProjectBudgets } from '../../infrastructure/budget.repository';
+import { latestProjectBudgetId, loadBudget } from '../../infrastructure/budget.repository';
 import { BudgetCommands } from '../budget-commands';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
@@ -20,7 +20,7 @@ export class ReimportBudgetHandler {
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
-  request(companyId: string, budgetId: string, by: UserRef, erpDigest?: string): Promise<{ importId: string; erpStatus: string }> {
+  request(companyId: string, budgetId: string, by: UserRef, erpDigest?: string, expectedVersion?: number): Promise<{ importId: string; erpStatus: string }> {
     return this.tx.run(async (manager) => {
       const importId = randomUUID();
       const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
@@ -30,7 +30,7 @@ export class ReimportBudgetHandler {
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
         erpDigest,
-      }));
+      }), expectedVersion);
       return { importId, erpStatus: result.budget.erp.status };
     });
   }
@@ -40,7 +40,7 @@ export class ReimportBudgetHandler {
    * rule) when the budget is locked, held by an export or a platform budget already exported;
    * otherwise the budget is `importing` until the connector's outcome arrives.
    */
-  requestInitial(companyId: string, budgetId: string, mode: 'initial_overwrite' | 'initial_keep_and_add', by: UserRef, erpDigest?: string): Promise<{ importId: string; erpStatus: string }> {
+  requestInitial(companyId: string, budgetId: string, mode: 'initial_overwrite' | 'initial_keep_and_add', by: UserRef, erpDigest?: string, expectedVersion?: number): Promise<{ importId: string; erpStatus: string }> {
     return this.tx.run(async (manager) => {
       const importId = randomUUID();
       const result = await this.commands.execute(manager, companyId, budgetId, async (budget) => ({
@@ -51,7 +51,7 @@ export class ReimportBudgetHandler {
         at: this.clock.now().toISOString(),
         erp: await loadErpContext(manager, companyId, budget.projectId),
         erpDigest,
-      }));
+      }), expectedVersion);
       return { importId, erpStatus: result.budget.erp.status };
     });
   }
@@ -62,8 +62,7 @@ export class ReimportBudgetHandler {
     const lines = event.lines.map((line) => ({ id: randomUUID(), ...line }));
     let budgetId = event.budgetId;
     if (!budgetId) {
-      const existing = await listProjectBudgets(manager, event.companyId, event.projectId);
-      const target = existing.at(-1);
+      const target = await latestProjectBudgetId(manager, event.companyId, event.projectId);
       if (!target) {
         const created = await this.commands.create(manager, {
           type: 'CreateBudget',
@@ -77,7 +76,7 @@ export class ReimportBudgetHandler {
         });
         budgetId = created.budget.id;
       } else {
-        budgetId = target.budget.id;
+        budgetId = target;
       }
     }
     const loaded = await loadBudget(manager, event.companyId, budgetId);

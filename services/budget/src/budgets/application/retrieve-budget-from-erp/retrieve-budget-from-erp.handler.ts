@@ -13,9 +13,9 @@ export class RetrieveBudgetFromErpHandler {
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
-  execute(companyId: string, budgetId: string, by: UserRef): Promise<BudgetView> {
+  execute(companyId: string, budgetId: string, by: UserRef, expectedVersion?: number): Promise<BudgetView> {
     return this.tx.run(async (manager) => {
-      const result = await this.commands.execute(manager, companyId, budgetId, () => ({ type: 'RetrieveFromErp', by, at: this.clock.now().toISOString() }));
+      const result = await this.commands.execute(manager, companyId, budgetId, () => ({ type: 'RetrieveFromErp', by, at: this.clock.now().toISOString() }), expectedVersion);
       return storedBudgetView(manager, result.budget, result.version);
     });
   }

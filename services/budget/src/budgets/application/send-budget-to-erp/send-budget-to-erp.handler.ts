@@ -5,7 +5,7 @@ import { loadErpContext } from '../../../erp-readiness/infrastructure/erp-contex
 import { loadBudgetForExportOutcome } from '../../infrastructure/budget.repository';
 import { exportLinesInDatabase, hasSyncedLines, linesFactsInDatabase, writeSendLines } from '../../infrastructure/send-lines.repository';
 import { BudgetCommands } from '../budget-commands';
-import { BudgetUseCaseError, budgetNotFound, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
+import { BudgetUseCaseError, budgetNotFound, checkExpectedVersion, Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../ports';
 
 /**
  * Send (or re-send): takes the export hold, stores the send's snapshot and publishes `budget.sent`
@@ -21,11 +21,12 @@ export class SendBudgetToErpHandler {
     @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
-  execute(companyId: string, budgetId: string, by: UserRef): Promise<{ exportId: string; erpStatus: string }> {
+  execute(companyId: string, budgetId: string, by: UserRef, expectedVersion?: number): Promise<{ exportId: string; erpStatus: string }> {
     return this.tx.run(async (manager) => {
       const exportId = randomUUID();
       const loaded = await loadBudgetForExportOutcome(manager, companyId, budgetId, { syncedLines: false });
       if (!loaded) throw budgetNotFound(budgetId);
+      checkExpectedVersion(budgetId, loaded.version, expectedVersion);
       const { budget } = loaded;
       const at = this.clock.now().toISOString();
       const erp = await loadErpContext(manager, companyId, budget.projectId);

@@ -2,12 +2,19 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { OutageLog } from '@budget-erp/service-kit';
 import { Clock, CLOCK, TransactionRunner, TRANSACTION_RUNNER } from '../../../budgets/application/ports';
 import { BudgetConfig, BUDGET_CONFIG } from '../../../config';
-import { overdueExports } from '../../infrastructure/export-saga.repository';
+import { BudgetCommands } from '../../../budgets/application/budget-commands';
+import { loadBudgetForExportOutcome } from '../../../budgets/infrastructure/budget.repository';
+import { overdueExports, unpublishableSends } from '../../infrastructure/export-saga.repository';
 import { OUTCOME_BACKLOG, type OutcomeBacklog, type OutcomeEnds } from '../../infrastructure/outcome-backlog';
 import { AdvanceExportSagaHandler } from '../advance-export-saga/advance-export-saga.handler';
 
+/** The reason code of a send whose events the broker can never take. */
+export const UNPUBLISHABLE = 'unpublishable';
+
 /**
- * Marks accepted exports that heard nothing from the ERP in time as failed (reason `timeout`).
+ * Marks accepted exports that heard nothing from the ERP in time as failed (reason `timeout`), and
+ * takes back sends whose events can never be published (the outbox relay set them aside), their
+ * failure recorded with the reason `unpublishable`, so neither waits forever.
  * It judges by what the service has applied, not by the clock alone: a look at time t times out
  * only once every outcome published before t was applied by the service's consumer group. After
  * the service was down, the outcomes that arrived meanwhile wait in their topics; they are applied
@@ -28,6 +35,7 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
     @Inject(BUDGET_CONFIG) private readonly config: BudgetConfig,
     @Inject(AdvanceExportSagaHandler) private readonly saga: AdvanceExportSagaHandler,
     @Inject(OUTCOME_BACKLOG) private readonly backlog: OutcomeBacklog,
+    @Inject(BudgetCommands) private readonly commands: BudgetCommands,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,7 +49,7 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
     await this.backlog.close();
   }
 
-  /** One pass; answers how many exports it marked failed. */
+  /** One pass; answers how many exports it marked failed (timed out) or took back (unpublishable). */
   sweep(): Promise<number> {
     this.running ??= this.sweepOnce()
       .then((timedOut) => {
@@ -68,6 +76,29 @@ export class ExportTimeoutSweeper implements OnApplicationBootstrap, OnApplicati
       // The saga step locks and re-reads the saga: one that moved on since is left unchanged.
       const outcome = await this.tx.run((manager) => this.saga.execute(manager, exportId, companyId, { type: 'timeout.check', at: now.toISOString() }));
       if (outcome === 'advanced') timedOut += 1;
+    }
+    const stuck = await this.tx.run((manager) => unpublishableSends(manager, 100));
+    for (const { exportId, budgetId, companyId, reason } of stuck) {
+      const message = `The send's events could not be published, so nobody can accept it: ${reason}`;
+      const at = now.toISOString();
+      const outcome = await this.tx.run(async (manager) => {
+        // The platform takes the send back (budget.retrieved tells anyone who heard part of it), then
+        // records why on the export: its status is retrieved, its failure names the reason.
+        const loaded = await loadBudgetForExportOutcome(manager, companyId, budgetId, { syncedLines: false });
+        if (loaded) {
+          await this.commands.apply(manager, loaded.budget, loaded.version, {
+            type: 'WithdrawSend',
+            exportId,
+            because: 'its events could not be published',
+            at,
+          });
+        }
+        return this.saga.execute(manager, exportId, companyId, { type: 'export.failed', at, reasonCode: UNPUBLISHABLE, message });
+      });
+      if (outcome === 'advanced') {
+        timedOut += 1;
+        this.logger.error(`export ${exportId} of budget ${budgetId} withdrawn: ${message}`);
+      }
     }
     return timedOut;
   }
