@@ -2,7 +2,7 @@ import { messagingEntities, messagingMigrations } from '@budget-erp/messaging';
 import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../src/database/database.module';
-import { queryMetrics } from '../src/database/query-counter';
+import { queryMetrics, statementShape } from '../src/database/query-counter';
 
 const valueOf = async (counter: typeof queryMetrics.statements): Promise<number> => (await counter.get()).values[0]?.value ?? 0;
 
@@ -42,5 +42,12 @@ describe('SQL round trips counted on /metrics', () => {
 
     expect((await valueOf(queryMetrics.statements)) - statements).toBe(1);
     expect((await valueOf(queryMetrics.transactions)) - transactions).toBe(0);
+  });
+});
+
+describe('the shape a statement is counted by (DB_COUNT_STATEMENT_TEXTS=1)', () => {
+  it('folds whitespace, literals and parameter lists so one statement of many rows counts as one shape', () => {
+    expect(statementShape(`INSERT INTO t (a, b)\n   VALUES ($1, $2), ($3, $4) -- 'x'`)).toBe(`INSERT INTO t (a, b) VALUES ($N…)… -- '?'`);
+    expect(statementShape(`UPDATE t SET n = 42 WHERE id IN ($1, $2, $3)`)).toBe('UPDATE t SET n = N WHERE id IN ($N…)');
   });
 });

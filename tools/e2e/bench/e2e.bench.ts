@@ -7,6 +7,7 @@
  * → synced) with the CPU ms, SQL statements and transactions per saga of each service, (2)
  * send→awaiting_posting latency at half that rate (open loop), (3) the export of one 50,000-line
  * budget, each service's peak RSS, and (4) line edits on 10-, 5,000- and 50,000-line budgets.
+ * `--sql`: the most frequent statements per saga of each service.
  * `--profile`: each service records a V8 CPU profile of phase 1; the bench prints its self time per
  * saga by package group (NestJS, TypeORM, zod, JSON, logging, kafkajs, pg, …) and its top frames.
  */
@@ -34,6 +35,8 @@ const MIDDLE_LINES = 8000;
 const PHASES = new Set((flag('phases') ?? '1,2,3,4').split(','));
 const PROFILE_DIR = args.includes('--profile') ? mkdtempSync(join(tmpdir(), 'bench-cpu-prof-')) : process.env.BENCH_CPU_PROF;
 const PGBENCH = !args.includes('--no-pgbench');
+/** `--sql`: the services count statements by their text too; phase 1 prints each service's most frequent ones per saga. */
+const SQL_TEXTS = args.includes('--sql');
 const BUDGETS_PER_COMPANY = 20;
 const SYSTEM: ErpSystem = 'cmic';
 const SAGA_TIMEOUT_MS = 120000;
@@ -601,6 +604,7 @@ class DatabaseSampler {
 interface ServiceCounters {
   statements: number;
   transactions: number;
+  texts: Map<string, number>;
 }
 
 /** db_statements_total and db_transactions_total of each service (its pg clients' round trips). */
@@ -609,19 +613,32 @@ async function scrapeCounters(e2e: E2ePlatform): Promise<Record<string, ServiceC
     SERVICE_NAMES.map(async (name) => {
       const text = await fetch(`${e2e.platform.services[name]!.url}/metrics`).then((r) => r.text(), () => '');
       const value = (metric: string) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-      return [name, { statements: value('db_statements_total'), transactions: value('db_transactions_total') }] as const;
+      const texts = new Map<string, number>();
+      for (const [, label, n] of text.matchAll(/^db_statement_texts_total\{text="((?:[^"\\]|\\.)*)"[^}]*\} (\S+)$/gm)) {
+        texts.set(label.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c)), Number(n));
+      }
+      return [name, { statements: value('db_statements_total'), transactions: value('db_transactions_total'), texts }] as const;
     }),
   );
   return Object.fromEntries(entries);
 }
 
 function countersLine(before: Record<string, ServiceCounters>, after: Record<string, ServiceCounters>, sagas: number): void {
-  const per = (name: string, field: keyof ServiceCounters) => (after[name][field] - before[name][field]) / Math.max(1, sagas);
-  const sum = (field: keyof ServiceCounters) => SERVICE_NAMES.reduce((a, n) => a + per(n, field), 0);
+  const per = (name: string, field: 'statements' | 'transactions') => (after[name][field] - before[name][field]) / Math.max(1, sagas);
+  const sum = (field: 'statements' | 'transactions') => SERVICE_NAMES.reduce((a, n) => a + per(n, field), 0);
   out(
     `    SQL per saga  statements (round trips) ${SERVICE_NAMES.map((n) => `${n}=${per(n, 'statements').toFixed(1)}`).join('  ')}  sum=${sum('statements').toFixed(1)}; ` +
       `transactions ${SERVICE_NAMES.map((n) => `${n}=${per(n, 'transactions').toFixed(1)}`).join('  ')}  sum=${sum('transactions').toFixed(1)}`,
   );
+  if (!SQL_TEXTS) return;
+  for (const name of SERVICE_NAMES) {
+    const rows = [...after[name].texts]
+      .map(([text, n]) => [text, (n - (before[name].texts.get(text) ?? 0)) / Math.max(1, sagas)] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    out(`    ${name} statements per saga, most frequent first:`);
+    for (const [text, n] of rows.slice(0, 12)) out(`      ${n.toFixed(2).padStart(6)}  ${text}`);
+  }
 }
 
 // ---------- the machine's reference: pgbench ----------
@@ -748,10 +765,11 @@ async function main(): Promise<void> {
 
   const t0 = Date.now();
   // --profile (or BENCH_CPU_PROF=<dir>): every service writes a V8 CPU profile of phase 1 there.
-  const profile = PROFILE_DIR
-    ? { NODE_OPTIONS: `--require @swc-node/register --require ${join(__dirname, 'cpu-profile.ts')}`, BENCH_CPU_PROF: PROFILE_DIR }
-    : undefined;
-  const e2e = await startE2ePlatform(profile ? { serviceEnv: Object.fromEntries(SERVICE_NAMES.map((n) => [n, profile])) } : {});
+  const serviceEnv: Record<string, string> = {
+    ...(PROFILE_DIR ? { NODE_OPTIONS: `--require @swc-node/register --require ${join(__dirname, 'cpu-profile.ts')}`, BENCH_CPU_PROF: PROFILE_DIR } : {}),
+    ...(SQL_TEXTS ? { DB_COUNT_STATEMENT_TEXTS: '1' } : {}),
+  };
+  const e2e = await startE2ePlatform(Object.keys(serviceEnv).length ? { serviceEnv: Object.fromEntries(SERVICE_NAMES.map((n) => [n, serviceEnv])) } : {});
   out(`Platform up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const pids = (): Record<string, number> => ({
     ...Object.fromEntries(SERVICE_NAMES.map((n) => [n, e2e.platform.services[n]!.process.pid!])),
