@@ -133,6 +133,23 @@ describe('transactional outbox (real PostgreSQL, dev broker)', () => {
     });
   });
 
+  it('when one commit stores a backlog of several batches, each batch is published once, in order, and every row is marked published', async () => {
+    const relay = relays[0] ?? startRelay();
+    const uow = new UnitOfWork(dataSource, relay);
+    const envelopes = await uow.run((manager) =>
+      writer.publishAll(
+        manager,
+        Array.from({ length: 130 }, () => ({ topic: Topics.BudgetLocked, subject: 'budget-backlog', companyId: 'company-1', payload: lockedPayload('budget-backlog', 'ok') })),
+      ),
+    );
+
+    await waitFor(() => locked.messages.filter((m) => m.key === 'budget-backlog').length >= 130, { description: 'the 130 events of the backlog' });
+    await waitFor(async () => (await dataSource.query(`SELECT 1 FROM outbox_messages WHERE message_key = 'budget-backlog' AND published_at IS NULL`)).length === 0, {
+      description: 'every row of the backlog marked published',
+    });
+    expect(locked.messages.filter((m) => m.key === 'budget-backlog').map((m) => m.headers.ce_id)).toEqual(envelopes.map((e) => e.id));
+  });
+
   it('when published inside a correlation context, the event carries its correlation and causation ids', async () => {
     const uow = new UnitOfWork(dataSource, relays[0] ?? startRelay());
     const event = await correlationContext.run({ correlationId: 'request-42', causationId: 'http-request-42' }, () => publishLocked(uow, 'budget-correlated'));

@@ -1,10 +1,10 @@
 /**
- * Line edits on a 10-line and a 50,000-line budget, against PostgreSQL: add, change and remove a
+ * Line edits on a 10-line budget and on bigger ones (default 50,000 lines; `--lines=5000,50000` for several), against PostgreSQL: add, change and remove a
  * line and read a page of lines through the service's handlers (each its own transaction, as over
  * HTTP minus the HTTP layer), p50/p90 in ms, with the machine. For reference, the same add through
  * the whole-budget path (load every line, decide, save) that every edit took before.
  *
- *   node -r @swc-node/register services/budget/bench/line-edits.bench.ts [--iterations=40] [--lines=50000]
+ *   node -r @swc-node/register services/budget/bench/line-edits.bench.ts [--iterations=40] [--lines=5000,50000]
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +22,8 @@ import { BudgetQueries } from '../src/budgets/application/budget-queries/budget-
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const ITERATIONS = Number(flag('iterations') ?? 40);
-const BIG = Number(flag('lines') ?? 50000);
+const BIG_SIZES = (flag('lines') ?? '50000').split(',').map(Number);
+const SIZES = [10, ...BIG_SIZES];
 const pm: UserRef = { userId: 'u-pm', name: 'Pat', email: 'pat@example.com' };
 const at = new Date().toISOString();
 
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       record(what, size, Number(process.hrtime.bigint() - t) / 1e6);
     };
     const budgets: Record<number, string> = {};
-    for (const size of [10, BIG]) {
+    for (const size of SIZES) {
       const budgetId = `bench-${size}-${randomUUID()}`;
       const created = decide({ status: 'absent' }, {
         type: 'CreateBudget', budgetId, companyId: 'c1', projectId: 'p1', name: `Bench ${size}`, createdBy: pm, at,
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     await dataSource.query('VACUUM ANALYZE budget_lines');
     // Warm up both paths, then alternate the sizes so load changes on the machine hit both alike.
     for (let i = 0; i < ITERATIONS + 3; i++) {
-      for (const size of [10, BIG]) {
+      for (const size of SIZES) {
         const budgetId = budgets[size];
         const t0 = process.hrtime.bigint();
         const added = await edits.add('c1', budgetId, { costCode: '01-100', amount: '1.00' });
@@ -90,13 +91,16 @@ async function main(): Promise<void> {
         }
       }
     }
-    out(`Line edits, ${ITERATIONS} of each, ms (p50 / p90), 10-line vs ${BIG.toLocaleString('en')}-line budget, ratio of p50s:`);
+    out(`Line edits, ${ITERATIONS} of each, ms (p50 / p90) by budget size in lines, and the ratio of p50s to the 10-line budget's:`);
+    out(`  ${''.padEnd(40)} ${SIZES.map((size) => size.toLocaleString('en').padStart(22)).join('')}`);
     for (const [what, bySize] of Object.entries(results)) {
-      const small = bySize[10] ?? [];
-      const big = bySize[BIG] ?? [];
-      const p50s = percentile(small, 50);
-      const p50b = percentile(big, 50);
-      out(`  ${what.padEnd(40)} ${p50s.toFixed(1)} / ${percentile(small, 90).toFixed(1)}   vs   ${p50b.toFixed(1)} / ${percentile(big, 90).toFixed(1)}   ×${(p50b / p50s).toFixed(2)}`);
+      const p50s = percentile(bySize[10] ?? [], 50);
+      const cells = SIZES.map((size) => {
+        const values = bySize[size] ?? [];
+        const p50 = percentile(values, 50);
+        return `${p50.toFixed(1)} / ${percentile(values, 90).toFixed(1)}${size === 10 ? '' : ` ×${(p50 / p50s).toFixed(2)}`}`.padStart(22);
+      });
+      out(`  ${what.padEnd(40)} ${cells.join('')}`);
     }
     out(`Load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {

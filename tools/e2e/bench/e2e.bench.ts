@@ -1,19 +1,28 @@
 /**
- * `npm run bench:e2e [-- --quick] [-- --n=200]`: the platform's end-to-end benchmark.
+ * `npm run bench:e2e [-- --quick] [-- --n=200] [-- --profile] [-- --phases=1,2,3,4]`: the platform's end-to-end benchmark.
  *
- * Starts the whole platform (own databases, free ports) and measures completed sagas per second
- * (send → accept → export → post → synced), send→awaiting_posting latency at half that rate
- * (open loop), each service's peak RSS and CPU, and the export of one 50,000-line budget.
+ * First a reference for the machine: PostgreSQL's transactions/s from pgbench (tpcb-like, scale 10,
+ * 8 clients, 10 s, in a database of its own, dropped after). Then it starts the whole platform (own
+ * databases, free ports) and measures (1) completed sagas per second (send → accept → export → post
+ * → synced) with the CPU ms, SQL statements and transactions per saga of each service, (2)
+ * send→awaiting_posting latency at half that rate (open loop), (3) the export of one 50,000-line
+ * budget, each service's peak RSS, and (4) line edits on 10-, 5,000- and 50,000-line budgets.
+ * `--sql`: the most frequent statements per saga of each service.
+ * `--profile`: each service records a V8 CPU profile of phase 1; the bench prints its self time per
+ * saga by package group (NestJS, TypeORM, zod, JSON, logging, kafkajs, pg, …) and its top frames.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { promisify } from 'node:util';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics } from '@budget-erp/contracts';
 import { E2ePlatform, ErpSystem, PlatformClient, startE2ePlatform } from '../src';
 import { COST_CODES, linkProjectToErpJob } from '../src/flows';
+import { summarizeProfile } from './profile-summary';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -23,7 +32,11 @@ const BIG_LINES = Number(flag('lines') ?? (QUICK ? 10000 : 50000));
 const SMALL_LINES = 5000;
 /** A middle size between the 5,000 lines one create request takes and the big budget. */
 const MIDDLE_LINES = 8000;
-const PHASES = new Set((flag('phases') ?? '1,2,3').split(','));
+const PHASES = new Set((flag('phases') ?? '1,2,3,4').split(','));
+const PROFILE_DIR = args.includes('--profile') ? mkdtempSync(join(tmpdir(), 'bench-cpu-prof-')) : process.env.BENCH_CPU_PROF;
+const PGBENCH = !args.includes('--no-pgbench');
+/** `--sql`: the services count statements by their text too; phase 1 prints each service's most frequent ones per saga. */
+const SQL_TEXTS = args.includes('--sql');
 const BUDGETS_PER_COMPANY = 20;
 const SYSTEM: ErpSystem = 'cmic';
 const SAGA_TIMEOUT_MS = 120000;
@@ -586,6 +599,129 @@ class DatabaseSampler {
   }
 }
 
+// ---------- what each service did: its /metrics counters ----------
+
+interface ServiceCounters {
+  statements: number;
+  transactions: number;
+  texts: Map<string, number>;
+}
+
+/** db_statements_total and db_transactions_total of each service (its pg clients' round trips). */
+async function scrapeCounters(e2e: E2ePlatform): Promise<Record<string, ServiceCounters>> {
+  const entries = await Promise.all(
+    SERVICE_NAMES.map(async (name) => {
+      const text = await fetch(`${e2e.platform.services[name]!.url}/metrics`).then((r) => r.text(), () => '');
+      const value = (metric: string) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const texts = new Map<string, number>();
+      for (const [, label, n] of text.matchAll(/^db_statement_texts_total\{text="((?:[^"\\]|\\.)*)"[^}]*\} (\S+)$/gm)) {
+        texts.set(label.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c)), Number(n));
+      }
+      return [name, { statements: value('db_statements_total'), transactions: value('db_transactions_total'), texts }] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function countersLine(before: Record<string, ServiceCounters>, after: Record<string, ServiceCounters>, sagas: number): void {
+  const per = (name: string, field: 'statements' | 'transactions') => (after[name][field] - before[name][field]) / Math.max(1, sagas);
+  const sum = (field: 'statements' | 'transactions') => SERVICE_NAMES.reduce((a, n) => a + per(n, field), 0);
+  out(
+    `    SQL per saga  statements (round trips) ${SERVICE_NAMES.map((n) => `${n}=${per(n, 'statements').toFixed(1)}`).join('  ')}  sum=${sum('statements').toFixed(1)}; ` +
+      `transactions ${SERVICE_NAMES.map((n) => `${n}=${per(n, 'transactions').toFixed(1)}`).join('  ')}  sum=${sum('transactions').toFixed(1)}`,
+  );
+  if (!SQL_TEXTS) return;
+  for (const name of SERVICE_NAMES) {
+    const rows = [...after[name].texts]
+      .map(([text, n]) => [text, (n - (before[name].texts.get(text) ?? 0)) / Math.max(1, sagas)] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    out(`    ${name} statements per saga, most frequent first:`);
+    for (const [text, n] of rows.slice(0, 12)) out(`      ${n.toFixed(2).padStart(6)}  ${text}`);
+  }
+}
+
+// ---------- the machine's reference: pgbench ----------
+
+const run = promisify(execFile);
+
+function pgbenchPath(): string {
+  return ['/usr/lib/postgresql/15/bin/pgbench', '/usr/lib/postgresql/16/bin/pgbench'].find((candidate) => existsSync(candidate)) ?? 'pgbench';
+}
+
+/** PostgreSQL's tpcb-like transactions/s on this machine (scale 10, 8 clients, 10 s) in a database of its own, dropped after. */
+async function pgbenchReference(): Promise<string> {
+  const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `bench_pgbench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+    const bin = pgbenchPath();
+    await run(bin, ['-i', '-s', '10', '-q', url], { maxBuffer: 1 << 24 });
+    const load = loadavg()[0].toFixed(2);
+    const { stdout } = await run(bin, ['-b', 'tpcb-like', '-c', '8', '-j', '2', '-T', '10', url], { maxBuffer: 1 << 24 });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1] ?? /tps = ([\d.]+)/.exec(stdout)?.[1];
+    return `${tps ? Number(tps).toFixed(0) : '?'} transactions/s (pgbench tpcb-like, scale 10, 8 clients, 10 s; load average ${load} at its start)`;
+  } catch (error) {
+    return `not measured: ${(error as Error).message.split('\n')[0]}`;
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+// ---------- CPU profiles ----------
+
+/** Starts (first call) or stops and writes (second call) the CPU profile of every service (see cpu-profile.ts). */
+function toggleProfiles(pids: Record<string, number>): void {
+  for (const name of SERVICE_NAMES) {
+    try {
+      process.kill(pids[name], 'SIGWINCH');
+    } catch {
+      // the service is gone; it has no profile then
+    }
+  }
+}
+
+/** Per service: self time per saga by package group and the top frames of its phase-1 profile. */
+async function profileReport(sagas: number): Promise<void> {
+  if (!PROFILE_DIR) return;
+  await sleep(1500);
+  const files = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile'));
+  out('');
+  out(`CPU profiles of phase 1 (${PROFILE_DIR}), self time in ms per saga (${sagas} sagas):`);
+  for (const name of SERVICE_NAMES) {
+    const file = files.find((f) => f.startsWith(`${name}-`));
+    if (!file) {
+      out(`  ${name}: no profile`);
+      continue;
+    }
+    const { totalMs, byGroup, byFunction } = summarizeProfile(join(PROFILE_DIR, file));
+    const perSaga = (ms: number) => (ms / Math.max(1, sagas)).toFixed(2);
+    out(`  ${name}: ${perSaga(totalMs)} ms per saga on the main thread`);
+    out(`    by group    ${byGroup.slice(0, 12).map(([g, ms]) => `${g} ${perSaga(ms)}`).join(' | ')}`);
+    for (const [fn, ms] of byFunction.slice(0, 12)) out(`    ${perSaga(ms).padStart(6)}  ${((ms / totalMs) * 100).toFixed(1).padStart(4)}%  ${fn}`);
+  }
+}
+
+// ---------- line edits (the budget service's handlers against PostgreSQL) ----------
+
+async function editsReport(): Promise<void> {
+  out('');
+  out('4. Line edits on 10-, 5,000- and 50,000-line budgets (services/budget/bench/line-edits.bench.ts)');
+  try {
+    const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../../services/budget/bench/line-edits.bench.ts'), '--iterations=30', '--lines=5000,50000'], {
+      maxBuffer: 1 << 24,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    for (const line of stdout.split('\n').filter((l) => l.trim() && !l.includes('[Nest]'))) out(`    ${line}`);
+  } catch (error) {
+    out(`    FAILED: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
 // ---------- report ----------
 
 const report: string[] = [];
@@ -613,7 +749,7 @@ function phaseLine(meter: ReturnType<PhaseMeter['stop']>): void {
   const names = [...SERVICE_NAMES, 'bench'];
   out(`    peak RSS MB   ${names.map((n) => `${n}=${meter.peakRssMb[n] ?? '?'}`).join('  ')}`);
   out(`    main thread waiting for a core %  ${names.map((n) => `${n}=${meter.runQueuePercent[n] ?? '?'}`).join('  ')}`);
-  out(`    CPU %         ${names.map((n) => `${n}=${meter.cpuPercent[n] ?? '?'}`).join('  ')}  (bench = broker + simulator + SMTP sink + load)  machine busy=${meter.machineBusyPercent}% of ${cpus().length * 100}%`);
+  out(`    CPU %         ${names.map((n) => `${n}=${meter.cpuPercent[n] ?? '?'}`).join('  ')}  (bench = broker + simulator + SMTP sink + load)  machine busy=${meter.machineBusyPercent}% of ${cpus().length * 100}%; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 async function main(): Promise<void> {
@@ -625,12 +761,15 @@ async function main(): Promise<void> {
   out('Platform: dev broker, ERP simulator and SMTP sink in this process; the four services as child processes; PostgreSQL 15 on loopback');
   out('Targets: ≥150 sagas/s, p99 send→awaiting_posting ≤100 ms at half load, 50,000-line export ≤10 s, every service <256 MB RSS, memory flat 5,000→50,000 lines');
 
+  out(`PostgreSQL reference: ${PGBENCH ? await pgbenchReference() : 'skipped (--no-pgbench)'}`);
+
   const t0 = Date.now();
-  // BENCH_CPU_PROF=<dir>: every service writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_CPU_PROF
-    ? { NODE_OPTIONS: `--require @swc-node/register --require ${join(__dirname, 'cpu-profile.ts')}`, BENCH_CPU_PROF: process.env.BENCH_CPU_PROF }
-    : undefined;
-  const e2e = await startE2ePlatform(profile ? { serviceEnv: Object.fromEntries(SERVICE_NAMES.map((n) => [n, profile])) } : {});
+  // --profile (or BENCH_CPU_PROF=<dir>): every service writes a V8 CPU profile of phase 1 there.
+  const serviceEnv: Record<string, string> = {
+    ...(PROFILE_DIR ? { NODE_OPTIONS: `--require @swc-node/register --require ${join(__dirname, 'cpu-profile.ts')}`, BENCH_CPU_PROF: PROFILE_DIR } : {}),
+    ...(SQL_TEXTS ? { DB_COUNT_STATEMENT_TEXTS: '1' } : {}),
+  };
+  const e2e = await startE2ePlatform(Object.keys(serviceEnv).length ? { serviceEnv: Object.fromEntries(SERVICE_NAMES.map((n) => [n, serviceEnv])) } : {});
   out(`Platform up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const pids = (): Record<string, number> => ({
     ...Object.fromEntries(SERVICE_NAMES.map((n) => [n, e2e.platform.services[n]!.process.pid!])),
@@ -655,6 +794,8 @@ async function main(): Promise<void> {
     let t = Date.now();
     const burst = await prepareCompanies(e2e, N, 3, 'burst');
     out(`    (prepared ${N} linked, locked, ready budgets in ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    const counters1 = await scrapeCounters(e2e);
+    if (PROFILE_DIR) toggleProfiles(pids());
     const meter1 = new PhaseMeter(pids).start();
     const sampler = await new DatabaseSampler(e2e).start();
     t = Date.now();
@@ -662,6 +803,8 @@ async function main(): Promise<void> {
     const burstPairs = burst.flatMap((p, i) => (results[i].status === 'fulfilled' ? [{ p, times: (results[i] as PromiseFulfilledResult<SagaTimes>).value }] : []));
     await budgetAppliedTimes(e2e, wire, burstPairs, true);
     const m1 = meter1.stop();
+    if (PROFILE_DIR) toggleProfiles(pids());
+    const counters1After = await scrapeCounters(e2e);
     await sampler.stop();
     const done = burstPairs.map((x) => x.times).filter((d) => Number.isFinite(d.syncedAt));
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -682,6 +825,9 @@ async function main(): Promise<void> {
         .map(([n, pct]) => `${n}=${Math.round((pct / 100) * m1.seconds * 1000 / Math.max(1, done.length))}`)
         .join('  ')} → at most ~${Math.round((cpus().length * 1000) / Object.values(m1.cpuPercent).reduce((a, pct) => a + (pct / 100) * m1.seconds * 1000 / Math.max(1, done.length), 0))} sagas/s on ${cpus().length} idle cores, PostgreSQL not counted`,
     );
+    out(`    CPU ms per saga, four services summed: ${SERVICE_NAMES.reduce((a, n) => a + ((m1.cpuPercent[n] ?? 0) / 100) * m1.seconds * 1000 / Math.max(1, done.length), 0).toFixed(1)}`);
+    countersLine(counters1, counters1After, done.length);
+    await profileReport(done.length);
     failed ||= !check.ok;
     }
 
@@ -693,6 +839,7 @@ async function main(): Promise<void> {
     out('');
     out(`2. Latency: ${count} sagas started at ${rate.toFixed(1)}/s (half the maximum), open loop`);
     const paced = await prepareCompanies(e2e, count, 3, 'paced');
+    const counters2 = await scrapeCounters(e2e);
     const meter = new PhaseMeter(pids).start();
     const begin = Date.now();
     const pending: Promise<SagaTimes>[] = [];
@@ -705,6 +852,7 @@ async function main(): Promise<void> {
     const pacedPairs = paced.flatMap((p, i) => (pacedResults[i].status === 'fulfilled' ? [{ p, times: (pacedResults[i] as PromiseFulfilledResult<SagaTimes>).value }] : []));
     await budgetAppliedTimes(e2e, wire, pacedPairs, true);
     const m2 = meter.stop();
+    const counters2After = await scrapeCounters(e2e);
     const pacedDone = pacedPairs.map((x) => x.times).filter((d) => Number.isFinite(d.awaitingPostingAt));
     const pacedErrors = pacedResults.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (pacedErrors.length) out(`    errors: ${pacedErrors.length}, first: ${(pacedErrors[0].reason as Error).message}`);
@@ -716,6 +864,7 @@ async function main(): Promise<void> {
     const check2 = await verify(paced, wire);
     out(`    nothing lost or duplicated: ${check2.ok ? 'yes' : `NO — ${check2.problems.slice(0, 3).join('; ')}`}`);
     phaseLine(m2);
+    countersLine(counters2, counters2After, pacedDone.length);
     failed ||= !check2.ok;
     }
 
@@ -785,6 +934,7 @@ async function main(): Promise<void> {
     await approval?.stop();
     await e2e.stop();
   }
+  if (PHASES.has('4')) await editsReport();
   out(`Total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
   process.exit(failed ? 1 : 0);
 }

@@ -72,6 +72,9 @@ const RELAY_LOCK = "hashtext('budget-erp.outbox-relay')";
 
 class DatabaseStepFailed extends Error {}
 
+const SELECT_UNPUBLISHED = `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
+  FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL`;
+
 // Errors the broker gives for the records themselves: sending them again can never succeed.
 const RECORD_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
 
@@ -125,6 +128,11 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private nudged = false;
+  /**
+   * The next batch, read by the statement that marked the last one published (one round trip for
+   * both); only ever non-empty, and dropped on any failure or loss of leadership.
+   */
+  private prefetched?: OutboxRow[];
   private wake?: () => void;
   private wakeOnNudge = false;
   private consecutiveFailures = 0;
@@ -221,6 +229,7 @@ export class OutboxRelay {
         this.lastError = undefined;
         this.outage.passed();
       } catch (error) {
+        this.prefetched = undefined;
         this.consecutiveFailures += 1;
         this.lastError = error instanceof Error ? error.message : String(error);
         messagingMetrics.publishFailures.inc();
@@ -230,7 +239,7 @@ export class OutboxRelay {
         await this.sleep(backoff, false);
         continue;
       }
-      if (published >= this.batchSize || this.nudged) continue;
+      if (published >= this.batchSize || this.nudged || this.prefetched) continue;
       await this.sleep(this.pollIntervalMs, true);
     }
   }
@@ -254,18 +263,15 @@ export class OutboxRelay {
     const connection = this.runner;
     if (!connection) return;
     this.runner = undefined;
+    this.prefetched = undefined;
     await connection.query(`SELECT pg_advisory_unlock(${RELAY_LOCK})`).catch(() => undefined);
     await connection.close();
   }
 
   private async relayBatch(runner: RelayConnection): Promise<number> {
-    const rows = await this.database(
-      () =>
-        runner.query<OutboxRow>(
-          `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
-             FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`,
-        ),
-    );
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    const rows = prefetched ?? (await this.database(() => runner.query<OutboxRow>(`${SELECT_UNPUBLISHED} ORDER BY seq LIMIT ${this.batchSize}`)));
     if (rows.length === 0) return 0;
     const sendable: OutboxRow[] = [];
     for (const row of rows) {
@@ -275,7 +281,7 @@ export class OutboxRelay {
     }
     if (sendable.length === 0) return rows.length;
     try {
-      await this.publish(runner, sendable);
+      await this.publish(runner, sendable, true);
     } catch (error) {
       await this.dropProducer();
       if (error instanceof DatabaseStepFailed || recordRejection(error) === undefined) {
@@ -300,11 +306,26 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private async publish(runner: RelayConnection, rows: OutboxRow[]): Promise<void> {
+  /**
+   * Sends the rows and marks them published; with `readNext`, the same statement reads the next
+   * batch (the UPDATE in a CTE, the SELECT skipping the rows it marked, which its snapshot still
+   * shows unpublished), saving the round trip of a separate SELECT.
+   */
+  private async publish(runner: RelayConnection, rows: OutboxRow[], readNext = false): Promise<void> {
     await this.send(rows);
     const events = rows.map((row) => ({ seq: row.seq, id: row.id, topic: row.topic, key: row.message_key, createdAt: row.created_at }));
     await this.options.onBatchPublished?.(events);
-    await this.database(() => runner.query(`UPDATE outbox_messages SET published_at = now() WHERE seq IN (${seqList(rows.map((row) => row.seq))})`));
+    const marked = `UPDATE outbox_messages SET published_at = now() WHERE seq IN (${seqList(rows.map((row) => row.seq))})`;
+    if (readNext) {
+      const next = await this.database(() =>
+        runner.query<OutboxRow>(
+          `WITH marked AS (${marked} RETURNING seq) ${SELECT_UNPUBLISHED} AND seq NOT IN (SELECT seq FROM marked) ORDER BY seq LIMIT ${this.batchSize}`,
+        ),
+      );
+      if (next.length > 0) this.prefetched = next;
+    } else {
+      await this.database(() => runner.query(marked));
+    }
     this.lastPublishedAt = new Date();
     messagingMetrics.relayLagMs.set(Date.now() - new Date(rows[0].created_at).getTime());
     for (const row of rows) messagingMetrics.published.inc({ topic: row.topic });

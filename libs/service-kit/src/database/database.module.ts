@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, MigrationExecutor, MixedList } from 'typeorm';
 import { ensureDatabaseExists } from './ensure-database';
+import { countQueries } from './query-counter';
 
 type EntityList = MixedList<string | (new (...args: never[]) => unknown) | import('typeorm').EntitySchema>;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -55,6 +56,7 @@ export async function runMigrationsLocked(dataSource: DataSource, serviceName: s
 }
 
 export async function createDataSource(options: DatabaseOptions): Promise<DataSource> {
+  countQueries();
   await ensureDatabaseExists(options.url);
   const dataSource = new DataSource({
     type: 'postgres',

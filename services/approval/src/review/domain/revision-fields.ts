@@ -30,18 +30,31 @@ export function resolveRevisionFields(
   };
 }
 
+/**
+ * One formatter per time zone: building an `Intl.DateTimeFormat` costs far more than formatting
+ * with it, and every acceptance asks. Only zones that exist are kept (a bounded set of names).
+ */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatIn(zone: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(zone, format);
+  }
+  return format;
+}
+
 /** The calendar date of an instant in an IANA time zone; UTC when none or unknown. */
 export function todayIn(timeZone: string | null | undefined, now: Date): string {
-  const format = (zone: string) =>
-    new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   if (timeZone) {
     try {
-      return format(timeZone);
+      return dateFormatIn(timeZone).format(now);
     } catch {
       // An unknown zone name falls back to UTC rather than blocking the approver.
     }
   }
-  return format('UTC');
+  return dateFormatIn('UTC').format(now);
 }
 
 /** The number after the highest one the job has used. */

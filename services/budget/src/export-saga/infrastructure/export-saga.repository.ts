@@ -45,14 +45,46 @@ const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
     version,
   });
 
-/** Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize. */
+interface SagaRow {
+  export_id: string;
+  budget_id: string;
+  company_id: string;
+  project_id: string;
+  erp_system: string;
+  kind: string;
+  facts: ExportSagaOrmEntity['facts'];
+  deadline: Date | null;
+  timeline: ExportSagaOrmEntity['timeline'];
+  started_at: Date;
+  version: number;
+}
+
+/**
+ * Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize.
+ * Plain SQL: every event of an export passes here, and TypeORM's query building and entity mapping
+ * cost more than the round trip.
+ */
 export async function loadSaga(manager: EntityManager, exportId: string): Promise<LoadedSaga | null> {
-  const row = await manager
-    .createQueryBuilder(ExportSagaOrmEntity, 's')
-    .where('s.export_id = :exportId', { exportId })
-    .setLock('pessimistic_write')
-    .getOne();
-  return row ? { saga: toDomain(row), version: row.version } : null;
+  const [row] = (await manager.query(
+    `SELECT export_id, budget_id, company_id, project_id, erp_system, kind, facts, deadline, timeline, started_at, version
+       FROM export_sagas WHERE export_id = $1 FOR UPDATE`,
+    [exportId],
+  )) as SagaRow[];
+  if (!row) return null;
+  const saga: ExportSaga = {
+    exportId: row.export_id,
+    budgetId: row.budget_id,
+    companyId: row.company_id,
+    projectId: row.project_id,
+    erpSystem: row.erp_system,
+    kind: row.kind as ExportSaga['kind'],
+    ...lifecycleOf(row.facts),
+    facts: row.facts,
+    deadline: row.deadline ? row.deadline.toISOString() : null,
+    timeline: row.timeline,
+    startedAt: row.started_at.toISOString(),
+  };
+  return { saga, version: row.version };
 }
 
 export async function sagasOfBudget(manager: EntityManager, budgetId: string): Promise<ExportSaga[]> {
@@ -108,14 +140,12 @@ export async function insertSaga(manager: EntityManager, saga: ExportSaga): Prom
   await manager.insert(ExportSagaOrmEntity, toRow(saga, 1));
 }
 
-/** Saves a saga over its loaded version; zero rows updated is a concurrent change. */
+/** Saves what a step can change of a saga over its loaded version (plain SQL, as `loadSaga`); zero rows updated is a concurrent change. */
 export async function saveSaga(manager: EntityManager, saga: ExportSaga, loaded: LoadedSaga): Promise<void> {
-  const { exportId: _id, ...changes } = toRow(saga, loaded.version + 1);
-  const updated = await manager
-    .createQueryBuilder()
-    .update(ExportSagaOrmEntity)
-    .set(changes)
-    .where('export_id = :exportId AND version = :version', { exportId: saga.exportId, version: loaded.version })
-    .execute();
-  if (updated.affected !== 1) throw new StaleSagaError(saga.exportId);
+  const [, affected] = (await manager.query(
+    `UPDATE export_sagas SET status = $3, facts = $4::jsonb, deadline = $5, timeline = $6::jsonb, version = $2 + 1
+      WHERE export_id = $1 AND version = $2`,
+    [saga.exportId, loaded.version, saga.status, JSON.stringify(saga.facts), saga.deadline ? new Date(saga.deadline) : null, JSON.stringify(saga.timeline)],
+  )) as [unknown, number];
+  if (affected !== 1) throw new StaleSagaError(saga.exportId);
 }
