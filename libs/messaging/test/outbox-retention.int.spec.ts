@@ -44,6 +44,40 @@ describe('outbox retention', () => {
     });
   });
 
+  it('under steady publishing that never leaves the relay idle, published rows are still purged on the purge interval', async () => {
+    await relay.stop();
+    relay = new OutboxRelay(dataSource, { brokers: broker.brokerList, clientId: 'retention-relay-busy', pollIntervalMs: 50, retainPublishedMs: 0, purgeIntervalMs: 200 });
+    relay.start();
+    const uow = new UnitOfWork(dataSource);
+    const writer = new OutboxWriter({ serviceName: 'budget' });
+    let writing = true;
+    let written = 0;
+    // Every pass of the relay finds new rows to publish, and each commit nudges it.
+    const traffic = (async () => {
+      while (writing) {
+        const subject = `budget-busy-${written++}`;
+        await uow.run((manager) => writer.publish(manager, { topic: Topics.BudgetLocked, subject, companyId: 'company-1', payload: lockedPayload(subject) }));
+        relay.nudge();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      await waitFor(() => written >= 100, { description: 'the first hundred events written' });
+      const [{ mark }] = await dataSource.query('SELECT max(seq) AS mark FROM outbox_messages');
+      await waitFor(async () => (await dataSource.query('SELECT count(*)::int AS n FROM outbox_messages WHERE seq <= $1', [mark]))[0].n === 0, {
+        description: 'the rows published before the mark purged while publishing goes on',
+      });
+    } finally {
+      writing = false;
+      await traffic;
+    }
+    // Purging beside publishing loses nothing and repeats nothing: every event reached the topic once.
+    const subjects = Array.from({ length: written }, (_, i) => `budget-busy-${i}`);
+    await waitFor(() => subjects.every((subject) => locked.messages.some((m) => m.key === subject)), { description: 'every busy event published' });
+    const busyKeys = locked.messages.map((m) => m.key).filter((key) => key?.startsWith('budget-busy-'));
+    expect(busyKeys).toHaveLength(written);
+  });
+
   it('when inbox rows are older than the inbox retention (30 days by default), the leader deletes them and keeps the recent ones', async () => {
     await relay.stop();
     await dataSource.query(

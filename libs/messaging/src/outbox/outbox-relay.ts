@@ -27,10 +27,15 @@ export interface OutboxRelayOptions {
   /** Longest pause after a failure (default 5 s). */
   maxBackoffMs?: number;
   kafkaLogLevel?: logLevel;
-  /** Published rows older than this are deleted by the leader when idle (default 7 days). */
+  /** Published rows older than this are deleted by the leader (default 7 days). */
   retainPublishedMs?: number;
   /**
-   * Inbox rows (the ids of applied events) older than this are deleted by the leader when idle
+   * How often the leader purges published outbox rows and old inbox rows (default 10 min). The
+   * purge runs on this clock whatever the traffic, so steady publishing cannot starve it.
+   */
+  purgeIntervalMs?: number;
+  /**
+   * Inbox rows (the ids of applied events) older than this are deleted by the leader
    * (default 30 days). An event redelivered after that would be applied again, so keep it longer
    * than any topic's retention (the longest is 14 days).
    */
@@ -224,7 +229,7 @@ export class OutboxRelay {
       try {
         if (!this.runner) await this.tryToLead();
         if (this.runner) published = await this.relayBatch(this.runner);
-        if (this.runner && published === 0) await this.purgePublished(this.runner);
+        if (this.runner) await this.purgePublished(this.runner);
         this.consecutiveFailures = 0;
         this.lastError = undefined;
         this.outage.passed();
@@ -363,10 +368,12 @@ export class OutboxRelay {
 
   /**
    * Deletes published outbox rows and inbox rows past their retention, 1,000 at a time and looking
-   * only at the oldest ones (index on seq, on processed_at) so it stays cheap; a nudge interrupts it.
+   * only at the oldest ones (index on seq, on processed_at) so it stays cheap. It runs when its
+   * interval is due, busy or not: a nudge (events waiting) cuts it short after a batch, never before
+   * the first, so traffic delays the purge's tail but cannot starve it.
    */
   private async purgePublished(runner: RelayConnection): Promise<void> {
-    if (Date.now() - this.lastPurgeAt < 10 * 60_000) return;
+    if (Date.now() - this.lastPurgeAt < (this.options.purgeIntervalMs ?? 10 * 60_000)) return;
     this.lastPurgeAt = Date.now();
     const retainMs = Math.max(0, Math.floor(this.options.retainPublishedMs ?? 7 * 24 * 3_600_000));
     const retainInboxMs = Math.max(0, Math.floor(this.options.retainInboxMs ?? 30 * 24 * 3_600_000));
@@ -384,9 +391,9 @@ export class OutboxRelay {
   }
 
   private async purgeInBatches(runner: RelayConnection, deleteThousand: string): Promise<void> {
-    for (let round = 0; round < 20 && this.running && !this.nudged; round++) {
+    for (let round = 0; round < 20 && this.running; round++) {
       const deleted = await this.database(() => runner.query(deleteThousand));
-      if (deleted.length < 1000) return;
+      if (deleted.length < 1000 || this.nudged) return;
     }
   }
 
