@@ -176,7 +176,7 @@ describe('web console: who may do what, lost connections and re-import, in a bro
 
     const listed = await fetch(`${consoleUrl}/api/budget/projects/p-1/budgets`, { headers: { authorization: `Bearer ${token}`, ...foreign } });
     expect(listed.status).toBe(200);
-    expect(await listed.json()).toEqual({ items: [] });
+    expect(await listed.json()).toEqual({ items: [], next: null });
     expect(listed.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await fetch(`${consoleUrl}/api/budget/projects/p-1/budgets`, { method: 'OPTIONS', headers: { ...foreign, 'access-control-request-method': 'POST' } });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
