@@ -191,20 +191,39 @@ describe('web console: who may do what, lost connections and re-import, in a bro
     expect(((await bad.json()) as { details: { path: string }[] }).details.map((d) => d.path).sort()).toEqual(['companyId', 'persona']);
   }, 60000);
 
-  it("a large budget's Cost Code Detail is paged, and its total stays exact to the cent", async () => {
+  it("a budget of more than 1,000 lines shows every line, page by page from the service, and its total stays exact to the cent", async () => {
     const { e2e, consoleUrl } = platform();
     const client = await e2e.newCompany('console');
-    const lines = Array.from({ length: 60 }, (_, i) => ({ costCode: `${String(i + 1).padStart(2, '0')}-000`, amount: '1234.56' }));
+    // More lines than the budget's own answer carries (its first 1,000): the rest only come from the lines route.
+    const lines = Array.from({ length: 1030 }, (_, i) => ({ costCode: `${String(i + 1).padStart(4, '0')}-000`, amount: '1234.56' }));
     const budget = await createBudget(client, 'tower-l', lines, 'Large budget');
     const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
     await pm.goto(`${consoleUrl}/budgets/${budget.id}`);
     const pager = pm.getByRole('navigation', { name: 'Line pages' });
-    await pager.getByText('Lines 1–25 of 60').waitFor();
+    await pager.getByText('Lines 1–25 of 1030').waitFor();
     expect(await pm.locator('tr[data-line]').count()).toBe(25);
-    expect(await pm.getByTestId('budget-total').textContent()).toBe('$74,073.60');
-    await pager.getByRole('button', { name: 'Next lines' }).click();
-    await pager.getByRole('button', { name: 'Next lines' }).click();
-    await pager.getByText('Lines 51–60 of 60').waitFor();
-    expect(await pm.locator('tr[data-line="60-000"]').count()).toBe(1);
-  }, 60000);
+    expect(await pm.getByTestId('budget-total').textContent()).toBe('$1,271,596.80');
+    for (let page = 1; page <= 41; page++) {
+      await pager.getByRole('button', { name: 'Next lines' }).click();
+      await pager.getByText(`Lines ${page * 25 + 1}–${Math.min((page + 1) * 25, 1030)} of 1030`).waitFor();
+    }
+    expect(await pm.locator('tr[data-line]').allTextContents()).toEqual(Array.from({ length: 5 }, (_, i) => expect.stringContaining(`${1026 + i}-000`)));
+    expect(await pager.getByRole('button', { name: 'Next lines' }).isDisabled()).toBe(true);
+    await pager.getByRole('button', { name: 'Previous lines' }).click();
+    await pager.getByText('Lines 1001–1025 of 1030').waitFor();
+    expect(await pm.locator('tr[data-line="1001-000"]').count()).toBe(1);
+  }, 120000);
+
+  it('a project with more budgets than one page of the list shows the rest behind "More budgets"', async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    for (let i = 1; i <= 101; i++) await createBudget(client, 'tower-many', [], `Budget ${String(i).padStart(3, '0')}`);
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await pm.goto(`${consoleUrl}/projects/tower-many`);
+    await pm.getByRole('link', { name: 'Budget 100' }).waitFor();
+    expect(await pm.getByRole('link', { name: 'Budget 101' }).count()).toBe(0);
+    await pm.getByRole('button', { name: 'More budgets' }).click();
+    await pm.getByRole('link', { name: 'Budget 101' }).waitFor();
+    expect(await pm.getByRole('button', { name: 'More budgets' }).count()).toBe(0);
+  }, 120000);
 });

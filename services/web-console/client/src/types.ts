@@ -25,7 +25,10 @@ export interface Budget {
   locked: boolean;
   erpStatus: string;
   total: string;
+  /** The first page of lines only: `nextLines` (a path) names the next page, `lineCount` counts them all. */
   lines: BudgetLine[];
+  lineCount: number;
+  nextLines: string | null;
   modifications: Modification[];
   exportId: string | null;
   exported: boolean;
@@ -128,4 +131,16 @@ export interface ErpBudgetPreview {
   total: string;
   digest: string;
   readAt: string;
+}
+
+/** A page of a budget's lines (`GET /budgets/:id/lines`); `next` is the path of the next page. */
+export interface LinesPage {
+  items: BudgetLine[];
+  next: string | null;
+}
+
+/** A page of a project's budgets (`GET /projects/:projectId/budgets`), without their lines. */
+export interface BudgetsPage {
+  items: Omit<Budget, 'lines' | 'nextLines'>[];
+  next: string | null;
 }

@@ -1,11 +1,11 @@
 import { FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api';
 import { useUser } from '../app';
 import { isAmount, sumAmounts } from '../money';
 import { can } from '../session';
-import type { Budget, BudgetLine, ErpBudgetPreview, Readiness, Timeline } from '../types';
+import type { Budget, BudgetLine, BudgetsPage, ErpBudgetPreview, LinesPage, Readiness, Timeline } from '../types';
 import { Dialog, erpName, ErrorText, Field, formatDate, Money, StatusBadge, WhyNot } from '../ui';
 
 const POLL_MS = 1500;
@@ -58,11 +58,15 @@ export function ProjectPage() {
   const navigate = useNavigate();
   const [name, setName] = useState('');
   rememberProject(user.companyId, projectId);
-  const budgets = useQuery({
+  // The list comes a page at a time (the service's `next`); "More budgets" follows it.
+  const budgets = useInfiniteQuery({
     queryKey: ['project', projectId, 'budgets'],
-    queryFn: () => api<{ items: Budget[] }>('budget', `/projects/${encodeURIComponent(projectId)}/budgets`),
+    queryFn: ({ pageParam }) => api<BudgetsPage>('budget', pageParam ?? `/projects/${encodeURIComponent(projectId)}/budgets`),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next,
     refetchInterval: POLL_MS * 2,
   });
+  const listed = budgets.data?.pages.flatMap((page) => page.items);
   const create = useMutation({
     mutationFn: () => api<Budget>('budget', `/projects/${encodeURIComponent(projectId)}/budgets`, { method: 'POST', body: { name, lines: [] } }),
     onSuccess: (budget) => navigate(`/budgets/${budget.id}`),
@@ -74,8 +78,8 @@ export function ProjectPage() {
       </p>
       <h1>Budgets of project {projectId}</h1>
       <ErrorText error={budgets.error} />
-      {budgets.data && budgets.data.items.length === 0 && <p>This project has no budget yet.</p>}
-      {budgets.data && budgets.data.items.length > 0 && (
+      {listed && listed.length === 0 && <p>This project has no budget yet.</p>}
+      {listed && listed.length > 0 && (
         <table>
           <thead>
             <tr>
@@ -89,7 +93,7 @@ export function ProjectPage() {
             </tr>
           </thead>
           <tbody>
-            {budgets.data.items.map((b) => (
+            {listed.map((b) => (
               <tr key={b.id}>
                 <td>
                   <Link to={`/budgets/${b.id}`}>{b.name}</Link>
@@ -106,6 +110,11 @@ export function ProjectPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {budgets.hasNextPage && (
+        <button type="button" onClick={() => void budgets.fetchNextPage()} disabled={budgets.isFetchingNextPage}>
+          More budgets
+        </button>
       )}
       {can(user, 'budget.edit') && (
         <form
@@ -174,18 +183,38 @@ function checkedAmount(draft: LineDraft): unknown {
 
 function CostCodeDetail({ budget, editable }: { budget: Budget; editable: boolean }) {
   const queryClient = useQueryClient();
-  const [page, setPage] = useState(0);
   const [editing, setEditing] = useState<string | null>(null);
   const [editDraft, setEditDraft] = useState<LineDraft>(emptyDraft);
   const [newDraft, setNewDraft] = useState<LineDraft>(emptyDraft);
   const [localError, setLocalError] = useState<unknown>(null);
-  const refresh = (b: Budget) => queryClient.setQueryData(['budget', budget.id], b);
+  // The lines come a page at a time from the service (`GET /budgets/:id/lines`), whatever the
+  // budget's size: `visited` holds the path of each page shown so far, so Previous goes back.
+  const firstPage = `/budgets/${budget.id}/lines?limit=${LINES_PER_PAGE}`;
+  const [visited, setVisited] = useState<string[]>([firstPage]);
+  const [added, setAdded] = useState<string | null>(null);
+  const current = visited.length - 1;
+  // Keyed by what the budget's own answer says of its lines too, so an import that lands or another
+  // user's change shows without a reload; polled like the budget.
+  const linesState = [budget.lineCount, budget.total, budget.lastImport?.at ?? '', budget.erpStatus].join('|');
+  const linesPage = useQuery({
+    queryKey: ['budget', budget.id, 'lines', visited[current], linesState],
+    queryFn: () => api<LinesPage>('budget', visited[current]),
+    placeholderData: keepPreviousData,
+    refetchInterval: POLL_MS,
+  });
+  // While a page is on its way the previous one stays on screen, but the pager waits for it: its
+  // range and its Next belong to the page that is shown.
+  const settling = linesPage.isPlaceholderData || !linesPage.data;
+  const refresh = (b: Budget) => {
+    queryClient.setQueryData(['budget', budget.id], b);
+    void queryClient.invalidateQueries({ queryKey: ['budget', budget.id, 'lines'] });
+  };
   const add = useMutation({
     mutationFn: () => api<Budget>('budget', `/budgets/${budget.id}/lines`, { method: 'POST', body: bodyOf(newDraft) }),
     onSuccess: (b) => {
       refresh(b);
+      setAdded(`Line ${newDraft.costCode} added: it is line ${b.lineCount} of ${b.lineCount}, on the last page.`);
       setNewDraft(emptyDraft);
-      setPage(Math.floor((b.lines.length - 1) / LINES_PER_PAGE));
     },
   });
   const update = useMutation({
@@ -199,9 +228,9 @@ function CostCodeDetail({ budget, editable }: { budget: Budget; editable: boolea
     mutationFn: (lineId: string) => api<Budget>('budget', `/budgets/${budget.id}/lines/${lineId}`, { method: 'DELETE' }),
     onSuccess: refresh,
   });
-  const pages = Math.max(1, Math.ceil(budget.lines.length / LINES_PER_PAGE));
-  const current = Math.min(page, pages - 1);
-  const shown = budget.lines.slice(current * LINES_PER_PAGE, (current + 1) * LINES_PER_PAGE);
+  const shown = linesPage.data?.items ?? [];
+  const next = linesPage.data?.next ?? null;
+  const firstShown = current * LINES_PER_PAGE + 1;
   return (
     <section aria-labelledby="ccd">
       <h2 id="ccd">Cost Code Detail</h2>
@@ -282,16 +311,22 @@ function CostCodeDetail({ budget, editable }: { budget: Budget; editable: boolea
           </tr>
         </tfoot>
       </table>
-      {budget.lines.length === 0 && <p>No line items yet.</p>}
-      {pages > 1 && (
+      {budget.lineCount === 0 && <p>No line items yet.</p>}
+      <ErrorText error={linesPage.error} />
+      {added && (
+        <p role="status" className="hint">
+          {added}
+        </p>
+      )}
+      {budget.lineCount > LINES_PER_PAGE && (
         <nav aria-label="Line pages" className="pager">
-          <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)}>
+          <button type="button" disabled={current === 0 || settling} onClick={() => setVisited((pages) => pages.slice(0, -1))}>
             Previous lines
           </button>
-          <span>
-            Lines {current * LINES_PER_PAGE + 1}–{Math.min((current + 1) * LINES_PER_PAGE, budget.lines.length)} of {budget.lines.length}
+          <span aria-live="polite">
+            {settling ? 'Loading lines…' : shown.length > 0 ? `Lines ${firstShown}–${firstShown + shown.length - 1} of ${budget.lineCount}` : `${budget.lineCount} lines`}
           </span>
-          <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+          <button type="button" disabled={next === null || settling} onClick={() => next && setVisited((pages) => [...pages, next])}>
             Next lines
           </button>
         </nav>
