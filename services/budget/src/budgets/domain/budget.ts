@@ -394,27 +394,56 @@ export function budgetTotal(budget: Pick<Budget, 'lines' | 'modifications'>): st
 export function currentLines(budget: Pick<Budget, 'lines' | 'modifications'>): BudgetLine[] {
   const lines = budget.lines.map((line) => ({ ...line }));
   const byId = new Map(lines.map((line) => [line.id, line]));
-  for (const modification of budget.modifications) {
+  const effect = approvedModificationEffect(budget.modifications, (lineId) => byId.has(lineId));
+  for (const [lineId, amounts] of effect.deltas) {
+    const line = byId.get(lineId)!;
+    line.amount = amounts.reduce((sum, amount) => addAmounts(sum, amount), line.amount);
+  }
+  return [...lines, ...effect.added];
+}
+
+/** What the approved modifications do to the lines: moves on existing lines, and lines they add. */
+export interface ModificationEffect {
+  /** The amounts moved on each existing line, in order, by line id. */
+  deltas: Map<string, string[]>;
+  /** The lines the modifications add, in order, with their amounts. */
+  added: BudgetLine[];
+}
+
+/**
+ * The one rule for applying approved modifications: a change names an existing line (`isExisting`)
+ * and moves its amount, or names a line an earlier change added and moves that one, or adds a line
+ * (its id the change's line id, else `<modification id>.<n>`).
+ */
+export function approvedModificationEffect(modifications: readonly Modification[], isExisting: (lineId: string) => boolean): ModificationEffect {
+  const deltas = new Map<string, string[]>();
+  const added: BudgetLine[] = [];
+  const addedById = new Map<string, BudgetLine>();
+  for (const modification of modifications) {
     if (modification.status !== 'approved') continue;
     modification.changes.forEach((change, index) => {
-      const target = change.lineId ? byId.get(change.lineId) : undefined;
+      if (change.lineId && isExisting(change.lineId)) {
+        deltas.set(change.lineId, [...(deltas.get(change.lineId) ?? []), change.amount]);
+        return;
+      }
+      const target = change.lineId ? addedById.get(change.lineId) : undefined;
       if (target) {
         target.amount = addAmounts(target.amount, change.amount);
-      } else {
-        const added: BudgetLine = {
-          id: change.lineId ?? `${modification.id}.${index + 1}`,
-          costCode: change.costCode,
-          costType: change.costType,
-          subJob: change.subJob,
-          description: change.description,
-          amount: normalizeAmount(change.amount),
-        };
-        lines.push(added);
-        byId.set(added.id, added);
+        return;
       }
+      const line: BudgetLine = {
+        id: change.lineId ?? `${modification.id}.${index + 1}`,
+        costCode: change.costCode,
+        costType: change.costType,
+        subJob: change.subJob,
+        description: change.description,
+        amount: normalizeAmount(change.amount),
+      };
+      added.push(line);
+      addedById.set(line.id, line);
     });
   }
-  return lines;
+  return { deltas, added };
 }
 
 export function exportSnapshot(budget: Budget, erpSystem: ErpSystem, jobNumber: string): ExportSnapshot {

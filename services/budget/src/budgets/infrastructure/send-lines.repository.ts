@@ -1,7 +1,7 @@
-import { addAmounts, fromCents, normalizeAmount, toCents } from '@budget-erp/money';
+import { addAmounts, fromCents, toCents } from '@budget-erp/money';
 import { chunkBytesOf, CloudEventEnvelope, contractFor, LinesDigest, startsNewChunk, toKafkaHeaders } from '@budget-erp/contracts';
 import type { EntityManager } from 'typeorm';
-import type { Budget, ExportLine } from '../domain/budget';
+import { approvedModificationEffect, type Budget, type ExportLine, type ModificationEffect } from '../domain/budget';
 import type { LinesFacts } from '../domain/erp-readiness';
 import type { ErpContext } from '../domain/erp-system';
 
@@ -17,14 +17,7 @@ const PAGE_LINES = 1000;
 const CHUNKS_PER_STATEMENT = 20;
 
 /** What the approved modifications do to the lines (they are few): amounts added to existing lines, and new lines. */
-interface ModificationEffect {
-  /** The changes to existing lines, in order, by line id. */
-  deltas: Map<string, string[]>;
-  /** Lines the modifications add, in order, with their amounts. */
-  added: { id: string; costCode: string; costType: string | null; subJob: string | null; description: string | null; amount: string }[];
-}
-
-/** Mirrors `currentLines`: a change names an existing (or earlier added) line, else adds one. */
+/** `approvedModificationEffect` over the lines in the database: only the lines the changes name are read. */
 async function modificationEffect(manager: EntityManager, budget: Budget): Promise<ModificationEffect> {
   const approved = budget.modifications.filter((m) => m.status === 'approved');
   const named = [...new Set(approved.flatMap((m) => m.changes.map((c) => c.lineId).filter((id): id is string => id !== null)))];
@@ -33,33 +26,7 @@ async function modificationEffect(manager: EntityManager, budget: Budget): Promi
       ? []
       : ((await manager.query('SELECT id FROM budget_lines WHERE budget_id = $1 AND id = ANY($2::text[])', [budget.id, named])) as { id: string }[]).map((r) => r.id),
   );
-  const deltas = new Map<string, string[]>();
-  const added: ModificationEffect['added'] = [];
-  const addedById = new Map<string, ModificationEffect['added'][number]>();
-  for (const modification of approved) {
-    modification.changes.forEach((change, index) => {
-      if (change.lineId && existing.has(change.lineId)) {
-        deltas.set(change.lineId, [...(deltas.get(change.lineId) ?? []), change.amount]);
-        return;
-      }
-      const target = change.lineId ? addedById.get(change.lineId) : undefined;
-      if (target) {
-        target.amount = addAmounts(target.amount, change.amount);
-        return;
-      }
-      const line = {
-        id: change.lineId ?? `${modification.id}.${index + 1}`,
-        costCode: change.costCode,
-        costType: change.costType,
-        subJob: change.subJob,
-        description: change.description,
-        amount: normalizeAmount(change.amount),
-      };
-      added.push(line);
-      addedById.set(line.id, line);
-    });
-  }
-  return { deltas, added };
+  return approvedModificationEffect(approved, (lineId) => existing.has(lineId));
 }
 
 /**
