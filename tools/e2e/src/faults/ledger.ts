@@ -13,8 +13,10 @@ export interface LedgerEntry {
   failureReason: string | null;
   /** Exports of this budget the ERP holds (its books, through the simulator's API). */
   erpExports: number;
-  /** Emails the SMTP sink received about this budget, by notification kind. */
+  /** Emails the SMTP sink received about this budget, by notification kind (distinct Message-IDs). */
   emails: Record<string, number>;
+  /** Extra copies of an email the sink received with a Message-ID it already had (a resend after a crash). */
+  emailsResent: number;
   /** Events published about this budget, and applications of them by consumer group (inbox rows). */
   eventsPublished: number;
   eventsApplied: Record<string, number>;
@@ -34,6 +36,8 @@ export interface Ledger {
   lost: number;
   duplicated: number;
   unexpected: number;
+  /** Extra copies of emails the sink received under a Message-ID it already had. */
+  emailsResent: number;
   /** Lines of every lost, duplicated and unexpected finding. */
   findings: string[];
   synced: number;
@@ -53,6 +57,12 @@ export interface LedgerInput {
   allowedFailures?: string[];
   /** When the ERP lost its state: a budget posted before then rightly ends synced with no export left there. */
   erpStateLostAt?: number;
+  /**
+   * Copies of an email the sink may receive again under the same Message-ID: the emails the
+   * notification process had handed to the mail server but not yet recorded when it was killed (at
+   * most its dispatch concurrency). 0 for every other fault.
+   */
+  allowedEmailResends?: number;
 }
 
 async function query<T>(databasePrefix: string, service: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -69,6 +79,56 @@ async function query<T>(databasePrefix: string, service: string, sql: string, pa
 
 const stripBrackets = (id: string) => id.replace(/^<|>$/g, '');
 
+/** A row of the notification service's email deliveries, as the ledger reads it. */
+export interface EmailDeliveryRow {
+  message_id: string;
+  to_address: string;
+  kind: string;
+  sent_at: Date | null;
+  abandoned_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+  claimed_until: Date | null;
+}
+
+export interface EmailTally {
+  /** Distinct messages the sink received, by notification kind. */
+  byKind: Record<string, number>;
+  /** Extra copies under a Message-ID the sink already had: a resend of the same email after a crash. */
+  resent: number;
+  /** A kind and recipient that received two different messages: one notification sent twice. */
+  duplicated: string[];
+  /** Deliveries the sink never received, with their state. */
+  missing: string[];
+}
+
+/**
+ * Ties one budget's email deliveries to what the SMTP sink received (count by Message-ID). Email is
+ * at-least-once toward the mail server: a copy under a Message-ID already received is a resend,
+ * which receivers can recognise, and is counted apart; a second Message-ID for the same kind and
+ * recipient is a duplicate.
+ */
+export function tallyEmails(deliveries: EmailDeliveryRow[], sinkCount: ReadonlyMap<string, number>): EmailTally {
+  const tally: EmailTally = { byKind: {}, resent: 0, duplicated: [], missing: [] };
+  const perKindAndRecipient = new Map<string, number>();
+  for (const delivery of deliveries) {
+    const received = sinkCount.get(stripBrackets(delivery.message_id)) ?? 0;
+    const distinct = Math.min(received, 1);
+    tally.resent += received - distinct;
+    tally.byKind[delivery.kind] = (tally.byKind[delivery.kind] ?? 0) + distinct;
+    const key = `${delivery.kind} to ${delivery.to_address}`;
+    perKindAndRecipient.set(key, (perKindAndRecipient.get(key) ?? 0) + distinct);
+    if (received === 0) {
+      const state = delivery.abandoned_at
+        ? 'abandoned'
+        : `${delivery.sent_at ? 'marked sent' : 'pending'}, ${delivery.attempts} attempts${delivery.claimed_until ? `, claimed until ${delivery.claimed_until.toISOString()}` : ''}${delivery.last_error ? `, last error ${delivery.last_error}` : ''}`;
+      tally.missing.push(`email ${key} never reached the sink (${state})`);
+    }
+  }
+  for (const [key, count] of perKindAndRecipient) if (count > 1) tally.duplicated.push(`email ${key} sent as ${count} different messages`);
+  return tally;
+}
+
 /**
  * Counts, per budget: exports applied in the ERP, emails sent, events applied per consumer, and the
  * load's 5xx answers; reports what was lost, duplicated or unexpected.
@@ -79,17 +139,7 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
   const budgetIds = input.budgets.map((b) => b.budgetId).filter((id): id is string => id !== null);
 
   // Emails: the sink's messages, tied to budgets through the notification service's deliveries.
-  const deliveries = await query<{
-    message_id: string;
-    to_address: string;
-    sent_at: Date | null;
-    abandoned_at: Date | null;
-    attempts: number;
-    last_error: string | null;
-    claimed_until: Date | null;
-    kind: string;
-    budget_id: string | null;
-  }>(
+  const deliveries = await query<EmailDeliveryRow & { budget_id: string | null }>(
     databasePrefix,
     'notification',
     `SELECT d.message_id, d.to_address, d.sent_at, d.abandoned_at, d.attempts, d.last_error, d.claimed_until, n.kind, n.budget_id
@@ -140,6 +190,7 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
       failureReason: null,
       erpExports: 0,
       emails: {},
+      emailsResent: 0,
       eventsPublished: 0,
       eventsApplied: {},
       syncedBeforeErpLoss: false,
@@ -175,22 +226,15 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
       entry.lost.push(`${label}: synced without its export posted in the ERP (${entry.erpExports} exports there)`);
     }
 
-    // Emails about this budget: each delivery in the sink exactly once, and the ones its outcome calls for.
-    const mine = deliveries.filter((d) => d.budget_id === driven.budgetId);
-    const perKindAndRecipient = new Map<string, number>();
-    for (const delivery of mine) {
-      const received = sinkCount.get(stripBrackets(delivery.message_id)) ?? 0;
-      entry.emails[delivery.kind] = (entry.emails[delivery.kind] ?? 0) + received;
-      const key = `${delivery.kind} to ${delivery.to_address}`;
-      perKindAndRecipient.set(key, (perKindAndRecipient.get(key) ?? 0) + received);
-      if (received === 0) {
-        const state = delivery.abandoned_at
-          ? 'abandoned'
-          : `${delivery.sent_at ? 'marked sent' : 'pending'}, ${delivery.attempts} attempts${delivery.claimed_until ? `, claimed until ${delivery.claimed_until.toISOString()}` : ''}${delivery.last_error ? `, last error ${delivery.last_error}` : ''}`;
-        entry.lost.push(`${label}: email ${key} never reached the sink (${state})`);
-      }
-    }
-    for (const [key, count] of perKindAndRecipient) if (count > 1) entry.duplicated.push(`${label}: email ${key} sent ${count} times`);
+    // Emails about this budget: one message per kind and recipient, and the ones its outcome calls for.
+    const emails = tallyEmails(
+      deliveries.filter((d) => d.budget_id === driven.budgetId),
+      sinkCount,
+    );
+    entry.emails = emails.byKind;
+    entry.emailsResent = emails.resent;
+    entry.lost.push(...emails.missing.map((m) => `${label}: ${m}`));
+    entry.duplicated.push(...emails.duplicated.map((d) => `${label}: ${d}`));
     const expectedKinds = ['budget_accepted', ...(entry.status === 'synced' ? ['erp_posted'] : []), ...(entry.status === 'failed_to_export' ? ['export_failed'] : [])];
     for (const kind of expectedKinds) if (!entry.emails[kind]) entry.lost.push(`${label}: no ${kind} email`);
 
@@ -217,7 +261,19 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
   );
   globalUnexpected.push(...unexpectedAnswers);
 
-  const findings = [...entries.flatMap((e) => [...e.lost, ...e.duplicated, ...e.unexpected]), ...globalUnexpected];
+  const emailsResent = entries.reduce((n, e) => n + e.emailsResent, 0);
+  const allowedEmailResends = input.allowedEmailResends ?? 0;
+  const resendFindings =
+    emailsResent > allowedEmailResends
+      ? [
+          `${emailsResent} emails reached the sink again under a Message-ID it already had (${entries
+            .filter((e) => e.emailsResent > 0)
+            .map((e) => `budget ${e.index}: ${e.emailsResent}`)
+            .join(', ')}); this fault allows ${allowedEmailResends}`,
+        ]
+      : [];
+
+  const findings = [...entries.flatMap((e) => [...e.lost, ...e.duplicated, ...e.unexpected]), ...resendFindings, ...globalUnexpected];
   const failed: Record<string, number> = {};
   for (const e of entries) if (e.status === 'failed_to_export') failed[e.failureReason ?? 'unknown'] = (failed[e.failureReason ?? 'unknown'] ?? 0) + 1;
   return {
@@ -226,7 +282,8 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
     serverErrors,
     unanswered: input.tally.unanswered(),
     lost: entries.reduce((n, e) => n + e.lost.length, 0),
-    duplicated: entries.reduce((n, e) => n + e.duplicated.length, 0),
+    duplicated: entries.reduce((n, e) => n + e.duplicated.length, 0) + resendFindings.length,
+    emailsResent,
     unexpected: entries.reduce((n, e) => n + e.unexpected.length, 0) + globalUnexpected.length,
     findings,
     synced: entries.filter((e) => e.status === 'synced').length,
@@ -248,7 +305,7 @@ export async function settledLedger(input: LedgerInput, timeoutMs = 30000): Prom
 
 /** The ledger table: one row per fault. */
 export function formatLedgerTable(ledgers: Ledger[]): string {
-  const header = ['fault', 'budgets', 'synced', 'failed (reason)', 'ERP exports', 'emails', 'events applied', '5xx by status', 'no answer', 'lost', 'dup', 'unexp'];
+  const header = ['fault', 'budgets', 'synced', 'failed (reason)', 'ERP exports', 'emails', 'resent', 'events applied', '5xx by status', 'no answer', 'lost', 'dup', 'unexp'];
   const rows = ledgers.map((l) => [
     l.fault,
     String(l.entries.length),
@@ -256,6 +313,7 @@ export function formatLedgerTable(ledgers: Ledger[]): string {
     Object.entries(l.failed).map(([r, n]) => `${n} ${r}`).join(', ') || '0',
     String(l.entries.reduce((n, e) => n + e.erpExports, 0)),
     String(l.entries.reduce((n, e) => n + Object.values(e.emails).reduce((a, b) => a + b, 0), 0)),
+    String(l.emailsResent),
     String(l.entries.reduce((n, e) => n + Object.values(e.eventsApplied).reduce((a, b) => a + b, 0), 0)),
     Object.entries(l.serverErrors).map(([s, n]) => `${n}×${s}`).join(', ') || '0',
     String(l.unanswered),

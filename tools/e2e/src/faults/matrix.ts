@@ -9,6 +9,13 @@ import { startTcpProxy, TcpProxy } from './tcp-proxy';
 
 const ADMIN_URL = new URL(process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 
+/**
+ * Emails the notification service sends at once. Email is at-least-once toward the mail server: one
+ * handed over but not yet recorded when the process is killed -9 goes again, under the same
+ * Message-ID, so at most this many resends per kill of notification.
+ */
+const MAIL_CONCURRENCY = 4;
+
 /** The platform a fault matrix runs against: services reach PostgreSQL through a proxy the test can cut. */
 export interface FaultPlatform {
   e2e: E2ePlatform;
@@ -31,7 +38,7 @@ export async function startFaultPlatform(options: { onServiceOutput?: boolean } 
         return proxied.toString();
       },
       // An email claimed by a notification process killed -9 waits for its claim to lapse (4 × the SMTP timeout).
-      serviceEnv: { 'erp-connector': { ERP_TIMEOUT_MS: '2000' }, notification: { SMTP_TIMEOUT_MS: '3000' } },
+      serviceEnv: { 'erp-connector': { ERP_TIMEOUT_MS: '2000' }, notification: { SMTP_TIMEOUT_MS: '3000', MAIL_CONCURRENCY: String(MAIL_CONCURRENCY) } },
     });
     void options;
     return {
@@ -60,6 +67,8 @@ export interface FaultSpec {
   duplicateCommands?: boolean;
   /** Budgets exported before the fault wait for it before the ERP posts them. */
   holdPostingUntilFault?: boolean;
+  /** Emails that may reach the mail server a second time under their Message-ID (the fault kills the sender mid-send). */
+  allowedEmailResends?: number;
   /** Puts the fault in; the ERP losing its state tells when (budgets posted before then may be synced without an export there). */
   inject(platform: FaultPlatform, system: ErpSystem): Promise<void | { erpStateLostAt: number }>;
 }
@@ -71,6 +80,7 @@ export function faultMatrix(options: { databaseOutageMs?: number } = {}): FaultS
   const kill = (service: string): FaultSpec => ({
     name: `${service} killed -9`,
     system: 'cmic',
+    ...(service === 'notification' ? { allowedEmailResends: MAIL_CONCURRENCY } : {}),
     inject: (p) => p.e2e.platform.restartService(service, 'SIGKILL'),
   });
   return [
@@ -147,6 +157,7 @@ export async function runFault(platform: FaultPlatform, spec: FaultSpec, options
     budgets,
     tally,
     ...(spec.allowedFailures ? { allowedFailures: spec.allowedFailures } : {}),
+    ...(spec.allowedEmailResends ? { allowedEmailResends: spec.allowedEmailResends } : {}),
     ...(erpStateLostAt !== undefined ? { erpStateLostAt } : {}),
   }, 60000);
 }
