@@ -15,7 +15,7 @@ export class StaleSagaError extends Error {
 }
 
 // The status column is kept for queries (the timeout sweep); the domain derives it from the facts.
-const toDomain = (row: ExportSagaOrmEntity): ExportSaga => ({
+const toDomain = (row: Omit<ExportSagaOrmEntity, 'status'>): ExportSaga => ({
   exportId: row.exportId,
   budgetId: row.budgetId,
   companyId: row.companyId,
@@ -45,46 +45,23 @@ const toRow = (saga: ExportSaga, version: number): ExportSagaOrmEntity =>
     version,
   });
 
-interface SagaRow {
-  export_id: string;
-  budget_id: string;
-  company_id: string;
-  project_id: string;
-  erp_system: string;
-  kind: string;
-  facts: ExportSagaOrmEntity['facts'];
-  deadline: Date | null;
-  timeline: ExportSagaOrmEntity['timeline'];
-  started_at: Date;
-  version: number;
-}
+type SagaRow = Omit<ExportSagaOrmEntity, 'status'>;
 
 /**
  * Loads the saga of an export, row-locked so concurrent deliveries of one export's events serialize.
  * Plain SQL: every event of an export passes here, and TypeORM's query building and entity mapping
- * cost more than the round trip.
+ * cost more than the round trip. The columns are aliased to the entity's names, so the row maps
+ * through the same `toDomain` as the ORM's.
  */
 export async function loadSaga(manager: EntityManager, exportId: string): Promise<LoadedSaga | null> {
   const [row] = (await manager.query(
-    `SELECT export_id, budget_id, company_id, project_id, erp_system, kind, facts, deadline, timeline, started_at, version
+    `SELECT export_id AS "exportId", budget_id AS "budgetId", company_id AS "companyId", project_id AS "projectId",
+            erp_system AS "erpSystem", kind, facts, deadline, timeline, started_at AS "startedAt", version
        FROM export_sagas WHERE export_id = $1 FOR UPDATE`,
     [exportId],
   )) as SagaRow[];
   if (!row) return null;
-  const saga: ExportSaga = {
-    exportId: row.export_id,
-    budgetId: row.budget_id,
-    companyId: row.company_id,
-    projectId: row.project_id,
-    erpSystem: row.erp_system,
-    kind: row.kind as ExportSaga['kind'],
-    ...lifecycleOf(row.facts),
-    facts: row.facts,
-    deadline: row.deadline ? row.deadline.toISOString() : null,
-    timeline: row.timeline,
-    startedAt: row.started_at.toISOString(),
-  };
-  return { saga, version: row.version };
+  return { saga: toDomain(row), version: row.version };
 }
 
 export async function sagasOfBudget(manager: EntityManager, budgetId: string): Promise<ExportSaga[]> {
