@@ -1,5 +1,5 @@
 import { Page } from 'playwright-core';
-import { COST_CODES, createBudget, linkProjectToErpJob, lockAndSend } from '@budget-erp/e2e';
+import { COST_CODES, createBudget, exportAndPost, linkProjectToErpJob, lockAndSend } from '@budget-erp/e2e';
 import { Browser, launchBrowser, screenshot, signedIn, statusShows, until } from './browser';
 import { useConsolePlatform } from './console-platform';
 
@@ -213,6 +213,42 @@ describe('web console: who may do what, lost connections and re-import, in a bro
     await pager.getByText('Lines 1001–1025 of 1030').waitFor();
     expect(await pm.locator('tr[data-line="1001-000"]').count()).toBe(1);
   }, 120000);
+
+  it('a modification can change any line of a budget over 1,000 lines: the line picker pages through the service, and the chosen line stays chosen', async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    await linkProjectToErpJob(client, { system: 'cmic', projectId: 'tower-m', jobNumber: 'J-M1' });
+    const lines = Array.from({ length: 1030 }, (_, i) => ({ costCode: COST_CODES[i % 3].code, description: `Line ${String(i + 1).padStart(4, '0')}`, amount: '10.00' }));
+    const budget = await createBudget(client, 'tower-m', lines, 'Large exported budget');
+    await exportAndPost(client, 'cmic', 'J-M1', budget.id);
+    const stored = await client.budget('pm', 'GET', `/budgets/${budget.id}/lines?limit=5000`);
+    const lastLine = (stored.body as { items: { id: string; description: string }[] }).items.find((l) => l.description === 'Line 1030')!;
+
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await pm.goto(`${consoleUrl}/budgets/${budget.id}`);
+    const form = pm.getByRole('form', { name: 'New modification' });
+    const picker = form.getByRole('combobox', { name: 'Line' });
+    const choices = form.getByRole('navigation', { name: 'Line choices' });
+    await choices.getByText('Choosing from lines 1–100 of 1030').waitFor();
+    expect(await picker.locator('option').count()).toBe(101);
+    for (let page = 1; page <= 10; page++) {
+      await choices.getByRole('button', { name: 'Next choices' }).click();
+      await choices.getByText(`Choosing from lines ${page * 100 + 1}–${Math.min((page + 1) * 100, 1030)} of 1030`).waitFor();
+    }
+    expect(await choices.getByRole('button', { name: 'Next choices' }).isDisabled()).toBe(true);
+    // Line 1,030 is beyond the 1,000 lines the budget's own answer carries.
+    await picker.selectOption({ label: `${COST_CODES[1029 % 3].code} Line 1030` });
+    await choices.getByRole('button', { name: 'Previous choices' }).click();
+    await choices.getByText('Choosing from lines 901–1000 of 1030').waitFor();
+    expect(await picker.inputValue()).toBe(lastLine.id);
+    await form.getByRole('textbox', { name: 'Modification description' }).fill('Last line grows');
+    await form.getByRole('textbox', { name: /Amount to add/ }).fill('25.00');
+    await form.getByRole('button', { name: 'Create modification' }).click();
+    await pm.locator('ul.mods li').filter({ hasText: 'Last line grows' }).getByText(COST_CODES[1029 % 3].code).waitFor();
+    await until('the total has the modification', async () => (await pm.getByTestId('budget-total').textContent()) === '$10,325.00');
+    const after = await client.budget('pm', 'GET', `/budgets/${budget.id}`);
+    expect((after.body as { modifications: { changes: { lineId: string; amount: string }[] }[] }).modifications.map((m) => m.changes)).toEqual([[expect.objectContaining({ lineId: lastLine.id, amount: '25.00' })]]);
+  }, 180000);
 
   it('a project with more budgets than one page of the list shows the rest behind "More budgets"', async () => {
     const { e2e, consoleUrl } = platform();

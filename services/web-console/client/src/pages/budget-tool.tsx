@@ -361,6 +361,12 @@ function Modifications({ budget, editable }: { budget: Budget; editable: boolean
   const [costCode, setCostCode] = useState('');
   const [amount, setAmount] = useState('');
   const [approved, setApproved] = useState(true);
+  // Names of the lines picked here, for lines beyond the first 1,000 the budget's own answer carries.
+  const [picked, setPicked] = useState<Record<string, string>>({});
+  const pick = (line: BudgetLine | null) => {
+    setTarget(line?.id ?? '');
+    if (line) setPicked((known) => ({ ...known, [line.id]: line.costCode }));
+  };
   const refresh = (b: Budget) => queryClient.setQueryData(['budget', budget.id], b);
   const create = useMutation({
     mutationFn: () =>
@@ -387,7 +393,7 @@ function Modifications({ budget, editable }: { budget: Budget; editable: boolean
     mutationFn: (id: string) => api<Budget>('budget', `/budgets/${budget.id}/modifications/${id}`, { method: 'DELETE' }),
     onSuccess: refresh,
   });
-  const lineName = (id: string | null | undefined) => budget.lines.find((l) => l.id === id)?.costCode ?? id ?? '';
+  const lineName = (id: string | null | undefined) => budget.lines.find((l) => l.id === id)?.costCode ?? (id ? picked[id] : undefined) ?? id ?? '';
   return (
     <section aria-labelledby="mods">
       <h2 id="mods">Modifications</h2>
@@ -429,17 +435,7 @@ function Modifications({ budget, editable }: { budget: Budget; editable: boolean
         >
           <h3>New modification</h3>
           <Field label="Modification description" value={description} onChange={setDescription} error={create.error} field="description" />
-          <label className="field">
-            <span>Line</span>
-            <select value={target} onChange={(e) => setTarget(e.target.value)}>
-              <option value="">A new cost code</option>
-              {budget.lines.map((l) => (
-                <option key={l.id} value={l.id}>
-                  {l.costCode} {l.description ?? ''}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LinePicker budget={budget} target={target} onPick={pick} />
           {!target && <Field label="New cost code" value={costCode} onChange={setCostCode} error={create.error} field="changes.0.costCode" />}
           <Field label="Amount to add (negative to move money out)" value={amount} onChange={setAmount} error={create.error} field="changes.0.amount" inputMode="decimal" />
           <label className="radio">
@@ -450,6 +446,67 @@ function Modifications({ budget, editable }: { budget: Budget; editable: boolean
         </form>
       )}
     </section>
+  );
+}
+
+const PICKER_PAGE = 100;
+
+/**
+ * The line a modification changes, chosen a page at a time from `GET /budgets/:id/lines`, so every
+ * line of a budget can be picked whatever its size (the budget's own answer carries only its first
+ * 1,000). The picked line stays chosen while the user pages on.
+ */
+function LinePicker({ budget, target, onPick }: { budget: Budget; target: string; onPick: (line: BudgetLine | null) => void }) {
+  const firstPage = `/budgets/${budget.id}/lines?limit=${PICKER_PAGE}`;
+  const [visited, setVisited] = useState<string[]>([firstPage]);
+  const [chosen, setChosen] = useState<BudgetLine | null>(null);
+  const current = visited.length - 1;
+  const linesState = [budget.lineCount, budget.total, budget.lastImport?.at ?? ''].join('|');
+  const page = useQuery({
+    queryKey: ['budget', budget.id, 'picker', visited[current], linesState],
+    queryFn: () => api<LinesPage>('budget', visited[current]),
+    placeholderData: keepPreviousData,
+  });
+  const settling = page.isPlaceholderData || !page.data;
+  const items = page.data?.items ?? [];
+  const next = page.data?.next ?? null;
+  const first = current * PICKER_PAGE + 1;
+  const options = chosen && target === chosen.id && !items.some((l) => l.id === chosen.id) ? [chosen, ...items] : items;
+  return (
+    <div className="line-picker">
+      <label className="field">
+        <span>Line</span>
+        <select
+          value={target}
+          onChange={(e) => {
+            const line = options.find((l) => l.id === e.target.value) ?? null;
+            setChosen(line);
+            onPick(line);
+          }}
+        >
+          <option value="">A new cost code</option>
+          {options.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.costCode} {l.description ?? ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      {budget.lineCount > PICKER_PAGE && (
+        <nav aria-label="Line choices" className="pager">
+          <button type="button" disabled={current === 0 || settling} onClick={() => setVisited((pages) => pages.slice(0, -1))}>
+            Previous choices
+          </button>
+          <span aria-live="polite">
+            {settling ? 'Loading lines…' : items.length > 0 ? `Choosing from lines ${first}–${first + items.length - 1} of ${budget.lineCount}` : `${budget.lineCount} lines`}
+          </span>
+          <button type="button" disabled={next === null || settling} onClick={() => next && setVisited((pages) => [...pages, next])}>
+            Next choices
+          </button>
+        </nav>
+      )}
+      <ErrorText error={page.error} />
+    </div>
   );
 }
 
