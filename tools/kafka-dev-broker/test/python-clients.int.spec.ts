@@ -194,6 +194,37 @@ describe('Kafka clients other than kafkajs against the dev broker', () => {
     ]);
   });
 
+  it("librdkafka's admin API: a group's offsets listed whole (OffsetFetch, null topics), DeleteGroups and OffsetDelete refused while a member uses them and done after, DeleteRecords moving the log start", async () => {
+    await createTopic('py.rdk-admin', 2);
+    type GroupResult = [string, string, Array<[string, number, number, string]>];
+    const r = await scenario<Record<string, unknown>>('rdkafka_admin', broker.brokers, 'py.rdk-admin');
+    const topic = 'py.rdk-admin';
+    expect(r.listed).toEqual<GroupResult[]>([['ck-admin', 'NO_ERROR', [[topic, 0, 3, 'NO_ERROR'], [topic, 1, 1, 'NO_ERROR']]]]);
+    expect(r.deleteBusy).toEqual<GroupResult[]>([['ck-admin', 'NON_EMPTY_GROUP', []]]);
+    expect(r.offsetDeleteBusy).toEqual<GroupResult[]>([['ck-admin', 'NO_ERROR', [[topic, 0, -1001, 'GROUP_SUBSCRIBED_TO_TOPIC']]]]);
+    expect(r.offsetDeleted).toEqual<GroupResult[]>([['ck-admin', 'NO_ERROR', [[topic, 0, -1001, 'NO_ERROR']]]]);
+    expect(r.listedAfter).toEqual<GroupResult[]>([['ck-admin', 'NO_ERROR', [[topic, 1, 1, 'NO_ERROR']]]]);
+    expect(r.deleteRecords).toEqual([[topic, 0, 2, 'NO_ERROR']]);
+    expect(r.watermarks).toEqual([2, 5]);
+    expect(r.deleted).toEqual<GroupResult[]>([['ck-admin', 'NO_ERROR', []]]);
+    expect(r.deletedAgain).toEqual<GroupResult[]>([['ck-admin', 'GROUP_ID_NOT_FOUND', []]]);
+  });
+
+  it('a lag monitor working as Burrow does (kafka-python as Kafka 0.10.0) decodes the group and its commit from __consumer_offsets and gets the log end from ListOffsets v0', async () => {
+    await createTopic('py.lag', 1);
+    const r = await scenario<{ committed: unknown; group: { valueVersion: number; protocolType: string; generation: number }; partitions: number; end: number; lag: number }>(
+      'lag_monitor',
+      broker.brokers,
+      'py.lag',
+    );
+    expect(r.partitions).toBe(50);
+    expect(r.committed).toEqual({ offset: 4, metadata: 'seen four', valueVersion: 3 });
+    expect(r.group).toMatchObject({ valueVersion: 3, protocolType: 'consumer' });
+    expect(r.group.generation).toBeGreaterThanOrEqual(1);
+    expect(r.end).toBe(10);
+    expect(r.lag).toBe(6);
+  });
+
   it("kafka-python's admin client: replication above 1 refused, configs altered and described, partitions added, group offsets listed, a group with members not deleted, then deleted", async () => {
     const r = await scenario<Record<string, unknown>>('admin', broker.brokers, 'py.admin');
     expect(r.rf3).toBe('INVALID_REPLICATION_FACTOR');

@@ -258,7 +258,206 @@ def old_formats(topic):
     out(res)
 
 
-SCENARIOS = {f.__name__: f for f in (old_formats, kp_group, ck_group, codecs, by_time, headers_produce, headers_read, admin)}
+def _rdkafka():
+    """librdkafka's own admin API (its C functions through ctypes): Debian's confluent-kafka 1.7
+    binding predates DeleteGroups, DeleteRecords, OffsetDelete and listing a group's offsets."""
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library('rdkafka') or 'librdkafka.so.1')
+    vp, cp, sz = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t
+
+    class Partition(ctypes.Structure):
+        _fields_ = [('topic', cp), ('partition', ctypes.c_int32), ('offset', ctypes.c_int64), ('metadata', vp),
+                    ('metadata_size', sz), ('opaque', vp), ('err', ctypes.c_int), ('_private', vp)]
+
+    class PartitionList(ctypes.Structure):
+        _fields_ = [('cnt', ctypes.c_int), ('size', ctypes.c_int), ('elems', ctypes.POINTER(Partition))]
+
+    PL = ctypes.POINTER(PartitionList)
+    sigs = {
+        'rd_kafka_conf_new': ([], vp), 'rd_kafka_conf_set': ([vp, cp, cp, cp, sz], ctypes.c_int),
+        'rd_kafka_new': ([ctypes.c_int, vp, cp, sz], vp), 'rd_kafka_destroy': ([vp], None),
+        'rd_kafka_queue_new': ([vp], vp), 'rd_kafka_queue_destroy': ([vp], None), 'rd_kafka_queue_poll': ([vp, ctypes.c_int], vp),
+        'rd_kafka_event_destroy': ([vp], None), 'rd_kafka_event_error': ([vp], ctypes.c_int),
+        'rd_kafka_err2name': ([ctypes.c_int], cp), 'rd_kafka_error_code': ([vp], ctypes.c_int),
+        'rd_kafka_AdminOptions_new': ([vp, ctypes.c_int], vp), 'rd_kafka_AdminOptions_destroy': ([vp], None),
+        'rd_kafka_topic_partition_list_new': ([ctypes.c_int], PL), 'rd_kafka_topic_partition_list_destroy': ([PL], None),
+        'rd_kafka_topic_partition_list_add': ([PL, cp, ctypes.c_int32], ctypes.POINTER(Partition)),
+        'rd_kafka_group_result_name': ([vp], cp), 'rd_kafka_group_result_error': ([vp], vp), 'rd_kafka_group_result_partitions': ([vp], PL),
+        'rd_kafka_DeleteGroup_new': ([cp], vp), 'rd_kafka_DeleteGroups': ([vp, ctypes.POINTER(vp), sz, vp, vp], None),
+        'rd_kafka_event_DeleteGroups_result': ([vp], vp), 'rd_kafka_DeleteGroups_result_groups': ([vp, ctypes.POINTER(sz)], ctypes.POINTER(vp)),
+        'rd_kafka_ListConsumerGroupOffsets_new': ([cp, PL], vp), 'rd_kafka_ListConsumerGroupOffsets': ([vp, ctypes.POINTER(vp), sz, vp, vp], None),
+        'rd_kafka_event_ListConsumerGroupOffsets_result': ([vp], vp),
+        'rd_kafka_ListConsumerGroupOffsets_result_groups': ([vp, ctypes.POINTER(sz)], ctypes.POINTER(vp)),
+        'rd_kafka_DeleteConsumerGroupOffsets_new': ([cp, PL], vp), 'rd_kafka_DeleteConsumerGroupOffsets': ([vp, ctypes.POINTER(vp), sz, vp, vp], None),
+        'rd_kafka_event_DeleteConsumerGroupOffsets_result': ([vp], vp),
+        'rd_kafka_DeleteConsumerGroupOffsets_result_groups': ([vp, ctypes.POINTER(sz)], ctypes.POINTER(vp)),
+        'rd_kafka_DeleteRecords_new': ([PL], vp), 'rd_kafka_DeleteRecords': ([vp, ctypes.POINTER(vp), sz, vp, vp], None),
+        'rd_kafka_event_DeleteRecords_result': ([vp], vp), 'rd_kafka_DeleteRecords_result_offsets': ([vp], PL),
+    }
+    for name, (args, res) in sigs.items():
+        f = getattr(lib, name)
+        f.argtypes, f.restype = args, res
+
+    err = ctypes.create_string_buffer(512)
+    conf = lib.rd_kafka_conf_new()
+    lib.rd_kafka_conf_set(conf, b'bootstrap.servers', BOOT.encode(), err, 512)
+    rk = lib.rd_kafka_new(0, conf, err, 512)
+    name = lambda code: lib.rd_kafka_err2name(code).decode()
+
+    def partitions(pl):
+        if not pl:
+            return []
+        return sorted([pl.contents.elems[i].topic.decode(), pl.contents.elems[i].partition, pl.contents.elems[i].offset,
+                       name(pl.contents.elems[i].err)] for i in range(pl.contents.cnt))
+
+    def plist(items):
+        pl = lib.rd_kafka_topic_partition_list_new(len(items))
+        for topic, partition, offset in items:
+            lib.rd_kafka_topic_partition_list_add(pl, topic.encode(), partition).contents.offset = offset
+        return pl
+
+    def call(verb, request, result_of, read):
+        """One admin call, answered on its own queue: its top-level error, or what `read` makes of its result."""
+        q = lib.rd_kafka_queue_new(rk)
+        opts = lib.rd_kafka_AdminOptions_new(rk, 0)
+        arr = (vp * 1)(request)
+        getattr(lib, 'rd_kafka_' + verb)(rk, arr, 1, opts, q)
+        ev = lib.rd_kafka_queue_poll(q, 20000)
+        try:
+            if not ev:
+                return 'TIMED_OUT'
+            code = lib.rd_kafka_event_error(ev)
+            return name(code) if code else read(getattr(lib, result_of)(ev))
+        finally:
+            if ev:
+                lib.rd_kafka_event_destroy(ev)
+            lib.rd_kafka_AdminOptions_destroy(opts)
+            lib.rd_kafka_queue_destroy(q)
+
+    def groups(getter):
+        def read(res):
+            n = sz()
+            arr = getattr(lib, getter)(res, ctypes.byref(n))
+            found = []
+            for i in range(n.value):
+                e = lib.rd_kafka_group_result_error(arr[i])
+                found.append([lib.rd_kafka_group_result_name(arr[i]).decode(), name(lib.rd_kafka_error_code(e)) if e else 'NO_ERROR',
+                              partitions(lib.rd_kafka_group_result_partitions(arr[i]))])
+            return found
+        return read
+
+    class Admin:
+        def delete_groups(self, group):
+            return call('DeleteGroups', lib.rd_kafka_DeleteGroup_new(group.encode()), 'rd_kafka_event_DeleteGroups_result',
+                        groups('rd_kafka_DeleteGroups_result_groups'))
+
+        def list_offsets(self, group):
+            """Every committed offset of the group: no partitions given, so librdkafka asks OffsetFetch with null topics."""
+            return call('ListConsumerGroupOffsets', lib.rd_kafka_ListConsumerGroupOffsets_new(group.encode(), None),
+                        'rd_kafka_event_ListConsumerGroupOffsets_result', groups('rd_kafka_ListConsumerGroupOffsets_result_groups'))
+
+        def delete_offsets(self, group, items):
+            return call('DeleteConsumerGroupOffsets', lib.rd_kafka_DeleteConsumerGroupOffsets_new(group.encode(), plist(items)),
+                        'rd_kafka_event_DeleteConsumerGroupOffsets_result', groups('rd_kafka_DeleteConsumerGroupOffsets_result_groups'))
+
+        def delete_records(self, items):
+            return call('DeleteRecords', lib.rd_kafka_DeleteRecords_new(plist(items)), 'rd_kafka_event_DeleteRecords_result',
+                        lambda res: partitions(lib.rd_kafka_DeleteRecords_result_offsets(res)))
+
+        def close(self):
+            lib.rd_kafka_destroy(rk)
+
+    return Admin()
+
+
+def rdkafka_admin(topic):
+    """librdkafka's admin calls: a group's offsets listed whole, DeleteGroups and OffsetDelete refused
+    while members use them and done after, DeleteRecords moving the log start."""
+    from confluent_kafka import Consumer, Producer, TopicPartition as CTP
+    p = Producer({'bootstrap.servers': BOOT})
+    for i in range(5):
+        p.produce(topic, value=b'r%d' % i, partition=0)
+    p.produce(topic, value=b'one', partition=1)
+    p.flush(10)
+    group = 'ck-admin'
+    c = Consumer({'bootstrap.servers': BOOT, 'group.id': group, 'enable.auto.commit': False, 'auto.offset.reset': 'earliest'})
+    c.subscribe([topic])
+    deadline = time.time() + 30
+    while len(c.assignment()) < 2 and time.time() < deadline:
+        c.poll(0.2)
+    c.commit(offsets=[CTP(topic, 0, 3), CTP(topic, 1, 1)], asynchronous=False)
+    a = _rdkafka()
+    res = {'listed': a.list_offsets(group), 'deleteBusy': a.delete_groups(group),
+           'offsetDeleteBusy': a.delete_offsets(group, [(topic, 0, -1001)])}
+    c.close()
+    res['offsetDeleted'] = a.delete_offsets(group, [(topic, 0, -1001)])
+    res['listedAfter'] = a.list_offsets(group)
+    res['deleteRecords'] = a.delete_records([(topic, 0, 2)])
+    w = Consumer({'bootstrap.servers': BOOT, 'group.id': 'ck-watermarks'})
+    res['watermarks'] = list(w.get_watermark_offsets(CTP(topic, 0), timeout=10))
+    w.close()
+    res['deleted'] = a.delete_groups(group)
+    res['deletedAgain'] = a.delete_groups(group)
+    a.close()
+    out(res)
+
+
+def lag_monitor(topic):
+    """A lag monitor as Burrow works: committed offsets read from __consumer_offsets and decoded with
+    Kafka's key/value schemas, the log end from ListOffsets v0 (kafka-python speaking Kafka 0.10.0)."""
+    import struct
+    from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+    p = KafkaProducer(bootstrap_servers=BOOT)
+    for i in range(10):
+        p.send(topic, value=b'm%d' % i, partition=0)
+    p.flush()
+    p.close()
+    c = KafkaConsumer(topic, bootstrap_servers=BOOT, group_id='lag-watched', enable_auto_commit=False, auto_offset_reset='earliest')
+    deadline = time.time() + 30
+    while not c.assignment() and time.time() < deadline:
+        c.poll(200)
+    c.commit({TopicPartition(topic, 0): OffsetAndMetadata(4, 'seen four')})
+    c.close()
+
+    def string(b, at):
+        n = struct.unpack_from('>h', b, at)[0]
+        return (None, at + 2) if n < 0 else (b[at + 2:at + 2 + n].decode(), at + 2 + n)
+
+    committed, groups = {}, {}
+    monitor = KafkaConsumer(bootstrap_servers=BOOT, api_version=(0, 10, 0), consumer_timeout_ms=3000, enable_auto_commit=False)
+    parts = [TopicPartition('__consumer_offsets', n) for n in sorted(monitor.partitions_for_topic('__consumer_offsets') or [])]
+    monitor.assign(parts)
+    monitor.seek_to_beginning(*parts)
+    for m in monitor:
+        version = struct.unpack_from('>h', m.key, 0)[0]
+        group, at = string(m.key, 2)
+        if version in (0, 1):
+            t, at = string(m.key, at)
+            partition = struct.unpack_from('>i', m.key, at)[0]
+            if m.value is None:
+                committed.pop((group, t, partition), None)
+                continue
+            value_version, offset = struct.unpack_from('>hq', m.value, 0)
+            at = 10 + (4 if value_version >= 3 else 0)
+            metadata, at = string(m.value, at)
+            committed[(group, t, partition)] = {'offset': offset, 'metadata': metadata, 'valueVersion': value_version}
+        elif version == 2:
+            if m.value is None:
+                groups.pop(group, None)
+                continue
+            value_version = struct.unpack_from('>h', m.value, 0)[0]
+            protocol_type, at = string(m.value, 2)
+            generation = struct.unpack_from('>i', m.value, at)[0]
+            groups[group] = {'valueVersion': value_version, 'protocolType': protocol_type, 'generation': generation}
+    end = monitor.end_offsets([TopicPartition(topic, 0)])[TopicPartition(topic, 0)]
+    monitor.close()
+    mine = committed.get(('lag-watched', topic, 0))
+    out({'committed': mine, 'group': groups.get('lag-watched'), 'partitions': len(parts), 'end': end,
+         'lag': None if mine is None else end - mine['offset']})
+
+
+SCENARIOS = {f.__name__: f for f in (old_formats, kp_group, ck_group, codecs, by_time, headers_produce, headers_read, admin, rdkafka_admin, lag_monitor)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[1]](sys.argv[3])
