@@ -1,5 +1,5 @@
 import { Page } from 'playwright-core';
-import { COST_CODES, createBudget as createBudgetThroughApi, linkProjectToErpJob, postEntriesInErp, setErpFault } from '@budget-erp/e2e';
+import { COST_CODES, createBudget as createBudgetThroughApi, exportAndPost, linkProjectToErpJob, postEntriesInErp, setErpFault } from '@budget-erp/e2e';
 import { Browser, enabled, launchBrowser, screenshot, signedIn, statusShows, until } from './browser';
 import { companyWithErpJob, useConsolePlatform } from './console-platform';
 
@@ -62,6 +62,13 @@ async function openReview(page: Page, list: string, budgetName: string): Promise
   await page.getByRole('tab', { name: list }).click();
   await page.getByRole('link', { name: `Review ${budgetName}` }).click();
   await page.getByTestId('review-status').waitFor();
+}
+
+/** The codes of the reasons behind Send to ERP's "?", opened when it is not. */
+async function sendReasons(page: Page): Promise<string[]> {
+  const tooltip = page.getByRole('tooltip');
+  if (!(await tooltip.isVisible())) await page.getByRole('button', { name: 'Why is Send to ERP not available?' }).click();
+  return (await Promise.all((await tooltip.locator('li').all()).map((li) => li.getAttribute('data-code')))).map(String);
 }
 
 async function unreadCount(page: Page): Promise<number> {
@@ -251,5 +258,91 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await until('the review shows the re-sent amounts', async () => (await approver.getByTestId('review-total').textContent()) === '$450.00');
     await approver.getByRole('button', { name: 'Accept and export' }).click();
     await statusShows(pm.getByTestId('erp-status'), 'awaiting_posting');
+  }, 180000);
+
+  it('every reason Send to ERP is not available is behind its "?", reached by keyboard, and each one goes as the PM and the integrations user fix it', async () => {
+    const { e2e, consoleUrl } = platform();
+    const { client, projectId, jobNumber } = await companyWithErpJob(e2e);
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await createBudget(pm, projectId, 'Budget not ready');
+    const reasonsAre = (codes: string[]) => until(`the reasons are ${codes.join(', ')}`, async () => JSON.stringify((await sendReasons(pm)).sort()) === JSON.stringify([...codes].sort()));
+
+    // From the keyboard: Tab from Lock passes over the greyed-out Send to ERP to its "?", Enter opens it.
+    await pm.getByRole('button', { name: 'Why is Send to ERP not available?' }).waitFor();
+    const focusedLabel = () => pm.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")');
+    await until('Tab from Lock reaches the "?"', async () => {
+      await pm.getByRole('button', { name: 'Lock', exact: true }).focus();
+      await pm.keyboard.press('Tab');
+      return (await focusedLabel()) === 'Why is Send to ERP not available?';
+    });
+    await pm.keyboard.press('Enter');
+    await pm.getByRole('tooltip').waitFor();
+    await reasonsAre(['BUDGET.NOT_LOCKED', 'ERP.NOT_CONNECTED', 'ERP.PROJECT_NOT_LINKED', 'BUDGET.NO_LINES']);
+    await pm.getByRole('tooltip').getByText('The budget has no line items.').waitFor();
+    await screenshot(pm, 'budget-page-every-readiness-reason');
+
+    await addLine(pm, { costCode: '09-999', description: 'Not in the job', amount: '0.00' });
+    await reasonsAre(['BUDGET.NOT_LOCKED', 'ERP.NOT_CONNECTED', 'ERP.PROJECT_NOT_LINKED', 'BUDGET.ZERO_TOTAL']);
+
+    const integrations = await signedIn(browser, consoleUrl, client.companyId, 'integrations');
+    await connectErpAndLinkProject(integrations, projectId, jobNumber);
+    await reasonsAre(['BUDGET.NOT_LOCKED', 'BUDGET.ZERO_TOTAL', 'ERP.COST_CODE_NOT_IN_JOB']);
+    await pm.getByRole('tooltip').getByText(`Cost code 09-999 does not exist in CMiC job ${jobNumber}.`).waitFor();
+
+    await pm.getByRole('button', { name: 'Edit line 09-999' }).click();
+    const edit = pm.getByRole('form', { name: 'Edit line 09-999' });
+    await edit.getByRole('textbox', { name: 'Cost code' }).fill(COST_CODES[0].code);
+    await edit.getByRole('textbox', { name: 'Amount' }).fill('75.00');
+    await edit.getByRole('button', { name: 'Save line' }).click();
+    await reasonsAre(['BUDGET.NOT_LOCKED']);
+
+    await pm.getByRole('button', { name: 'Lock', exact: true }).click();
+    await enabled(pm.getByRole('button', { name: 'Send to ERP', exact: true }));
+    expect(await pm.getByRole('button', { name: 'Why is Send to ERP not available?' }).count()).toBe(0);
+  }, 180000);
+
+  it('a PM retrieves a send awaiting acceptance; once synced the timeline shows both exports and the Synced list has it; unlocking it refuses to delete synced modifications in words and preserves them', async () => {
+    const { e2e, consoleUrl } = platform();
+    const client = await e2e.newCompany('console');
+    await linkProjectToErpJob(client, { system: 'cmic', projectId: 'tower-t', jobNumber: 'J-T1' });
+    const budget = await createBudgetThroughApi(client, 'tower-t', [{ costCode: COST_CODES[0].code, amount: '500.00' }], 'Budget retrieved');
+
+    const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
+    await lockAndSend(pm, consoleUrl, budget.id);
+    await pm.getByRole('button', { name: 'Retrieve from ERP' }).click();
+    await statusShows(pm.getByTestId('erp-status'), 'not_sent');
+    const timeline = pm.getByRole('region', { name: 'Export timeline' });
+    await until('the timeline shows the retrieved send', async () => /retrieved/.test((await timeline.locator('article h3').first().textContent({ timeout: 1000 })) ?? ''));
+
+    await exportAndPost(client, 'cmic', 'J-T1', budget.id);
+    await statusShows(pm.getByTestId('erp-status'), 'synced');
+    await until('the timeline shows the synced export above the retrieved one', async () => {
+      const headings = await timeline.locator('article h3').allTextContents();
+      // The retrieved send counts as superseded once a newer send exists; its history keeps the retrieval.
+      return headings.length === 2 && headings[0] === 'Original budget to CMiC — synced' && /retrieved/.test((await timeline.locator('article').nth(1).locator('ol').textContent()) ?? '');
+    });
+    expect(await timeline.locator('article').first().locator('li').count()).toBeGreaterThan(1);
+    await screenshot(pm, 'budget-page-timeline-retrieved-then-synced');
+
+    const integrations = await signedIn(browser, consoleUrl, client.companyId, 'integrations');
+    await openReview(integrations, 'Synced', 'Budget retrieved');
+    await statusShows(integrations.getByTestId('review-status'), 'synced');
+
+    const modification = pm.getByRole('form', { name: 'New modification' });
+    await modification.getByRole('textbox', { name: 'Modification description' }).fill('Extra fencing');
+    await modification.getByRole('combobox', { name: 'Line' }).selectOption({ label: COST_CODES[0].code });
+    await modification.getByRole('textbox', { name: /Amount to add/ }).fill('50.00');
+    await modification.getByRole('button', { name: 'Create modification' }).click();
+    await until('the total has the modification', async () => (await pm.getByTestId('budget-total').textContent()) === '$550.00');
+    await pm.getByRole('button', { name: 'Unlock', exact: true }).click();
+    const dialog = pm.getByRole('dialog', { name: 'Unlock the budget' });
+    // A synced budget's modifications cannot be deleted: the service's words show in the dialog, and preserving them unlocks.
+    await dialog.getByRole('button', { name: 'Delete modifications' }).click();
+    await dialog.getByRole('alert').getByText(/can no longer be deleted; preserve them instead/).waitFor();
+    expect(await pm.getByTestId('lock-state').textContent()).toBe('Locked');
+    await dialog.getByRole('button', { name: 'Preserve modifications' }).click();
+    await pm.getByTestId('lock-state').getByText('Unlocked').waitFor();
+    await pm.getByRole('region', { name: 'Modifications' }).getByText(/Extra fencing/).waitFor();
+    expect(await pm.getByTestId('budget-total').textContent()).toBe('$550.00');
   }, 180000);
 });
