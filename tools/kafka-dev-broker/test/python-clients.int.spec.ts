@@ -225,6 +225,29 @@ describe('Kafka clients other than kafkajs against the dev broker', () => {
     expect(r.lag).toBe(6);
   });
 
+  it('a running broker honours the configs kafka-python gives: a compacted topic keeps the latest value per key and drops its tombstone; retention.bytes set with IncrementalAlterConfigs moves the log start', async () => {
+    const cleaning = await startBroker({ port: 0, brokerConfigs: { 'log.retention.check.interval.ms': '200' } });
+    try {
+      const r = await scenario<{ altered: number[]; compacted: string[][]; fillers: number; retained: { start: number; end: number; firstRead: number; read: number } }>(
+        'cleaner',
+        cleaning.brokers,
+        'py.cleaner',
+      );
+      expect(r.altered).toEqual([0]);
+      expect(r.compacted).toEqual([
+        ['k1', 'k1-9'],
+        ['k2', 'k2-9'],
+        ['k3', 'k3-9'],
+        ['k4', 'k4-9'],
+      ]);
+      expect(r.fillers).toBe(30);
+      expect(r.retained.start).toBeGreaterThan(0);
+      expect(r.retained).toMatchObject({ end: 100, firstRead: r.retained.start, read: 100 - r.retained.start });
+    } finally {
+      await cleaning.stop();
+    }
+  });
+
   it("kafka-python's admin client: replication above 1 refused, configs altered and described, partitions added, group offsets listed, a group with members not deleted, then deleted", async () => {
     const r = await scenario<Record<string, unknown>>('admin', broker.brokers, 'py.admin');
     expect(r.rf3).toBe('INVALID_REPLICATION_FACTOR');

@@ -457,7 +457,83 @@ def lag_monitor(topic):
          'lag': None if mine is None else end - mine['offset']})
 
 
-SCENARIOS = {f.__name__: f for f in (old_formats, kp_group, ck_group, codecs, by_time, headers_produce, headers_read, admin, rdkafka_admin, lag_monitor)}
+def cleaner(topic):
+    """Compaction and retention on a running broker, configured through kafka-python: a compacted topic
+    keeps the latest value per key and loses its tombstone; a topic given retention.bytes with
+    IncrementalAlterConfigs (sent with kafka-python's own protocol encoder: its admin client predates
+    that API) loses its oldest segments, and a consumer from the earliest offset starts after them."""
+    from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.admin import NewTopic
+    from kafka.protocol.api import Request, Response
+    from kafka.protocol.types import Array, Boolean, Int8, Int16, Int32, Schema, String
+
+    class IncrementalAlterConfigsResponse_v0(Response):
+        API_KEY = 44
+        API_VERSION = 0
+        SCHEMA = Schema(('throttle_time_ms', Int32), ('responses', Array(('error_code', Int16), ('error_message', String('utf-8')),
+                                                                          ('resource_type', Int8), ('resource_name', String('utf-8')))))
+
+    class IncrementalAlterConfigsRequest_v0(Request):
+        API_KEY = 44
+        API_VERSION = 0
+        RESPONSE_TYPE = IncrementalAlterConfigsResponse_v0
+        SCHEMA = Schema(('resources', Array(('resource_type', Int8), ('resource_name', String('utf-8')),
+                                            ('configs', Array(('name', String('utf-8')), ('config_operation', Int8), ('value', String('utf-8')))))),
+                        ('validate_only', Boolean))
+
+    compacted, retained = topic + '.compacted', topic + '.retained'
+    a = KafkaAdminClient(bootstrap_servers=BOOT)
+    a.create_topics([NewTopic(compacted, 1, 1, topic_configs={'cleanup.policy': 'compact', 'segment.bytes': '1024', 'delete.retention.ms': '0'}),
+                     NewTopic(retained, 1, 1, topic_configs={'segment.bytes': '1024'})])
+    future = a._send_request_to_node(a._client.least_loaded_node(), IncrementalAlterConfigsRequest_v0(
+        [(2, retained, [('retention.bytes', 0, '2048')])], False))
+    a._wait_for_futures([future])
+    res = {'altered': [r[0] for r in future.value.responses]}
+    a.close()
+
+    p = KafkaProducer(bootstrap_servers=BOOT, linger_ms=0)
+    for rnd in range(10):
+        for k in range(5):
+            p.send(compacted, key=b'k%d' % k, value=b'k%d-%d' % (k, rnd)).get(10)
+    p.send(compacted, key=b'k0', value=None).get(10)
+    for i in range(30):  # enough after the tombstone to close its segment: the active one is never cleaned
+        p.send(compacted, key=b'f%d' % i, value=b'filler %d ' % i * 4).get(10)
+    for i in range(100):
+        p.send(retained, value=b'r%03d ' % i * 20).get(10)
+    p.close()
+
+    def read(t):
+        c = KafkaConsumer(bootstrap_servers=BOOT, auto_offset_reset='earliest', consumer_timeout_ms=1500, enable_auto_commit=False)
+        c.assign([TopicPartition(t, 0)])
+        c.seek_to_beginning(TopicPartition(t, 0))
+        got = [(m.offset, m.key.decode() if m.key else None, None if m.value is None else m.value.decode()) for m in c]
+        c.close()
+        return got
+
+    deadline = time.time() + 30
+    while True:
+        records = read(compacted)
+        keyed = [[k, v] for _, k, v in records if k.startswith('k')]
+        if sorted(keyed) == [['k%d' % k, 'k%d-9' % k] for k in range(1, 5)] or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    res['compacted'] = sorted(keyed)
+    res['fillers'] = len([1 for _, k, _ in records if k.startswith('f')])
+    while True:
+        records = read(retained)
+        if (records and records[0][0] > 0) or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    c = KafkaConsumer(bootstrap_servers=BOOT)
+    start = c.beginning_offsets([TopicPartition(retained, 0)])[TopicPartition(retained, 0)]
+    end = c.end_offsets([TopicPartition(retained, 0)])[TopicPartition(retained, 0)]
+    c.close()
+    res['retained'] = {'start': start, 'end': end, 'firstRead': records[0][0] if records else None, 'read': len(records),
+                       'bytes': sum(len(v or '') for _, _, v in records)}
+    out(res)
+
+
+SCENARIOS = {f.__name__: f for f in (old_formats, kp_group, ck_group, codecs, by_time, headers_produce, headers_read, admin, rdkafka_admin, lag_monitor, cleaner)}
 
 if __name__ == '__main__':
     SCENARIOS[sys.argv[1]](sys.argv[3])
