@@ -260,7 +260,7 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await statusShows(pm.getByTestId('erp-status'), 'awaiting_posting');
   }, 180000);
 
-  it('every reason Send to ERP is not available is behind its "?", reached by keyboard, and each one goes as the PM and the integrations user fix it', async () => {
+  it('every reason Send to ERP is not available is behind its "?", reached by keyboard, and each one goes as the PM and the integrations user fix it (adding, editing and deleting lines)', async () => {
     const { e2e, consoleUrl } = platform();
     const { client, projectId, jobNumber } = await companyWithErpJob(e2e);
     const pm = await signedIn(browser, consoleUrl, client.companyId, 'pm');
@@ -295,6 +295,12 @@ describe('web console: the export workflow, clicked through in a browser', () =>
     await edit.getByRole('textbox', { name: 'Amount' }).fill('75.00');
     await edit.getByRole('button', { name: 'Save line' }).click();
     await reasonsAre(['BUDGET.NOT_LOCKED']);
+
+    // A line added by mistake is deleted again.
+    await addLine(pm, { costCode: COST_CODES[1].code, description: 'By mistake', amount: '12.34' });
+    await until('the total has the line', async () => (await pm.getByTestId('budget-total').textContent()) === '$87.34');
+    await pm.getByRole('button', { name: `Delete line ${COST_CODES[1].code}` }).click();
+    await until('the line is gone', async () => (await pm.locator(`tr[data-line="${COST_CODES[1].code}"]`).count()) === 0 && (await pm.getByTestId('budget-total').textContent()) === '$75.00');
 
     await pm.getByRole('button', { name: 'Lock', exact: true }).click();
     await enabled(pm.getByRole('button', { name: 'Send to ERP', exact: true }));
