@@ -94,7 +94,8 @@ export async function moveSyncedLinesByLanding(manager: EntityManager, budgetId:
        WITH held AS (
          SELECT h.v, h.ord FROM jsonb_array_elements(b.synced_lines) WITH ORDINALITY AS h (v, ord)
        ), landed AS (
-         SELECT l.v::jsonb AS v, c.chunk, l.ord FROM export_snapshot_chunks c, json_array_elements(c.lines) WITH ORDINALITY AS l (v, ord)
+         -- Each chunk parsed once (json → jsonb), not once per use of a line's fields.
+         SELECT l.v, c.chunk, l.ord FROM export_snapshot_chunks c, jsonb_array_elements(c.lines::jsonb) WITH ORDINALITY AS l (v, ord)
           WHERE c.export_id = $2
        ), merged AS (
          SELECT h.v IS NULL AS added, h.ord AS held_ord, l.chunk, l.ord AS landed_ord,
