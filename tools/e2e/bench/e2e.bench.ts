@@ -935,6 +935,8 @@ async function main(): Promise<void> {
       out(
         `    CPU ms for this saga  ${SERVICE_NAMES.map((n) => `${n}=${Math.round(((m3.cpuPercent[n] ?? 0) / 100) * m3.seconds * 1000)}`).join('  ')}  (bench=${Math.round(((m3.cpuPercent.bench ?? 0) / 100) * m3.seconds * 1000)}: broker + simulator + SMTP sink)`,
       );
+      const failures = await exportFailures(e2e);
+      if (failures.length) out(`    export.failed published so far: ${failures.join('; ')}`);
       const largest = await largestRecords(e2e);
       out(`    largest records stored for the wire so far (key + headers + JSON value, bytes): ${largest.map((r) => `${r.service} ${r.topic}=${r.bytes}`).join('  ')}`);
       out('    peak RSS MB by stage (VmHWM, reset at each boundary):');
@@ -992,6 +994,20 @@ function bigSummary(figures: BigFigures[]): void {
     const growth = SERVICE_NAMES.map((n) => `${n}=${(f.peakRssMb[n] ?? 0) - (smallest.peakRssMb[n] ?? 0) >= 0 ? '+' : ''}${(f.peakRssMb[n] ?? 0) - (smallest.peakRssMb[n] ?? 0)}`);
     const over = SERVICE_NAMES.filter((n) => (f.peakRssMb[n] ?? 0) - (smallest.peakRssMb[n] ?? 0) > 30);
     out(`    peak RSS ${f.lines.toLocaleString('en')} vs ${smallest.lines.toLocaleString('en')} lines (MB): ${growth.join('  ')} → ${over.length ? `over 30 MB: ${over.join(', ')}` : 'all within 30 MB'}`);
+  }
+}
+
+/** Every `export.failed` the connector published in the run so far: export, reason and message. */
+async function exportFailures(e2e: E2ePlatform): Promise<string[]> {
+  const db = new Client({ connectionString: databaseUrl(e2e, 'erp-connector') });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ line: string }>(
+      `SELECT concat(payload->>'exportId', ' ', payload->>'reasonCode', ': ', left(payload->>'message', 160)) AS line FROM outbox_messages WHERE topic = 'export.failed' ORDER BY seq`,
+    );
+    return rows.map((r) => r.line);
+  } finally {
+    await db.end();
   }
 }
 
