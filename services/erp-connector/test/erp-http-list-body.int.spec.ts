@@ -125,10 +125,12 @@ describe('a JSON body whose list is sent a slice at a time', () => {
     });
 
     beforeAll(async () => {
-      server = createServer((request) => {
+      server = createServer((request, response) => {
         // Reads nothing of a stalled request, and all of the others without ever answering.
         if (request.url === '/stalled') request.pause();
         else request.resume();
+        // Answers 200 and the start of a body that never ends.
+        if (request.url === '/half-answer') response.writeHead(200, { 'content-type': 'application/json' }).write('{"batchNo":"B-1","extRef":');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     });
@@ -144,6 +146,12 @@ describe('a JSON body whose list is sent a slice at a time', () => {
       const items = Array.from({ length: 100_000 }, (_, i) => line(i));
 
       const result = await erpFetch(connection(), 'Test ERP', 'POST', path, {}, new JsonListBody({ extRef: 'k-11' }, 'lines', items, asErpLine));
+
+      expect(result).toMatchObject({ ok: false, error: { kind: 'transient', code: 'timeout' } });
+    });
+
+    it('when the ERP answers 200 but never finishes its body, the call times out as transient instead of answering an empty record', async () => {
+      const result = await erpFetch(connection(), 'Test ERP', 'GET', '/half-answer', {});
 
       expect(result).toMatchObject({ ok: false, error: { kind: 'transient', code: 'timeout' } });
     });

@@ -111,9 +111,17 @@ async function callErp(
     }
     return fail('transient', 'erp_unavailable', `${displayName} could not be reached`);
   }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // An answer cut off is no answer: read as empty, a posting check would take it for another export's record.
+    if (connection.signal?.aborted) return fail('transient', 'erp_unavailable', `The call to ${displayName} was abandoned while its answer was read`);
+    if ((error as Error).name === 'TimeoutError') return fail('transient', 'timeout', `${displayName} did not finish answering within ${connection.timeoutMs} ms`);
+    return fail('transient', 'erp_unavailable', `${displayName}'s answer was cut off`);
+  }
   let parsed: unknown = undefined;
   try {
-    const text = await response.text();
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
