@@ -182,6 +182,20 @@ describe('inbox transport (real PostgreSQL, dev broker, a Nest app with @EventPa
       expect(afterCommitRuns.filter((run) => ids.includes(run))).toEqual(ids);
     });
 
+    it('when large events wait on one partition, applies them a few per transaction: a transaction ends at the first event that reaches 256 KiB', async () => {
+      const bulky = (i: number) => `ok ${i} ${'x'.repeat(75_000)}`;
+      const { envelopes, messages } = backlog('budget-bulky-backlog', Array.from({ length: 12 }, (_, i) => bulky(i)));
+      await produceRaw(broker.brokerList, Topics.BudgetLocked, messages);
+
+      await waitFor(async () => (await Promise.all(envelopes.map((e) => inboxHas(e.id)))).every(Boolean), { timeoutMs: 30_000, description: 'the bulky backlog applied' });
+      const ids = envelopes.map((e) => e.id);
+      const commits = appliedCommits.filter((c) => c.eventIds.some((id) => ids.includes(id)));
+      expect(commits.flatMap((c) => c.eventIds)).toEqual(ids);
+      // About 75 kB each, 900 kB in all: the 4th of a transaction reaches 256 KiB.
+      expect(commits.length).toBeGreaterThanOrEqual(3);
+      for (const commit of commits) expect(commit.eventIds.length).toBeLessThanOrEqual(4);
+    });
+
     it('when the same event appears twice in a backlog, applies it once and every other event once, in order', async () => {
       const { envelopes, messages } = backlog('budget-backlog-twice', ['ok', 'ok', 'ok']);
       const [first, second, third] = messages;

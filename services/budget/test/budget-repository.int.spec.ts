@@ -1,11 +1,11 @@
 import { createDataSource } from '@budget-erp/service-kit';
 import { createTestDatabase, TestDatabase } from '@budget-erp/testing';
 import type { DataSource } from 'typeorm';
-import { Budget, BudgetCommand, BudgetEvent, BudgetState, decide, fold, holdOf, UserRef } from '../src/budgets/domain/budget';
+import { Budget, BudgetCommand, BudgetEvent, BudgetState, decide, ExportLine, fold, holdOf, syncedLinesAfterLanding, UserRef } from '../src/budgets/domain/budget';
 import type { ErpContext } from '../src/budgets/domain/erp-system';
 import { loadBudget, loadBudgetForExportOutcome, saveBudget } from '../src/budgets/infrastructure/budget.repository';
 import { BudgetLineOrmEntity, BudgetModificationOrmEntity, BudgetOrmEntity } from '../src/budgets/infrastructure/budget.orm-entity';
-import { insertSendSnapshot, loadLanding } from '../src/budgets/infrastructure/export-snapshot.repository';
+import { insertSendSnapshot, loadLanding, moveSyncedLinesByLanding } from '../src/budgets/infrastructure/export-snapshot.repository';
 import { writeSendLines } from '../src/budgets/infrastructure/send-lines.repository';
 import { budgetMigrations } from '../src/persistence';
 import { ExportSagaOrmEntity } from '../src/export-saga/infrastructure/export-saga.orm-entity';
@@ -69,6 +69,13 @@ async function sentBudget(budgetId: string): Promise<Budget> {
   return budget;
 }
 
+/** The snapshot the last send decided (its lines left out). */
+function lastSentSnapshot(): Extract<BudgetEvent, { type: 'BudgetSent' }>['snapshot'] {
+  const sent = lastEvents.find((e): e is Extract<BudgetEvent, { type: 'BudgetSent' }> => e.type === 'BudgetSent');
+  if (!sent) throw new Error('no send decided');
+  return { ...sent.snapshot, lines: [] };
+}
+
 describe('loading a budget for an export outcome (a saga step)', () => {
   it('leaves the lines and the synced lines out, but keeps the hold (which names the export, without lines), status and modifications', async () => {
     await sentBudget('b-partial');
@@ -122,8 +129,37 @@ describe('loading a budget for an export outcome (a saga step)', () => {
     }
     const whole = await dataSource.transaction((m) => loadBudget(m, 'c1', 'b-sync'));
     expect(whole?.budget).toMatchObject({ erp: { status: 'synced' }, exported: true });
-    expect(whole?.budget.syncedLines.map((l) => [l.lineId, l.amount])).toEqual(landing.lines.map((l) => [l.lineId, l.amount]));
+    expect(whole?.budget.syncedLines.map((l) => [l.lineId, l.amount])).toEqual((landing.lines as ExportLine[]).map((l) => [l.lineId, l.amount]));
     expect(whole?.budget.lines).toEqual(sent.lines);
+  });
+
+  it('moving what the ERP holds by a landing in PostgreSQL gives exactly syncedLinesAfterLanding of the synced and the landed lines, in its order', async () => {
+    const sent = await sentBudget('b-move');
+    const line = (lineId: string, amount: string, syncedAmount: string | null): ExportLine => ({
+      lineId, costCode: '01-100', costType: lineId === 'b' ? 'labor' : null, subJob: lineId === 'c' ? 'SJ-1' : null, description: `Line ${lineId} "quoted"`, amount, syncedAmount,
+    });
+    // What the ERP held; then a revision computed against an older baseline (it landed late).
+    const held = [line('a', '100.00', '100.00'), line('b', '50.00', '50.00'), line('c', '30.00', '30.00'), line('e', '25.00', '25.00'), line('f', '-5.50', '-5.50')];
+    const landed = [
+      line('n1', '10.00', null), // new line
+      line('a', '120.00', '100.00'), // +20
+      line('b', '0.00', '50.00'), // removed, and the ERP holds nothing for it after: dropped
+      line('c', '40.00', '20.00'), // computed against 20 while the ERP held 30: +20 → 50
+      line('e', '0.00', '10.00'), // removed against 10 while the ERP held 25: 15 stays
+      line('n2', '0.00', null), // a new line at zero
+      line('f', '0.01', '-5.50'), // +5.51 → 0.01
+    ];
+    await dataSource.transaction(async (m) => {
+      await m.query('UPDATE budgets SET synced_lines = $2::jsonb WHERE id = $1', ['b-move', JSON.stringify(held)]);
+      const ids = { exportId: 'b-move-x2', budgetId: 'b-move', companyId: 'c1', projectId: 'p1' };
+      const stored = await writeSendLines(m, ids, landed);
+      await insertSendSnapshot(m, { ...ids, hold: { ...holdOf(sent)!, exportId: 'b-move-x2', kind: 'revision' }, snapshot: { ...lastSentSnapshot(), kind: 'revision' }, createdBy: pm, ...stored });
+      await moveSyncedLinesByLanding(m, 'b-move', 'b-move-x2');
+    });
+
+    const [{ synced }] = (await dataSource.query('SELECT synced_lines AS synced FROM budgets WHERE id = $1', ['b-move'])) as { synced: ExportLine[] }[];
+    expect(synced).toEqual(syncedLinesAfterLanding(held, landed));
+    expect(synced.map((l) => [l.lineId, l.amount])).toEqual([['a', '120.00'], ['c', '50.00'], ['e', '15.00'], ['f', '0.01'], ['n1', '10.00'], ['n2', '0.00']]);
   });
 
   it('a stored snapshot cannot be changed: the database refuses an update of it or of its lines', async () => {

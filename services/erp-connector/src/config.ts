@@ -36,7 +36,7 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
     .refine((keys) => keys.every(isCredentialsKey), 'each key must be 32 bytes, as base64 or 64 hex digits')
     .optional()
     .describe('former ERP_CREDENTIALS_KEY values that still open what they sealed (key rotation), comma-separated'),
-  ERP_TIMEOUT_MS: ms(5000, 'the deadline of one ERP call'),
+  ERP_TIMEOUT_MS: ms(5000, 'the deadline of one ERP call; for an export whose lines are streamed, counted from the last time the ERP took more of them'),
   EXPORT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10).describe('attempts before a transient export failure becomes export.failed'),
   EXPORT_RETRY_BASE_MS: ms(500, 'the first retry delay (doubled each attempt, with jitter)'),
   EXPORT_RETRY_MAX_MS: ms(30000, 'the longest retry delay'),

@@ -95,5 +95,65 @@ describe('a JSON body whose list is sent a slice at a time', () => {
         expect(JSON.parse(request.body)).toEqual({ extRef: 'k-9', lines: items.map(asErpLine) });
       }
     });
+
+    it('when the list takes longer to send than the call deadline but the ERP takes it steadily, the call is not cut off', async () => {
+      const items = Array.from({ length: 6000 }, (_, i) => line(i));
+      const slowly = async function* () {
+        for (let from = 0; from < items.length; from += 1000) {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          yield items.slice(from, from + 1000);
+        }
+      };
+      const startedAt = Date.now();
+
+      const result = await erpFetch({ ...connection(), timeoutMs: 500 }, 'Test ERP', 'POST', '/batches', {}, new JsonListBody({ extRef: 'k-10' }, 'lines', slowly, asErpLine));
+
+      expect(Date.now() - startedAt).toBeGreaterThan(500);
+      expect(result).toEqual({ ok: true, value: { status: 201, body: { batchNo: 'B-1' } } });
+      expect(JSON.parse(received[0].body)).toEqual({ extRef: 'k-10', lines: items.map(asErpLine) });
+    });
+  });
+
+  describe('sent to an ERP that stops reading or never answers', () => {
+    let server: Server;
+    const connection = (): ErpConnection => ({
+      companyId: 'c1',
+      erpCompanyId: 'c1',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: null,
+      timeoutMs: 300,
+    });
+
+    beforeAll(async () => {
+      server = createServer((request, response) => {
+        // Reads nothing of a stalled request, and all of the others without ever answering.
+        if (request.url === '/stalled') request.pause();
+        else request.resume();
+        // Answers 200 and the start of a body that never ends.
+        if (request.url === '/half-answer') response.writeHead(200, { 'content-type': 'application/json' }).write('{"batchNo":"B-1","extRef":');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    it.each([
+      ['stops reading the list', '/stalled'],
+      ['takes the whole list and never answers', '/silent'],
+    ])('when the ERP %s, the call times out as transient', async (_case, path) => {
+      const items = Array.from({ length: 100_000 }, (_, i) => line(i));
+
+      const result = await erpFetch(connection(), 'Test ERP', 'POST', path, {}, new JsonListBody({ extRef: 'k-11' }, 'lines', items, asErpLine));
+
+      expect(result).toMatchObject({ ok: false, error: { kind: 'transient', code: 'timeout' } });
+    });
+
+    it('when the ERP answers 200 but never finishes its body, the call times out as transient instead of answering an empty record', async () => {
+      const result = await erpFetch(connection(), 'Test ERP', 'GET', '/half-answer', {});
+
+      expect(result).toMatchObject({ ok: false, error: { kind: 'transient', code: 'timeout' } });
+    });
   });
 });

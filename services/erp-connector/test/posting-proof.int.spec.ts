@@ -1,14 +1,15 @@
+import { ERP_SYSTEMS, type ErpSystem } from '@budget-erp/contracts';
 import { waitFor } from '@budget-erp/testing';
 import { accepted, tokenFor, World } from './support/world';
 
 /** A posting is proven by the ERP record of this very export, not by a record found at its number. */
-const SYSTEMS = ['cmic', 'sage300cre', 'quickbooks'] as const;
+const SYSTEMS: ErpSystem[] = ERP_SYSTEMS.map((system) => system.id);
 const companyId = 'co-proof';
 let world: World;
 
 const createJob = (system: string, jobNumber: string) =>
   world.simControl('POST', '/_sim/jobs', { system, companyId, jobNumber, name: `Job ${jobNumber}`, costCodes: [{ code: '01-100', description: 'Concrete' }], subJobs: [] });
-const exportTo = async (system: (typeof SYSTEMS)[number], jobNumber: string) => {
+const exportTo = async (system: ErpSystem, jobNumber: string) => {
   const event = accepted({ companyId, system, jobNumber, lines: [{ costCode: '01-100', amount: '10.00' }] });
   await world.requestExport(event);
   return world.waitForWire('export.succeeded', (m) => m.value.exportId === event.exportId, 30_000);

@@ -7,6 +7,9 @@
  * → synced) with the CPU ms, SQL statements and transactions per saga of each service, (2)
  * send→awaiting_posting latency at half that rate (open loop), (3) the export of one 50,000-line
  * budget, each service's peak RSS, and (4) line edits on 10-, 5,000- and 50,000-line budgets.
+ * `--lines=5000,50000,500000`: phase 3's budget sizes, side by side at the end (time to
+ * awaiting_posting, each service's peak RSS against the smallest size's, CPU ms, largest record);
+ * with `--profile` and without phase 1, the profiles are of the largest budget's saga.
  * `--sql`: the most frequent statements per saga of each service.
  * `--profile`: each service records a V8 CPU profile of phase 1; the bench prints its self time per
  * saga by package group (NestJS, TypeORM, zod, JSON, logging, kafkajs, pg, …) and its top frames.
@@ -28,10 +31,21 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const QUICK = args.includes('--quick');
 const N = Number(flag('n') ?? process.env.BENCH_N ?? (QUICK ? 40 : 200));
-const BIG_LINES = Number(flag('lines') ?? (QUICK ? 10000 : 50000));
 const SMALL_LINES = 5000;
 /** A middle size between the 5,000 lines one create request takes and the big budget. */
 const MIDDLE_LINES = 8000;
+/**
+ * Phase 3's budget sizes: `--lines=50000` runs 5,000, 8,000 and 50,000 lines (the default, 10,000
+ * with --quick); a list, e.g. `--lines=5000,50000,500000`, runs exactly those sizes.
+ */
+const LINE_SIZES = ((): number[] => {
+  const given = (flag('lines') ?? (QUICK ? '10000' : '50000')).split(',').map(Number);
+  if (given.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--lines takes whole numbers of lines, got ${flag('lines')}`);
+  if (given.length > 1) return given;
+  return [...new Set([SMALL_LINES, MIDDLE_LINES, given[0]])].filter((n) => n <= given[0]);
+})();
+/** How long one big budget may take from send to awaiting_posting: 30 s, plus 1 ms a line. */
+const bigSagaTimeoutMs = (lines: number) => 30000 + lines;
 const PHASES = new Set((flag('phases') ?? '1,2,3,4').split(','));
 const PROFILE_DIR = args.includes('--profile') ? mkdtempSync(join(tmpdir(), 'bench-cpu-prof-')) : process.env.BENCH_CPU_PROF;
 const PGBENCH = !args.includes('--no-pgbench');
@@ -40,7 +54,7 @@ const SQL_TEXTS = args.includes('--sql');
 const BUDGETS_PER_COMPANY = 20;
 const SYSTEM: ErpSystem = 'cmic';
 const SAGA_TIMEOUT_MS = 120000;
-const BENCH_DEADLINE_MS = QUICK ? 5 * 60000 : 20 * 60000;
+const BENCH_DEADLINE_MS = (QUICK ? 5 * 60000 : 20 * 60000) + LINE_SIZES.reduce((a, n) => a + (n > 50000 ? 3 * n : 0), 0);
 const SERVICE_NAMES = ['budget', 'approval', 'erp-connector', 'notification'];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -464,7 +478,7 @@ class InboxWatcher {
 }
 
 /** Fills in when the budget service applied export.succeeded and erp.posted (its inbox rows), waiting (bounded) for the last ones. */
-async function budgetAppliedTimes(e2e: E2ePlatform, wire: Wire, pairs: { p: Prepared; times: SagaTimes }[], withPosting: boolean): Promise<void> {
+async function budgetAppliedTimes(e2e: E2ePlatform, wire: Wire, pairs: { p: Prepared; times: SagaTimes }[], withPosting: boolean, timeoutMs = 60000): Promise<void> {
   const db = new Client({ connectionString: databaseUrl(e2e, 'budget') });
   await db.connect();
   try {
@@ -475,7 +489,7 @@ async function budgetAppliedTimes(e2e: E2ePlatform, wire: Wire, pairs: { p: Prep
       const posted = withPosting ? wire.eventId(Topics.ErpPosted, p.budgetId) : undefined;
       if (posted) wanted.set(posted, (at) => (times.syncedAt = at));
     }
-    const deadline = Date.now() + 60000;
+    const deadline = Date.now() + timeoutMs;
     while (wanted.size && Date.now() < deadline) {
       const { rows } = await db.query<{ message_id: string; at: Date }>(
         `SELECT message_id, processed_at AS at FROM inbox_messages WHERE consumer_group LIKE 'budget%' AND message_id = ANY($1)`,
@@ -686,12 +700,12 @@ function toggleProfiles(pids: Record<string, number>): void {
 }
 
 /** Per service: self time per saga by package group and the top frames of its phase-1 profile. */
-async function profileReport(sagas: number): Promise<void> {
+async function profileReport(sagas: number, phase = 'phase 1'): Promise<void> {
   if (!PROFILE_DIR) return;
   await sleep(1500);
   const files = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile'));
   out('');
-  out(`CPU profiles of phase 1 (${PROFILE_DIR}), self time in ms per saga (${sagas} sagas):`);
+  out(`CPU profiles of ${phase} (${PROFILE_DIR}), self time in ms per saga (${sagas} sagas):`);
   for (const name of SERVICE_NAMES) {
     const file = files.find((f) => f.startsWith(`${name}-`));
     if (!file) {
@@ -757,9 +771,11 @@ async function main(): Promise<void> {
   out('Budget → ERP platform: end-to-end benchmark' + (QUICK ? ' (quick)' : ''));
   out(`Machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
   out(`Load average before start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine competes for the same cores)`);
-  out(`Settings: N=${N} budgets (${BUDGETS_PER_COMPANY} per company, one ERP job each, ${SYSTEM}), big budget ${BIG_LINES} lines`);
+  out(`Settings: N=${N} budgets (${BUDGETS_PER_COMPANY} per company, one ERP job each, ${SYSTEM}), big budgets of ${LINE_SIZES.map((n) => n.toLocaleString('en')).join(' / ')} lines`);
   out('Platform: dev broker, ERP simulator and SMTP sink in this process; the four services as child processes; PostgreSQL 15 on loopback');
-  out('Targets: ≥150 sagas/s, p99 send→awaiting_posting ≤100 ms at half load, 50,000-line export ≤10 s, every service <256 MB RSS, memory flat 5,000→50,000 lines');
+  out(
+    'Targets: send→awaiting_posting ≤4 s for 50,000 lines and ≤40 s for 500,000 lines; every service\'s peak RSS for 500,000 lines within 30 MB of its peak for 5,000 lines; no record on the wire over 1 MiB uncompressed; the largest record and each service\'s CPU per saga printed',
+  );
 
   out(`PostgreSQL reference: ${PGBENCH ? await pgbenchReference() : 'skipped (--no-pgbench)'}`);
 
@@ -869,18 +885,23 @@ async function main(): Promise<void> {
     }
 
     // 3. Large budgets: 5,000 then BIG_LINES lines.
-    for (const lines of PHASES.has('3') ? [...new Set([SMALL_LINES, MIDDLE_LINES, BIG_LINES])].filter((n) => n <= BIG_LINES) : []) {
+    const bigFigures: BigFigures[] = [];
+    for (const lines of PHASES.has('3') ? LINE_SIZES : []) {
       checkDeadline();
       out('');
       out(`3. One ${lines.toLocaleString('en')}-line budget: send → accept → awaiting_posting`);
       const [big] = await prepareBig(e2e, lines);
+      big.client.requestTimeoutMs = Math.max(big.client.requestTimeoutMs, bigSagaTimeoutMs(lines));
       await sleep(1000);
+      // --profile without phase 1: the services' one profile window is the largest budget's saga.
+      const profiled = PROFILE_DIR !== undefined && !PHASES.has('1') && lines === Math.max(...LINE_SIZES);
+      if (profiled) toggleProfiles(pids());
       const meter = new PhaseMeter(pids).start();
       const stagePeaks = new StagePeaks(pids).start();
       let times: SagaTimes;
       try {
-        times = await runSaga(big, wire, approval!, false, 30000, (name) => stagePeaks.stage(name));
-        await budgetAppliedTimes(e2e, wire, [{ p: big, times }], false);
+        times = await runSaga(big, wire, approval!, false, bigSagaTimeoutMs(lines), (name) => stagePeaks.stage(name));
+        await budgetAppliedTimes(e2e, wire, [{ p: big, times }], false, bigSagaTimeoutMs(lines));
         stagePeaks.stage('export.succeeded applied');
       } catch (error) {
         const m3 = meter.stop();
@@ -905,14 +926,25 @@ async function main(): Promise<void> {
         continue;
       }
       const m3 = meter.stop();
+      if (profiled) toggleProfiles(pids());
       out(`    send→awaiting_posting ${((times.awaitingPostingAt - times.sentAt) / 1000).toFixed(2)} s`);
       stagesLine([times]);
       const job = await big.client.simulator('GET', `/_sim/${SYSTEM}/jobs/${big.jobNumber}?companyId=${encodeURIComponent(big.client.companyId)}`);
       out(`    ERP has ${(job.body?.exports as unknown[] | undefined)?.length ?? '?'} export(s), ${job.body?.unposted ?? '?'} unposted entries`);
       phaseLine(m3);
+      out(
+        `    CPU ms for this saga  ${SERVICE_NAMES.map((n) => `${n}=${Math.round(((m3.cpuPercent[n] ?? 0) / 100) * m3.seconds * 1000)}`).join('  ')}  (bench=${Math.round(((m3.cpuPercent.bench ?? 0) / 100) * m3.seconds * 1000)}: broker + simulator + SMTP sink)`,
+      );
+      const failures = await exportFailures(e2e);
+      if (failures.length) out(`    export.failed published so far: ${failures.join('; ')}`);
+      const largest = await largestRecords(e2e);
+      out(`    largest records stored for the wire so far (key + headers + JSON value, bytes): ${largest.map((r) => `${r.service} ${r.topic}=${r.bytes}`).join('  ')}`);
       out('    peak RSS MB by stage (VmHWM, reset at each boundary):');
       for (const line of stagePeaks.lines()) out(line);
+      if (profiled) await profileReport(1, `the ${lines.toLocaleString('en')}-line saga`);
+      bigFigures.push({ lines, seconds: (times.awaitingPostingAt - times.sentAt) / 1000, peakRssMb: m3.peakRssMb, cpuMs: Object.fromEntries(Object.entries(m3.cpuPercent).map(([n, pct]) => [n, Math.round((pct / 100) * m3.seconds * 1000)])), largestBytes: largest[0]?.bytes ?? 0 });
     }
+    if (bigFigures.length) bigSummary(bigFigures);
     if (PHASES.has('3') && failed) {
       out('');
       out('   After the failure above: does a small budget still go through?');
@@ -937,6 +969,68 @@ async function main(): Promise<void> {
   if (PHASES.has('4')) await editsReport();
   out(`Total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
   process.exit(failed ? 1 : 0);
+}
+
+interface BigFigures {
+  lines: number;
+  seconds: number;
+  peakRssMb: Record<string, number>;
+  cpuMs: Record<string, number>;
+  largestBytes: number;
+}
+
+/** Phase 3 side by side: time to awaiting_posting against its target, and each service's peak RSS against the smallest size's. */
+function bigSummary(figures: BigFigures[]): void {
+  const target = (lines: number) => (lines === 50000 ? ' (target ≤4 s)' : lines === 500000 ? ' (target ≤40 s)' : '');
+  const smallest = figures.reduce((a, b) => (b.lines < a.lines ? b : a));
+  out('');
+  out(`3. Summary (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  for (const f of figures) {
+    out(
+      `    ${f.lines.toLocaleString('en').padStart(7)} lines: send→awaiting_posting ${f.seconds.toFixed(2)} s${target(f.lines)}; peak RSS MB ${SERVICE_NAMES.map((n) => `${n}=${f.peakRssMb[n] ?? '?'}`).join(' ')}; CPU ms ${SERVICE_NAMES.map((n) => `${n}=${f.cpuMs[n] ?? '?'}`).join(' ')}; largest record ${f.largestBytes} B`,
+    );
+  }
+  for (const f of figures.filter((x) => x !== smallest)) {
+    const growth = SERVICE_NAMES.map((n) => `${n}=${(f.peakRssMb[n] ?? 0) - (smallest.peakRssMb[n] ?? 0) >= 0 ? '+' : ''}${(f.peakRssMb[n] ?? 0) - (smallest.peakRssMb[n] ?? 0)}`);
+    const over = SERVICE_NAMES.filter((n) => (f.peakRssMb[n] ?? 0) - (smallest.peakRssMb[n] ?? 0) > 30);
+    out(`    peak RSS ${f.lines.toLocaleString('en')} vs ${smallest.lines.toLocaleString('en')} lines (MB): ${growth.join('  ')} → ${over.length ? `over 30 MB: ${over.join(', ')}` : 'all within 30 MB'}`);
+  }
+}
+
+/** Every `export.failed` the connector published in the run so far: export, reason and message. */
+async function exportFailures(e2e: E2ePlatform): Promise<string[]> {
+  const db = new Client({ connectionString: databaseUrl(e2e, 'erp-connector') });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ line: string }>(
+      `SELECT concat(payload->>'exportId', ' ', payload->>'reasonCode', ': ', left(payload->>'message', 160)) AS line FROM outbox_messages WHERE topic = 'export.failed' ORDER BY seq`,
+    );
+    return rows.map((r) => r.line);
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * The largest records the services have written for the broker (their outbox rows, kept a week
+ * after publishing): key, headers and value as stored, the value as PostgreSQL's JSON text.
+ */
+async function largestRecords(e2e: E2ePlatform): Promise<{ service: string; topic: string; bytes: number }[]> {
+  const found: { service: string; topic: string; bytes: number }[] = [];
+  for (const service of SERVICE_NAMES) {
+    const db = new Client({ connectionString: databaseUrl(e2e, service) });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ topic: string; bytes: number }>(
+        `SELECT topic, max(octet_length(message_key) + octet_length(headers::text) + octet_length(payload::text))::int AS bytes
+           FROM outbox_messages GROUP BY topic ORDER BY bytes DESC LIMIT 1`,
+      );
+      for (const row of rows) found.push({ service, topic: row.topic, bytes: row.bytes });
+    } finally {
+      await db.end();
+    }
+  }
+  return found.sort((a, b) => b.bytes - a.bytes);
 }
 
 /**

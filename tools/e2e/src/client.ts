@@ -82,6 +82,9 @@ export class PlatformClient {
     return client;
   }
 
+  /** How long a call waits for its answer before it is abandoned. */
+  requestTimeoutMs = 15000;
+
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ApiResponse
   async call<T = any>(role: Role | null, method: string, url: string, body?: unknown): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};
@@ -90,7 +93,7 @@ export class PlatformClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15000) });
+      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.requestTimeoutMs) });
       text = await response.text();
     } catch (error) {
       this.onAnswer?.({ method, url, status: null, retryAfter: null, error: (error as Error).message });

@@ -40,6 +40,12 @@ export interface InboxTransportOptions {
    */
   maxMessagesPerTransaction?: number;
   /**
+   * Most message bytes (values) applied in one transaction (default 256 KiB): a group ends at the
+   * first message that reaches it, so a backlog of large messages (a big send's chunks) is parsed
+   * and applied a few at a time, not `maxMessagesPerTransaction` of them at once.
+   */
+  maxBytesPerTransaction?: number;
+  /**
    * Called after a transaction applied at least one message, with whether its handlers stored
    * events in the outbox (then the relay is worth nudging).
    */
@@ -268,6 +274,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         const { topic, partition } = batch;
         const counted = (outcome: Outcome) => messagingMetrics.consumed.inc({ topic, group: this.options.groupId, outcome });
         let group: Deliverable[] = [];
+        let groupBytes = 0;
         // The latest offset grouped; resolved only once everything up to it is applied.
         let handled: string | undefined;
         const flush = async (): Promise<void> => {
@@ -275,6 +282,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
             const outcomes = await this.applyGroup(topic, partition, group, heartbeat);
             outcomes.forEach(counted);
             group = [];
+            groupBytes = 0;
           }
           if (handled === undefined) return;
           resolveOffset(handled);
@@ -293,7 +301,8 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
           }
           handled = message.offset;
           group.push(item);
-          if (group.length >= this.maxMessagesPerTransaction) await flush();
+          groupBytes += message.value?.length ?? 0;
+          if (group.length >= this.maxMessagesPerTransaction || groupBytes >= this.maxBytesPerTransaction) await flush();
         }
         await flush();
       },
@@ -302,6 +311,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
 
   private get maxMessagesPerTransaction(): number {
     return Math.max(1, this.options.maxMessagesPerTransaction ?? 100);
+  }
+
+  private get maxBytesPerTransaction(): number {
+    return Math.max(1, this.options.maxBytesPerTransaction ?? 256 * 1024);
   }
 
   /** Checks the envelope, the event type, the topic and the payload against the contract. */

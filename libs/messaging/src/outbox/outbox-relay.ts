@@ -24,6 +24,12 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Events per Kafka request (default 500). */
   batchSize?: number;
+  /**
+   * Payload bytes per Kafka request, as PostgreSQL stores them (jsonb, compressed when large;
+   * default 1 MiB): a batch ends at the first event past it, so a backlog of large records (a
+   * big send's chunks) is read and published a few at a time, not `batchSize` of them at once.
+   */
+  maxBatchBytes?: number;
   /** Longest pause after a failure (default 5 s). */
   maxBackoffMs?: number;
   kafkaLogLevel?: logLevel;
@@ -77,8 +83,16 @@ const RELAY_LOCK = "hashtext('budget-erp.outbox-relay')";
 
 class DatabaseStepFailed extends Error {}
 
-const SELECT_UNPUBLISHED = `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at
-  FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL`;
+/**
+ * The next unpublished rows in `seq` order, at most `limit` of them and no more than reach
+ * `maxBytes` of stored payload (the first row always). Only the rows returned are turned into text.
+ */
+const selectUnpublished = (limit: number, maxBytes: number, alsoWhere = ''): string =>
+  `SELECT seq, id, topic, message_key, headers, payload::text AS payload, created_at FROM (
+     SELECT seq, id, topic, message_key, headers, payload, created_at,
+            sum(pg_column_size(payload)) OVER (ORDER BY seq) - pg_column_size(payload) AS bytes_before
+       FROM outbox_messages WHERE published_at IS NULL AND abandoned_at IS NULL${alsoWhere} ORDER BY seq LIMIT ${limit}
+   ) batch WHERE bytes_before < ${maxBytes} ORDER BY seq`;
 
 // Errors the broker gives for the records themselves: sending them again can never succeed.
 const RECORD_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
@@ -120,6 +134,7 @@ export class OutboxRelay {
   private readonly outage = new OutageLog(this.logger, 'outbox relay');
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
   private readonly maxBackoffMs: number;
   private readonly maxMessageBytes: number;
   private readonly kafka: Kafka;
@@ -151,6 +166,7 @@ export class OutboxRelay {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
+    this.maxBatchBytes = Math.max(1, Math.floor(options.maxBatchBytes ?? 1024 * 1024));
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.maxMessageBytes = options.maxMessageBytes ?? 32 * 1024 * 1024;
     // Off by default: every failed batch is already logged once, with its backoff, by the relay.
@@ -276,7 +292,7 @@ export class OutboxRelay {
   private async relayBatch(runner: RelayConnection): Promise<number> {
     const prefetched = this.prefetched;
     this.prefetched = undefined;
-    const rows = prefetched ?? (await this.database(() => runner.query<OutboxRow>(`${SELECT_UNPUBLISHED} ORDER BY seq LIMIT ${this.batchSize}`)));
+    const rows = prefetched ?? (await this.database(() => runner.query<OutboxRow>(selectUnpublished(this.batchSize, this.maxBatchBytes))));
     if (rows.length === 0) return 0;
     const sendable: OutboxRow[] = [];
     for (const row of rows) {
@@ -324,7 +340,7 @@ export class OutboxRelay {
     if (readNext) {
       const next = await this.database(() =>
         runner.query<OutboxRow>(
-          `WITH marked AS (${marked} RETURNING seq) ${SELECT_UNPUBLISHED} AND seq NOT IN (SELECT seq FROM marked) ORDER BY seq LIMIT ${this.batchSize}`,
+          `WITH marked AS (${marked} RETURNING seq) ${selectUnpublished(this.batchSize, this.maxBatchBytes, ' AND seq NOT IN (SELECT seq FROM marked)')}`,
         ),
       );
       if (next.length > 0) this.prefetched = next;

@@ -38,15 +38,17 @@ export class JsonListBody<T> {
     for (let from = 0; from < this.items.length; from += this.itemsPerChunk) yield this.items.slice(from, from + this.itemsPerChunk);
   }
 
-  /** A byte stream of `chunks()`, read as the connection takes it. */
-  stream(): ReadableStream<Uint8Array> {
+  /** A byte stream of `chunks()`, read as the connection takes it; `progress` is called each time the connection takes more. */
+  stream(progress: () => void = () => undefined): ReadableStream<Uint8Array> {
     const chunks = this.chunks();
     const encoder = new TextEncoder();
     return new ReadableStream({
       async pull(controller) {
+        progress();
         const next = await chunks.next();
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(next.value));
+        progress();
       },
       async cancel() {
         await chunks.return(undefined);
@@ -72,25 +74,54 @@ export async function erpFetch(
   headers: Record<string, string>,
   body?: unknown,
 ): Promise<ErpResult<ErpHttpResponse>> {
+  // A streamed body may take longer to send than one call's deadline: its deadline runs from the
+  // last time the ERP took more of it, so a large export the ERP reads steadily is not cut off.
+  const deadline = new CallDeadline(connection.timeoutMs);
+  const signals = connection.signal ? [deadline.signal, connection.signal] : [deadline.signal];
+  try {
+    return await callErp(connection, displayName, method, path, headers, body, signals.length === 1 ? deadline.signal : AbortSignal.any(signals), () => deadline.restart());
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function callErp(
+  connection: ErpConnection,
+  displayName: string,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+  signal: AbortSignal,
+  progress: () => void,
+): Promise<ErpResult<ErpHttpResponse>> {
   let response: Response;
   try {
     response = await fetch(`${connection.baseUrl.replace(/\/$/, '')}${path}`, {
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(body instanceof JsonListBody ? { body: body.stream(), duplex: 'half' as const } : { body: body === undefined ? undefined : JSON.stringify(body) }),
-      signal: connection.signal ? AbortSignal.any([AbortSignal.timeout(connection.timeoutMs), connection.signal]) : AbortSignal.timeout(connection.timeoutMs),
+      ...(body instanceof JsonListBody ? { body: body.stream(progress), duplex: 'half' as const } : { body: body === undefined ? undefined : JSON.stringify(body) }),
+      signal,
     });
   } catch (error) {
     if (connection.signal?.aborted) return fail('transient', 'erp_unavailable', `The call to ${displayName} was abandoned: ${String((connection.signal.reason as Error | undefined)?.message ?? 'aborted')}`);
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-      return fail('transient', 'timeout', `${displayName} did not answer within ${connection.timeoutMs} ms`);
+      return fail('transient', 'timeout', `${displayName} did not answer within ${connection.timeoutMs} ms${body instanceof JsonListBody ? ' of taking the last part of the request' : ''}`);
     }
     return fail('transient', 'erp_unavailable', `${displayName} could not be reached`);
   }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // An answer cut off is no answer: read as empty, a posting check would take it for another export's record.
+    if (connection.signal?.aborted) return fail('transient', 'erp_unavailable', `The call to ${displayName} was abandoned while its answer was read`);
+    if ((error as Error).name === 'TimeoutError') return fail('transient', 'timeout', `${displayName} did not finish answering within ${connection.timeoutMs} ms`);
+    return fail('transient', 'erp_unavailable', `${displayName}'s answer was cut off`);
+  }
   let parsed: unknown = undefined;
   try {
-    const text = await response.text();
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
@@ -105,6 +136,34 @@ export async function erpFetch(
     return fail('permanent', 'connection_missing', `${displayName} refused the connection's credentials${reason ? ` (${reason})` : ''}; check the ERP connection settings`);
   }
   return ok({ status: response.status, body: parsed });
+}
+
+/** Aborts with a TimeoutError `timeoutMs` after it was created or last restarted. */
+class CallDeadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly timeoutMs: number) {
+    this.timer = this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  restart(): void {
+    if (this.controller.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.timer = this.arm();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): NodeJS.Timeout {
+    return setTimeout(() => this.controller.abort(new DOMException(`no progress within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+  }
 }
 
 /** A `Retry-After` header (delay-seconds or an HTTP date) in milliseconds from `now`, capped at an hour; null when absent or unreadable. */

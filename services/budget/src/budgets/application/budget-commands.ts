@@ -5,7 +5,7 @@ import type { ErpSystem } from '../domain/erp-system';
 import { LoadedBudget, loadBudget, saveBudget, StaleBudgetError } from '../infrastructure/budget.repository';
 import { exportsToSupersede, insertSaga, loadSaga, saveSaga } from '../../export-saga/infrastructure/export-saga.repository';
 import { react, SagaMessage, startSaga } from '../../export-saga/domain/export-saga';
-import { insertSendSnapshot } from '../infrastructure/export-snapshot.repository';
+import { insertSendSnapshot, moveSyncedLinesByLanding } from '../infrastructure/export-snapshot.repository';
 import { BudgetConfig, BUDGET_CONFIG } from '../../config';
 import { publishStoredChunks, writeSendLines } from '../infrastructure/send-lines.repository';
 import { BudgetUseCaseError, budgetNotFound, checkExpectedVersion, EventPublisher, EVENT_PUBLISHER } from './ports';
@@ -165,6 +165,10 @@ export class BudgetCommands {
           topic: 'budget.locked',
           payload: { ...base, lockedBy: user(event.hold.sentBy), lockedAt: event.at },
         });
+      case 'ExportLanded':
+        // Decided on a budget loaded without what the ERP holds: the database moves it by the export's stored lines.
+        if (event.syncedLines === null) await moveSyncedLinesByLanding(manager, budget.id, event.exportId);
+        return;
       case 'BudgetCreated':
       case 'LineAdded':
       case 'LineUpdated':
@@ -173,7 +177,6 @@ export class BudgetCommands {
       case 'ModificationApproved':
       case 'ModificationDeleted':
       case 'ExportStatusChanged':
-      case 'ExportLanded':
       case 'ExportReleased':
       case 'ExportPosted':
       case 'ImportCompleted':

@@ -179,7 +179,11 @@ export type ExportOutcome = ExportStatus;
 /** An export whose entries reached the ERP: its hold and its lines, as sent. */
 export interface Landing {
   hold: ExportHold;
-  lines: ExportLine[];
+  /**
+   * The export's lines as sent; `'in_store'` when the budget was loaded without what the ERP holds
+   * and the store moves it by the landing itself (`syncedLinesAfterLanding`'s rule in the database).
+   */
+  lines: ExportLine[] | 'in_store';
 }
 
 export interface Budget {
@@ -290,8 +294,11 @@ export type BudgetEvent =
     }
   | { type: 'BudgetRetrieved'; exportId: string; by: UserRef; at: string }
   | { type: 'ExportStatusChanged'; exportId: string; erpStatus: 'exporting' | 'failed_to_export' | 'awaiting_posting'; at: string }
-  /** An export reached the ERP: what the ERP holds grows by what it moved. */
-  | { type: 'ExportLanded'; exportId: string; syncedLines: ExportLine[]; at: string }
+  /**
+   * An export reached the ERP: what the ERP holds grows by what it moved. `syncedLines` null: the
+   * store applies `syncedLinesAfterLanding` to what it holds, from the export's stored lines.
+   */
+  | { type: 'ExportLanded'; exportId: string; syncedLines: ExportLine[] | null; at: string }
   /** An export the platform had given up on landed anyway: its entries hold the budget until posted. */
   | { type: 'ExportHoldRetaken'; hold: ExportHold; relocked: boolean; at: string }
   /**
@@ -726,7 +733,7 @@ function applyExportOutcome(budget: Budget, command: Extract<BudgetCommand, { ty
   const current = hold?.exportId === exportId;
   const events: BudgetEvent[] = [];
   if (landing) {
-    events.push({ type: 'ExportLanded', exportId, syncedLines: syncedLinesAfterLanding(budget.syncedLines, landing.lines), at });
+    events.push({ type: 'ExportLanded', exportId, syncedLines: landing.lines === 'in_store' ? null : syncedLinesAfterLanding(budget.syncedLines, landing.lines), at });
   }
   switch (command.outcome) {
     case 'awaiting_acceptance':
@@ -920,7 +927,7 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
       return hold?.exportId === event.exportId ? { ...b, erp: { status: event.erpStatus, hold } } : b;
     }
     case 'ExportLanded':
-      return { ...b, syncedLines: event.syncedLines, exported: true };
+      return { ...b, syncedLines: event.syncedLines ?? b.syncedLines, exported: true };
     case 'ExportPosted':
       return {
         ...b,

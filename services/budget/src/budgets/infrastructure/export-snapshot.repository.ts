@@ -51,15 +51,21 @@ interface SnapshotRow {
   sent_at: Date;
 }
 
-/** An export's hold and lines as sent, for when it reaches the ERP (null for an export never sent from here). */
-export async function loadLanding(manager: EntityManager, exportId: string): Promise<Landing | null> {
+/**
+ * An export's hold and lines as sent, for when it reaches the ERP (null for an export never sent
+ * from here). `{ lines: false }`: the lines stay in the database (`'in_store'`), where
+ * `moveSyncedLinesByLanding` reads them.
+ */
+export async function loadLanding(manager: EntityManager, exportId: string, options: { lines: boolean } = { lines: true }): Promise<Landing | null> {
   const rows: SnapshotRow[] = await manager.query(
     `SELECT export_id, erp_system, job_number, kind, modification_ids, status_before, sent_by, sent_at FROM export_snapshots WHERE export_id = $1`,
     [exportId],
   );
   const row = rows[0];
   if (!row) return null;
-  const chunks: { lines: ExportLine[] }[] = await manager.query(`SELECT lines FROM export_snapshot_chunks WHERE export_id = $1 ORDER BY chunk`, [exportId]);
+  const chunks: { lines: ExportLine[] }[] = options.lines
+    ? await manager.query(`SELECT lines FROM export_snapshot_chunks WHERE export_id = $1 ORDER BY chunk`, [exportId])
+    : [];
   return {
     hold: {
       exportId: row.export_id,
@@ -71,6 +77,38 @@ export async function loadLanding(manager: EntityManager, exportId: string): Pro
       sentBy: row.sent_by,
       sentAt: row.sent_at.toISOString(),
     },
-    lines: chunks.flatMap((chunk) => chunk.lines),
+    lines: options.lines ? chunks.flatMap((chunk) => chunk.lines) : 'in_store',
   };
+}
+
+/**
+ * What the ERP holds, moved by an export that landed — `syncedLinesAfterLanding` of the budget's
+ * synced lines and the export's stored lines, computed in PostgreSQL so that neither crosses into
+ * the service: each landed line moves by its amount less the synced amount it was computed
+ * against, on top of what the ERP held; a line sent at zero that the ERP no longer holds money for
+ * is dropped. Held lines keep their order, new ones follow in the export's order.
+ */
+export async function moveSyncedLinesByLanding(manager: EntityManager, budgetId: string, exportId: string): Promise<void> {
+  await manager.query(
+    `UPDATE budgets b SET synced_lines = coalesce((
+       WITH held AS (
+         SELECT h.v, h.ord FROM jsonb_array_elements(b.synced_lines) WITH ORDINALITY AS h (v, ord)
+       ), landed AS (
+         -- Each chunk parsed once (json → jsonb), not once per use of a line's fields.
+         SELECT l.v, c.chunk, l.ord FROM export_snapshot_chunks c, jsonb_array_elements(c.lines::jsonb) WITH ORDINALITY AS l (v, ord)
+          WHERE c.export_id = $2
+       ), merged AS (
+         SELECT h.v IS NULL AS added, h.ord AS held_ord, l.chunk, l.ord AS landed_ord,
+                CASE WHEN l.v IS NULL THEN h.v ELSE l.v || jsonb_build_object('amount', m.amount, 'syncedAmount', m.amount) END AS v,
+                l.v IS NOT NULL AND (l.v->>'amount')::numeric = 0 AND l.v->>'syncedAmount' IS NOT NULL AND m.amount::numeric = 0 AS dropped
+           FROM held h FULL JOIN landed l ON l.v->>'lineId' = h.v->>'lineId'
+          CROSS JOIN LATERAL (
+            SELECT ((coalesce((h.v->>'amount')::numeric, 0) + (l.v->>'amount')::numeric - coalesce((l.v->>'syncedAmount')::numeric, 0))::numeric(30, 2))::text AS amount
+          ) m
+       )
+       SELECT jsonb_agg(v ORDER BY added, held_ord, chunk, landed_ord) FROM merged WHERE NOT dropped
+     ), '[]'::jsonb)
+     WHERE b.id = $1`,
+    [budgetId, exportId],
+  );
 }

@@ -33,10 +33,11 @@ export class AdvanceExportSagaHandler {
     for (const effect of effects) {
       switch (effect.type) {
         case 'ApplyToBudget': {
-          // What the ERP holds moves only when the export first reached it: only then are the synced lines and the export's own lines read.
-          const budget = await loadBudgetForExportOutcome(manager, companyId, saga.budgetId, { syncedLines: effect.landed });
+          // What the ERP holds moves only when the export first reached it, in the database: neither
+          // the synced lines nor the export's own lines are read into the service.
+          const budget = await loadBudgetForExportOutcome(manager, companyId, saga.budgetId, { syncedLines: false });
           if (!budget) break;
-          const landing = effect.landed ? await loadLanding(manager, exportId) : null;
+          const landing = effect.landed ? await loadLanding(manager, exportId, { lines: false }) : null;
           await this.commands.apply(manager, budget.budget, budget.version, {
             type: 'ApplyExportOutcome',
             exportId,
