@@ -6,7 +6,8 @@ import type { ErpConnectorConfig } from '../../config';
 import type { ErpError } from '../../erp-adapters/erp-adapter';
 import { retryDelayMs } from '../../exports/domain/retry-policy';
 import { ErpImportQueue, type QueuedImport } from '../infrastructure/erp-import.repository';
-import { ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
+import { erpBudgetOf, ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
+import { resyncAfterImport } from '../../drift/application/resync-baseline';
 
 const BATCH = 10;
 
@@ -98,7 +99,8 @@ export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdo
     }
     await this.uow.run(async (manager) => {
       if (!(await ErpImportQueue.finish(manager, request.importId, read.ok ? 'imported' : 'failed', read.ok ? null : read.error))) return;
-      await this.importBudget.publish(manager, request, read);
+      const outcome = await this.importBudget.publish(manager, request, read);
+      if (outcome.status === 'imported' && read.ok) await resyncAfterImport(manager, request, erpBudgetOf(read.value).lines);
     });
   }
 

@@ -14,6 +14,7 @@ import type { ErpExportRepository, Leased, LoadedExport } from '../../infrastruc
 import type { ErpSendRepository } from '../../infrastructure/erp-send.repository';
 import type { ExportMetrics } from '../../infrastructure/export-metrics';
 import { erpPostedPayload, exportFailedPayload, exportSucceededPayload } from '../export-events';
+import { resyncAfterPosting } from '../../../drift/application/resync-baseline';
 
 export interface ExportWorkerDeps {
   dataSource: DataSource;
@@ -356,6 +357,7 @@ export class ExportWorker {
       await exports.save(m, loaded, next, { leaseUntil: null, leaseToken });
       if (next.status === 'posted') {
         this.deps.metrics?.posted.inc({ system: this.system });
+        await resyncAfterPosting(m, this.deps.sends, next.data);
         await outbox.publish(m, {
           topic: Topics.ErpPosted,
           subject: next.data.budgetId,
