@@ -1,4 +1,5 @@
 import { ERP_SYSTEM_IDS, type ErpSystem } from '@budget-erp/contracts';
+import { waitFor } from '@budget-erp/testing';
 import { accepted, person, tokenFor, World, type WiredMessage } from './support/world';
 
 /**
@@ -87,6 +88,11 @@ describe.each(SYSTEMS)('%s', (system) => {
     await world.waitForWire('export.succeeded', (m) => m.value.exportId === send.exportId);
     const base = { budgetId: send.budgetId, projectId: send.summary.projectId, companyId: send.companyId, exportId: send.exportId };
     await world.publish('budget.retrieved', { ...base, retrievedBy: person('Pat'), retrievedAt: new Date().toISOString() }, send.budgetId, send.companyId);
+    // The accountant posts once the connector knows the platform gave the export up.
+    await waitFor(async () => {
+      const view = await world.http('GET', `/erp/exports/${send.exportId}`, tokenFor(company(system), 'read_only'));
+      return (view.body.lifecycle as { facts: string[] } | undefined)?.facts.includes('retrieved') ? true : undefined;
+    }, { description: 'the retrieval recorded' });
     await postEntries(system, 'D-2');
     const detected = await world.waitForWire('erp.budget.drift_detected', (m) => m.key === send.budgetId).catch((e: Error) => {
       throw new Error(`${e.message}\n${world.logLines.filter((l) => /Drift|ExportWorker|warn|error/.test(l)).slice(-30).join('\n')}`);
