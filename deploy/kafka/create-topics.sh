@@ -59,6 +59,10 @@ erp.budget.imported 6 cleanup.policy=delete,retention.ms=604800000
 erp.budget.imported.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 erp.budget.import.failed 6 cleanup.policy=delete,retention.ms=604800000
 erp.budget.import.failed.dlq 3 cleanup.policy=delete,retention.ms=2592000000
+erp.budget.drift_detected 6 cleanup.policy=delete,retention.ms=604800000
+erp.budget.drift_detected.dlq 3 cleanup.policy=delete,retention.ms=2592000000
+erp.budget.drift_resolved 6 cleanup.policy=delete,retention.ms=604800000
+erp.budget.drift_resolved.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 notification.sent 3 cleanup.policy=delete,retention.ms=259200000
 notification.sent.dlq 3 cleanup.policy=delete,retention.ms=2592000000
 TOPICS
@@ -68,4 +72,4 @@ if [ -n "$(ls -A "$failed")" ]; then
   echo "could not create: $(ls "$failed" | tr '\n' ' ')" >&2
   exit 1
 fi
-echo "all 34 topics ready"
+echo "all 38 topics ready"

@@ -10,6 +10,8 @@ import {
   BudgetUnlockedV1,
 } from './events/budget.events';
 import {
+  ErpBudgetDriftDetectedV1,
+  ErpBudgetDriftResolvedV1,
   ErpBudgetImportedV1,
   ErpBudgetImportFailedV1,
   ErpConnectionUpdatedV1,
@@ -38,6 +40,8 @@ export const Topics = {
   BudgetImportRequested: 'budget.import.requested',
   ErpBudgetImported: 'erp.budget.imported',
   ErpBudgetImportFailed: 'erp.budget.import.failed',
+  ErpBudgetDriftDetected: 'erp.budget.drift_detected',
+  ErpBudgetDriftResolved: 'erp.budget.drift_resolved',
   NotificationSent: 'notification.sent',
 } as const;
 
@@ -84,6 +88,8 @@ const registry = {
   'erp.connection.updated': { producer: 'erp-connector', key: 'companyId', version: 1, schema: ErpConnectionUpdatedV1 },
   'erp.budget.imported': { producer: 'erp-connector', key: 'budgetId, else projectId', version: 1, schema: ErpBudgetImportedV1 },
   'erp.budget.import.failed': { producer: 'erp-connector', key: 'budgetId, else projectId', version: 1, schema: ErpBudgetImportFailedV1 },
+  'erp.budget.drift_detected': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ErpBudgetDriftDetectedV1 },
+  'erp.budget.drift_resolved': { producer: 'erp-connector', key: 'budgetId', version: 1, schema: ErpBudgetDriftResolvedV1 },
   'notification.sent': { producer: 'notification', key: 'budgetId, else companyId', version: 1, schema: NotificationSentV1 },
 } as const satisfies Record<Topic, { producer: string; key: TopicKey; version: number; schema: z.ZodType }>;
 

@@ -8,6 +8,8 @@ import { ReviewQueries } from './review/application/review-queries/review-querie
 import { approvalEntities, approvalMigrations } from './review/infrastructure/approval-persistence';
 import { ReviewEventsKafkaController } from './review/transport/review-events.kafka-controller';
 import { ReviewHttpController } from './review/transport/review.http-controller';
+import { BudgetDriftHandlers } from './drift/application/budget-drift.handlers';
+import { BudgetDriftHttpController } from './drift/transport/budget-drift.http-controller';
 
 export const SERVICE_NAME = 'approval';
 
@@ -30,7 +32,7 @@ export class AppModule {
           migrations: approvalMigrations,
         }),
       ],
-      controllers: [ReviewHttpController, ReviewEventsKafkaController],
+      controllers: [ReviewHttpController, BudgetDriftHttpController, ReviewEventsKafkaController],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         {
@@ -42,6 +44,11 @@ export class AppModule {
           provide: ReviewQueries,
           inject: [UnitOfWork],
           useFactory: (uow: TransactionRunner) => new ReviewQueries(uow),
+        },
+        {
+          provide: BudgetDriftHandlers,
+          inject: [UnitOfWork],
+          useFactory: (uow: TransactionRunner) => new BudgetDriftHandlers(uow),
         },
       ],
     };

@@ -29,6 +29,9 @@ import { ProjectLinkHttpController } from './project-links/transport/project-lin
 import { ErpJobsHttpController } from './project-links/transport/erp-jobs.http-controller';
 import { ProjectLinkQueries } from './project-links/application/project-links.queries';
 import { UnlinkProjectHandler } from './project-links/application/unlink-project.handler';
+import { DriftReconciler } from './drift/application/drift-reconciler.service';
+import { CreateErpDriftBaselines1765200000000 } from './drift/infrastructure/migrations/1765200000000-create-erp-drift-baselines';
+import { DriftHttpController } from './drift/transport/drift.http-controller';
 
 export const SERVICE_NAME = 'erp-connector';
 
@@ -42,12 +45,12 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, FenceExportLeases1765000000000, CreateErpImports1765100000000, AddErpImportDigest1765100000001],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, FenceExportLeases1765000000000, CreateErpImports1765100000000, AddErpImportDigest1765100000001, CreateErpDriftBaselines1765200000000],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],
-      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ErpJobsHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController],
-      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers, ImportWorker],
+      controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ErpJobsHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController, DriftHttpController],
+      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers, ImportWorker, DriftReconciler],
     };
   }
 }

@@ -23,6 +23,7 @@ import {
 import { ReactToEventHandler } from './notifications/application/react-to-event/react-to-event.handler';
 import type { NotificationSettings } from './notifications/application/settings';
 import { CreateNotifications1732390000000 } from './notifications/infrastructure/migrations/1732390000000-create-notifications';
+import { RememberIntegrationsUsers1765200000000 } from './notifications/infrastructure/migrations/1765200000000-remember-integrations-users';
 import { DeliveryMetrics } from './notifications/infrastructure/delivery.metrics';
 import { SmtpMailer } from './notifications/infrastructure/smtp.mailer';
 import { NotificationEventsKafkaController } from './notifications/transport/notification-events.kafka-controller';
@@ -71,7 +72,7 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [],
-          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100, TrackExportFacts1764900000000],
+          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100, TrackExportFacts1764900000000, RememberIntegrationsUsers1765200000000],
         }),
       ],
       controllers: [NotificationHttpController, NotificationEventsKafkaController],

@@ -6,6 +6,7 @@ import {
   ExportKindSchema,
   IdSchema,
   InstantSchema,
+  BudgetOriginSchema,
   UserRefSchema,
 } from './common';
 
@@ -192,4 +193,72 @@ export const ErpBudgetImportFailedV1 = z.object({
   requestedBy: UserRefSchema,
   /** When. */
   failedAt: InstantSchema,
+});
+
+/** What made the connector compare a budget with its ERP job. */
+export const DriftCheckTriggerSchema = z.enum(['schedule', 'on_demand', 'posting', 'import']);
+export type DriftCheckTrigger = z.infer<typeof DriftCheckTriggerSchema>;
+
+/** One line whose amount differs between the platform's last sync and the ERP job. */
+export const DriftLineSchema = z.object({
+  /** Cost code. */
+  costCode: z.string().min(1),
+  /** Cost type, if any. */
+  costType: z.string().nullable(),
+  /** Sub job, if any. */
+  subJob: z.string().nullable(),
+  /** Description, from the ERP when it holds the line, else the platform's. */
+  description: z.string().nullable(),
+  /** What the platform last synced for the line ("0.00" when it synced none). */
+  platformAmount: AmountSchema,
+  /** What the ERP job holds for the line now ("0.00" when it holds none). */
+  erpAmount: AmountSchema,
+  /** erpAmount minus platformAmount. */
+  difference: AmountSchema,
+});
+export type DriftLine = z.infer<typeof DriftLineSchema>;
+
+/** Fields both drift events carry. */
+const DriftBase = {
+  /** The synced budget (the record key). */
+  budgetId: IdSchema,
+  /** Its project. */
+  projectId: IdSchema,
+  /** The company. */
+  companyId: IdSchema,
+  /** Id of this drift: the same from its detection to its resolution. */
+  driftId: IdSchema,
+  /** ERP system. */
+  erpSystem: ErpSystemSchema,
+  /** ERP job. */
+  jobNumber: z.string(),
+  /** Where the budget was created: decides the resolution offered (erp: re-import; platform: re-send as a correcting revision). */
+  origin: BudgetOriginSchema,
+  /** What made the connector look. */
+  trigger: DriftCheckTriggerSchema,
+};
+
+/**
+ * `erp.budget.drift_detected` — a synced budget differs from what its ERP job holds. Published when
+ * a drift begins, and again under the same `driftId` when its differing lines change.
+ */
+export const ErpBudgetDriftDetectedV1 = z.object({
+  ...DriftBase,
+  /** Every line that differs. */
+  lines: z.array(DriftLineSchema).min(1),
+  /** Total the platform last synced. */
+  platformTotal: AmountSchema,
+  /** Total the ERP job holds. */
+  erpTotal: AmountSchema,
+  /** When the difference was found. */
+  detectedAt: InstantSchema,
+});
+
+/** `erp.budget.drift_resolved` — the budget and its ERP job agree again. */
+export const ErpBudgetDriftResolvedV1 = z.object({
+  ...DriftBase,
+  /** The total both now hold. */
+  total: AmountSchema,
+  /** When the agreement was found. */
+  resolvedAt: InstantSchema,
 });

@@ -40,6 +40,8 @@ export const OUTPUT_TOPICS: Topic[] = [
   'erp.connection.updated',
   'erp.budget.imported',
   'erp.budget.import.failed',
+  'erp.budget.drift_detected',
+  'erp.budget.drift_resolved',
 ];
 
 /** What the connector consumes. */

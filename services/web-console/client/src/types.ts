@@ -98,6 +98,21 @@ export interface Review {
   /** Sends the ERP holds although the platform had given up on them. */
   landedAfterGivenUp: { exportId: string; sentAt: string; exportStatus: string; erpReference: string | null; landedAt: string | null }[];
   reimport: { erpTotal: string; platformTotal: string; platformTotalAfterReimport: string } | null;
+  /** The budget's open drift from its ERP job, if any. */
+  drift: Drift | null;
+}
+
+/** A synced budget that differs from its ERP job: each differing line and the fix its origin calls for. */
+export interface Drift {
+  driftId: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  origin: 'platform' | 'erp';
+  detectedAt: string | null;
+  lines: { costCode: string; costType: string | null; subJob: string | null; description: string | null; platformAmount: string; erpAmount: string; difference: string }[];
+  platformTotal: string | null;
+  erpTotal: string | null;
+  resolution: { action: 'reimport' | 'resend_correcting_revision'; message: string };
+  acknowledged: { by: { name: string }; note: string; at: string } | null;
 }
 
 /** A line of the review, with its difference from what was last synced; removed lines come last. */

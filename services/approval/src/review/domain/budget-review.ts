@@ -127,8 +127,8 @@ export type ErpStatus =
   | 'synced'
   | 'importing';
 
-export type ListFilter = 'ready_to_export' | 'failed_to_export' | 'synced' | 'ready_to_import';
-export const LIST_FILTERS: readonly ListFilter[] = ['ready_to_export', 'failed_to_export', 'synced', 'ready_to_import'];
+export type ListFilter = 'ready_to_export' | 'failed_to_export' | 'synced' | 'ready_to_import' | 'out_of_sync';
+export const LIST_FILTERS: readonly ListFilter[] = ['ready_to_export', 'failed_to_export', 'synced', 'ready_to_import', 'out_of_sync'];
 
 export function emptyReview(budgetId: string, companyId: string, projectId: string): BudgetReview {
   return { budgetId, companyId, projectId, exports: {}, imports: {} };
@@ -394,7 +394,7 @@ export function originOf(state: BudgetReview): BudgetOrigin {
 }
 
 /** The ERP Integrations list a budget shows under, if any: awaiting acceptance only once its lines can be reviewed. */
-export function listFilterOf(state: BudgetReview): Exclude<ListFilter, 'ready_to_import'> | null {
+export function listFilterOf(state: BudgetReview): Exclude<ListFilter, 'ready_to_import' | 'out_of_sync'> | null {
   const status = erpStatusOf(state);
   switch (status) {
     case 'awaiting_acceptance':

@@ -55,7 +55,15 @@ export async function listBudgets(
   const after = cursor ? `AND (sort_at, sort_id) < ($3::timestamptz, $4::text)` : '';
   const params: unknown[] = [companyId, limit + 1, ...(cursor ? [cursor.at, cursor.id] : [])];
   const sql =
-    filter === 'ready_to_import'
+    filter === 'out_of_sync'
+      ? `SELECT * FROM (
+           SELECT d.budget_id, d.project_id, r.name, d.origin, d.erp_system, d.job_number,
+                  COALESCE(r.erp_status, 'synced') AS erp_status, r.total, d.detected_at AS sort_at, d.budget_id AS sort_id
+           FROM budget_drifts d
+           LEFT JOIN budget_reviews r ON r.budget_id = d.budget_id AND r.company_id = d.company_id
+           WHERE d.company_id = $1 AND d.resolved_at IS NULL AND d.acknowledged IS NULL AND d.detected_at IS NOT NULL
+         ) x WHERE true ${after} ORDER BY sort_at DESC, sort_id DESC LIMIT $2`
+      : filter === 'ready_to_import'
       ? `SELECT * FROM (
            SELECT p.budget_id, p.project_id, r.name, COALESCE(r.origin, 'platform') AS origin, p.erp_system, p.job_number,
                   COALESCE(r.erp_status, 'not_sent') AS erp_status, r.total, p.linked_at AS sort_at, p.project_id AS sort_id
@@ -72,7 +80,7 @@ export async function listBudgets(
            LEFT JOIN project_links p ON p.company_id = r.company_id AND p.project_id = r.project_id
            WHERE r.company_id = $1 AND r.list_filter = $${cursor ? 5 : 3}
          ) x WHERE true ${after} ORDER BY sort_at DESC, sort_id DESC LIMIT $2`;
-  if (filter !== 'ready_to_import') params.push(filter);
+  if (filter !== 'ready_to_import' && filter !== 'out_of_sync') params.push(filter);
   const rows: Array<Record<string, string | null | Date>> = await manager.query(sql, params);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

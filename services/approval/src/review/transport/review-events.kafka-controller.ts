@@ -8,6 +8,7 @@ import {
   recordSendLines,
   recordUpstreamEvent,
 } from '../application/record-upstream-event/record-upstream-event.handler';
+import { recordDriftDetected, recordDriftResolved } from '../../drift/application/budget-drift.handlers';
 
 const upstream = <T extends UpstreamTopic>(topic: T, event: ReceivedEvent<T>, ctx: InboxContext) =>
   recordUpstreamEvent(ctx.manager, { topic, payload: event.payload } as UpstreamEvent);
@@ -18,6 +19,16 @@ export class ReviewEventsKafkaController {
   @EventPattern<string>(Topics.BudgetSent)
   onSent(@Payload() e: ReceivedEvent<'budget.sent'>, @Ctx() ctx: InboxContext) {
     return upstream(Topics.BudgetSent, e, ctx);
+  }
+
+  @EventPattern<string>(Topics.ErpBudgetDriftDetected)
+  onDriftDetected(@Payload() e: ReceivedEvent<'erp.budget.drift_detected'>, @Ctx() ctx: InboxContext) {
+    return recordDriftDetected(ctx.manager, e.payload);
+  }
+
+  @EventPattern<string>(Topics.ErpBudgetDriftResolved)
+  onDriftResolved(@Payload() e: ReceivedEvent<'erp.budget.drift_resolved'>, @Ctx() ctx: InboxContext) {
+    return recordDriftResolved(ctx.manager, e.payload);
   }
 
   @EventPattern<string>(Topics.BudgetSentLines)

@@ -4,6 +4,11 @@ export function retryDelayMs(attempt: number, options: { baseMs: number; maxMs: 
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
+/** The wait before a retry: the backoff with jitter, or longer when the ERP said how long to wait (429/503 `Retry-After`). */
+export function retryDelayHonouringErpMs(attempt: number, options: { baseMs: number; maxMs: number }, error: { retryAfterMs?: number }, random: number): number {
+  return Math.max(retryDelayMs(attempt, options, random), error.retryAfterMs ?? 0);
+}
+
 /** Posting checks start quick (the accountant may post at once) and slow down to a cap. */
 export function postingCheckDelayMs(checks: number, options: { firstMs: number; maxMs: number }): number {
   return Math.min(options.maxMs, Math.round(options.firstMs * 1.5 ** checks));

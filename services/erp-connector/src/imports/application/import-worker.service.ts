@@ -4,15 +4,16 @@ import { UnitOfWork } from '@budget-erp/messaging';
 import { OutageLog, SERVICE_CONFIG, Wakeup } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../config';
 import type { ErpError } from '../../erp-adapters/erp-adapter';
-import { retryDelayMs } from '../../exports/domain/retry-policy';
+import { retryDelayHonouringErpMs } from '../../exports/domain/retry-policy';
 import { ErpImportQueue, type QueuedImport } from '../infrastructure/erp-import.repository';
-import { ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
+import { erpBudgetOf, ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
+import { resyncAfterImport } from '../../drift/application/resync-baseline';
 
 const BATCH = 10;
 
 /** The wait before an import's next attempt: the backoff with jitter, or longer when the ERP said how long to wait (429/503 `Retry-After`). */
 export function importRetryDelayMs(attempt: number, options: { baseMs: number; maxMs: number }, error: ErpError, random: number): number {
-  return Math.max(retryDelayMs(attempt, options, random), error.retryAfterMs ?? 0);
+  return retryDelayHonouringErpMs(attempt, options, error, random);
 }
 
 /**
@@ -98,7 +99,8 @@ export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdo
     }
     await this.uow.run(async (manager) => {
       if (!(await ErpImportQueue.finish(manager, request.importId, read.ok ? 'imported' : 'failed', read.ok ? null : read.error))) return;
-      await this.importBudget.publish(manager, request, read);
+      const outcome = await this.importBudget.publish(manager, request, read);
+      if (outcome.status === 'imported' && read.ok) await resyncAfterImport(manager, request, erpBudgetOf(read.value).lines);
     });
   }
 

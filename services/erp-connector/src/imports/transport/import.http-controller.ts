@@ -13,6 +13,7 @@ import { ImportWorker } from '../application/import-worker.service';
 import { ErpImportQueue } from '../infrastructure/erp-import.repository';
 import { initialImportRefusal } from '../domain/initial-import-rules';
 import { knownExportsOfBudget } from '../infrastructure/known-exports-of-budget.query';
+import { resyncAfterImport } from '../../drift/application/resync-baseline';
 
 const ImportBody = z.strictObject({
   mode: z.enum(['overwrite', 'keep_and_add']).default('overwrite'),
@@ -81,6 +82,10 @@ export class ImportHttpController {
       this.worker.nudge();
       return { importId: request.importId, status: 'importing' as const, message: read.error.message };
     }
-    return this.uow.run((manager) => this.importBudget.publish(manager, request, read));
+    return this.uow.run(async (manager) => {
+      const outcome = await this.importBudget.publish(manager, request, read);
+      if (outcome.status === 'imported' && read.ok) await resyncAfterImport(manager, request, erpBudgetOf(read.value).lines);
+      return outcome;
+    });
   }
 }

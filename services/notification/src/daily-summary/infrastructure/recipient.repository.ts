@@ -25,6 +25,29 @@ export async function rememberApprover(manager: EntityManager, companyId: string
   );
 }
 
+/** Remembers someone as an ERP integrations user of their company (they asked for an import). */
+export async function rememberIntegrationsUser(manager: EntityManager, companyId: string, person: Person, now: Date): Promise<void> {
+  await manager.query(
+    `INSERT INTO notification_recipients (company_id, user_id, name, email, is_approver, daily_summary, is_integrations_user, updated_at)
+     VALUES ($1, $2, $3, $4, false, true, true, $5)
+     ON CONFLICT (company_id, user_id) DO UPDATE
+     SET is_integrations_user = true,
+         name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE notification_recipients.name END,
+         email = CASE WHEN EXCLUDED.email <> '' THEN EXCLUDED.email ELSE notification_recipients.email END,
+         updated_at = EXCLUDED.updated_at`,
+    [companyId, person.userId, person.name, person.email, now],
+  );
+}
+
+/** The company's ERP integrations users as far as the service has seen them act: approvers and those who asked for imports. */
+export async function integrationsUsersOf(manager: EntityManager, companyId: string): Promise<Person[]> {
+  const rows: RecipientRow[] = await manager.query(
+    'SELECT * FROM notification_recipients WHERE company_id = $1 AND (is_approver OR is_integrations_user) ORDER BY user_id',
+    [companyId],
+  );
+  return rows.map((r) => ({ userId: r.user_id, name: r.name || r.user_id, email: r.email }));
+}
+
 export interface Preferences {
   dailySummary: boolean;
   approver: boolean;

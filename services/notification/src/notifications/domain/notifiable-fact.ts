@@ -52,6 +52,17 @@ export type NotifiableFact =
       total: string;
       requestedBy: Person;
     })
-  | (FactBase & { type: 'import_failed'; reasonCode: string; message: string; requestedBy: Person });
+  | (FactBase & { type: 'import_failed'; reasonCode: string; message: string; requestedBy: Person })
+  | (FactBase & {
+      /** A synced budget differs from its ERP job; `operationId` is the drift id, so each drift is told once. */
+      type: 'drift_detected';
+      erpSystem: ErpSystem;
+      jobNumber: string;
+      origin: 'platform' | 'erp';
+      lineCount: number;
+      platformTotal: string;
+      erpTotal: string;
+      integrationsUsers: Person[];
+    });
 
 export type NotificationKind = NotifiableFact['type'] | 'daily_summary';

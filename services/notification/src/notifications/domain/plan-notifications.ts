@@ -30,6 +30,8 @@ export function recipientsOf(fact: NotifiableFact): Person[] {
     case 'import_succeeded':
     case 'import_failed':
       return [fact.requestedBy];
+    case 'drift_detected':
+      return uniqueByUser(fact.integrationsUsers);
     default:
       return assertNever(fact);
   }

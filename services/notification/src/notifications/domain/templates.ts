@@ -105,6 +105,16 @@ export function renderFactMessage(fact: NotifiableFact, recipient: Person): Rend
           html: html`<strong>Reason (${fact.reasonCode}):</strong> ${fact.message}`,
         },
       ]);
+    case 'drift_detected': {
+      const erp = erpDisplayName(fact.erpSystem);
+      const fix = fact.origin === 'erp' ? `re-import it from ${erp}` : `re-send it, exported to ${erp} as a correcting revision`;
+      return message(`Budget out of sync with ${erp} job ${fact.jobNumber}`, recipient, [
+        {
+          text: `${fact.lineCount} line${fact.lineCount === 1 ? ' of a synced budget differs' : 's of a synced budget differ'} from what ${erp} job ${fact.jobNumber} holds: the platform synced ${formatAmount(fact.platformTotal)}, ${erp} now holds ${formatAmount(fact.erpTotal)}.`,
+        },
+        { text: `It is listed under Out of Sync in ERP Integrations with each differing line: ${fix}, or acknowledge the difference with a note.` },
+      ]);
+    }
     default:
       return assertNever(fact);
   }

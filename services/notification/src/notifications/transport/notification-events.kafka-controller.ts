@@ -57,6 +57,11 @@ export class NotificationEventsKafkaController {
     await this.react.budgetImportFailed(ctx, event);
   }
 
+  @EventPattern<string>(Topics.ErpBudgetDriftDetected)
+  async onDriftDetected(@Payload() event: ReceivedEvent<'erp.budget.drift_detected'>, @Ctx() ctx: InboxContext): Promise<void> {
+    await this.react.driftDetected(ctx, event);
+  }
+
   @EventPattern<string>(Topics.ErpPosted)
   async onPosted(@Payload() event: ReceivedEvent<'erp.posted'>, @Ctx() ctx: InboxContext): Promise<void> {
     await this.react.erpPosted(ctx, event);

@@ -12,7 +12,7 @@ export const PreferencesBodySchema = z.strictObject({
 
 export const FeedItemSchema = z.object({
   id: z.string().describe('Notification id'),
-  kind: z.enum(['budget_rejected', 'export_failed', 'export_landed_late', 'erp_posted', 'budget_accepted', 'import_succeeded', 'import_failed', 'daily_summary']),
+  kind: z.enum(['budget_rejected', 'export_failed', 'export_landed_late', 'erp_posted', 'budget_accepted', 'import_succeeded', 'import_failed', 'drift_detected', 'daily_summary']),
   budgetId: z.string().nullable().describe('The budget it is about; null for the daily summary'),
   subject: z.string(),
   body: z.string().describe('Plain text, as emailed'),

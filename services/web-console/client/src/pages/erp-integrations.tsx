@@ -4,7 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { api, ApiError } from '../api';
 import { useUser } from '../app';
 import { can } from '../session';
-import type { ErpBudgetPreview, ListItem, Review, ReviewLinesPage } from '../types';
+import type { Drift, ErpBudgetPreview, ListItem, Review, ReviewLinesPage } from '../types';
 import { Dialog, ERP_NAMES, erpName, ErrorText, Field, formatDate, Money, StatusBadge, WhyNot } from '../ui';
 import { ReimportDialog } from './budget-tool';
 
@@ -15,6 +15,7 @@ const FILTERS = [
   { id: 'failed_to_export', label: 'Failed to Export' },
   { id: 'synced', label: 'Synced' },
   { id: 'ready_to_import', label: 'Ready to Import' },
+  { id: 'out_of_sync', label: 'Out of Sync' },
 ] as const;
 
 
@@ -338,6 +339,76 @@ function ConnectionTab() {
 const REVISION_TYPES = ['scope_change', 'budget_transfer', 'contingency'];
 const REVISION_STATUSES = ['approved', 'pending', 'forecasted', 'rejected'];
 
+/** A budget out of sync with its ERP job: each differing line, platform against ERP, the fix offered, and acknowledging with a note. */
+function DriftPanel({ budgetId, drift, mayAcknowledge, onDone }: { budgetId: string; drift: Drift; mayAcknowledge: boolean; onDone: () => void }) {
+  const [note, setNote] = useState('');
+  const acknowledge = useMutation({
+    mutationFn: () => api<unknown>('approval', `/erp-integrations/budgets/${budgetId}/drift/acknowledge`, { method: 'POST', body: { driftId: drift.driftId, note } }),
+    onSuccess: () => {
+      setNote('');
+      onDone();
+    },
+  });
+  return (
+    <div role="alert" className="error" data-testid="drift">
+      <p>
+        <strong>Out of sync with the ERP</strong> since {formatDate(drift.detectedAt)}: the platform synced <Money amount={drift.platformTotal ?? '0.00'} />, the ERP now holds{' '}
+        <Money amount={drift.erpTotal ?? '0.00'} />.
+      </p>
+      <table aria-label="Lines out of sync">
+        <thead>
+          <tr>
+            <th>Cost code</th>
+            <th>Cost type</th>
+            <th>Sub job</th>
+            <th>Platform</th>
+            <th>ERP</th>
+            <th>Difference</th>
+          </tr>
+        </thead>
+        <tbody>
+          {drift.lines.map((l) => (
+            <tr key={`${l.costCode}|${l.costType ?? ''}|${l.subJob ?? ''}`}>
+              <td>{l.costCode}</td>
+              <td>{l.costType ?? ''}</td>
+              <td>{l.subJob ?? ''}</td>
+              <td>
+                <Money amount={l.platformAmount} />
+              </td>
+              <td>
+                <Money amount={l.erpAmount} />
+              </td>
+              <td>
+                <Money amount={l.difference} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p data-testid="drift-resolution">{drift.resolution.message}.</p>
+      {drift.acknowledged ? (
+        <p data-testid="drift-acknowledged">
+          Acknowledged by {drift.acknowledged.by.name} on {formatDate(drift.acknowledged.at)}: {drift.acknowledged.note}
+        </p>
+      ) : (
+        <form
+          aria-label="Acknowledge drift"
+          onSubmit={(e) => {
+            e.preventDefault();
+            acknowledge.mutate();
+          }}
+        >
+          <Field label="Note" value={note} onChange={setNote} error={acknowledge.error} field="note" placeholder="why the difference is accepted" />
+          <button type="submit" disabled={!mayAcknowledge || acknowledge.isPending}>
+            Acknowledge
+          </button>
+          <ErrorText error={acknowledge.error} />
+        </form>
+      )}
+    </div>
+  );
+}
+
 export function ReviewPage() {
   const { budgetId = '' } = useParams();
   const user = useUser();
@@ -460,6 +531,7 @@ export function ReviewPage() {
           ))}
         </div>
       )}
+      {r.drift && <DriftPanel budgetId={budgetId} drift={r.drift} mayAcknowledge={can(user, 'erp.manage')} onDone={refresh} />}
       {r.linesReady ? (
         <ReviewLines budgetId={budgetId} exportId={r.exportId} lineCount={r.lineCount} totals={r.totals} />
       ) : (

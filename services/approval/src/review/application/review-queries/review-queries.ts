@@ -5,6 +5,8 @@ import { findProject } from '../../infrastructure/project-link.repository';
 import { loadReview } from '../../infrastructure/review.repository';
 import { type LinePosition, loadLines, pageSendLines } from '../../infrastructure/send-lines.repository';
 import { ReviewUseCaseError, type TransactionRunner, budgetNotFound } from '../ports';
+import { BudgetDrifts } from '../../../drift/infrastructure/budget-drift.repository';
+import { driftView, type DriftView } from '../../../drift/application/budget-drift.handlers';
 
 export interface LinesPage {
   exportId: string | null;
@@ -49,14 +51,16 @@ export class ReviewQueries {
     return this.tx.run((manager) => listBudgets(manager, { ...query, cursor }));
   }
 
-  review(companyId: string, budgetId: string): Promise<ReviewView & { jobName: string | null }> {
+  review(companyId: string, budgetId: string): Promise<ReviewView & { jobName: string | null; drift: DriftView | null }> {
     return this.tx.run(async (manager) => {
       const loaded = await loadReview(manager, budgetId);
       if (!loaded || loaded.state.companyId !== companyId) throw budgetNotFound(budgetId);
       const view = reviewView(loaded.state, await loadLines(manager, budgetId, linesTheViewReads(loaded.state)));
       const project = await findProject(manager, companyId, loaded.state.projectId);
+      const drift = await BudgetDrifts.open(manager, companyId, budgetId);
       return {
         ...view,
+        drift: drift ? driftView(drift) : null,
         erpSystem: view.erpSystem ?? project?.erpSystem ?? null,
         jobNumber: view.jobNumber ?? project?.jobNumber ?? null,
         jobName: project?.jobName ?? null,

@@ -9,11 +9,12 @@ import type { ErpAdapter, ErpConnection, ErpError, ErpLine, ErpResult } from '..
 import { CircuitBreaker } from '../../domain/circuit-breaker';
 import { applyAll, decide, type ExportCommand, type GivenUpFact } from '../../domain/export';
 import { erpLinesOf } from '../../domain/export-lines';
-import { postingCheckDelayMs, retryDelayMs } from '../../domain/retry-policy';
+import { postingCheckDelayMs, retryDelayHonouringErpMs } from '../../domain/retry-policy';
 import type { ErpExportRepository, Leased, LoadedExport } from '../../infrastructure/erp-export.repository';
 import type { ErpSendRepository } from '../../infrastructure/erp-send.repository';
 import type { ExportMetrics } from '../../infrastructure/export-metrics';
 import { erpPostedPayload, exportFailedPayload, exportSucceededPayload } from '../export-events';
+import { resyncAfterPosting } from '../../../drift/application/resync-baseline';
 
 export interface ExportWorkerDeps {
   dataSource: DataSource;
@@ -283,7 +284,8 @@ export class ExportWorker {
       command = { type: 'RecordNotInErp', givenUp: givenUp ?? 'superseded', now: now.toISOString() };
     } else {
       error = outcome.error;
-      const delay = retryDelayMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, Math.random());
+      // A 429 or 503 that says how long to wait (Retry-After) is left alone at least that long.
+      const delay = retryDelayHonouringErpMs(attempt, { baseMs: config.EXPORT_RETRY_BASE_MS, maxMs: config.EXPORT_RETRY_MAX_MS }, outcome.error, Math.random());
       command = { type: 'RecordFailure', error, now: now.toISOString(), retryAt: new Date(now.getTime() + delay).toISOString(), maxAttempts: config.EXPORT_MAX_ATTEMPTS };
     }
     const decision = decide(loaded.state, command);
@@ -356,6 +358,7 @@ export class ExportWorker {
       await exports.save(m, loaded, next, { leaseUntil: null, leaseToken });
       if (next.status === 'posted') {
         this.deps.metrics?.posted.inc({ system: this.system });
+        await resyncAfterPosting(m, this.deps.sends, next.data);
         await outbox.publish(m, {
           topic: Topics.ErpPosted,
           subject: next.data.budgetId,

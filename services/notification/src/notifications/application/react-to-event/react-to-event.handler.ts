@@ -8,6 +8,7 @@ import type { Person } from '../../domain/person';
 import { planNotifications } from '../../domain/plan-notifications';
 import { NotifyHandler } from '../notify/notify.handler';
 import { EmailDispatcher } from '../dispatch-emails/email-dispatcher';
+import { integrationsUsersOf, rememberIntegrationsUser } from '../../../daily-summary/infrastructure/recipient.repository';
 
 const person = (ref: UserRef): Person => ({ userId: ref.userId, name: ref.name || ref.userId, email: ref.email });
 
@@ -131,6 +132,7 @@ export class ReactToEventHandler {
 
   async budgetImported(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.budget.imported'>>): Promise<void> {
     const p = event.payload;
+    await rememberIntegrationsUser(tx.manager, p.companyId, person(p.requestedBy), new Date());
     await this.notifyAbout(tx, {
       type: 'import_succeeded',
       eventId: event.id,
@@ -150,6 +152,7 @@ export class ReactToEventHandler {
 
   async budgetImportFailed(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.budget.import.failed'>>): Promise<void> {
     const p = event.payload;
+    await rememberIntegrationsUser(tx.manager, p.companyId, person(p.requestedBy), new Date());
     await this.notifyAbout(tx, {
       type: 'import_failed',
       eventId: event.id,
@@ -161,6 +164,30 @@ export class ReactToEventHandler {
       reasonCode: p.reasonCode,
       message: p.message,
       requestedBy: person(p.requestedBy),
+    });
+  }
+
+  /**
+   * Tells the company's integrations users (approvers and those who asked for imports) once per
+   * drift: a drift reported again with other lines keeps its id, and its notifications their keys.
+   */
+  async driftDetected(tx: InboxTransaction, event: IncomingEvent<PayloadOf<'erp.budget.drift_detected'>>): Promise<void> {
+    const p = event.payload;
+    await this.notifyAbout(tx, {
+      type: 'drift_detected',
+      eventId: event.id,
+      operationId: p.driftId,
+      companyId: p.companyId,
+      budgetId: p.budgetId,
+      budgetName: null,
+      occurredAt: p.detectedAt,
+      erpSystem: p.erpSystem,
+      jobNumber: p.jobNumber,
+      origin: p.origin,
+      lineCount: p.lines.length,
+      platformTotal: p.platformTotal,
+      erpTotal: p.erpTotal,
+      integrationsUsers: await integrationsUsersOf(tx.manager, p.companyId),
     });
   }
 
