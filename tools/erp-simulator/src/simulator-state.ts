@@ -8,7 +8,7 @@ export const SIM_SYSTEMS: readonly SimSystem[] = ERP_SYSTEM_IDS;
 export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply' | 'throttled';
 export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply', 'throttled'];
 
-/** The `Retry-After` (seconds) a `throttled` fault answers its 429 with. */
+/** The `Retry-After` (seconds) a `throttled` fault answers its 429 with, unless the fault names its own. */
 export const THROTTLED_RETRY_AFTER_S = 1;
 
 export interface SimCostCode {
@@ -62,6 +62,8 @@ export interface SimFault {
   mode: FaultMode;
   /** Requests still affected; null means until changed. */
   remaining: number | null;
+  /** `throttled`: the seconds its 429 answers' `Retry-After` asks for (default THROTTLED_RETRY_AFTER_S). */
+  retryAfterSeconds?: number;
 }
 
 export interface SimCompany {
@@ -210,8 +212,8 @@ export class SimulatorState {
     return this.faults.get(system) ?? { mode: 'ok', remaining: null };
   }
 
-  setFault(system: SimSystem, mode: FaultMode, count?: number): SimFault {
-    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null) };
+  setFault(system: SimSystem, mode: FaultMode, count?: number, retryAfterSeconds?: number): SimFault {
+    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null), ...(mode === 'throttled' && retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
     this.faults.set(system, fault);
     return fault;
   }
