@@ -46,6 +46,11 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   POSTING_CHECK_MAX_MS: ms(3_600_000, 'the longest posting check delay (default an hour; POST /erp/exports/:exportId/posting-check asks for a check now)'),
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
   BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
+  EXPORT_DATA_RETAIN_MS: ms(
+    90 * 24 * 3_600_000,
+    "how long a send's lines are kept once its export is over (posted, failed or cancelled) or, for a send never accepted, once received (default 90 days); an export still to be attempted or awaiting posting keeps them however old",
+  ),
+  RETENTION_PURGE_INTERVAL_MS: ms(3_600_000, 'how often the retention purge of export data runs'),
   NODE_ENV: z.string().optional().describe('production requires ERP_CREDENTIALS_KEY'),
 }).superRefine((config, ctx) => {
   // A worker that cannot renew its lease (its database is unreachable) must still finish its attempt before the lease ends.
