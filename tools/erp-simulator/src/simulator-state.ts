@@ -64,6 +64,8 @@ export interface SimFault {
   remaining: number | null;
   /** `throttled`: the seconds its 429 answers' `Retry-After` asks for (default THROTTLED_RETRY_AFTER_S). */
   retryAfterSeconds?: number;
+  /** The fault affects writes only (an ERP whose posting API is down while its reads answer). */
+  writesOnly?: boolean;
 }
 
 export interface SimCompany {
@@ -212,8 +214,13 @@ export class SimulatorState {
     return this.faults.get(system) ?? { mode: 'ok', remaining: null };
   }
 
-  setFault(system: SimSystem, mode: FaultMode, count?: number, retryAfterSeconds?: number): SimFault {
-    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null), ...(mode === 'throttled' && retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+  setFault(system: SimSystem, mode: FaultMode, count?: number, retryAfterSeconds?: number, writesOnly?: boolean): SimFault {
+    const fault: SimFault = {
+      mode,
+      remaining: mode === 'ok' ? null : (count ?? null),
+      ...(mode === 'throttled' && retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      ...(mode !== 'ok' && writesOnly ? { writesOnly: true } : {}),
+    };
     this.faults.set(system, fault);
     return fault;
   }
@@ -222,7 +229,7 @@ export class SimulatorState {
   consumeFault(system: SimSystem, isWrite: boolean): FaultMode {
     const fault = this.fault(system);
     if (fault.mode === 'ok') return 'ok';
-    if ((fault.mode === 'reject' || fault.mode === 'lost_reply') && !isWrite) return 'ok';
+    if ((fault.mode === 'reject' || fault.mode === 'lost_reply' || fault.writesOnly) && !isWrite) return 'ok';
     if (fault.remaining !== null) {
       fault.remaining -= 1;
       if (fault.remaining <= 0) this.faults.set(system, { mode: 'ok', remaining: null });
