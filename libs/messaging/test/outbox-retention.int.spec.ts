@@ -95,4 +95,20 @@ describe('outbox retention', () => {
     await waitFor(async () => (await kept()).length === 2, { description: 'the old inbox rows purged' });
     expect(await kept()).toEqual(['applied-29-days-ago', 'applied-today']);
   });
+
+  it('when rows set aside as unpublishable are older than their retention (30 days by default), the leader deletes them and keeps the recent ones', async () => {
+    await relay.stop();
+    await dataSource.query(
+      `INSERT INTO outbox_messages (id, topic, message_key, headers, payload, abandoned_at, last_error) VALUES
+         (gen_random_uuid(), 'budget.sent.lines', 'set-aside-31-days-ago', '{}', '{}', now() - interval '31 days', 'MESSAGE_TOO_LARGE'),
+         (gen_random_uuid(), 'budget.sent.lines', 'set-aside-29-days-ago', '{}', '{}', now() - interval '29 days', 'MESSAGE_TOO_LARGE')`,
+    );
+
+    relay = new OutboxRelay(dataSource, { brokers: broker.brokerList, clientId: 'retention-relay-3', pollIntervalMs: 50 });
+    relay.start();
+
+    const setAside = () => dataSource.query('SELECT message_key FROM outbox_messages WHERE abandoned_at IS NOT NULL').then((rows: { message_key: string }[]) => rows.map((r) => r.message_key));
+    await waitFor(async () => (await setAside()).length === 1, { description: 'the old set-aside row purged' });
+    expect(await setAside()).toEqual(['set-aside-29-days-ago']);
+  });
 });

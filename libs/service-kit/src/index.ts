@@ -16,5 +16,6 @@ export * from './metrics/metrics.service';
 export * from './platform.module';
 export * from './start-service';
 export * from './background/wakeup';
+export * from './background/retention-purger';
 export { OutageLog } from '@budget-erp/messaging';
 export * from './health/messaging-checks';

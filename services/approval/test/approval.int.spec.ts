@@ -403,6 +403,39 @@ describe('approval service: the ERP Integrations tool over HTTP, PostgreSQL and 
     });
   });
 
+  describe('If-Match on a decision', () => {
+    const decide = (budgetId: string, decision: 'accept' | 'reject', ifMatch: string | undefined, body: unknown = {}) =>
+      fetch(`${service.url}/erp-integrations/budgets/${budgetId}/${decision}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokenFor(callers.alex, companyId)}`, 'content-type': 'application/json', ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }) },
+        body: JSON.stringify(body),
+      });
+
+    it('a decision on the version read applies and answers the new version as its ETag; one on another version answers 409 APPROVAL.VERSION_MISMATCH naming the current version and decides nothing; a malformed one answers 400', async () => {
+      const { ids } = await sentBudget();
+      const read = await fetch(`${service.url}/erp-integrations/budgets/${ids.budgetId}`, { headers: { authorization: `Bearer ${tokenFor(callers.alex, companyId)}` } });
+      const version = ((await read.json()) as { version: number }).version;
+      expect(read.headers.get('etag')).toBe(`"${version}"`);
+
+      const stale = await decide(ids.budgetId, 'reject', `"${version - 1}"`, { reason: 'Wrong job' });
+      expect(stale.status).toBe(409);
+      expect(await stale.json()).toMatchObject({ code: 'APPROVAL.VERSION_MISMATCH', details: [{ path: 'If-Match', message: `current version ${version}` }] });
+      const malformed = await decide(ids.budgetId, 'accept', 'yesterday');
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ details: [{ path: 'If-Match' }] });
+      expect((await review(ids.budgetId)).body).toMatchObject({ erpStatus: 'awaiting_acceptance', version });
+
+      const current = await decide(ids.budgetId, 'accept', `"${version}"`);
+      expect(current.status).toBe(202);
+      expect(current.headers.get('etag')).toBe(`"${version + 1}"`);
+      expect(await current.json()).toEqual({ budgetId: ids.budgetId, exportId: expect.any(String), erpStatus: 'exporting' });
+      // A decision already taken is still refused naming who took it, whatever the version given.
+      const late = await decide(ids.budgetId, 'reject', `"${version}"`, { reason: 'Too late' });
+      expect(late.status).toBe(409);
+      expect(((await late.json()) as ErrorAnswer).code).not.toBe('APPROVAL.VERSION_MISMATCH');
+    });
+  });
+
   describe('a send whose lines do not match its summary', () => {
     it('is never listed nor decidable, and the chunk that completed it is dead-lettered with the reason', async () => {
       const dlq = await collectTopic(infra.broker.brokers, 'budget.sent.lines.dlq');

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { kafkaSecurityOf, PlatformModule } from '@budget-erp/service-kit';
+import { kafkaSecurityOf, PlatformModule, RetentionPurger } from '@budget-erp/service-kit';
+import { DataSource } from 'typeorm';
+import { snapshotRetentionRules } from './budgets/infrastructure/snapshot-retention';
 import { BudgetCommands } from './budgets/application/budget-commands';
 import { BudgetQueries } from './budgets/application/budget-queries/budget-queries';
 import { CreateBudgetHandler } from './budgets/application/create-budget/create-budget.handler';
@@ -57,6 +59,12 @@ export class AppModule {
         ExportTimeoutSweeper,
         // The inbox's consumer group is the service's name (start.ts).
         { provide: OUTCOME_BACKLOG, useFactory: () => new KafkaOutcomeBacklog(config.KAFKA_BROKERS, SERVICE_NAME, kafkaSecurityOf(config)) },
+        {
+          provide: RetentionPurger,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new RetentionPurger(dataSource, snapshotRetentionRules(config.EXPORT_SNAPSHOT_RETAIN_MS), { intervalMs: config.RETENTION_PURGE_INTERVAL_MS }, 'export snapshot retention purge'),
+        },
       ],
     };
   }

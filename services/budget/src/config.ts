@@ -13,6 +13,13 @@ export const budgetServiceConfigSchema = serviceConfigSchema({
   OUTBOX_POLL_MS: z.coerce.number().int().positive().optional().describe('milliseconds between outbox relay polls'),
   MAX_LINES_PER_BUDGET: z.coerce.number().int().positive().default(100_000).describe('the most lines a budget may hold (default 100000); more answers 409 naming the limit'),
   MAX_MODIFICATIONS_PER_BUDGET: z.coerce.number().int().positive().default(1_000).describe('the most modifications a budget may hold (default 1000); more answers 409 naming the limit'),
+  EXPORT_SNAPSHOT_RETAIN_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(90 * 24 * 3_600_000)
+    .describe("milliseconds a send's lines as sent are kept once its export is over (synced, rejected, retrieved or superseded; default 90 days); an export that still holds its budget keeps them however old"),
+  RETENTION_PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000).describe('milliseconds between retention purges of export snapshot lines'),
   MAX_BUDGETS_PER_PROJECT: z.coerce.number().int().positive().default(1_000).describe('the most budgets a project may hold (default 1000); more answers 409 naming the limit'),
 });
 export type BudgetServiceConfig = z.output<typeof budgetServiceConfigSchema>;

@@ -4,6 +4,7 @@ import { AddHoldToExportSagas1763900300000 } from './budgets/infrastructure/migr
 import { StoreSendSnapshotsOnce1764900000000 } from './budgets/infrastructure/migrations/1764900000000-store-send-snapshots-once';
 import { CheckSnapshotChunksAtCommit1765000000000 } from './budgets/infrastructure/migrations/1765000000000-check-snapshot-chunks-at-commit';
 import { MaintainLineAggregates1765000000100 } from './budgets/infrastructure/migrations/1765000000100-maintain-line-aggregates';
+import { IndexSnapshotsByAge1765200000000 } from './budgets/infrastructure/migrations/1765200000000-index-snapshots-by-age';
 import { ErpConnectionOrmEntity, ProjectLinkOrmEntity } from './erp-readiness/infrastructure/erp-context.orm-entity';
 import { ExportSagaOrmEntity } from './export-saga/infrastructure/export-saga.orm-entity';
 
@@ -11,4 +12,4 @@ import { ExportSagaOrmEntity } from './export-saga/infrastructure/export-saga.or
 export const budgetEntities = [BudgetOrmEntity, BudgetLineOrmEntity, BudgetModificationOrmEntity, ExportSagaOrmEntity, ErpConnectionOrmEntity, ProjectLinkOrmEntity];
 
 /** The budget service's database migrations, in order. */
-export const budgetMigrations = [CreateBudgetTables1763900200000, AddHoldToExportSagas1763900300000, StoreSendSnapshotsOnce1764900000000, CheckSnapshotChunksAtCommit1765000000000, MaintainLineAggregates1765000000100];
+export const budgetMigrations = [CreateBudgetTables1763900200000, AddHoldToExportSagas1763900300000, StoreSendSnapshotsOnce1764900000000, CheckSnapshotChunksAtCommit1765000000000, MaintainLineAggregates1765000000100, IndexSnapshotsByAge1765200000000];

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@budget-erp/service-kit';
+import { PlatformModule, RetentionPurger } from '@budget-erp/service-kit';
+import { DataSource } from 'typeorm';
 import type { ErpConnectorConfig } from './config';
 import { ErpConnectionsService } from './connections/application/erp-connections.service';
 import { ErpConnectionOrmEntity } from './connections/infrastructure/erp-connection.orm-entity';
@@ -16,6 +17,8 @@ import { ErpSendRepository } from './exports/infrastructure/erp-send.repository'
 import { CreateErpExports1732390000001 } from './exports/infrastructure/migrations/1732390000001-create-erp-exports';
 import { RecordSendsAndFacts1764979200000 } from './exports/infrastructure/migrations/1764979200000-record-sends-and-facts';
 import { FenceExportLeases1765000000000 } from './exports/infrastructure/migrations/1765000000000-fence-export-leases';
+import { IndexSendChunksByAge1765200000001 } from './exports/infrastructure/migrations/1765200000001-index-send-chunks-by-age';
+import { exportDataRetentionRules } from './exports/infrastructure/retention';
 import { ErpExportEventsKafkaController } from './exports/transport/erp-export-events.kafka-controller';
 import { ErpExportHttpController } from './exports/transport/erp-export.http-controller';
 import { ImportErpBudgetHandler } from './imports/application/import-erp-budget.handler';
@@ -45,12 +48,31 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [ErpConnectionOrmEntity, ErpProjectLinkOrmEntity, ErpExportOrmEntity, ErpExportAttemptOrmEntity],
-          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, FenceExportLeases1765000000000, CreateErpImports1765100000000, AddErpImportDigest1765100000001, CreateErpDriftBaselines1765200000000],
+          migrations: [CreateErpConnections1732390000000, CreateErpExports1732390000001, AddErpConnectionBaseUrl1733430000000, RecordSendsAndFacts1764979200000, FenceExportLeases1765000000000, CreateErpImports1765100000000, AddErpImportDigest1765100000001, CreateErpDriftBaselines1765200000000, IndexSendChunksByAge1765200000001],
           messaging: { relay: { pollIntervalMs: 200 } },
         }),
       ],
       controllers: [ErpConnectionHttpController, ProjectLinkHttpController, ErpJobsHttpController, ImportHttpController, ErpExportHttpController, ErpExportEventsKafkaController, ImportEventsKafkaController, DriftHttpController],
-      providers: [ErpConnectionsService, TestErpConnectionHandler, LinkProjectHandler, UnlinkProjectHandler, ProjectLinkQueries, ImportErpBudgetHandler, ErpExportRepository, ErpSendRepository, ExportIntakeHandler, ExportWorkers, ImportWorker, DriftReconciler],
+      providers: [
+        ErpConnectionsService,
+        TestErpConnectionHandler,
+        LinkProjectHandler,
+        UnlinkProjectHandler,
+        ProjectLinkQueries,
+        ImportErpBudgetHandler,
+        ErpExportRepository,
+        ErpSendRepository,
+        ExportIntakeHandler,
+        ExportWorkers,
+        ImportWorker,
+        DriftReconciler,
+        {
+          provide: RetentionPurger,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new RetentionPurger(dataSource, exportDataRetentionRules(config.EXPORT_DATA_RETAIN_MS), { intervalMs: config.RETENTION_PURGE_INTERVAL_MS }, 'export data retention purge'),
+        },
+      ],
     };
   }
 }

@@ -42,13 +42,18 @@ export const erpConnectorConfigSchema = serviceConfigSchema({
   EXPORT_RETRY_MAX_MS: ms(30000, 'the longest retry delay'),
   EXPORT_POLL_MS: ms(500, 'how often a worker looks for due exports and posting checks'),
   EXPORT_LEASE_MS: ms(20000, `how long a worker holds an export it is attempting before another may resume it (renewed while its ERP calls run); longer than ERP_TIMEOUT_MS × ${ERP_CALLS_PER_ATTEMPT_MAX}`),
-  POSTING_CHECK_FIRST_MS: ms(500, 'the first posting check delay'),
-  POSTING_CHECK_MAX_MS: ms(5000, 'the longest posting check delay'),
+  POSTING_CHECK_FIRST_MS: ms(500, 'the first posting check delay (doubled after each check that finds the entries unposted, with jitter)'),
+  POSTING_CHECK_MAX_MS: ms(3_600_000, 'the longest posting check delay (default an hour; POST /erp/exports/:exportId/posting-check asks for a check now)'),
   DRIFT_CHECK_INTERVAL_MS: ms(15 * 60_000, 'how often each synced budget is compared with its ERP job (drift reconciliation)'),
   DRIFT_CHECK_SPACING_MS: ms(1000, 'the least time between two drift reads of one company\'s ERP'),
   DRIFT_POLL_MS: ms(1000, 'how often the drift reconciler looks for due comparisons'),
   BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5).describe('transient failures in a row that open an ERP circuit breaker'),
   BREAKER_COOLDOWN_MS: ms(5000, 'how long an open circuit breaker leaves the ERP alone'),
+  EXPORT_DATA_RETAIN_MS: ms(
+    90 * 24 * 3_600_000,
+    "how long a send's lines are kept once its export is over (posted, failed or cancelled) or, for a send never accepted, once received (default 90 days); an export still to be attempted or awaiting posting keeps them however old",
+  ),
+  RETENTION_PURGE_INTERVAL_MS: ms(3_600_000, 'how often the retention purge of export data runs'),
   NODE_ENV: z.string().optional().describe('production requires ERP_CREDENTIALS_KEY'),
 }).superRefine((config, ctx) => {
   // A worker that cannot renew its lease (its database is unreachable) must still finish its attempt before the lease ends.

@@ -1,6 +1,6 @@
 import { applyAll, decide, type ExportCommand, type ExportData, type ExportEvent, type ExportState, type SendLinesCheck } from '../src/exports/domain/export';
 import { erpLinesOf, ExportLinesTally } from '../src/exports/domain/export-lines';
-import { retryDelayMs } from '../src/exports/domain/retry-policy';
+import { postingCheckDelayMs, retryDelayMs } from '../src/exports/domain/retry-policy';
 import { CircuitBreaker } from '../src/exports/domain/circuit-breaker';
 import { cmicAdapter } from '../src/erp-adapters/cmic/cmic.adapter';
 import { quickbooksAdapter } from '../src/erp-adapters/quickbooks/quickbooks.adapter';
@@ -183,6 +183,16 @@ describe('retry policy and circuit breaker', () => {
     expect(retryDelayMs(1, { baseMs: 100, maxMs: 1000 }, 0)).toBe(50);
     expect(retryDelayMs(3, { baseMs: 100, maxMs: 1000 }, 1)).toBe(400);
     expect(retryDelayMs(10, { baseMs: 100, maxMs: 1000 }, 0.5)).toBe(750);
+  });
+
+  it('backs posting checks off exponentially toward the cap of hours, jittered, and never sooner than the ERP\'s Retry-After', () => {
+    const options = { firstMs: 500, maxMs: 3_600_000 };
+    expect(postingCheckDelayMs(0, options, 1)).toBe(500);
+    expect(postingCheckDelayMs(4, options, 1)).toBe(8000);
+    expect(postingCheckDelayMs(4, options, 0)).toBe(4000);
+    expect(postingCheckDelayMs(30, options, 1)).toBe(3_600_000);
+    expect(postingCheckDelayMs(30, options, 0)).toBe(1_800_000);
+    expect(postingCheckDelayMs(0, options, 1, 120_000)).toBe(120_000);
   });
 
   it('opens after the threshold of failures, lets one trial through after the cool-down, closes on success', () => {

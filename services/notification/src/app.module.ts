@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { PlatformModule } from '@budget-erp/service-kit';
+import { PlatformModule, RetentionPurger } from '@budget-erp/service-kit';
+import { DataSource } from 'typeorm';
 import { type NotificationConfig, messageIdDomain } from './config';
 import { PreferencesHandler } from './daily-summary/application/preferences/preferences.handler';
 import { SendDailySummariesHandler } from './daily-summary/application/send-daily-summaries/send-daily-summaries.handler';
@@ -25,6 +26,8 @@ import type { NotificationSettings } from './notifications/application/settings'
 import { CreateNotifications1732390000000 } from './notifications/infrastructure/migrations/1732390000000-create-notifications';
 import { RememberIntegrationsUsers1765200000000 } from './notifications/infrastructure/migrations/1765200000000-remember-integrations-users';
 import { DeliveryMetrics } from './notifications/infrastructure/delivery.metrics';
+import { IndexForRetention1765100000000 } from './notifications/infrastructure/migrations/1765100000000-index-for-retention';
+import { notificationRetentionRules } from './notifications/infrastructure/retention';
 import { SmtpMailer } from './notifications/infrastructure/smtp.mailer';
 import { NotificationEventsKafkaController } from './notifications/transport/notification-events.kafka-controller';
 import { NotificationHttpController } from './notifications/transport/notification.http-controller';
@@ -72,7 +75,7 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           config,
           entities: [],
-          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100, TrackExportFacts1764900000000, RememberIntegrationsUsers1765200000000],
+          migrations: [CreateNotifications1732390000000, CreateDailySummary1732390000100, TrackExportFacts1764900000000, IndexForRetention1765100000000, RememberIntegrationsUsers1765200000000],
         }),
       ],
       controllers: [NotificationHttpController, NotificationEventsKafkaController],
@@ -104,6 +107,12 @@ export class AppModule {
         FeedQueries,
         PreferencesHandler,
         SendDailySummariesHandler,
+        {
+          provide: RetentionPurger,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new RetentionPurger(dataSource, notificationRetentionRules(config.NOTIFICATIONS_RETAIN_MS), { intervalMs: config.RETENTION_PURGE_INTERVAL_MS }, 'notification retention purge'),
+        },
       ],
     };
   }

@@ -38,6 +38,11 @@ export const notificationConfigSchema = serviceConfigSchema({
   DAILY_SUMMARY_HOUR: z.coerce.number().int().min(0).max(23).default(7).describe('hour of the day (0-23) the daily summary is sent from'),
   DAILY_SUMMARY_TIME_ZONE: timeZone,
   DAILY_SUMMARY_CHECK_INTERVAL_MS: positiveInt(60000, 'milliseconds between checks whether a daily summary is due'),
+  RETENTION_PURGE_INTERVAL_MS: positiveInt(3_600_000, 'milliseconds between retention purges (old notifications, email deliveries, daily summary claims)'),
+  NOTIFICATIONS_RETAIN_MS: positiveInt(
+    90 * 24 * 3_600_000,
+    'milliseconds notifications, sent or abandoned email deliveries and daily summary claims are kept (default 90 days; keep it longer than the inbox retention, 30 days, so a redelivered event is still recognised)',
+  ),
 });
 
 export type NotificationConfig = z.output<typeof notificationConfigSchema>;

@@ -57,8 +57,8 @@ export interface RunningPlatform {
   /** The web console (null when not started): the browser application and `/api/<service>/…`. */
   webConsole: RunningService | null;
   jwtSecret: string;
-  /** Restarts one service process (same port, same database). */
-  restartService(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Restarts one service process (same port, same database), with `env` on top of its own variables for this run only. */
+  restartService(name: string, signal?: NodeJS.Signals, env?: Record<string, string>): Promise<void>;
   /** Stops the dev broker and starts it again on the same port and data dir (only when the platform started it). */
   restartBroker(downMs?: number): Promise<void>;
   /** Stops the ERP simulator and starts it again on the same port (its books survive only with a data dir). */
@@ -136,19 +136,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
 
     const runtimeDir = (options.runtime ?? 'compiled') === 'compiled' ? compileRuntime(WORKSPACE_ROOT).dir : undefined;
     const databaseUrls: Record<string, string> = {};
-    const launch: Record<string, () => RunningService> = {};
+    const launch: Record<string, (extraEnv?: Record<string, string>) => RunningService> = {};
     for (const definition of SERVICES) {
       const database = await databases.databaseFor(definition.name);
       databaseUrls[definition.name] = database.description;
       const databaseUrl = options.serviceDatabaseUrl ? options.serviceDatabaseUrl(database.url, definition.name) : database.url;
       const port = await portFor(options.ports, definition.defaultPort);
-      launch[definition.name] = () =>
+      launch[definition.name] = (extraEnv = {}) =>
         spawnService(definition, {
           port,
           databaseUrl,
           endpoints,
           logLevel: options.logLevel ?? 'info',
-          env: options.serviceEnv?.[definition.name],
+          env: { ...options.serviceEnv?.[definition.name], ...extraEnv },
           onOutput: (line) => options.onServiceOutput?.(definition.name, line),
           ...(runtimeDir ? { runtimeDir } : {}),
         });
@@ -189,12 +189,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       services,
       webConsole,
       jwtSecret: endpoints.jwtSecret,
-      async restartService(name, signal = 'SIGKILL') {
+      async restartService(name, signal = 'SIGKILL', env = {}) {
         const service = services[name];
         if (!service) throw new Error(`unknown service ${name}`);
         service.process.kill(signal);
         await service.exited;
-        services[name] = launch[name]();
+        services[name] = launch[name](env);
         await waitUntilReady(services[name], readyTimeoutMs);
       },
       async restartBroker(downMs = 0) {

@@ -108,7 +108,14 @@ export const controlRoutes: Route[] = [
       if (body.count !== undefined && (!Number.isInteger(body.count) || (body.count as number) < 1)) {
         return reply(400, { error: 'count must be a positive integer' });
       }
-      return reply(200, ctx.state.setFault(ctx.params.system, body.mode as FaultMode, body.count as number | undefined));
+      if (body.retryAfterSeconds !== undefined && (!Number.isInteger(body.retryAfterSeconds) || (body.retryAfterSeconds as number) < 0)) {
+        return reply(400, { error: 'retryAfterSeconds must be a non-negative integer' });
+      }
+      if (body.writesOnly !== undefined && typeof body.writesOnly !== 'boolean') return reply(400, { error: 'writesOnly must be a boolean' });
+      return reply(
+        200,
+        ctx.state.setFault(ctx.params.system, body.mode as FaultMode, body.count as number | undefined, body.retryAfterSeconds as number | undefined, body.writesOnly as boolean | undefined),
+      );
     },
   },
   {

@@ -79,9 +79,11 @@ export class Router {
     }
 
     let fault: string = 'ok';
+    let retryAfterSeconds = THROTTLED_RETRY_AFTER_S;
     if (route.system) {
       this.state.noteCredential(route.system, req.headers.authorization);
       if (!this.state.credentialAccepted(route.system, req.headers.authorization)) return send(res, 401, this.unauthorizedBody(route.system));
+      retryAfterSeconds = this.state.fault(route.system).retryAfterSeconds ?? THROTTLED_RETRY_AFTER_S;
       fault = this.state.consumeFault(route.system, route.write === true);
     }
     switch (fault) {
@@ -92,7 +94,7 @@ export class Router {
         return send(res, 500, { error: 'internal server error' });
       case 'throttled':
         // Rate limited, as the ERPs' APIs answer it (QuickBooks Online: 429 and a Fault of type ThrottleExceeded), with the seconds to wait.
-        return send(res, 429, { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached', code: '3001' }], type: 'ThrottleExceeded' } }, { 'retry-after': String(THROTTLED_RETRY_AFTER_S) });
+        return send(res, 429, { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached', code: '3001' }], type: 'ThrottleExceeded' } }, { 'retry-after': String(retryAfterSeconds) });
       case 'timeout':
         this.hold(res);
         return;

@@ -8,7 +8,7 @@ export const SIM_SYSTEMS: readonly SimSystem[] = ERP_SYSTEM_IDS;
 export type FaultMode = 'ok' | 'down' | 'error500' | 'timeout' | 'reject' | 'lost_reply' | 'throttled';
 export const FAULT_MODES: readonly FaultMode[] = ['ok', 'down', 'error500', 'timeout', 'reject', 'lost_reply', 'throttled'];
 
-/** The `Retry-After` (seconds) a `throttled` fault answers its 429 with. */
+/** The `Retry-After` (seconds) a `throttled` fault answers its 429 with, unless the fault names its own. */
 export const THROTTLED_RETRY_AFTER_S = 1;
 
 export interface SimCostCode {
@@ -62,6 +62,10 @@ export interface SimFault {
   mode: FaultMode;
   /** Requests still affected; null means until changed. */
   remaining: number | null;
+  /** `throttled`: the seconds its 429 answers' `Retry-After` asks for (default THROTTLED_RETRY_AFTER_S). */
+  retryAfterSeconds?: number;
+  /** The fault affects writes only (an ERP whose posting API is down while its reads answer). */
+  writesOnly?: boolean;
 }
 
 export interface SimCompany {
@@ -210,8 +214,13 @@ export class SimulatorState {
     return this.faults.get(system) ?? { mode: 'ok', remaining: null };
   }
 
-  setFault(system: SimSystem, mode: FaultMode, count?: number): SimFault {
-    const fault: SimFault = { mode, remaining: mode === 'ok' ? null : (count ?? null) };
+  setFault(system: SimSystem, mode: FaultMode, count?: number, retryAfterSeconds?: number, writesOnly?: boolean): SimFault {
+    const fault: SimFault = {
+      mode,
+      remaining: mode === 'ok' ? null : (count ?? null),
+      ...(mode === 'throttled' && retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      ...(mode !== 'ok' && writesOnly ? { writesOnly: true } : {}),
+    };
     this.faults.set(system, fault);
     return fault;
   }
@@ -220,7 +229,7 @@ export class SimulatorState {
   consumeFault(system: SimSystem, isWrite: boolean): FaultMode {
     const fault = this.fault(system);
     if (fault.mode === 'ok') return 'ok';
-    if ((fault.mode === 'reject' || fault.mode === 'lost_reply') && !isWrite) return 'ok';
+    if ((fault.mode === 'reject' || fault.mode === 'lost_reply' || fault.writesOnly) && !isWrite) return 'ok';
     if (fault.remaining !== null) {
       fault.remaining -= 1;
       if (fault.remaining <= 0) this.faults.set(system, { mode: 'ok', remaining: null });

@@ -181,6 +181,24 @@ describe('faults', () => {
     expect((await call('GET', '/quickbooks/v3/company/c1/projects/Q-1')).status).toBe(200);
   });
 
+  it('throttled with retryAfterSeconds answers 429 asking for that many seconds; a negative one is refused with 400', async () => {
+    await call('PUT', '/_sim/quickbooks/faults', { mode: 'throttled', count: 1, retryAfterSeconds: 3600 });
+    const throttled = await fetch(`${sim.url}/quickbooks/v3/company/c1/projects/Q-1`, { headers: { authorization: 'Bearer test' } });
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('3600');
+    expect((await call('PUT', '/_sim/quickbooks/faults', { mode: 'throttled', retryAfterSeconds: -1 })).status).toBe(400);
+  });
+
+  it('down with writesOnly drops the connection of a write while reads answer', async () => {
+    await call('PUT', '/_sim/quickbooks/faults', { mode: 'down', writesOnly: true });
+    try {
+      expect((await call('GET', '/quickbooks/v3/company/c1/projects/Q-1')).status).toBe(200);
+      await expect(fetch(`${sim.url}/quickbooks/v3/company/c1/estimate`, { method: 'POST', headers: { authorization: 'Bearer test', 'content-type': 'application/json' }, body: '{}' })).rejects.toThrow();
+    } finally {
+      await call('PUT', '/_sim/quickbooks/faults', { mode: 'ok' });
+    }
+  });
+
   it('refuses an unknown fault mode with 400', async () => {
     expect((await call('PUT', '/_sim/cmic/faults', { mode: 'sometimes' })).status).toBe(400);
   });

@@ -47,6 +47,12 @@ export interface OutboxRelayOptions {
    */
   retainInboxMs?: number;
   /**
+   * Rows set aside as unpublishable (`abandoned_at`, the outbox's dead letters) older than this are
+   * deleted by the leader (default 30 days): long enough for whoever reads them (the budget
+   * service takes back a send whose events were set aside, within seconds) and for an operator.
+   */
+  retainAbandonedMs?: number;
+  /**
    * Largest record (key, value and headers, before compression) the relay tries to publish
    * (default 32 MiB); a larger one is set aside without being sent. The broker's own limit
    * applies to the compressed batch and is handled when it answers MESSAGE_TOO_LARGE.
@@ -383,7 +389,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Deletes published outbox rows and inbox rows past their retention, 1,000 at a time and looking
+   * Deletes published outbox rows, set-aside (abandoned) outbox rows and inbox rows past their retention, 1,000 at a time and looking
    * only at the oldest ones (index on seq, on processed_at) so it stays cheap. It runs when its
    * interval is due, busy or not: a nudge (events waiting) cuts it short after a batch, never before
    * the first, so traffic delays the purge's tail but cannot starve it.
@@ -393,6 +399,7 @@ export class OutboxRelay {
     this.lastPurgeAt = Date.now();
     const retainMs = Math.max(0, Math.floor(this.options.retainPublishedMs ?? 7 * 24 * 3_600_000));
     const retainInboxMs = Math.max(0, Math.floor(this.options.retainInboxMs ?? 30 * 24 * 3_600_000));
+    const retainAbandonedMs = Math.max(0, Math.floor(this.options.retainAbandonedMs ?? 30 * 24 * 3_600_000));
     await this.purgeInBatches(
       runner,
       `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages WHERE published_at IS NOT NULL ORDER BY seq LIMIT 1000)
@@ -403,6 +410,11 @@ export class OutboxRelay {
       `DELETE FROM inbox_messages WHERE (consumer_group, message_id) IN (
          SELECT consumer_group, message_id FROM inbox_messages WHERE processed_at < now() - interval '${retainInboxMs} milliseconds' ORDER BY processed_at LIMIT 1000)
        RETURNING message_id`,
+    );
+    await this.purgeInBatches(
+      runner,
+      `DELETE FROM outbox_messages WHERE seq IN (SELECT seq FROM outbox_messages WHERE abandoned_at IS NOT NULL ORDER BY seq LIMIT 1000)
+         AND abandoned_at < now() - interval '${retainAbandonedMs} milliseconds' RETURNING seq`,
     );
   }
 

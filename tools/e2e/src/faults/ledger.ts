@@ -22,6 +22,8 @@ export interface LedgerEntry {
   eventsApplied: Record<string, number>;
   /** Synced, posted before the ERP lost its state, and so no longer in the ERP. */
   syncedBeforeErpLoss: boolean;
+  /** Timed out, then landed in the ERP all the same: shown to the approver as landed after the platform gave it up. */
+  landedAfterGivenUp?: boolean;
   lost: string[];
   duplicated: string[];
   unexpected: string[];
@@ -78,6 +80,13 @@ async function query<T>(databasePrefix: string, service: string, sql: string, pa
 }
 
 const stripBrackets = (id: string) => id.replace(/^<|>$/g, '');
+
+/** Whether the approver's view names a timed-out export of the budget that the ERP holds all the same. */
+async function landedAfterTimeout(client: PlatformClient, budgetId: string): Promise<boolean> {
+  const review = await client.approval('approver', 'GET', `/erp-integrations/budgets/${budgetId}`);
+  const landed = (review.body?.landedAfterGivenUp ?? []) as { givenUp?: { timedOut?: boolean } }[];
+  return landed.some((l) => l.givenUp?.timedOut === true);
+}
 
 /** A row of the notification service's email deliveries, as the ledger reads it. */
 export interface EmailDeliveryRow {
@@ -215,6 +224,10 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
       entry.failureReason = reason ?? 'unknown';
       if (!reason) entry.lost.push(`${label}: failed_to_export, but the approver's view names no reason (${JSON.stringify(review.body?.failure ?? null)}, ${review.status})`);
       else if (!allowed.has(reason.toUpperCase())) entry.unexpected.push(`${label}: failed_to_export with ${reason}`);
+    } else if (entry.status === 'awaiting_posting' && allowed.has('TIMEOUT') && driven.postRequestedAt === null && erpExports.length === 1 && (await landedAfterTimeout(client, driven.budgetId))) {
+      // Timed out, then landed all the same (the attempt went out before the connector heard the
+      // timeout): the platform shows it as the ERP's, awaiting a posting nobody asked the ERP for.
+      entry.landedAfterGivenUp = true;
     } else if (entry.status !== 'synced') {
       entry.lost.push(`${label}: ended ${entry.status}${driven.stuckAt ? ` (stuck at ${driven.stuckAt})` : ''}`);
     }
@@ -309,7 +322,8 @@ export function formatLedgerTable(ledgers: Ledger[]): string {
   const rows = ledgers.map((l) => [
     l.fault,
     String(l.entries.length),
-    l.syncedBeforeErpLoss ? `${l.synced} (${l.syncedBeforeErpLoss} before ERP loss)` : String(l.synced),
+    (l.syncedBeforeErpLoss ? `${l.synced} (${l.syncedBeforeErpLoss} before ERP loss)` : String(l.synced)) +
+      (l.entries.some((e) => e.landedAfterGivenUp) ? `, ${l.entries.filter((e) => e.landedAfterGivenUp).length} landed after timeout` : ''),
     Object.entries(l.failed).map(([r, n]) => `${n} ${r}`).join(', ') || '0',
     String(l.entries.reduce((n, e) => n + e.erpExports, 0)),
     String(l.entries.reduce((n, e) => n + Object.values(e.emails).reduce((a, b) => a + b, 0), 0)),

@@ -69,11 +69,30 @@ export interface FaultSpec {
   holdPostingUntilFault?: boolean;
   /** Emails that may reach the mail server a second time under their Message-ID (the fault kills the sender mid-send). */
   allowedEmailResends?: number;
+  /** A failure reason at least one budget must end with: the fault really hit the workflow (else a finding). */
+  requiredFailure?: string;
+  /** Runs before the load (e.g. restarts a service with settings the fault needs)… */
+  prepare?(platform: FaultPlatform): Promise<void>;
+  /** …and after it, before the ledger, putting the platform back for the next fault. */
+  restore?(platform: FaultPlatform): Promise<void>;
   /** Puts the fault in; the ERP losing its state tells when (budgets posted before then may be synced without an export there). */
   inject(platform: FaultPlatform, system: ErpSystem): Promise<void | { erpStateLostAt: number }>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The export timeout the budget service runs with while an ERP is down longer than it. */
+const EXPORT_TIMEOUT_UNDER_FAULT_MS = 5000;
+
+async function setErpFault(p: FaultPlatform, system: ErpSystem, fault: { mode: 'down' | 'ok'; writesOnly?: boolean }): Promise<void> {
+  const mode = fault.mode;
+  const response = await fetch(`${p.e2e.urls.erpSimulator}/_sim/${system}/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (response.status !== 200) throw new Error(`${mode} fault: ${response.status}`);
+}
 
 /** The matrix: each fault goes in once, while the load runs. */
 export function faultMatrix(options: { databaseOutageMs?: number } = {}): FaultSpec[] {
@@ -122,6 +141,28 @@ export function faultMatrix(options: { databaseOutageMs?: number } = {}): FaultS
         return { erpStateLostAt: Date.now() };
       },
     },
+    {
+      // The budget service runs this load with a short export timeout (restarted gracefully before
+      // and after it), so the ERP stays down well past it without the matrix waiting 15 minutes.
+      // The ERP drops every export (write) while its reads answer: budgets keep being linked, sent
+      // and accepted during the outage (a link reads the ERP job, so a wholly unreachable ERP would
+      // hold every new budget before its export). Exports accepted before or during the outage time
+      // out visibly (failed_to_export, reason timeout, an email), and none reaches the ERP after it.
+      name: `ERP down for exports longer than the export timeout (${EXPORT_TIMEOUT_UNDER_FAULT_MS / 1000} s)`,
+      system: 'quickbooks',
+      allowedFailures: ['timeout'],
+      requiredFailure: 'timeout',
+      prepare: (p) => p.e2e.platform.restartService('budget', 'SIGTERM', { EXPORT_TIMEOUT_MS: String(EXPORT_TIMEOUT_UNDER_FAULT_MS), EXPORT_TIMEOUT_SWEEP_MS: '500' }),
+      restore: (p) => p.e2e.platform.restartService('budget', 'SIGTERM'),
+      async inject(p, system) {
+        await setErpFault(p, system, { mode: 'down', writesOnly: true });
+        try {
+          await sleep(EXPORT_TIMEOUT_UNDER_FAULT_MS * 3);
+        } finally {
+          await setErpFault(p, system, { mode: 'ok' });
+        }
+      },
+    },
     { name: 'same command sent twice at once', system: 'cmic', duplicateCommands: true, inject: async () => undefined },
   ];
 }
@@ -133,7 +174,8 @@ export async function runFault(platform: FaultPlatform, spec: FaultSpec, options
   tally.observe(client);
   let faultError: unknown;
   let erpStateLostAt: number | undefined;
-  const budgets = await runLoad({
+  await spec.prepare?.(platform);
+  const loaded = runLoad({
     client,
     system: spec.system,
     budgets: options.budgets,
@@ -148,8 +190,9 @@ export async function runFault(platform: FaultPlatform, spec: FaultSpec, options
     holdPostingUntilFault: spec.holdPostingUntilFault ?? false,
     label: 'l',
   });
+  const budgets = await loaded.finally(() => spec.restore?.(platform));
   if (faultError) throw faultError;
-  return settledLedger({
+  const ledger = await settledLedger({
     fault: spec.name,
     client,
     system: spec.system,
@@ -160,4 +203,10 @@ export async function runFault(platform: FaultPlatform, spec: FaultSpec, options
     ...(spec.allowedEmailResends ? { allowedEmailResends: spec.allowedEmailResends } : {}),
     ...(erpStateLostAt !== undefined ? { erpStateLostAt } : {}),
   }, 60000);
+  // A budget that timed out and landed all the same was hit too (it shows as landed after the timeout).
+  if (spec.requiredFailure && !ledger.failed[spec.requiredFailure] && !ledger.entries.some((e) => e.landedAfterGivenUp)) {
+    ledger.findings.push(`no budget ended failed_to_export with ${spec.requiredFailure} (or landed after it): the fault did not hit the workflow`);
+    ledger.unexpected += 1;
+  }
+  return ledger;
 }

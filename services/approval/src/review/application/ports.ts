@@ -28,6 +28,7 @@ export class ReviewUseCaseError extends Error {
     readonly kind: 'not_found' | 'conflict' | 'bad_request',
     readonly code: string,
     message: string,
+    readonly details?: { path: string; message: string }[],
   ) {
     super(message);
     this.name = 'ReviewUseCaseError';

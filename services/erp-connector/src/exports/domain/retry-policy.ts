@@ -9,7 +9,11 @@ export function retryDelayHonouringErpMs(attempt: number, options: { baseMs: num
   return Math.max(retryDelayMs(attempt, options, random), error.retryAfterMs ?? 0);
 }
 
-/** Posting checks start quick (the accountant may post at once) and slow down to a cap. */
-export function postingCheckDelayMs(checks: number, options: { firstMs: number; maxMs: number }): number {
-  return Math.min(options.maxMs, Math.round(options.firstMs * 1.5 ** checks));
+/**
+ * Posting checks start quick (the accountant may post at once) and back off exponentially, with
+ * jitter, toward the cap (hours by default), so an entry that stays unposted costs the ERP a few
+ * calls a day; an ERP that asked to be left alone (`Retry-After`) is not asked sooner.
+ */
+export function postingCheckDelayMs(checks: number, options: { firstMs: number; maxMs: number }, random: number, retryAfterMs = 0): number {
+  return Math.max(retryAfterMs, retryDelayMs(checks + 1, { baseMs: options.firstMs, maxMs: options.maxMs }, random));
 }

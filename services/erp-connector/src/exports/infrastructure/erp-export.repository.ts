@@ -87,6 +87,25 @@ export class ErpExportRepository {
     await manager.query('UPDATE erp_exports SET next_attempt_at = GREATEST(COALESCE(next_attempt_at, $2), $2), lease_until = NULL WHERE export_id = $1', [exportId, until]);
   }
 
+  /** Leaves a posting check alone until `until` without counting a check (the ERP's breaker is open). */
+  async deferPostingCheck(manager: EntityManager, exportId: string, until: Date): Promise<void> {
+    await manager.query(`UPDATE erp_exports SET next_posting_check_at = GREATEST(next_posting_check_at, $2), lease_until = NULL WHERE export_id = $1 AND status = 'succeeded'`, [exportId, until]);
+  }
+
+  /**
+   * Makes an export awaiting posting due for a check now (asked by a person). Returns its ERP and
+   * the check's time, or null when it is not awaiting posting.
+   */
+  async postingCheckDueNow(manager: EntityManager, exportId: string): Promise<{ system: string; nextPostingCheckAt: Date } | null> {
+    const rows = (await manager.query(
+      `UPDATE erp_exports SET next_posting_check_at = LEAST(next_posting_check_at, now()) WHERE export_id = $1 AND status = 'succeeded' RETURNING system, next_posting_check_at`,
+      [exportId],
+    )) as unknown;
+    type Row = { system: string; next_posting_check_at: Date };
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as Row[]) : (rows as Row[]);
+    return list[0] ? { system: list[0].system, nextPostingCheckAt: list[0].next_posting_check_at } : null;
+  }
+
   async startAttempt(manager: EntityManager, exportId: string, attempt: number, at: Date): Promise<void> {
     await manager.insert(ErpExportAttemptOrmEntity, { exportId, attempt, startedAt: at, finishedAt: null, outcome: null, errorCode: null, message: null });
   }

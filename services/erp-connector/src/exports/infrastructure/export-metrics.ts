@@ -7,6 +7,7 @@ export type PendingExportCounts = () => Promise<ReadonlyMap<string, number>>;
 export class ExportMetrics {
   readonly attempts: Counter<'system' | 'outcome'>;
   readonly breakerOpen: Gauge<'system'>;
+  readonly postingBreakerOpen: Gauge<'system'>;
   readonly posted: Counter<'system'>;
   readonly pending: Gauge<'erp_system'>;
 
@@ -22,6 +23,12 @@ export class ExportMetrics {
       registers: [registry],
     });
     this.breakerOpen = new Gauge({ name: 'erp_circuit_open', help: '1 while the ERP circuit breaker is open or half open', labelNames: ['system'], registers: [registry] });
+    this.postingBreakerOpen = new Gauge({
+      name: 'erp_posting_check_circuit_open',
+      help: "1 while the ERP's posting-check circuit breaker is open or half open (apart from the export attempts' erp_circuit_open)",
+      labelNames: ['system'],
+      registers: [registry],
+    });
     this.posted = new Counter({ name: 'erp_exports_posted_total', help: 'Exports whose posting was detected, by ERP', labelNames: ['system'], registers: [registry] });
     this.pending = new Gauge({
       name: 'erp_connector_pending_exports',

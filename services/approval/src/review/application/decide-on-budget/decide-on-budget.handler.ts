@@ -13,6 +13,8 @@ export interface DecisionRequest {
   budgetId: string;
   companyId: string;
   by: Person;
+  /** The review's version the approver decided on (`If-Match`): another stored version refuses the decision. */
+  expectedVersion?: number;
 }
 
 export interface AcceptRequest extends DecisionRequest {
@@ -28,6 +30,8 @@ export interface DecisionOutcome {
   budgetId: string;
   exportId: string;
   erpStatus: 'exporting' | 'not_sent';
+  /** The review's version after the decision (its ETag). */
+  version: number;
 }
 
 /**
@@ -94,6 +98,7 @@ export class DecideOnBudget {
     };
     const decision = decide(loaded.state, command);
     if (!decision.ok) throw new ReviewUseCaseError('conflict', decision.error.code, decision.error.message);
+    checkExpectedVersion(request, loaded.version);
     const [accepted] = decision.events;
     if (accepted.type !== 'accepted' || !send || !job) throw new Error('accept decided something else');
     await saveReview(manager, evolve(loaded.state, accepted), loaded.version);
@@ -114,13 +119,14 @@ export class DecideOnBudget {
         acceptedAt: accepted.at,
       },
     });
-    return { budgetId: request.budgetId, exportId: accepted.exportId, erpStatus: 'exporting' };
+    return { budgetId: request.budgetId, exportId: accepted.exportId, erpStatus: 'exporting', version: loaded.version + 1 };
   }
 
   private async rejectIn(manager: EntityManager, request: RejectRequest): Promise<DecisionOutcome> {
     const loaded = await this.load(manager, request);
     const decision = decide(loaded.state, { type: 'reject', by: request.by, at: this.clock.now().toISOString(), reason: request.reason });
     if (!decision.ok) throw new ReviewUseCaseError('conflict', decision.error.code, decision.error.message);
+    checkExpectedVersion(request, loaded.version);
     const [rejected] = decision.events;
     const send = currentExport(loaded.state);
     if (rejected.type !== 'rejected' || !send) throw new Error('reject decided something else');
@@ -142,7 +148,7 @@ export class DecideOnBudget {
         afterFailedExport: Boolean(send.failed || send.timedOut),
       },
     });
-    return { budgetId: request.budgetId, exportId: rejected.exportId, erpStatus: 'not_sent' };
+    return { budgetId: request.budgetId, exportId: rejected.exportId, erpStatus: 'not_sent', version: loaded.version + 1 };
   }
 
   private async load(manager: EntityManager, request: DecisionRequest) {
@@ -150,4 +156,19 @@ export class DecideOnBudget {
     if (!loaded || loaded.state.companyId !== request.companyId) throw budgetNotFound(request.budgetId);
     return loaded;
   }
+}
+
+/**
+ * A decision given for another version of the review than the stored one (`If-Match`) is refused
+ * with the current version. Checked after the domain's own refusals, so a budget another approver
+ * already decided still says who decided and when.
+ */
+function checkExpectedVersion(request: DecisionRequest, version: number): void {
+  if (request.expectedVersion === undefined || request.expectedVersion === version) return;
+  throw new ReviewUseCaseError(
+    'conflict',
+    'APPROVAL.VERSION_MISMATCH',
+    `the budget's review is at version ${version}, not ${request.expectedVersion}: it changed since you read it; reload it and decide again`,
+    [{ path: 'If-Match', message: `current version ${version}` }],
+  );
 }

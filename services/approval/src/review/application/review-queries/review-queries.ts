@@ -51,7 +51,8 @@ export class ReviewQueries {
     return this.tx.run((manager) => listBudgets(manager, { ...query, cursor }));
   }
 
-  review(companyId: string, budgetId: string): Promise<ReviewView & { jobName: string | null; drift: DriftView | null }> {
+  /** The review, with its version (the ETag a decision's `If-Match` names). */
+  review(companyId: string, budgetId: string): Promise<ReviewView & { jobName: string | null; drift: DriftView | null; version: number }> {
     return this.tx.run(async (manager) => {
       const loaded = await loadReview(manager, budgetId);
       if (!loaded || loaded.state.companyId !== companyId) throw budgetNotFound(budgetId);
@@ -64,6 +65,7 @@ export class ReviewQueries {
         erpSystem: view.erpSystem ?? project?.erpSystem ?? null,
         jobNumber: view.jobNumber ?? project?.jobNumber ?? null,
         jobName: project?.jobName ?? null,
+        version: loaded.version,
       };
     });
   }

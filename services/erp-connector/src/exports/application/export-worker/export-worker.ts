@@ -47,6 +47,7 @@ export class ExportWorker {
   private readonly logger: Logger;
   private readonly outage: OutageLog;
   private readonly breaker: CircuitBreaker;
+  private readonly postingBreaker: CircuitBreaker;
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly wakeup = new Wakeup();
@@ -59,6 +60,7 @@ export class ExportWorker {
     this.logger = new Logger(`ExportWorker:${adapter.system}`);
     this.outage = new OutageLog(this.logger, `export worker ${adapter.system}`);
     this.breaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
+    this.postingBreaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
   }
 
   get system(): ErpSystem {
@@ -323,27 +325,58 @@ export class ExportWorker {
     else if (error) this.logger.warn(`export ${data.exportId} attempt ${attempt} failed (${error.code}), will retry`);
   }
 
+  /**
+   * Asks the ERP whether an export's entries are posted. Checks go through the ERP's posting-check
+   * breaker, apart from the export breaker: checks failing against a down ERP leave it alone for a
+   * while, but never hold back export attempts nor take the half-open trial that tells whether the
+   * ERP is back for them (an attempt deferred by its breaker is not counted, so an export could not
+   * fail while the checks kept that breaker open).
+   */
   private async checkPosting({ exportId, leaseToken }: Leased): Promise<void> {
     const { exports, uow, outbox, dataSource, config, connections } = this.deps;
     const leasedAt = Date.now();
-    const found = await dataSource.transaction(async (m) => {
-      const loaded = await exports.find(m, exportId);
-      const state = loaded?.state;
-      if (!loaded || state?.status !== 'succeeded') return null;
-      if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
-      return { loaded, state, resolved: await connections.connectionOrFailureFor(m, state.data.companyId) };
-    });
+    let admitted = false;
+    const found = await dataSource
+      .transaction(async (m) => {
+        const loaded = await exports.find(m, exportId);
+        const state = loaded?.state;
+        if (!loaded || state?.status !== 'succeeded') return null;
+        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
+        const resolved = await connections.connectionOrFailureFor(m, state.data.companyId);
+        if (resolved && 'connection' in resolved) {
+          const admission = this.postingBreaker.admit(Date.now());
+          if (!admission.allowed) {
+            await exports.deferPostingCheck(m, exportId, new Date(admission.retryAt));
+            return null;
+          }
+          admitted = true;
+        }
+        return { loaded, state, resolved };
+      })
+      .catch((error: unknown) => {
+        if (admitted) this.postingBreaker.release();
+        throw error;
+      });
     if (!found) return;
     const { loaded, state, resolved } = found;
     const held = await this.whileLeaseHeld({ exportId, leaseToken }, leasedAt, (signal) =>
       resolved && 'connection' in resolved
-        ? this.adapter.checkPosted({ ...resolved.connection, signal }, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey })
+        ? this.adapter
+            .checkPosted({ ...resolved.connection, signal }, state.data.jobNumber, { erpReference: state.erpReference, idempotencyKey: state.data.idempotencyKey })
+            .catch((error: Error): ErpResult<never> => ({ ok: false, error: { kind: 'transient', code: 'unknown', message: `The posting check could not be made: ${error.message}` } }))
         : Promise.resolve(null),
     );
-    if (!held.ok) return;
+    if (!held.ok) {
+      if (admitted) this.postingBreaker.release();
+      return;
+    }
     const seen = held.value;
     const now = new Date();
-    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS });
+    if (seen?.ok === false && seen.error.kind === 'transient') this.postingBreaker.recordTransientFailure(now.getTime());
+    else if (seen) this.postingBreaker.recordSuccess();
+    this.deps.metrics?.postingBreakerOpen.set({ system: this.system }, this.postingBreaker.current().status === 'closed' ? 0 : 1);
+    const retryAfterMs = seen?.ok === false ? (seen.error.retryAfterMs ?? 0) : 0;
+    const delay = postingCheckDelayMs(state.postingChecks, { firstMs: config.POSTING_CHECK_FIRST_MS, maxMs: config.POSTING_CHECK_MAX_MS }, Math.random(), retryAfterMs);
     const check = seen?.ok === true ? seen.value : { status: 'unposted' as const };
     const decision = decide(state, {
       type: 'RecordPostingCheck',
