@@ -32,7 +32,8 @@ beforeAll(async () => {
     await world.simControl('POST', '/_sim/jobs', { system, companyId, jobNumber, costCodes: [{ code: '01-100', description: 'Concrete' }], subJobs: [] });
     await world.simControl('PUT', `/_sim/${system}/jobs/${jobNumber}/budget?companyId=${companyId}`, { lines: [{ costCode: '01-100', amount: '250.00' }] });
   }
-  expect((await world.http('POST', '/erp/projects/p-IQ-2/link', tokenFor(companyId), { jobNumber: 'IQ-2' })).status).toBe(200);
+  // Linking reads the job from the ERP (ERP_TIMEOUT_MS is short here): a slow answer is 409 ERP.UNAVAILABLE, "try again in a moment".
+  await waitFor(async () => (await world.http('POST', '/erp/projects/p-IQ-2/link', tokenFor(companyId), { jobNumber: 'IQ-2' })).status === 200, { timeoutMs: 30_000, intervalMs: 500 });
 }, 60_000);
 
 afterEach(async () => {
