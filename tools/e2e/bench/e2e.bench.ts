@@ -259,7 +259,7 @@ class Wire {
     this.consumer = kafka.consumer({ groupId: `bench-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 50 });
     const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [Topics.BudgetSent, Topics.ExportSucceeded, Topics.ExportFailed, Topics.ErpPosted], fromBeginning: true });
+    await this.consumer.subscribe({ topics: [Topics.BudgetSent, Topics.BudgetSentLines, Topics.ExportSucceeded, Topics.ExportFailed, Topics.ErpPosted], fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const key = `${topic}|${message.key?.toString()}`;
@@ -402,9 +402,12 @@ async function runSaga(
   if (sent.status !== 202) throw new Error(`send: ${sent.status} ${JSON.stringify(sent.body)}`);
   const sendAnsweredAt = Date.now();
   stage('send answered');
-  // The approver accepts once the approval service has applied budget.sent (watched in its inbox table, not by polling its API).
+  // The approver accepts once the approval service has applied budget.sent and its lines (one chunk
+  // here), as a reviewer sees the budget complete; watched in its inbox table, not by polling its API.
   await wire.waitFor(Topics.BudgetSent, p.budgetId, timeoutMs);
+  await wire.waitFor(Topics.BudgetSentLines, p.budgetId, timeoutMs);
   await approval.waitFor(wire.eventId(Topics.BudgetSent, p.budgetId)!, timeoutMs);
+  await approval.waitFor(wire.eventId(Topics.BudgetSentLines, p.budgetId)!, timeoutMs);
   stage('budget.sent published and reviewed');
   let delay = 10;
   const deadline = Date.now() + SAGA_TIMEOUT_MS;
@@ -412,6 +415,7 @@ async function runSaga(
     const r = await p.client.approval('approver', 'POST', `/erp-integrations/budgets/${p.budgetId}/accept`, {});
     if (r.status === 202) break;
     if (r.status !== 404 && r.status !== 409) throw new Error(`accept: ${r.status} ${JSON.stringify(r.body)}`);
+    acceptsRefused++;
     if (Date.now() > deadline) throw new Error(`accept still ${r.status} after ${SAGA_TIMEOUT_MS} ms`);
     await sleep(delay);
     delay = Math.min(200, delay * 2);
@@ -428,6 +432,9 @@ async function runSaga(
   const postedAt = wire.firstAt(Topics.ErpPosted, p.budgetId);
   return { sentAt, sendAnsweredAt, acceptedAt, exportedAt, awaitingPostingAt: NaN, postedAt, syncedAt: NaN };
 }
+
+/** Accepts answered 404/409 and retried (the review not yet complete): each is a transaction in the approval service. */
+let acceptsRefused = 0;
 
 /** Tells when a service's inbox has applied given events, with one query for all of them every 25 ms (no load on the service). */
 class InboxWatcher {
@@ -814,6 +821,7 @@ async function main(): Promise<void> {
     if (PROFILE_DIR) toggleProfiles(pids());
     const meter1 = new PhaseMeter(pids).start();
     const sampler = await new DatabaseSampler(e2e).start();
+    acceptsRefused = 0;
     t = Date.now();
     const results = await Promise.allSettled(burst.map((p) => runSaga(p, wire, approval!)));
     const burstPairs = burst.flatMap((p, i) => (results[i].status === 'fulfilled' ? [{ p, times: (results[i] as PromiseFulfilledResult<SagaTimes>).value }] : []));
@@ -828,7 +836,7 @@ async function main(): Promise<void> {
     const wall = (Math.max(...done.map((d) => d.syncedAt)) - firstSent) / 1000;
     const exportWall = (Math.max(...done.map((d) => d.awaitingPostingAt)) - firstSent) / 1000;
     maxRate = done.length / wall;
-    out(`    completed ${done.length}/${N} in ${wall.toFixed(2)} s → ${maxRate.toFixed(1)} sagas/s (to awaiting_posting: ${(done.length / exportWall).toFixed(1)}/s)`);
+    out(`    completed ${done.length}/${N} in ${wall.toFixed(2)} s → ${maxRate.toFixed(1)} sagas/s (to awaiting_posting: ${(done.length / exportWall).toFixed(1)}/s); accepts refused and retried: ${acceptsRefused}`);
     out(`    per-saga send→synced p50=${percentile(done.map((d) => d.syncedAt - d.sentAt), 50)} ms p99=${percentile(done.map((d) => d.syncedAt - d.sentAt), 99)} ms; send→awaiting_posting p50=${percentile(done.map((d) => d.awaitingPostingAt - d.sentAt), 50)} ms p99=${percentile(done.map((d) => d.awaitingPostingAt - d.sentAt), 99)} ms`);
     stagesLine(done);
     if (errors.length) out(`    errors: ${errors.length}, first: ${(errors[0].reason as Error).message}`);

@@ -2,7 +2,7 @@ import { type BudgetReview, currentExport, erpStatusOf, lastSuccessfulImport, li
 import { type LoadedLines, platformTotalOf } from '../domain/review-view';
 import { BudgetReviewOrmEntity } from './budget-review.orm-entity';
 
-export function toDomain(row: BudgetReviewOrmEntity): BudgetReview {
+export function toDomain(row: Pick<BudgetReviewOrmEntity, 'budgetId' | 'companyId' | 'projectId' | 'exports' | 'imports'>): BudgetReview {
   return {
     budgetId: row.budgetId,
     companyId: row.companyId,

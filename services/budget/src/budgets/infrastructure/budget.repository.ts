@@ -22,11 +22,10 @@ export class StaleBudgetError extends Error {
 /** Loads a budget of the company; another company's budget is as absent as a missing one. */
 export async function loadBudget(manager: EntityManager, companyId: string, budgetId: string): Promise<LoadedBudget | null> {
   // The budget row and its (few) modifications in one round trip; the lines, which can be many, in a second.
-  const { entities, raw } = await budgetRowQuery(manager, companyId, budgetId).getRawAndEntities<{ modifications: ModificationJson[] }>();
-  const row = entities[0];
+  const row = await loadBudgetRow(manager, companyId, budgetId, BUDGET_COLUMNS);
   if (!row) return null;
   const lines = await loadLines(manager, budgetId);
-  return { budget: toDomain({ budget: row, lines, modifications: raw[0].modifications.map(modificationFromJson) }), version: row.version };
+  return { budget: toDomain({ budget: row, lines, modifications: row.modifications.map(modificationFromJson) }), version: row.version };
 }
 
 /**
@@ -42,31 +41,67 @@ export async function loadBudgetForExportOutcome(
   budgetId: string,
   options: { syncedLines: boolean },
 ): Promise<LoadedBudget | null> {
-  const columns = options.syncedLines ? [...BUDGET_COLUMNS_BUT_LARGE, 'syncedLines' as const] : BUDGET_COLUMNS_BUT_LARGE;
-  const { entities, raw } = await budgetRowQuery(manager, companyId, budgetId, columns).getRawAndEntities<{ modifications: ModificationJson[] }>();
-  const row = entities[0];
+  const row = await loadBudgetRow(manager, companyId, budgetId, options.syncedLines ? BUDGET_COLUMNS : BUDGET_COLUMNS_BUT_LARGE);
   if (!row) return null;
   if (!options.syncedLines) row.syncedLines = [];
   return {
-    budget: toDomain({ budget: row, lines: [], modifications: raw[0].modifications.map(modificationFromJson) }),
+    budget: toDomain({ budget: row, lines: [], modifications: row.modifications.map(modificationFromJson) }),
     version: row.version,
     notLoaded: { lines: true, syncedLines: !options.syncedLines },
   };
 }
 
 /**
- * The company's budget row (all its columns, or `columns`) with its modifications as JSON; another
- * company's budget is not found.
+ * The company's budget row (`columns`, under the entity's names) with its modifications as JSON, in
+ * plain SQL: every command and saga step loads it, and TypeORM's query building and hydration of it
+ * were the budget service's biggest library frames. Another company's budget is not found.
  */
-function budgetRowQuery(manager: EntityManager, companyId: string, budgetId: string, columns?: readonly (keyof BudgetOrmEntity)[]) {
-  const query = manager.createQueryBuilder(BudgetOrmEntity, 'b');
-  if (columns) query.select(columns.map((column) => `b.${column}`));
-  return query.addSelect(MODIFICATIONS_AS_JSON, 'modifications').where('b.id = :budgetId AND b.company_id = :companyId', { budgetId, companyId });
+async function loadBudgetRow(
+  manager: EntityManager,
+  companyId: string,
+  budgetId: string,
+  columns: string,
+): Promise<(BudgetOrmEntity & { modifications: ModificationJson[] }) | null> {
+  const rows = (await manager.query(`SELECT ${columns}, ${MODIFICATIONS_AS_JSON} AS modifications FROM budgets b WHERE b.id = $1 AND b.company_id = $2`, [
+    budgetId,
+    companyId,
+  ])) as (BudgetOrmEntity & { modifications: ModificationJson[] })[];
+  return rows[0] ?? null;
 }
 
-const BUDGET_COLUMNS_BUT_LARGE = [
-  'id', 'companyId', 'projectId', 'name', 'origin', 'locked', 'erpStatus', 'exported', 'syncedAt', 'hold', 'importing', 'lastImport', 'createdBy', 'createdAt', 'updatedAt', 'version',
-] as const satisfies readonly (keyof BudgetOrmEntity)[];
+/** A budget row's column, its entity field and its SQL type; `large` ones are read only when needed. */
+const BUDGET_ROW: { field: keyof BudgetOrmEntity; column: string; type: string; large?: true }[] = [
+  { field: 'id', column: 'id', type: 'text' },
+  { field: 'companyId', column: 'company_id', type: 'text' },
+  { field: 'projectId', column: 'project_id', type: 'text' },
+  { field: 'name', column: 'name', type: 'text' },
+  { field: 'origin', column: 'origin', type: 'text' },
+  { field: 'locked', column: 'locked', type: 'boolean' },
+  { field: 'erpStatus', column: 'erp_status', type: 'text' },
+  { field: 'exported', column: 'exported', type: 'boolean' },
+  { field: 'syncedAt', column: 'synced_at', type: 'timestamptz' },
+  { field: 'syncedLines', column: 'synced_lines', type: 'jsonb', large: true },
+  { field: 'hold', column: 'hold', type: 'jsonb' },
+  { field: 'importing', column: 'importing', type: 'jsonb' },
+  { field: 'lastImport', column: 'last_import', type: 'jsonb' },
+  { field: 'createdBy', column: 'created_by', type: 'jsonb' },
+  { field: 'createdAt', column: 'created_at', type: 'timestamptz' },
+  { field: 'updatedAt', column: 'updated_at', type: 'timestamptz' },
+  { field: 'version', column: 'version', type: 'integer' },
+];
+
+const selectList = (columns: typeof BUDGET_ROW) => columns.map((c) => `b.${c.column} AS "${c.field}"`).join(', ');
+const BUDGET_COLUMNS = selectList(BUDGET_ROW);
+const BUDGET_COLUMNS_BUT_LARGE = selectList(BUDGET_ROW.filter((c) => !c.large));
+const BUDGET_COLUMNS_BUT_LARGE_FIELDS = BUDGET_ROW.filter((c) => !c.large).map((c) => c.field);
+
+/** A budget row column's value as a bind parameter. */
+function budgetParam(row: BudgetOrmEntity, field: keyof BudgetOrmEntity, type: string): Param | Date {
+  const value = row[field];
+  if (value === null || value === undefined) return null;
+  if (type === 'jsonb') return JSON.stringify(value);
+  return value as Param | Date;
+}
 
 const MODIFICATIONS_AS_JSON = `(SELECT coalesce(json_agg(json_build_object(
     'id', m.id, 'budgetId', m.budget_id, 'position', m.position, 'description', m.description, 'status', m.status,
@@ -120,7 +155,7 @@ export async function listProjectBudgetsPage(
 ): Promise<{ budgets: ListedBudget[]; next: string | null }> {
   const query = manager
     .createQueryBuilder(BudgetOrmEntity, 'b')
-    .select(BUDGET_COLUMNS_BUT_LARGE.map((column) => `b.${column}`))
+    .select(BUDGET_COLUMNS_BUT_LARGE_FIELDS.map((field) => `b.${field}`))
     .addSelect(MODIFICATIONS_AS_JSON, 'modifications')
     .addSelect('b.line_count', 'line_count')
     .addSelect('b.lines_total_cents::text', 'lines_total_cents')
@@ -185,18 +220,22 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
     if (changesWhatWasNotLoaded(budget, loaded)) {
       throw new Error(`budget ${budget.id} was loaded without its lines: a change to them cannot be saved from it`);
     }
-    const { id: _id, syncedLines, ...unchanged } = budgetRow;
-    // The synced lines are as large as the budget (megabytes at 50,000 lines): written only when
-    // the domain replaced them (an export landed, an import), not on every status change of the saga.
-    const changes: Partial<BudgetOrmEntity> = unchanged;
-    if (syncedLines !== loaded.budget.syncedLines) changes.syncedLines = syncedLines;
-    const updated = await manager
-      .createQueryBuilder()
-      .update(BudgetOrmEntity)
-      .set(changes)
-      .where('id = :id AND version = :version', { id: budget.id, version: loaded.version })
-      .execute();
-    if (updated.affected !== 1) throw new StaleBudgetError(budget.id);
+    // Only the columns that changed, with the version and the time. The synced lines are as large
+    // as the budget (megabytes at 50,000 lines): written only when the domain replaced them (an
+    // export landed, an import), not on every status change of the saga.
+    const before = toBudgetRow(loaded.budget, loaded.version, now);
+    const params: (Param | Date)[] = [budget.id, loaded.version, version, now];
+    const sets = ['version = $3', 'updated_at = $4'];
+    for (const { field, column, type } of BUDGET_ROW) {
+      if (field === 'id' || field === 'version' || field === 'updatedAt') continue;
+      const value = budgetParam(budgetRow, field, type);
+      const changed = field === 'syncedLines' ? budget.syncedLines !== loaded.budget.syncedLines : comparable(value) !== comparable(budgetParam(before, field, type));
+      if (!changed) continue;
+      params.push(value);
+      sets.push(`${column} = $${params.length}::${type}`);
+    }
+    const [, affected] = (await manager.query(`UPDATE budgets SET ${sets.join(', ')} WHERE id = $1 AND version = $2`, params)) as [unknown[], number];
+    if (affected !== 1) throw new StaleBudgetError(budget.id);
   }
   // The version check above guards the children: nobody else wrote them since they were loaded.
   // The domain keeps the loaded array when a change leaves the lines (or modifications) alone, as
@@ -219,6 +258,8 @@ export async function saveBudget(manager: EntityManager, budget: Budget, loaded:
   }
   return version;
 }
+
+const comparable = (value: Param | Date): Param => (value instanceof Date ? value.toISOString() : value);
 
 /** Whether a budget from a partial load changes what that load left out: its lines or its synced lines. */
 function changesWhatWasNotLoaded(budget: Budget, loaded: LoadedBudget): boolean {

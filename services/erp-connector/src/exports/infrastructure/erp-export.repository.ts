@@ -22,6 +22,13 @@ export interface LoadedExport {
  */
 const MUTABLE_COLUMNS = (['status', 'attempts', 'inFlight', 'nextAttemptAt', 'lastError', 'erpReference', 'exportedAt', 'reasonCode', 'message', 'failedAt', 'nextPostingCheckAt', 'postingChecks', 'postedAt', 'cancelledReason', 'cancelledAt'] as const) satisfies readonly (keyof ErpExportOrmEntity)[];
 
+/** Every column of `erp_exports` under its `ErpExportOrmEntity` name, for statements that return the row. */
+const EXPORT_COLUMNS = `export_id AS "exportId", company_id AS "companyId", system, status, data, attempts, in_flight AS "inFlight",
+  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", erp_reference AS "erpReference", exported_at AS "exportedAt",
+  reason_code AS "reasonCode", message, failed_at AS "failedAt", next_posting_check_at AS "nextPostingCheckAt",
+  posting_checks AS "postingChecks", posted_at AS "postedAt", cancelled_reason AS "cancelledReason", cancelled_at AS "cancelledAt",
+  lease_until AS "leaseUntil", lease_token AS "leaseToken", created_at AS "createdAt", version`;
+
 @Injectable()
 export class ErpExportRepository {
   async find(manager: EntityManager, exportId: string): Promise<LoadedExport | null> {
@@ -143,6 +150,23 @@ export class ErpExportRepository {
     const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as Row[]) : (rows as Row[]);
     const leased = (r: Row): Leased => ({ exportId: r.export_id, leaseToken: r.lease_token });
     return { attempts: list.filter((r) => r.status !== 'succeeded').map(leased), postings: list.filter((r) => r.status === 'succeeded').map(leased) };
+  }
+
+  /**
+   * Extends the lease for `leaseMs` from now and loads the export, in one statement, if
+   * `leaseToken` still holds it and it is in one of `statuses`; null otherwise (another worker took
+   * it over, or it moved on).
+   */
+  async renewLeaseAndLoad(manager: EntityManager, leased: Leased, statuses: readonly string[], leaseMs: number): Promise<LoadedExport | null> {
+    const rows = (await manager.query(
+      `UPDATE erp_exports SET lease_until = now() + ($3::int * interval '1 millisecond')
+        WHERE export_id = $1 AND lease_token = $2 AND status = ANY ($4::text[])
+       RETURNING ${EXPORT_COLUMNS}`,
+      [leased.exportId, leased.leaseToken, leaseMs, statuses],
+    )) as unknown;
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as ErpExportOrmEntity[]) : (rows as ErpExportOrmEntity[]);
+    const row = list[0];
+    return row ? { state: toDomain(row), row } : null;
   }
 
   /** Extends the lease for `leaseMs` from now if `leaseToken` still holds it; false when another worker took it over. */

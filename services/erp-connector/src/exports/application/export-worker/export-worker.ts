@@ -147,9 +147,8 @@ export class ExportWorker {
     const leasedAt = Date.now();
     const started = await uow
       .run(async (m) => {
-        const loaded = await exports.find(m, exportId);
-        if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
-        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
+        const loaded = await exports.renewLeaseAndLoad(m, { exportId, leaseToken }, ['requested', 'attempting'], config.EXPORT_LEASE_MS);
+        if (!loaded) return null;
         await sends.lockBudget(m, loaded.state.data.budgetId);
         const heard = await sends.heard(m, exportId);
         const givenUp = GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
@@ -338,10 +337,9 @@ export class ExportWorker {
     let admitted = false;
     const found = await dataSource
       .transaction(async (m) => {
-        const loaded = await exports.find(m, exportId);
+        const loaded = await exports.renewLeaseAndLoad(m, { exportId, leaseToken }, ['succeeded'], config.EXPORT_LEASE_MS);
         const state = loaded?.state;
         if (!loaded || state?.status !== 'succeeded') return null;
-        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
         const resolved = await connections.connectionOrFailureFor(m, state.data.companyId);
         if (resolved && 'connection' in resolved) {
           const admission = this.postingBreaker.admit(Date.now());
