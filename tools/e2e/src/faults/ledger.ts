@@ -24,6 +24,12 @@ export interface LedgerEntry {
   syncedBeforeErpLoss: boolean;
   /** Timed out, then landed in the ERP all the same: shown to the approver as landed after the platform gave it up. */
   landedAfterGivenUp?: boolean;
+  /**
+   * Its export landed by an attempt that was already in flight when the connector heard it was given
+   * up (the attempt started before the fact was recorded): the one landing after a give-up allowed.
+   * One sent after the connector heard it is an unexpected finding instead.
+   */
+  landedInFlightWhenHeard?: boolean;
   lost: string[];
   duplicated: string[];
   unexpected: string[];
@@ -80,6 +86,55 @@ async function query<T>(databasePrefix: string, service: string, sql: string, pa
 }
 
 const stripBrackets = (id: string) => id.replace(/^<|>$/g, '');
+
+/** What gives an export up, as the connector records it heard (`erp_export_facts`). */
+const GIVEN_UP_FACTS = ['superseded', 'rejected', 'retrieved', 'timed_out'];
+
+/** An attempt of an export (`erp_export_attempts`): `landed` sent it, `found_in_erp` found an earlier attempt's. */
+export interface ExportAttemptRow {
+  export_id: string;
+  attempt: number;
+  started_at: Date;
+  outcome: string | null;
+}
+
+/** A fact that gave an export up, and when the connector recorded it (under the budget's lock, at the insert). */
+export interface GivenUpHeardRow {
+  export_id: string;
+  fact: string;
+  recorded_at: Date;
+}
+
+/** An export that reached the ERP although the connector heard it was given up. */
+export interface LandingAfterGivenUp {
+  exportId: string;
+  fact: string;
+  heardAt: Date;
+  /** The attempt that sent it (for one found in the ERP: the first attempt, the earliest that may have). */
+  sentBy: ExportAttemptRow;
+  /** The attempt started before the fact was heard: it was in flight then, and its landing is recorded, not a defect. */
+  inFlightWhenHeard: boolean;
+}
+
+/**
+ * Tells the landings of given-up exports apart: in flight when the connector heard the fact (the
+ * sending attempt started before its `recorded_at`: an attempt reads the facts and starts under the
+ * budget's lock, which the fact's insert also takes) or sent after it heard it (a defect: a given-up
+ * export may only be asked for, never sent). Exports that did not land, or were never given up, are
+ * left out.
+ */
+export function landingsAfterGivenUp(attempts: ExportAttemptRow[], heard: GivenUpHeardRow[]): LandingAfterGivenUp[] {
+  const landings: LandingAfterGivenUp[] = [];
+  for (const exportId of new Set(heard.map((h) => h.export_id))) {
+    const own = attempts.filter((a) => a.export_id === exportId).sort((a, b) => a.attempt - b.attempt);
+    const landing = own.find((a) => a.outcome === 'landed' || a.outcome === 'found_in_erp');
+    if (!landing) continue;
+    const sentBy = landing.outcome === 'landed' ? landing : own[0];
+    const first = heard.filter((h) => h.export_id === exportId).sort((a, b) => a.recorded_at.getTime() - b.recorded_at.getTime())[0];
+    landings.push({ exportId, fact: first.fact, heardAt: first.recorded_at, sentBy, inFlightWhenHeard: sentBy.started_at.getTime() < first.recorded_at.getTime() });
+  }
+  return landings;
+}
 
 /** Whether the approver's view names a timed-out export of the budget that the ERP holds all the same. */
 async function landedAfterTimeout(client: PlatformClient, budgetId: string): Promise<boolean> {
@@ -186,6 +241,19 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
     if (!consumersOf.has(row.topic)) consumersOf.set(row.topic, new Set());
     consumersOf.get(row.topic)!.add(row.consumer_group);
   }
+  // Exports the connector heard were given up, and their attempts: which of them landed, and whether in flight when heard.
+  const givenUpHeard = await query<GivenUpHeardRow & { budget_id: string }>(
+    databasePrefix,
+    'erp-connector',
+    `SELECT export_id, fact, recorded_at, budget_id FROM erp_export_facts WHERE fact = ANY($1) AND budget_id = ANY($2)`,
+    [GIVEN_UP_FACTS, budgetIds],
+  );
+  const givenUpAttempts = await query<ExportAttemptRow>(
+    databasePrefix,
+    'erp-connector',
+    `SELECT export_id, attempt, started_at, outcome FROM erp_export_attempts WHERE export_id = ANY($1)`,
+    [[...new Set(givenUpHeard.map((h) => h.export_id))]],
+  );
   const appliedKeys = new Set(applied.map((a) => `${a.consumer_group}|${a.message_id}`));
   const appliedBy = new Map<string, string[]>();
   for (const a of applied) appliedBy.set(a.message_id, [...(appliedBy.get(a.message_id) ?? []), a.consumer_group]);
@@ -225,11 +293,17 @@ export async function buildLedger(input: LedgerInput): Promise<Ledger> {
       if (!reason) entry.lost.push(`${label}: failed_to_export, but the approver's view names no reason (${JSON.stringify(review.body?.failure ?? null)}, ${review.status})`);
       else if (!allowed.has(reason.toUpperCase())) entry.unexpected.push(`${label}: failed_to_export with ${reason}`);
     } else if (entry.status === 'awaiting_posting' && allowed.has('TIMEOUT') && driven.postRequestedAt === null && erpExports.length === 1 && (await landedAfterTimeout(client, driven.budgetId))) {
-      // Timed out, then landed all the same (the attempt went out before the connector heard the
-      // timeout): the platform shows it as the ERP's, awaiting a posting nobody asked the ERP for.
+      // Timed out, then landed all the same: the platform shows it as the ERP's, awaiting a posting
+      // nobody asked the ERP for. Only an attempt in flight when the connector heard the timeout may
+      // have sent it (checked below from the connector's attempts and facts).
       entry.landedAfterGivenUp = true;
     } else if (entry.status !== 'synced') {
       entry.lost.push(`${label}: ended ${entry.status}${driven.stuckAt ? ` (stuck at ${driven.stuckAt})` : ''}`);
+    }
+    for (const landing of landingsAfterGivenUp(givenUpAttempts, givenUpHeard.filter((h) => h.budget_id === driven.budgetId))) {
+      const when = `heard ${landing.fact} at ${landing.heardAt.toISOString()}, attempt ${landing.sentBy.attempt} started at ${landing.sentBy.started_at.toISOString()}`;
+      if (landing.inFlightWhenHeard) entry.landedInFlightWhenHeard = true;
+      else entry.unexpected.push(`${label}: export ${landing.exportId} was sent to the ERP after the connector heard it was given up (${when})`);
     }
     if (entry.erpExports > 1) entry.duplicated.push(`${label}: ${entry.erpExports} exports applied in the ERP`);
     const postedBeforeLoss = input.erpStateLostAt !== undefined && driven.postRequestedAt !== null && driven.postRequestedAt < input.erpStateLostAt;
@@ -323,7 +397,9 @@ export function formatLedgerTable(ledgers: Ledger[]): string {
     l.fault,
     String(l.entries.length),
     (l.syncedBeforeErpLoss ? `${l.synced} (${l.syncedBeforeErpLoss} before ERP loss)` : String(l.synced)) +
-      (l.entries.some((e) => e.landedAfterGivenUp) ? `, ${l.entries.filter((e) => e.landedAfterGivenUp).length} landed after timeout` : ''),
+      (l.entries.some((e) => e.landedAfterGivenUp)
+        ? `, ${l.entries.filter((e) => e.landedAfterGivenUp).length} landed after timeout (${l.entries.filter((e) => e.landedAfterGivenUp && e.landedInFlightWhenHeard).length} in flight when heard)`
+        : ''),
     Object.entries(l.failed).map(([r, n]) => `${n} ${r}`).join(', ') || '0',
     String(l.entries.reduce((n, e) => n + e.erpExports, 0)),
     String(l.entries.reduce((n, e) => n + Object.values(e.emails).reduce((a, b) => a + b, 0), 0)),

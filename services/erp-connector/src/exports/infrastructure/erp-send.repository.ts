@@ -59,9 +59,15 @@ export class ErpSendRepository {
     );
   }
 
+  /**
+   * Records a fact heard about an export, once. Callers hold the budget's lock; `recorded_at` is the
+   * moment of the insert under that lock (`clock_timestamp()`, not the transaction's start, which
+   * may precede a wait for the lock), so an attempt that started before it ran while the fact was
+   * unknown (in flight when it was heard) and one that started after it knew it.
+   */
   async recordFact(manager: EntityManager, exportId: string, budgetId: string, fact: ExportFact, data: AcceptedDecision | null = null): Promise<void> {
     await manager.query(
-      `INSERT INTO erp_export_facts (export_id, fact, budget_id, data, recorded_at) VALUES ($1, $2, $3, $4::jsonb, now())
+      `INSERT INTO erp_export_facts (export_id, fact, budget_id, data, recorded_at) VALUES ($1, $2, $3, $4::jsonb, clock_timestamp())
        ON CONFLICT (export_id, fact) DO NOTHING`,
       [exportId, fact, budgetId, data === null ? null : JSON.stringify(data)],
     );
@@ -72,17 +78,17 @@ export class ErpSendRepository {
    * records `superseded` for the sends of the budget older than this one, and for this one if a
    * newer one is already known. An export that already reached the ERP (landed or posted) is not
    * superseded: a revision follows its original, it does not replace it. Returns the export ids
-   * found superseded.
+   * found superseded (recorded at the insert's moment, as `recordFact` does).
    */
   async recordSupersession(manager: EntityManager, send: SendSummary): Promise<string[]> {
     const rows = rowsOf<{ export_id: string }>(
       await manager.query(
         `INSERT INTO erp_export_facts (export_id, fact, budget_id, data, recorded_at)
-         SELECT s.export_id, 'superseded', s.budget_id, NULL::jsonb, now() FROM erp_sends s
+         SELECT s.export_id, 'superseded', s.budget_id, NULL::jsonb, clock_timestamp() FROM erp_sends s
           WHERE s.budget_id = $1 AND s.export_id <> $2 AND (s.sent_at, s.export_id) < ($3::timestamptz, $2)
             AND NOT EXISTS (SELECT 1 FROM erp_exports e WHERE e.export_id = s.export_id AND e.status IN ('succeeded', 'posted'))
          UNION ALL
-         SELECT $2, 'superseded', $1, NULL::jsonb, now() WHERE EXISTS (
+         SELECT $2, 'superseded', $1, NULL::jsonb, clock_timestamp() WHERE EXISTS (
            SELECT 1 FROM erp_sends s WHERE s.budget_id = $1 AND s.export_id <> $2 AND (s.sent_at, s.export_id) > ($3::timestamptz, $2))
            AND NOT EXISTS (SELECT 1 FROM erp_exports e WHERE e.export_id = $2 AND e.status IN ('succeeded', 'posted'))
          ON CONFLICT (export_id, fact) DO NOTHING RETURNING export_id`,

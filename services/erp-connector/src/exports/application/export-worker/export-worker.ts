@@ -132,7 +132,8 @@ export class ExportWorker {
   }
 
   /**
-   * One transaction loads the export, takes its budget's lock and reads what was heard about it:
+   * One transaction loads the export, takes its budget's lock (before renewing its lease on the
+   * export's row, as the intake takes the lock before the row) and reads what was heard about it:
    * an export the platform gave up (retrieved, rejected, timed out, superseded) is cancelled there,
    * without calling the ERP, unless an earlier attempt may have landed, in which case the ERP is
    * only asked whether it holds it. Otherwise the transaction takes the breaker's admission,
@@ -147,9 +148,13 @@ export class ExportWorker {
     const leasedAt = Date.now();
     const started = await uow
       .run(async (m) => {
-        const loaded = await exports.renewLeaseAndLoad(m, { exportId, leaseToken }, ['requested', 'attempting'], config.EXPORT_LEASE_MS);
-        if (!loaded) return null;
+        const loaded = await exports.find(m, exportId);
+        if (!loaded || (loaded.state.status !== 'requested' && loaded.state.status !== 'attempting')) return null;
+        // The budget's lock before any lock on the export's row, in the order the intake takes them
+        // (it records a fact, then makes the export due): the other way round the two deadlock, and
+        // an aborted intake lets this attempt send an export the connector is hearing was given up.
         await sends.lockBudget(m, loaded.state.data.budgetId);
+        if (!(await exports.renewLease(m, exportId, leaseToken, config.EXPORT_LEASE_MS))) return null;
         const heard = await sends.heard(m, exportId);
         const givenUp = GIVEN_UP_FACTS.find((fact) => heard.facts.has(fact)) ?? null;
         const startedAt = new Date();
