@@ -16,6 +16,7 @@ export * from './metrics/metrics.service';
 export * from './platform.module';
 export * from './start-service';
 export * from './background/wakeup';
+export * from './background/polling-loop';
 export * from './background/retention-purger';
 export { OutageLog } from '@budget-erp/messaging';
 export * from './health/messaging-checks';

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type DriftCheckTrigger, type DriftLine } from '@budget-erp/contracts';
 import { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
-import { OutageLog, SERVICE_CONFIG, Wakeup } from '@budget-erp/service-kit';
+import { PollingLoop, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../config';
 import { ErpConnectionsService } from '../../connections/application/erp-connections.service';
 import type { ErpError, ErpLine, ErpResult } from '../../erp-adapters/erp-adapter';
@@ -30,11 +30,8 @@ export type DriftCheckOutcome =
 @Injectable()
 export class DriftReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DriftReconciler');
-  private readonly outage = new OutageLog(this.logger, 'drift reconciler');
-  private readonly wakeup = new Wakeup();
   private readonly inProgress = new Map<string, Promise<void>>();
-  private running = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: PollingLoop;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
@@ -42,42 +39,30 @@ export class DriftReconciler implements OnApplicationBootstrap, OnApplicationShu
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
     @Inject(ErpConnectionsService) private readonly connections: ErpConnectionsService,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(this.logger, 'drift reconciler', () => this.tick(), config.DRIFT_POLL_MS);
+  }
 
   onApplicationBootstrap(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wakeup.interrupt();
-    await this.loop;
+    await this.loop.stop();
+  }
+
+  private get running(): boolean {
+    return this.loop.running;
   }
 
   /** Looks for due comparisons now (after a posting or an import was committed). */
   nudge(): void {
-    this.wakeup.nudge();
+    this.loop.nudge();
   }
 
   /** Compares the budget with its ERP job now, whatever the schedule says (the on-demand route). */
   async checkNow(baseline: DriftBaseline): Promise<DriftCheckOutcome> {
     return this.check(baseline, 'on_demand');
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.wakeup.beginPass();
-      try {
-        await this.tick();
-        this.outage.passed();
-      } catch (error) {
-        if (this.running) this.outage.failed(error);
-      }
-      if (!this.running) break;
-      await this.wakeup.wait(this.config.DRIFT_POLL_MS);
-    }
   }
 
   private async tick(): Promise<void> {

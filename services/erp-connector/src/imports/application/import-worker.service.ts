@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UnitOfWork } from '@budget-erp/messaging';
-import { OutageLog, SERVICE_CONFIG, Wakeup } from '@budget-erp/service-kit';
+import { PollingLoop, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../config';
 import type { ErpError } from '../../erp-adapters/erp-adapter';
 import { retryDelayHonouringErpMs } from '../../exports/domain/retry-policy';
@@ -28,48 +28,33 @@ export function importRetryDelayMs(attempt: number, options: { baseMs: number; m
 @Injectable()
 export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ImportWorker');
-  private readonly outage = new OutageLog(this.logger, 'import worker');
-  private readonly wakeup = new Wakeup();
   private readonly inProgress = new Map<string, Promise<void>>();
-  private running = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: PollingLoop;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ErpConnectorConfig,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(ImportErpBudgetHandler) private readonly importBudget: ImportErpBudgetHandler,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(this.logger, 'import worker', () => this.tick(), config.EXPORT_POLL_MS);
+  }
 
   onApplicationBootstrap(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wakeup.interrupt();
-    await this.loop;
+    await this.loop.stop();
+  }
+
+  private get running(): boolean {
+    return this.loop.running;
   }
 
   /** Wakes the worker after an import was committed (it also polls every `EXPORT_POLL_MS`). */
   nudge(): void {
-    this.wakeup.nudge();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.wakeup.beginPass();
-      try {
-        await this.tick();
-        this.outage.passed();
-      } catch (error) {
-        if (this.running) this.outage.failed(error);
-      }
-      if (!this.running) break;
-      await this.wakeup.wait(this.config.EXPORT_POLL_MS);
-    }
+    this.loop.nudge();
   }
 
   private async tick(): Promise<void> {

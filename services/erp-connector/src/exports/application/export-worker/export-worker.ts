@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type ErpSystem } from '@budget-erp/contracts';
-import { OutageLog, StaleAggregateError, Wakeup } from '@budget-erp/service-kit';
+import { PollingLoop, StaleAggregateError } from '@budget-erp/service-kit';
 import type { OutboxWriter, UnitOfWork } from '@budget-erp/messaging';
 import type { ErpConnectionsService } from '../../../connections/application/erp-connections.service';
 import type { ErpConnectorConfig } from '../../../config';
@@ -45,12 +45,9 @@ type AttemptResult = { landed: true; erpReference: string; foundInErp: boolean }
  */
 export class ExportWorker {
   private readonly logger: Logger;
-  private readonly outage: OutageLog;
+  private readonly loop: PollingLoop;
   private readonly breaker: CircuitBreaker;
   private readonly postingBreaker: CircuitBreaker;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly wakeup = new Wakeup();
   private readonly inProgress = new Map<string, Promise<void>>();
 
   constructor(
@@ -58,7 +55,7 @@ export class ExportWorker {
     private readonly deps: ExportWorkerDeps,
   ) {
     this.logger = new Logger(`ExportWorker:${adapter.system}`);
-    this.outage = new OutageLog(this.logger, `export worker ${adapter.system}`);
+    this.loop = new PollingLoop(this.logger, `export worker ${adapter.system}`, () => this.tick(), deps.config.EXPORT_POLL_MS);
     this.breaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
     this.postingBreaker = new CircuitBreaker({ threshold: deps.config.BREAKER_THRESHOLD, cooldownMs: deps.config.BREAKER_COOLDOWN_MS });
   }
@@ -68,35 +65,21 @@ export class ExportWorker {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Looks for due work now; a nudge that comes while a pass runs starts another pass after it. */
   nudge(): void {
-    this.wakeup.nudge();
+    this.loop.nudge();
   }
 
   /** Stops leasing new work. Calls in flight are not awaited: their leases expire and another worker resumes them. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeup.interrupt();
-    await this.loop;
+    await this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.wakeup.beginPass();
-      try {
-        await this.tick();
-        this.outage.passed();
-      } catch (error) {
-        if (this.running) this.outage.failed(error);
-      }
-      if (!this.running) break;
-      await this.wakeup.wait(this.deps.config.EXPORT_POLL_MS);
-    }
+  private get running(): boolean {
+    return this.loop.running;
   }
 
   /**
