@@ -79,6 +79,7 @@ export class PlatformModule {
           entities: options.messaging === false ? options.entities : [...messagingEntities, ...asArray(options.entities)],
           migrations: options.messaging === false ? options.migrations : [...messagingMigrations, ...asArray(options.migrations)],
           applicationName: serviceName,
+          connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
           ...(options.poolSize ? { poolSize: options.poolSize } : {}),
         }),
         AuthModule.forRoot({

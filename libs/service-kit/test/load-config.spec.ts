@@ -19,10 +19,18 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
       LOG_LEVEL: 'info',
       KAFKA_SESSION_TIMEOUT_MS: 10_000,
+      DATABASE_CONNECT_TIMEOUT_MS: 5000,
       JWT_ALLOW_HS256: false,
       HTTP_MAX_BODY_BYTES: 1_000_000,
       HTTP_MAX_STRING_LENGTH: 10_000,
     });
+  });
+
+  it('when DATABASE_CONNECT_TIMEOUT_MS is set it is used; below 100 or not a whole number, it is named', () => {
+    expect(loadConfig(baseServiceConfigSchema, { ...validEnv, DATABASE_CONNECT_TIMEOUT_MS: '30000' }).DATABASE_CONNECT_TIMEOUT_MS).toBe(30_000);
+    for (const bad of ['99', '1.5', 'soon']) {
+      expect(() => loadConfig(baseServiceConfigSchema, { ...validEnv, DATABASE_CONNECT_TIMEOUT_MS: bad })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS/);
+    }
   });
 
   it('when KAFKA_SESSION_TIMEOUT_MS is set it is used; below 6000 (what brokers accept) or not a whole number, it is named', () => {

@@ -148,7 +148,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
           databaseUrl,
           endpoints,
           logLevel: options.logLevel ?? 'info',
-          env: { ...options.serviceEnv?.[definition.name], ...extraEnv },
+          // Every embedded PGlite is served from this one process: while one service migrates, another's
+          // connection handshake may wait longer than a server's would.
+          env: { ...(databases.kind === 'pglite' ? { DATABASE_CONNECT_TIMEOUT_MS: '30000' } : {}), ...options.serviceEnv?.[definition.name], ...extraEnv },
           onOutput: (line) => options.onServiceOutput?.(definition.name, line),
           ...(runtimeDir ? { runtimeDir } : {}),
         });

@@ -125,6 +125,13 @@ export type LogLevel = (typeof logLevels)[number];
 export const baseServiceConfigShape = {
   PORT: port(3000),
   DATABASE_URL: url(['postgres', 'postgresql']).describe('a postgres:// connection URL'),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(300_000)
+    .default(5000)
+    .describe('how long opening a database connection may take, in milliseconds, 100 to 300000 (default 5000)'),
   KAFKA_BROKERS: commaList('a comma-separated list of host:port Kafka brokers'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional().describe('the HS256 token secret (development and tests)'),
   JWKS_URL: url(['http', 'https']).optional().describe('the JWKS URL that verifies tokens (production)'),

@@ -15,6 +15,8 @@ export interface DatabaseOptions {
   /** Connections in the pool; small by default (several services share one server). */
   poolSize?: number;
   applicationName?: string;
+  /** How long opening a connection may take before it fails (default 5 s). */
+  connectTimeoutMs?: number;
 }
 
 const logger = new Logger('Migrations');
@@ -57,7 +59,8 @@ export async function runMigrationsLocked(dataSource: DataSource, serviceName: s
 
 export async function createDataSource(options: DatabaseOptions): Promise<DataSource> {
   countQueries();
-  await ensureDatabaseExists(options.url);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  await ensureDatabaseExists(options.url, { connectTimeoutMs });
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
@@ -67,7 +70,7 @@ export async function createDataSource(options: DatabaseOptions): Promise<DataSo
     synchronize: false,
     logging: false,
     ...(options.applicationName ? { applicationName: options.applicationName } : {}),
-    extra: { max: options.poolSize ?? 5, connectionTimeoutMillis: 5000 },
+    extra: { max: options.poolSize ?? 5, connectionTimeoutMillis: connectTimeoutMs },
   });
   await dataSource.initialize();
   try {

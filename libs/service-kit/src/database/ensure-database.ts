@@ -4,10 +4,10 @@ import { Client } from 'pg';
  * Creates the database named in `url` when the server answers "database does not exist", so a service
  * starts on a fresh PostgreSQL. A server with a single fixed database (embedded PGlite) simply connects.
  */
-export async function ensureDatabaseExists(url: string, { waitMs = 15_000 } = {}): Promise<void> {
+export async function ensureDatabaseExists(url: string, { waitMs = 15_000, connectTimeoutMs = 5_000 } = {}): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const probe = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    const probe = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
     try {
       await probe.connect();
       return;
