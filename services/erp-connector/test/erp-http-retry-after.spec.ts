@@ -1,5 +1,5 @@
 import { retryAfterMsOf } from '../src/erp-adapters/erp-http';
-import { importRetryDelayMs } from '../src/imports/application/import-worker.service';
+import { retryDelayHonouringErpMs } from '../src/exports/domain/retry-policy';
 
 describe('retryAfterMsOf (the Retry-After of a 429 or 503)', () => {
   const now = Date.parse('2026-12-06T01:00:00Z');
@@ -21,16 +21,16 @@ describe('retryAfterMsOf (the Retry-After of a 429 or 503)', () => {
   });
 });
 
-describe('importRetryDelayMs', () => {
+describe('retryDelayHonouringErpMs (the wait before an export or import attempt)', () => {
   const options = { baseMs: 50, maxMs: 400 };
-  const transient = { kind: 'transient' as const, code: 'erp_unavailable' as const, message: 'HTTP 429' };
+  const transient: { kind: 'transient'; code: 'erp_unavailable'; message: string; retryAfterMs?: number } = { kind: 'transient', code: 'erp_unavailable', message: 'HTTP 429' };
 
   it('waits the ERP’s Retry-After when it is longer than the backoff', () => {
-    expect(importRetryDelayMs(1, options, { ...transient, retryAfterMs: 1000 }, 1)).toBe(1000);
+    expect(retryDelayHonouringErpMs(1, options, { ...transient, retryAfterMs: 1000 }, 1)).toBe(1000);
   });
 
   it('keeps the backoff when the ERP said nothing or asked for less', () => {
-    expect(importRetryDelayMs(4, options, transient, 1)).toBe(400);
-    expect(importRetryDelayMs(4, options, { ...transient, retryAfterMs: 10 }, 1)).toBe(400);
+    expect(retryDelayHonouringErpMs(4, options, transient, 1)).toBe(400);
+    expect(retryDelayHonouringErpMs(4, options, { ...transient, retryAfterMs: 10 }, 1)).toBe(400);
   });
 });

@@ -15,5 +15,5 @@ export function retryDelayHonouringErpMs(attempt: number, options: { baseMs: num
  * calls a day; an ERP that asked to be left alone (`Retry-After`) is not asked sooner.
  */
 export function postingCheckDelayMs(checks: number, options: { firstMs: number; maxMs: number }, random: number, retryAfterMs = 0): number {
-  return Math.max(retryAfterMs, retryDelayMs(checks + 1, { baseMs: options.firstMs, maxMs: options.maxMs }, random));
+  return retryDelayHonouringErpMs(checks + 1, { baseMs: options.firstMs, maxMs: options.maxMs }, { retryAfterMs }, random);
 }

@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { UnitOfWork } from '@budget-erp/messaging';
 import { PollingLoop, SERVICE_CONFIG } from '@budget-erp/service-kit';
 import type { ErpConnectorConfig } from '../../config';
-import type { ErpError } from '../../erp-adapters/erp-adapter';
 import { retryDelayHonouringErpMs } from '../../exports/domain/retry-policy';
 import { ErpImportQueue, type QueuedImport } from '../infrastructure/erp-import.repository';
 import { erpBudgetOf, ImportErpBudgetHandler, previewedOrChanged } from './import-erp-budget.handler';
@@ -11,10 +10,6 @@ import { resyncAfterImport } from '../../drift/application/resync-baseline';
 
 const BATCH = 10;
 
-/** The wait before an import's next attempt: the backoff with jitter, or longer when the ERP said how long to wait (429/503 `Retry-After`). */
-export function importRetryDelayMs(attempt: number, options: { baseMs: number; maxMs: number }, error: ErpError, random: number): number {
-  return retryDelayHonouringErpMs(attempt, options, error, random);
-}
 
 /**
  * Works the `erp_imports` queue of the ERPs this process runs (`ERP_SYSTEMS`): leases an import,
@@ -76,7 +71,7 @@ export class ImportWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private async attempt({ request, attempts }: QueuedImport): Promise<void> {
     const read = previewedOrChanged(request, await this.importBudget.read(this.dataSource, request));
     if (!read.ok && read.error.kind === 'transient' && attempts < this.config.EXPORT_MAX_ATTEMPTS) {
-      const delay = importRetryDelayMs(attempts, { baseMs: this.config.EXPORT_RETRY_BASE_MS, maxMs: this.config.EXPORT_RETRY_MAX_MS }, read.error, Math.random());
+      const delay = retryDelayHonouringErpMs(attempts, { baseMs: this.config.EXPORT_RETRY_BASE_MS, maxMs: this.config.EXPORT_RETRY_MAX_MS }, read.error, Math.random());
       this.logger.warn(`import ${request.importId}: attempt ${attempts} failed (${read.error.code}: ${read.error.message}); retrying in ${delay} ms`);
       await this.dataSource.transaction((m) => ErpImportQueue.retryLater(m, request.importId, delay, read.error));
       this.nudgeAfter(delay);
