@@ -2,6 +2,7 @@ export * from './config/load-config';
 export * from './database/database.module';
 export * from './database/ensure-database';
 export * from './database/query-counter';
+export * from './database/rows-of';
 export * from './errors/application-error';
 export * from './errors/error-body';
 export * from './errors/all-exceptions.filter';

@@ -1,3 +1,4 @@
+import { rowsOf } from '@budget-erp/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { BudgetOrigin, DriftLine, PayloadOf, UserRef } from '@budget-erp/contracts';
 
@@ -32,8 +33,6 @@ interface Row {
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : (result as T[]));
-
 const toDrift = (r: Row): BudgetDrift => ({
   budgetId: r.budget_id,
   projectId: r.project_id,

@@ -1,3 +1,4 @@
+import { rowsOf } from '@budget-erp/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { BudgetOrigin, DriftCheckTrigger, DriftLine, ErpSystem } from '@budget-erp/contracts';
 import type { BaselineLine, DriftState } from '../domain/drift';
@@ -40,8 +41,6 @@ interface Row {
 }
 
 const COLUMNS = 'company_id, budget_id, project_id, system, job_number, origin, lines, version, pending_trigger, drift_id, drift_digest, drift_lines, erp_total, last_checked_at, check_failures';
-
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : (result as T[]));
 
 const toBaseline = (r: Row): DriftBaseline => ({
   companyId: r.company_id,

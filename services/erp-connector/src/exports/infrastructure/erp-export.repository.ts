@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { StaleAggregateError } from '@budget-erp/service-kit';
+import { StaleAggregateError, rowsOf } from '@budget-erp/service-kit';
 import type { ExportState } from '../domain/export';
 import { toDomain, toRow } from './erp-export.mapper';
 import { ErpExportAttemptOrmEntity, ErpExportOrmEntity } from './erp-export.orm-entity';
@@ -85,7 +85,7 @@ export class ErpExportRepository {
       `UPDATE erp_exports SET next_attempt_at = NULL WHERE export_id = $1 AND status IN ('requested', 'attempting') AND NOT in_flight RETURNING system`,
       [exportId],
     )) as unknown;
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as { system: string }[]) : (rows as { system: string }[]);
+    const list = rowsOf<{ system: string }>(rows);
     return list[0]?.system ?? null;
   }
 
@@ -109,7 +109,7 @@ export class ErpExportRepository {
       [exportId],
     )) as unknown;
     type Row = { system: string; next_posting_check_at: Date };
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as Row[]) : (rows as Row[]);
+    const list = rowsOf<Row>(rows);
     return list[0] ? { system: list[0].system, nextPostingCheckAt: list[0].next_posting_check_at } : null;
   }
 
@@ -147,7 +147,7 @@ export class ErpExportRepository {
       [system, limit, leaseMs],
     )) as unknown;
     type Row = { export_id: string; status: string; lease_token: string };
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as Row[]) : (rows as Row[]);
+    const list = rowsOf<Row>(rows);
     const leased = (r: Row): Leased => ({ exportId: r.export_id, leaseToken: r.lease_token });
     return { attempts: list.filter((r) => r.status !== 'succeeded').map(leased), postings: list.filter((r) => r.status === 'succeeded').map(leased) };
   }
@@ -164,7 +164,7 @@ export class ErpExportRepository {
        RETURNING ${EXPORT_COLUMNS}`,
       [leased.exportId, leased.leaseToken, leaseMs, statuses],
     )) as unknown;
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as ErpExportOrmEntity[]) : (rows as ErpExportOrmEntity[]);
+    const list = rowsOf<ErpExportOrmEntity>(rows);
     const row = list[0];
     return row ? { state: toDomain(row), row } : null;
   }
@@ -175,7 +175,7 @@ export class ErpExportRepository {
       `UPDATE erp_exports SET lease_until = now() + ($3::int * interval '1 millisecond') WHERE export_id = $1 AND lease_token = $2 RETURNING export_id`,
       [exportId, leaseToken, leaseMs],
     )) as unknown;
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as unknown[]) : (rows as unknown[]);
+    const list = rowsOf<unknown>(rows);
     return list.length > 0;
   }
 

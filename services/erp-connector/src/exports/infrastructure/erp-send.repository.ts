@@ -1,3 +1,4 @@
+import { rowsOf } from '@budget-erp/service-kit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ExportFact, PayloadOf, RevisionFields, SnapshotLine, UserRef } from '@budget-erp/contracts';
@@ -20,8 +21,6 @@ export interface HeardFacts {
   facts: Set<ExportFact>;
   accepted: AcceptedDecision | null;
 }
-
-const rowsOf = <R>(result: unknown): R[] => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as R[]) : (result as R[]));
 
 /**
  * Sends (summary, then chunks of lines as they arrive) and the facts heard about each export.

@@ -1,3 +1,4 @@
+import { rowsOf } from '@budget-erp/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { ErpError } from '../../erp-adapters/erp-adapter';
 import type { ImportRequest } from '../application/import-erp-budget.handler';
@@ -22,8 +23,6 @@ interface ImportRow {
 }
 
 /** `UPDATE ... RETURNING` answers `[rows, count]` on PostgreSQL through TypeORM; plain rows elsewhere. */
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : (result as T[]));
-
 /** The `erp_imports` work queue: recorded in the inbox transaction, leased by the import worker. */
 export const ErpImportQueue = {
   /** Records an import once (a redelivered request finds it recorded). */
